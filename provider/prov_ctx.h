@@ -1,0 +1,31 @@
+/* The provider context: one per loaded tpmkit instance (per library
+ * context). Algorithms reach the TPM through it. */
+#ifndef TK_PROV_CTX_H
+#define TK_PROV_CTX_H
+
+#include <openssl/core.h>
+#include <pthread.h>
+
+#include "../tpm/tpm.h"
+
+typedef struct tk_seed_stats {
+    pthread_mutex_t lock;
+    unsigned long seeds;        /* successful seedings from the TPM */
+    unsigned long failures;
+    int last_failed;            /* the most recent attempt failed */
+    char last_error[320];
+} tk_seed_stats;
+
+typedef struct tk_prov_ctx {
+    const OSSL_CORE_HANDLE *core;
+    tk_tpm *tpm;
+    tk_seed_stats seed;
+} tk_prov_ctx;
+
+/* Seed bookkeeping, reported through the provider's parameters so that a
+ * user can tell whether OpenSSL's DRBG really draws from the TPM. */
+void tk_seed_stats_ok(tk_prov_ctx *ctx);
+void tk_seed_stats_failed(tk_prov_ctx *ctx);
+void tk_seed_stats_describe(tk_prov_ctx *ctx, char *out, size_t out_len);
+
+#endif

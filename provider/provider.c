@@ -1,0 +1,184 @@
+/* tpmkit's entry point: OSSL_provider_init, the algorithm tables, the
+ * provider parameters and the self-test. */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/core_dispatch.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+
+#include "config.h"
+#include "errors.h"
+#include "prov_ctx.h"
+#include "../rand/seed.h"
+
+#ifndef TK_VERSION
+#define TK_VERSION "unknown"
+#endif
+#ifndef TK_BUILDINFO
+#define TK_BUILDINFO "tpmkit " TK_VERSION
+#endif
+
+#define TK_PARAM_TCTI "tcti"
+#define TK_PARAM_SESSION_ENCRYPTION "session-encryption"
+#define TK_PARAM_SEED_STATUS "seed-status"
+#define TK_PARAM_TPM_STATUS "tpm-status"
+
+static const OSSL_ALGORITHM rands[] = {
+    { "TPM2-SEED", "provider=tpmkit", tk_seed_functions,
+      "TPM2_GetRandom as a seed source and raw random bytes" },
+    { NULL, NULL, NULL, NULL }
+};
+
+static const OSSL_ALGORITHM *tk_query_operation(void *provctx, int operation_id,
+                                                int *no_cache)
+{
+    (void)provctx;
+    *no_cache = 0;
+    switch (operation_id) {
+    case OSSL_OP_RAND:
+        return rands;
+    default:
+        return NULL;
+    }
+}
+
+static const OSSL_PARAM *tk_gettable_params(void *provctx)
+{
+    static const OSSL_PARAM gettable[] = {
+        OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_NAME, NULL, 0),
+        OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, NULL, 0),
+        OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, NULL, 0),
+        OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, NULL),
+        OSSL_PARAM_utf8_ptr(TK_PARAM_TCTI, NULL, 0),
+        OSSL_PARAM_utf8_ptr(TK_PARAM_SESSION_ENCRYPTION, NULL, 0),
+        OSSL_PARAM_utf8_string(TK_PARAM_SEED_STATUS, NULL, 0),
+        OSSL_PARAM_utf8_string(TK_PARAM_TPM_STATUS, NULL, 0),
+        OSSL_PARAM_END
+    };
+
+    (void)provctx;
+    return gettable;
+}
+
+static int set_utf8(OSSL_PARAM params[], const char *key, const char *value)
+{
+    OSSL_PARAM *p = OSSL_PARAM_locate(params, key);
+
+    if (p == NULL)
+        return 1;
+    if (p->data_type == OSSL_PARAM_UTF8_PTR)
+        return OSSL_PARAM_set_utf8_ptr(p, value);
+    return OSSL_PARAM_set_utf8_string(p, value);
+}
+
+static int tk_get_params(void *provctx, OSSL_PARAM params[])
+{
+    tk_prov_ctx *ctx = provctx;
+    char text[512];
+    OSSL_PARAM *p;
+
+    if (!set_utf8(params, OSSL_PROV_PARAM_NAME, "tpmkit")
+        || !set_utf8(params, OSSL_PROV_PARAM_VERSION, TK_VERSION)
+        || !set_utf8(params, OSSL_PROV_PARAM_BUILDINFO, TK_BUILDINFO)
+        || !set_utf8(params, TK_PARAM_TCTI, tk_tpm_tcti(ctx->tpm))
+        || !set_utf8(params, TK_PARAM_SESSION_ENCRYPTION,
+                     tk_tpm_encrypting(ctx->tpm) ? "on" : "off"))
+        return 0;
+    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
+    if (p != NULL && !OSSL_PARAM_set_int(p, 1))
+        return 0;
+    if (OSSL_PARAM_locate(params, TK_PARAM_SEED_STATUS) != NULL) {
+        tk_seed_stats_describe(ctx, text, sizeof(text));
+        if (!set_utf8(params, TK_PARAM_SEED_STATUS, text))
+            return 0;
+    }
+    /* Asking for the TPM's status talks to the TPM: only when asked. */
+    if (OSSL_PARAM_locate(params, TK_PARAM_TPM_STATUS) != NULL) {
+        char desc[128];
+
+        if (tk_tpm_ping(ctx->tpm, desc, sizeof(desc))) {
+            snprintf(text, sizeof(text), "ok: %s", desc);
+        } else {
+            tk_tpm_last_error(ctx->tpm, desc, sizeof(desc));
+            snprintf(text, sizeof(text), "FAILED: %s", desc);
+        }
+        if (!set_utf8(params, TK_PARAM_TPM_STATUS, text))
+            return 0;
+    }
+    return 1;
+}
+
+static int tk_self_test(void *provctx)
+{
+    tk_prov_ctx *ctx = provctx;
+
+    return tk_tpm_ping(ctx->tpm, NULL, 0);
+}
+
+static const OSSL_ITEM *tk_get_reason_strings(void *provctx)
+{
+    (void)provctx;
+    return tk_reason_strings();
+}
+
+static void tk_teardown(void *provctx)
+{
+    tk_prov_ctx *ctx = provctx;
+
+    if (ctx == NULL)
+        return;
+    tk_tpm_release(ctx->tpm);
+    pthread_mutex_destroy(&ctx->seed.lock);
+    OPENSSL_free(ctx);
+}
+
+static const OSSL_DISPATCH provider_functions[] = {
+    { OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))tk_teardown },
+    { OSSL_FUNC_PROVIDER_GETTABLE_PARAMS, (void (*)(void))tk_gettable_params },
+    { OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))tk_get_params },
+    { OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))tk_query_operation },
+    { OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))tk_get_reason_strings },
+    { OSSL_FUNC_PROVIDER_SELF_TEST, (void (*)(void))tk_self_test },
+    { 0, NULL }
+};
+
+/* tpm2-tss logs every failed connect to stderr; a library must not. Keep
+ * it quiet unless the user asked for tracing. */
+static void quiet_tss_logging(void)
+{
+    if (getenv("TSS2_LOG") == NULL && getenv("TPMKIT_DEBUG") == NULL)
+        setenv("TSS2_LOG", "all+NONE", 0);
+}
+
+__attribute__((visibility("default")))
+int OSSL_provider_init(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
+                       const OSSL_DISPATCH **out, void **provctx)
+{
+    tk_prov_ctx *ctx;
+    tk_config cfg;
+
+    tk_errors_init(core, in);
+    if (!tk_config_load(core, in, &cfg))
+        return 0;
+    quiet_tss_logging();
+    ctx = OPENSSL_zalloc(sizeof(*ctx));
+    if (ctx == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "provider context");
+        return 0;
+    }
+    ctx->core = core;
+    pthread_mutex_init(&ctx->seed.lock, NULL);
+    ctx->tpm = tk_tpm_acquire(cfg.tcti, cfg.encrypt);
+    if (ctx->tpm == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "TPM handle");
+        pthread_mutex_destroy(&ctx->seed.lock);
+        OPENSSL_free(ctx);
+        return 0;
+    }
+    tk_debug("loaded; TCTI \"%s\", session encryption %s", cfg.tcti,
+             cfg.encrypt ? "on" : "off");
+    *out = provider_functions;
+    *provctx = ctx;
+    return 1;
+}

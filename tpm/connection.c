@@ -1,0 +1,113 @@
+/* Opening, closing and resynchronising the one TPM connection. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <tss2/tss2_tctildr.h>
+
+#include "internal.h"
+#include "../provider/errors.h"
+
+TSS2_RC tk_fail(tk_tpm *tpm, TSS2_RC rc, int reason, const char *what)
+{
+    tpm->fail_what = what;
+    tpm->fail_reason = reason;
+    return rc;
+}
+
+static TSS2_RC read_clock(tk_tpm *tpm, UINT32 *reset, UINT32 *restart)
+{
+    TPMS_TIME_INFO *time = NULL;
+    TSS2_RC rc = Esys_ReadClock(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE,
+                                ESYS_TR_NONE, &time);
+
+    if (rc == TSS2_RC_SUCCESS) {
+        *reset = time->clockInfo.resetCount;
+        *restart = time->clockInfo.restartCount;
+    }
+    Esys_Free(time);
+    return rc;
+}
+
+TSS2_RC tk_conn_open(tk_tpm *tpm)
+{
+    TSS2_RC rc;
+
+    tpm->primary = ESYS_TR_NONE;
+    tpm->session = ESYS_TR_NONE;
+    rc = Tss2_TctiLdr_Initialize(tpm->tcti_conf, &tpm->tcti);
+    if (rc != TSS2_RC_SUCCESS) {
+        tpm->tcti = NULL;
+        return tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE, "connect");
+    }
+    rc = Esys_Initialize(&tpm->esys, tpm->tcti, NULL);
+    if (rc != TSS2_RC_SUCCESS) {
+        tpm->esys = NULL;
+        Tss2_TctiLdr_Finalize(&tpm->tcti);
+        return tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE, "connect");
+    }
+    tpm->owner = getpid();
+    /* The clock counters tell a later failure apart: a TPM reset or restart
+     * changes them, and then our handles are gone rather than leaked. */
+    rc = read_clock(tpm, &tpm->reset_count, &tpm->restart_count);
+    if (rc == TPM2_RC_INITIALIZE) {
+        /* A TPM that was never started: do what platform firmware does. */
+        rc = Esys_Startup(tpm->esys, TPM2_SU_CLEAR);
+        if (rc == TSS2_RC_SUCCESS)
+            rc = read_clock(tpm, &tpm->reset_count, &tpm->restart_count);
+    }
+    if (rc != TSS2_RC_SUCCESS) {
+        tk_conn_close(tpm, 0);
+        return tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE, "TPM2_ReadClock");
+    }
+    tk_debug("connected to %s (reset %u, restart %u)", tpm->tcti_conf,
+             tpm->reset_count, tpm->restart_count);
+    return TSS2_RC_SUCCESS;
+}
+
+static void drop_handle(tk_tpm *tpm, ESYS_TR *handle, int flush)
+{
+    if (*handle == ESYS_TR_NONE)
+        return;
+    if (!flush || Esys_FlushContext(tpm->esys, *handle) != TSS2_RC_SUCCESS)
+        Esys_TR_Close(tpm->esys, handle);
+    *handle = ESYS_TR_NONE;
+}
+
+void tk_conn_close(tk_tpm *tpm, int flush)
+{
+    if (tpm->esys != NULL) {
+        drop_handle(tpm, &tpm->session, flush);
+        drop_handle(tpm, &tpm->primary, flush);
+        /* Esys_Finalize only frees memory: it sends nothing to the TPM. */
+        Esys_Finalize(&tpm->esys);
+    }
+    if (tpm->tcti != NULL)
+        Tss2_TctiLdr_Finalize(&tpm->tcti);
+    tpm->esys = NULL;
+    tpm->tcti = NULL;
+    tpm->primary = ESYS_TR_NONE;
+    tpm->session = ESYS_TR_NONE;
+}
+
+void tk_conn_resync(tk_tpm *tpm)
+{
+    UINT32 reset = 0, restart = 0;
+    TSS2_RC rc = read_clock(tpm, &reset, &restart);
+    int was_reset;
+
+    if (rc == TPM2_RC_INITIALIZE && Esys_Startup(tpm->esys, TPM2_SU_CLEAR)
+                                    == TSS2_RC_SUCCESS)
+        rc = read_clock(tpm, &reset, &restart);
+    was_reset = rc != TSS2_RC_SUCCESS || reset != tpm->reset_count
+                || restart != tpm->restart_count;
+    tk_debug("resync on %s: TPM %s", tpm->tcti_conf,
+             was_reset ? "was reset" : "kept its state");
+    /* After a reset the handle numbers may already name someone else's
+     * objects: forget ours without flushing. */
+    drop_handle(tpm, &tpm->session, !was_reset);
+    drop_handle(tpm, &tpm->primary, !was_reset);
+    if (rc == TSS2_RC_SUCCESS) {
+        tpm->reset_count = reset;
+        tpm->restart_count = restart;
+    }
+}

@@ -1,0 +1,80 @@
+/* Private to tpm/: the connection state and the helpers that share it. */
+#ifndef TK_TPM_INTERNAL_H
+#define TK_TPM_INTERNAL_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <tss2/tss2_esys.h>
+#include <openssl/types.h>
+
+#include "tpm.h"
+
+struct tk_tpm {
+    char *tcti_conf;
+    int encrypt;
+    int refs;                   /* guarded by the registry lock */
+    struct tk_tpm *next;        /* registry list */
+
+    pthread_mutex_t lock;       /* guards everything below */
+    pid_t owner;                /* process that opened the connection */
+    TSS2_TCTI_CONTEXT *tcti;
+    ESYS_CONTEXT *esys;
+    ESYS_TR primary;            /* ESYS_TR_NONE until first needed */
+    ESYS_TR session;            /* ESYS_TR_NONE until first needed */
+    UINT32 reset_count, restart_count; /* TPM clock counters at connect */
+    OSSL_LIB_CTX *crypto_ctx;   /* where ESYS's own OpenSSL calls resolve */
+
+    /* Set by the command that failed, read by the error report. */
+    const char *fail_what;
+    int fail_reason;
+    char last_error[320];       /* the last failure reported, as text */
+};
+
+/* connection.c */
+TSS2_RC tk_conn_open(tk_tpm *tpm);
+/* Close the connection. With `flush`, first flush the primary and session
+ * this process created; without, only forget them (they are gone, or they
+ * belong to the parent of a forked child). */
+void tk_conn_close(tk_tpm *tpm, int flush);
+/* Forget TPM-side state after a command hinted that it vanished: flushes
+ * it unless the TPM reports it was reset or restarted since we connected. */
+void tk_conn_resync(tk_tpm *tpm);
+
+/* primary.c: the standard storage primary (parent 0x40000001), created once
+ * per connection. */
+TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out);
+
+/* session.c: the salted AES-128-CFB session for commands with secrets, with
+ * `attrs` (TPMA_SESSION_ENCRYPT/DECRYPT) set for the next command; returns
+ * ESYS_TR_NONE in *out when encryption is off. */
+TSS2_RC tk_session_get(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out);
+
+/* rc.c */
+enum tk_rc_class {
+    TK_RC_OK,
+    TK_RC_RETRY,        /* the TPM asked us to try again later */
+    TK_RC_TRANSPORT,    /* the connection to the TPM is broken */
+    TK_RC_LOST_STATE,   /* our handles or sessions vanished (TPM reset?) */
+    TK_RC_FATAL,
+};
+enum tk_rc_class tk_rc_classify(TSS2_RC rc);
+const char *tk_rc_text(TSS2_RC rc);
+
+/* Record which step failed; returns rc for tail calls. */
+TSS2_RC tk_fail(tk_tpm *tpm, TSS2_RC rc, int reason, const char *what);
+
+/* sigpipe.c: a TPM restarted under us closes the socket; writing to it
+ * must fail, not kill the process. Block SIGPIPE for this thread around TPM
+ * I/O and discard any that arrived meanwhile. */
+void tk_sigpipe_block(sigset_t *saved, int *was_pending);
+void tk_sigpipe_restore(const sigset_t *saved, int was_pending);
+
+/* run.c: run `op` with the connection locked and open, ESYS's crypto kept
+ * out of tpmkit, retries on TPM_RC_RETRY and friends, and one rebuild of
+ * the connection when it broke or the TPM was reset. Raises the OpenSSL
+ * error on failure; 1 on success. */
+typedef TSS2_RC tk_tpm_op(tk_tpm *tpm, void *arg);
+int tk_tpm_run(tk_tpm *tpm, tk_tpm_op *op, void *arg);
+
+#endif

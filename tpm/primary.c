@@ -1,0 +1,49 @@
+/* The standard storage primary key: the parent that TSS2 key files call
+ * 0x40000001, and the salt key of our encrypted session. Its template must
+ * match other tools' exactly, or their keys will not load under it. */
+#include "internal.h"
+#include "../provider/errors.h"
+
+static const TPM2B_PUBLIC storage_primary_template = {
+    .publicArea = {
+        .type = TPM2_ALG_ECC,
+        .nameAlg = TPM2_ALG_SHA256,
+        .objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT
+                            | TPMA_OBJECT_SENSITIVEDATAORIGIN
+                            | TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA
+                            | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT,
+        .parameters.eccDetail = {
+            .symmetric = {
+                .algorithm = TPM2_ALG_AES,
+                .keyBits.aes = 128,
+                .mode.aes = TPM2_ALG_CFB,
+            },
+            .scheme.scheme = TPM2_ALG_NULL,
+            .curveID = TPM2_ECC_NIST_P256,
+            .kdf.scheme = TPM2_ALG_NULL,
+        },
+    },
+};
+
+TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
+{
+    TPM2B_SENSITIVE_CREATE sensitive = { 0 };
+    TPM2B_DATA outside_info = { 0 };
+    TPML_PCR_SELECTION pcrs = { 0 };
+    TSS2_RC rc;
+
+    if (tpm->primary == ESYS_TR_NONE) {
+        rc = Esys_CreatePrimary(tpm->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
+                                ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
+                                &storage_primary_template, &outside_info,
+                                &pcrs, &tpm->primary, NULL, NULL, NULL, NULL);
+        if (rc != TSS2_RC_SUCCESS) {
+            tpm->primary = ESYS_TR_NONE;
+            return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED,
+                           "TPM2_CreatePrimary");
+        }
+        tk_debug("storage primary created");
+    }
+    *out = tpm->primary;
+    return TSS2_RC_SUCCESS;
+}

@@ -1,0 +1,54 @@
+/* TPM2_GetRandom, in as many commands as the request needs. The response
+ * carries the secret, so it travels encrypted when sessions are on. */
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "internal.h"
+#include "../provider/errors.h"
+
+struct random_request {
+    unsigned char *out;
+    size_t len;
+    size_t done;    /* survives a retry: bytes already delivered stay */
+};
+
+static TSS2_RC get_random(tk_tpm *tpm, void *arg)
+{
+    struct random_request *req = arg;
+    TPM2B_DIGEST *bytes = NULL;
+    ESYS_TR session;
+    TSS2_RC rc;
+
+    while (req->done < req->len) {
+        size_t want = req->len - req->done;
+
+        if (want > TK_TPM_RANDOM_CHUNK)
+            want = TK_TPM_RANDOM_CHUNK;
+        rc = tk_session_get(tpm, TPMA_SESSION_ENCRYPT, &session);
+        if (rc != TSS2_RC_SUCCESS)
+            return rc;
+        rc = Esys_GetRandom(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE,
+                            (UINT16)want, &bytes);
+        if (rc != TSS2_RC_SUCCESS)
+            return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_GetRandom");
+        /* A TPM may return fewer bytes than asked: keep asking. */
+        if (bytes->size == 0 || bytes->size > want) {
+            Esys_Free(bytes);
+            return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
+                           TK_R_TPM_COMMAND_FAILED, "TPM2_GetRandom");
+        }
+        memcpy(req->out + req->done, bytes->buffer, bytes->size);
+        req->done += bytes->size;
+        OPENSSL_cleanse(bytes->buffer, bytes->size);
+        Esys_Free(bytes);
+        bytes = NULL;
+    }
+    return TSS2_RC_SUCCESS;
+}
+
+int tk_tpm_random(tk_tpm *tpm, unsigned char *out, size_t len)
+{
+    struct random_request req = { out, len, 0 };
+
+    return tk_tpm_run(tpm, get_random, &req);
+}

@@ -1,0 +1,55 @@
+/* Sorting TPM and TSS return codes into what the caller should do next. */
+#include <tss2/tss2_rc.h>
+
+#include "internal.h"
+
+#define LAYER(rc) ((rc) & TSS2_RC_LAYER_MASK)
+
+static int tpm_fmt1_number(TSS2_RC rc)
+{
+    return (rc & TPM2_RC_FMT1) ? (int)(rc & 0x3f) : -1;
+}
+
+enum tk_rc_class tk_rc_classify(TSS2_RC rc)
+{
+    if (rc == TSS2_RC_SUCCESS)
+        return TK_RC_OK;
+
+    if (LAYER(rc) == TSS2_TPM_RC_LAYER) {
+        if (rc == TPM2_RC_RETRY || rc == TPM2_RC_YIELDED
+            || rc == TPM2_RC_TESTING)
+            return TK_RC_RETRY;
+        /* Not started (after a TPM reset), or a handle/session reference
+         * that no longer exists in the TPM. */
+        if (rc == TPM2_RC_INITIALIZE)
+            return TK_RC_LOST_STATE;
+        if (rc >= TPM2_RC_REFERENCE_H0 && rc <= TPM2_RC_REFERENCE_S6)
+            return TK_RC_LOST_STATE;
+        if (tpm_fmt1_number(rc) == (TPM2_RC_HANDLE & 0x3f)
+            && !(rc & TPM2_RC_P))
+            return TK_RC_LOST_STATE;
+        return TK_RC_FATAL;
+    }
+
+    if (LAYER(rc) == TSS2_TCTI_RC_LAYER)
+        return TK_RC_TRANSPORT;
+
+    switch (rc & 0xffff) {
+    case TSS2_BASE_RC_IO_ERROR:
+    case TSS2_BASE_RC_NO_CONNECTION:
+    case TSS2_BASE_RC_MALFORMED_RESPONSE:
+    case TSS2_BASE_RC_INSUFFICIENT_RESPONSE:
+        return TK_RC_TRANSPORT;
+    case TSS2_BASE_RC_RSP_AUTH_FAILED:
+        /* A response HMAC that does not verify means the session keys no
+         * longer match the TPM's: stale session after a reset. */
+        return TK_RC_LOST_STATE;
+    default:
+        return TK_RC_FATAL;
+    }
+}
+
+const char *tk_rc_text(TSS2_RC rc)
+{
+    return Tss2_RC_Decode(rc);
+}

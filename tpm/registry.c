@@ -1,0 +1,109 @@
+/* One shared tk_tpm per TCTI string in the process, and the fork hooks
+ * that keep their locks consistent across fork(). */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+
+#include "internal.h"
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static tk_tpm *registry;
+static pthread_once_t fork_hooks_once = PTHREAD_ONCE_INIT;
+
+/* Hold every lock across fork() so the child never inherits a lock taken
+ * mid-command by another thread; the child then opens its own connection
+ * on first use (see ensure_open). */
+static void before_fork(void)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (tk_tpm *t = registry; t != NULL; t = t->next)
+        pthread_mutex_lock(&t->lock);
+}
+
+static void after_fork(void)
+{
+    for (tk_tpm *t = registry; t != NULL; t = t->next)
+        pthread_mutex_unlock(&t->lock);
+    pthread_mutex_unlock(&registry_lock);
+}
+
+static void install_fork_hooks(void)
+{
+    pthread_atfork(before_fork, after_fork, after_fork);
+}
+
+tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt)
+{
+    tk_tpm *tpm;
+
+    pthread_once(&fork_hooks_once, install_fork_hooks);
+    pthread_mutex_lock(&registry_lock);
+    for (tpm = registry; tpm != NULL; tpm = tpm->next) {
+        if (strcmp(tpm->tcti_conf, tcti) == 0 && tpm->encrypt == encrypt) {
+            tpm->refs++;
+            goto out;
+        }
+    }
+    tpm = calloc(1, sizeof(*tpm));
+    if (tpm == NULL || (tpm->tcti_conf = strdup(tcti)) == NULL) {
+        free(tpm);
+        tpm = NULL;
+        goto out;
+    }
+    tpm->encrypt = encrypt;
+    tpm->refs = 1;
+    tpm->primary = ESYS_TR_NONE;
+    tpm->session = ESYS_TR_NONE;
+    pthread_mutex_init(&tpm->lock, NULL);
+    tpm->next = registry;
+    registry = tpm;
+out:
+    pthread_mutex_unlock(&registry_lock);
+    return tpm;
+}
+
+void tk_tpm_release(tk_tpm *tpm)
+{
+    tk_tpm **link;
+
+    if (tpm == NULL)
+        return;
+    pthread_mutex_lock(&registry_lock);
+    if (--tpm->refs > 0) {
+        pthread_mutex_unlock(&registry_lock);
+        return;
+    }
+    for (link = &registry; *link != NULL; link = &(*link)->next) {
+        if (*link == tpm) {
+            *link = tpm->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
+
+    sigset_t saved_mask;
+    int pipe_pending;
+
+    pthread_mutex_lock(&tpm->lock);
+    tk_sigpipe_block(&saved_mask, &pipe_pending);
+    /* Flush only what this process created; an inherited connection's
+     * handles belong to the parent. */
+    tk_conn_close(tpm, tpm->owner == getpid());
+    tk_sigpipe_restore(&saved_mask, pipe_pending);
+    pthread_mutex_unlock(&tpm->lock);
+    pthread_mutex_destroy(&tpm->lock);
+    OSSL_LIB_CTX_free(tpm->crypto_ctx);
+    free(tpm->tcti_conf);
+    free(tpm);
+}
+
+const char *tk_tpm_tcti(const tk_tpm *tpm)
+{
+    return tpm->tcti_conf;
+}
+
+int tk_tpm_encrypting(const tk_tpm *tpm)
+{
+    return tpm->encrypt;
+}

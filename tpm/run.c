@@ -1,0 +1,121 @@
+/* Running one TPM operation: the lock, fork safety, ESYS's crypto scope,
+ * retries and recovery from a broken connection or a reset TPM. */
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+
+#include "internal.h"
+#include "../provider/errors.h"
+
+#define MAX_RETRIES 5
+
+static void backoff(int attempt)
+{
+    struct timespec delay = { 0, 20 * 1000 * 1000L * (attempt + 1) };
+
+    nanosleep(&delay, NULL);
+}
+
+static TSS2_RC ensure_open(tk_tpm *tpm)
+{
+    /* A forked child inherits the parent's connection: never use it, and
+     * never flush the parent's handles; open our own. */
+    if (tpm->esys != NULL && tpm->owner != getpid()) {
+        tk_debug("fork detected: opening a connection for pid %d",
+                 (int)getpid());
+        tk_conn_close(tpm, 0);
+    }
+    if (tpm->esys != NULL)
+        return TSS2_RC_SUCCESS;
+    return tk_conn_open(tpm);
+}
+
+static void report(tk_tpm *tpm, TSS2_RC rc)
+{
+    snprintf(tpm->last_error, sizeof(tpm->last_error),
+             "%s failed (TCTI \"%s\"): %s (0x%x)", tpm->fail_what,
+             tpm->tcti_conf, tk_rc_text(rc), (unsigned)rc);
+    tk_raise(tpm->fail_reason, "%s", tpm->last_error);
+}
+
+static int run_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg)
+{
+    int retries = 0, rebuilt = 0;
+    TSS2_RC rc;
+
+    for (;;) {
+        tpm->fail_what = "TPM command";
+        tpm->fail_reason = TK_R_TPM_COMMAND_FAILED;
+        rc = ensure_open(tpm);
+        if (rc != TSS2_RC_SUCCESS) {
+            report(tpm, rc);
+            return 0;
+        }
+        rc = op(tpm, arg);
+        switch (tk_rc_classify(rc)) {
+        case TK_RC_OK:
+            return 1;
+        case TK_RC_RETRY:
+            if (retries < MAX_RETRIES) {
+                backoff(retries++);
+                continue;
+            }
+            break;
+        case TK_RC_TRANSPORT:
+            if (!rebuilt) {
+                tk_debug("connection to %s broke (0x%x): reconnecting",
+                         tpm->tcti_conf, (unsigned)rc);
+                tk_conn_close(tpm, 0);
+                rebuilt = 1;
+                continue;
+            }
+            break;
+        case TK_RC_LOST_STATE:
+            if (!rebuilt) {
+                tk_conn_resync(tpm);
+                rebuilt = 1;
+                continue;
+            }
+            break;
+        case TK_RC_FATAL:
+            break;
+        }
+        report(tpm, rc);
+        return 0;
+    }
+}
+
+int tk_tpm_run(tk_tpm *tpm, tk_tpm_op *op, void *arg)
+{
+    OSSL_LIB_CTX *caller_ctx;
+    sigset_t saved_mask;
+    int pipe_pending, ok;
+
+    pthread_mutex_lock(&tpm->lock);
+    if (tpm->crypto_ctx == NULL
+        && (tpm->crypto_ctx = OSSL_LIB_CTX_new()) == NULL) {
+        pthread_mutex_unlock(&tpm->lock);
+        tk_raise(TK_R_OUT_OF_MEMORY, "cannot create a library context");
+        return 0;
+    }
+    tk_sigpipe_block(&saved_mask, &pipe_pending);
+    /* ESYS's OpenSSL backend fetches from the default library context. If
+     * that context has tpmkit loaded (say, as the DRBG seed source), those
+     * fetches would come back into tpmkit while we hold the TPM lock. Point
+     * this thread's default at a private context with only OpenSSL's own
+     * providers for the duration. */
+    caller_ctx = OSSL_LIB_CTX_set0_default(tpm->crypto_ctx);
+    ok = run_locked(tpm, op, arg);
+    OSSL_LIB_CTX_set0_default(caller_ctx);
+    tk_sigpipe_restore(&saved_mask, pipe_pending);
+    pthread_mutex_unlock(&tpm->lock);
+    return ok;
+}
+
+void tk_tpm_last_error(tk_tpm *tpm, char *out, size_t out_len)
+{
+    pthread_mutex_lock(&tpm->lock);
+    snprintf(out, out_len, "%s", tpm->last_error);
+    pthread_mutex_unlock(&tpm->lock);
+}

@@ -1,0 +1,43 @@
+/* The TPM access layer: the only part of tpmkit that talks to ESYS.
+ *
+ * A tk_tpm is a process-wide, reference-counted handle on one TPM (one TCTI
+ * configuration). The connection is opened lazily on first use, shared by
+ * all threads under one lock, reopened in a forked child, and rebuilt when
+ * the TPM was reset or restarted underneath us. Every failing call raises an
+ * OpenSSL error naming the TCTI and the decoded TPM return code. */
+#ifndef TK_TPM_H
+#define TK_TPM_H
+
+#include <stddef.h>
+
+typedef struct tk_tpm tk_tpm;
+
+/* The TCTI used when neither TPMKIT_TCTI nor the config names one. */
+#define TK_TPM_DEFAULT_TCTI "device:/dev/tpmrm0"
+
+/* Most bytes TPM2_GetRandom returns per command (TPM2_PT_MAX_DIGEST). */
+#define TK_TPM_RANDOM_CHUNK 64
+
+/* Find or create the shared handle for this TCTI string. `encrypt` selects
+ * salted, parameter-encrypting sessions for commands that carry secrets.
+ * Does not touch the TPM. NULL on allocation failure. */
+tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt);
+/* Drop a reference; the last one flushes everything tpmkit created in the
+ * TPM and closes the connection. */
+void tk_tpm_release(tk_tpm *tpm);
+
+const char *tk_tpm_tcti(const tk_tpm *tpm);
+int tk_tpm_encrypting(const tk_tpm *tpm);
+
+/* Fill `out` with `len` bytes from TPM2_GetRandom, in as few commands as the
+ * TPM allows, over an encrypted session when enabled. 1 on success. */
+int tk_tpm_random(tk_tpm *tpm, unsigned char *out, size_t len);
+
+/* Check that the TPM answers (connects if needed). Writes a one-line
+ * description of the TPM (manufacturer, firmware) into `desc`. 1 on success. */
+int tk_tpm_ping(tk_tpm *tpm, char *desc, size_t desc_len);
+
+/* The text of the last failure this handle reported ("" if none). */
+void tk_tpm_last_error(tk_tpm *tpm, char *out, size_t out_len);
+
+#endif
