@@ -77,7 +77,7 @@ void tk_conn_close(tk_tpm *tpm, int flush)
 {
     if (tpm->esys != NULL) {
         drop_handle(tpm, &tpm->session, flush);
-        drop_handle(tpm, &tpm->primary, flush);
+        tk_primary_drop(tpm, flush);
         /* Esys_Finalize only frees memory: it sends nothing to the TPM. */
         Esys_Finalize(&tpm->esys);
     }
@@ -87,6 +87,8 @@ void tk_conn_close(tk_tpm *tpm, int flush)
     tpm->tcti = NULL;
     tpm->primary = ESYS_TR_NONE;
     tpm->session = ESYS_TR_NONE;
+    Esys_Free(tpm->primary_saved);
+    tpm->primary_saved = NULL;
 }
 
 void tk_conn_resync(tk_tpm *tpm)
@@ -105,7 +107,7 @@ void tk_conn_resync(tk_tpm *tpm)
     /* After a reset the handle numbers may already name someone else's
      * objects: forget ours without flushing. */
     drop_handle(tpm, &tpm->session, !was_reset);
-    drop_handle(tpm, &tpm->primary, !was_reset);
+    tk_primary_drop(tpm, !was_reset);
     if (rc == TSS2_RC_SUCCESS) {
         tpm->reset_count = reset;
         tpm->restart_count = restart;

@@ -20,7 +20,8 @@ struct tk_tpm {
     pid_t owner;                /* process that opened the connection */
     TSS2_TCTI_CONTEXT *tcti;
     ESYS_CONTEXT *esys;
-    ESYS_TR primary;            /* ESYS_TR_NONE until first needed */
+    ESYS_TR primary;            /* ESYS_TR_NONE unless loaded right now */
+    TPMS_CONTEXT *primary_saved; /* the primary, parked outside the TPM */
     ESYS_TR session;            /* ESYS_TR_NONE until first needed */
     UINT32 reset_count, restart_count; /* TPM clock counters at connect */
     OSSL_LIB_CTX *crypto_ctx;   /* where ESYS's own OpenSSL calls resolve */
@@ -42,8 +43,12 @@ void tk_conn_close(tk_tpm *tpm, int flush);
 void tk_conn_resync(tk_tpm *tpm);
 
 /* primary.c: the standard storage primary (parent 0x40000001), created once
- * per connection. */
+ * per connection. tk_primary_park() moves it out of the TPM's scarce object
+ * slots (ContextSave + flush); tk_primary_get() brings it back. */
 TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out);
+TSS2_RC tk_primary_park(tk_tpm *tpm);
+/* Forget the primary: flush it if loaded and `flush`, drop the saved copy. */
+void tk_primary_drop(tk_tpm *tpm, int flush);
 
 /* session.c: the salted AES-128-CFB session for commands with secrets, with
  * `attrs` (TPMA_SESSION_ENCRYPT/DECRYPT) set for the next command; returns
@@ -54,6 +59,7 @@ TSS2_RC tk_session_get(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out);
 enum tk_rc_class {
     TK_RC_OK,
     TK_RC_RETRY,        /* the TPM asked us to try again later */
+    TK_RC_BUSY,         /* the TPM's object or session slots are full */
     TK_RC_TRANSPORT,    /* the connection to the TPM is broken */
     TK_RC_LOST_STATE,   /* our handles or sessions vanished (TPM reset?) */
     TK_RC_FATAL,

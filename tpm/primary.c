@@ -25,6 +25,17 @@ static const TPM2B_PUBLIC storage_primary_template = {
     },
 };
 
+static TSS2_RC unpark(tk_tpm *tpm)
+{
+    TSS2_RC rc = Esys_ContextLoad(tpm->esys, tpm->primary_saved, &tpm->primary);
+
+    if (rc != TSS2_RC_SUCCESS) {
+        tpm->primary = ESYS_TR_NONE;
+        return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED, "TPM2_ContextLoad");
+    }
+    return TSS2_RC_SUCCESS;
+}
+
 TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
 {
     TPM2B_SENSITIVE_CREATE sensitive = { 0 };
@@ -32,6 +43,11 @@ TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
     TPML_PCR_SELECTION pcrs = { 0 };
     TSS2_RC rc;
 
+    if (tpm->primary == ESYS_TR_NONE && tpm->primary_saved != NULL) {
+        rc = unpark(tpm);
+        if (rc != TSS2_RC_SUCCESS)
+            return rc;
+    }
     if (tpm->primary == ESYS_TR_NONE) {
         rc = Esys_CreatePrimary(tpm->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
                                 ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
@@ -46,4 +62,36 @@ TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
     }
     *out = tpm->primary;
     return TSS2_RC_SUCCESS;
+}
+
+TSS2_RC tk_primary_park(tk_tpm *tpm)
+{
+    TSS2_RC rc;
+
+    if (tpm->primary == ESYS_TR_NONE)
+        return TSS2_RC_SUCCESS;
+    if (tpm->primary_saved == NULL) {
+        rc = Esys_ContextSave(tpm->esys, tpm->primary, &tpm->primary_saved);
+        if (rc != TSS2_RC_SUCCESS) {
+            tpm->primary_saved = NULL;
+            return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED, "TPM2_ContextSave");
+        }
+    }
+    rc = Esys_FlushContext(tpm->esys, tpm->primary);
+    if (rc != TSS2_RC_SUCCESS)
+        return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED, "TPM2_FlushContext");
+    tpm->primary = ESYS_TR_NONE;
+    return TSS2_RC_SUCCESS;
+}
+
+void tk_primary_drop(tk_tpm *tpm, int flush)
+{
+    if (tpm->primary != ESYS_TR_NONE) {
+        if (!flush || Esys_FlushContext(tpm->esys, tpm->primary)
+                      != TSS2_RC_SUCCESS)
+            Esys_TR_Close(tpm->esys, &tpm->primary);
+        tpm->primary = ESYS_TR_NONE;
+    }
+    Esys_Free(tpm->primary_saved);
+    tpm->primary_saved = NULL;
 }

@@ -19,6 +19,11 @@ enum tk_rc_class tk_rc_classify(TSS2_RC rc)
         if (rc == TPM2_RC_RETRY || rc == TPM2_RC_YIELDED
             || rc == TPM2_RC_TESTING)
             return TK_RC_RETRY;
+        /* Without a resource manager every process shares 3 object and 3
+         * session slots: others may free theirs soon. */
+        if (rc == TPM2_RC_OBJECT_MEMORY || rc == TPM2_RC_SESSION_MEMORY
+            || rc == TPM2_RC_MEMORY)
+            return TK_RC_BUSY;
         /* Not started (after a TPM reset), or a handle/session reference
          * that no longer exists in the TPM. */
         if (rc == TPM2_RC_INITIALIZE)

@@ -9,10 +9,12 @@
 #include "../provider/errors.h"
 
 #define MAX_RETRIES 5
+/* How long to wait for another process to free a TPM slot. */
+#define BUSY_WAIT_MS 5000
 
-static void backoff(int attempt)
+static void sleep_ms(long ms)
 {
-    struct timespec delay = { 0, 20 * 1000 * 1000L * (attempt + 1) };
+    struct timespec delay = { ms / 1000, (ms % 1000) * 1000000L };
 
     nanosleep(&delay, NULL);
 }
@@ -42,6 +44,7 @@ static void report(tk_tpm *tpm, TSS2_RC rc)
 static int run_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg)
 {
     int retries = 0, rebuilt = 0;
+    long busy_waited = 0;
     TSS2_RC rc;
 
     for (;;) {
@@ -58,7 +61,15 @@ static int run_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg)
             return 1;
         case TK_RC_RETRY:
             if (retries < MAX_RETRIES) {
-                backoff(retries++);
+                sleep_ms(20L * ++retries);
+                continue;
+            }
+            break;
+        case TK_RC_BUSY:
+            if (busy_waited < BUSY_WAIT_MS) {
+                tk_debug("TPM slots full (0x%x): waiting", (unsigned)rc);
+                sleep_ms(50);
+                busy_waited += 50;
                 continue;
             }
             break;

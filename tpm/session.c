@@ -25,7 +25,9 @@ static TSS2_RC start_session(tk_tpm *tpm)
         return tk_fail(tpm, rc, TK_R_SESSION_FAILED, "TPM2_StartAuthSession");
     }
     tk_debug("salted encrypting session started");
-    return TSS2_RC_SUCCESS;
+    /* The salt key is not needed once the session exists; without a
+     * resource manager its slot is better left to other processes. */
+    return tk_primary_park(tpm);
 }
 
 TSS2_RC tk_session_get(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out)

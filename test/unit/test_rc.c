@@ -1,0 +1,109 @@
+/* Return-code classification and configuration parsing: pure functions. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tss2/tss2_tpm2_types.h>
+
+#include "../../provider/config.h"
+#include "../../tpm/internal.h"
+
+START_TEST(success_is_ok)
+{
+    ck_assert_int_eq(tk_rc_classify(TSS2_RC_SUCCESS), TK_RC_OK);
+}
+END_TEST
+
+START_TEST(tpm_asks_to_retry)
+{
+    ck_assert_int_eq(tk_rc_classify(TPM2_RC_RETRY), TK_RC_RETRY);
+    ck_assert_int_eq(tk_rc_classify(TPM2_RC_YIELDED), TK_RC_RETRY);
+    ck_assert_int_eq(tk_rc_classify(TPM2_RC_TESTING), TK_RC_RETRY);
+}
+END_TEST
+
+START_TEST(tcti_failures_are_transport)
+{
+    ck_assert_int_eq(tk_rc_classify(TSS2_TCTI_RC_IO_ERROR), TK_RC_TRANSPORT);
+    ck_assert_int_eq(tk_rc_classify(TSS2_TCTI_RC_NO_CONNECTION),
+                     TK_RC_TRANSPORT);
+    ck_assert_int_eq(tk_rc_classify(TSS2_ESYS_RC_MALFORMED_RESPONSE),
+                     TK_RC_TRANSPORT);
+}
+END_TEST
+
+START_TEST(vanished_handles_are_lost_state)
+{
+    ck_assert_int_eq(tk_rc_classify(TPM2_RC_INITIALIZE), TK_RC_LOST_STATE);
+    ck_assert_int_eq(tk_rc_classify(TPM2_RC_REFERENCE_H0), TK_RC_LOST_STATE);
+    ck_assert_int_eq(tk_rc_classify(TPM2_RC_REFERENCE_S0), TK_RC_LOST_STATE);
+    /* TPM_RC_HANDLE for handle 1, and for session 1. */
+    ck_assert_int_eq(tk_rc_classify(TPM2_RC_HANDLE | TPM2_RC_1),
+                     TK_RC_LOST_STATE);
+    ck_assert_int_eq(tk_rc_classify(TPM2_RC_HANDLE | TPM2_RC_S | TPM2_RC_1),
+                     TK_RC_LOST_STATE);
+    ck_assert_int_eq(tk_rc_classify(TSS2_ESYS_RC_RSP_AUTH_FAILED),
+                     TK_RC_LOST_STATE);
+}
+END_TEST
+
+START_TEST(auth_failures_are_never_retried)
+{
+    /* Retrying a wrong password would walk the TPM into lockout. */
+    ck_assert_int_eq(tk_rc_classify(TPM2_RC_AUTH_FAIL | TPM2_RC_S | TPM2_RC_1),
+                     TK_RC_FATAL);
+    ck_assert_int_eq(tk_rc_classify(TPM2_RC_BAD_AUTH | TPM2_RC_S | TPM2_RC_1),
+                     TK_RC_FATAL);
+    ck_assert_int_eq(tk_rc_classify(TPM2_RC_LOCKOUT), TK_RC_FATAL);
+    /* A bad parameter value is the caller's problem, not lost state. */
+    ck_assert_int_eq(tk_rc_classify(TPM2_RC_HANDLE | TPM2_RC_P | TPM2_RC_1),
+                     TK_RC_FATAL);
+}
+END_TEST
+
+START_TEST(rc_text_is_decoded)
+{
+    ck_assert_ptr_nonnull(strstr(tk_rc_text(TPM2_RC_LOCKOUT), "lockout"));
+}
+END_TEST
+
+START_TEST(booleans_parse)
+{
+    ck_assert_int_eq(tk_config_parse_bool("yes"), 1);
+    ck_assert_int_eq(tk_config_parse_bool("ON"), 1);
+    ck_assert_int_eq(tk_config_parse_bool("1"), 1);
+    ck_assert_int_eq(tk_config_parse_bool("true"), 1);
+    ck_assert_int_eq(tk_config_parse_bool("no"), 0);
+    ck_assert_int_eq(tk_config_parse_bool("Off"), 0);
+    ck_assert_int_eq(tk_config_parse_bool("0"), 0);
+    ck_assert_int_eq(tk_config_parse_bool("false"), 0);
+    ck_assert_int_eq(tk_config_parse_bool("maybe"), -1);
+    ck_assert_int_eq(tk_config_parse_bool(""), -1);
+}
+END_TEST
+
+static Suite *rc_suite(void)
+{
+    Suite *s = suite_create("rc");
+    TCase *tc = tcase_create("classify");
+
+    tcase_add_test(tc, success_is_ok);
+    tcase_add_test(tc, tpm_asks_to_retry);
+    tcase_add_test(tc, tcti_failures_are_transport);
+    tcase_add_test(tc, vanished_handles_are_lost_state);
+    tcase_add_test(tc, auth_failures_are_never_retried);
+    tcase_add_test(tc, rc_text_is_decoded);
+    tcase_add_test(tc, booleans_parse);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(rc_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
