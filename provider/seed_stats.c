@@ -24,12 +24,12 @@ void tk_seed_stats_describe(tk_prov_ctx *ctx, char *out, size_t out_len)
 {
     pthread_mutex_lock(&ctx->seed.lock);
     if (ctx->seed.last_failed)
-        snprintf(out, out_len, "FAILED: %s (%lu failed, %lu good seedings)",
+        snprintf(out, out_len, "FAILED: %s (%lu failed, %lu good seeding(s))",
                  ctx->seed.last_error, ctx->seed.failures, ctx->seed.seeds);
     else if (ctx->seed.seeds == 0)
         snprintf(out, out_len, "not used: no DRBG has drawn a TPM seed");
     else
-        snprintf(out, out_len, "ok: %lu seedings from the TPM",
+        snprintf(out, out_len, "ok: %lu seeding(s) from the TPM",
                  ctx->seed.seeds);
     pthread_mutex_unlock(&ctx->seed.lock);
 }

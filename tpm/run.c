@@ -33,7 +33,7 @@ static TSS2_RC ensure_open(tk_tpm *tpm)
     return tk_conn_open(tpm);
 }
 
-static void report(tk_tpm *tpm, TSS2_RC rc)
+static void report_failure(tk_tpm *tpm, TSS2_RC rc)
 {
     snprintf(tpm->last_error, sizeof(tpm->last_error),
              "%s failed (TCTI \"%s\"): %s (0x%x)", tpm->fail_what,
@@ -52,7 +52,7 @@ static int run_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg)
         tpm->fail_reason = TK_R_TPM_COMMAND_FAILED;
         rc = ensure_open(tpm);
         if (rc != TSS2_RC_SUCCESS) {
-            report(tpm, rc);
+            report_failure(tpm, rc);
             return 0;
         }
         rc = op(tpm, arg);
@@ -92,7 +92,7 @@ static int run_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg)
         case TK_RC_FATAL:
             break;
         }
-        report(tpm, rc);
+        report_failure(tpm, rc);
         return 0;
     }
 }

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Configure (once) and build tpmkit into a build directory.
+# Usage: scripts/build.sh [BUILD_DIR [meson options...]]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${1:-build}
+shift || true
+if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$@" >/dev/null
+fi
+ninja -C "$dir" >/dev/null

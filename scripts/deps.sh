@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install the Debian packages tpmkit needs to build, test and demo.
+# Usage: scripts/deps.sh [--always]   (--always: apt-get update + install
+# even when everything looks present, as CI does)
+set -euo pipefail
+
+PACKAGES=(
+    gcc libc6-dev pkg-config meson ninja-build
+    openssl libssl-dev libtss2-dev
+    check
+    swtpm swtpm-tools tpm2-tools tshark
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+        || missing+=("$p")
+done
+
+if [ "${1:-}" != "--always" ] && [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "tpmkit needs these Debian packages: ${missing[*]}" >&2
+    echo "install them with: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"

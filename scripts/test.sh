@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds, runs every unit
+# and integration test against private swtpm instances.
+# Usage: scripts/test.sh [BUILD_DIR [meson options...]]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+dir=${1:-build}
+scripts/build.sh "$@"
+meson test -C "$dir" --print-errorlogs --num-processes 2
