@@ -43,7 +43,7 @@ static const char *param_ptr(OSSL_PROVIDER *prov, const char *key)
 
 int main(void)
 {
-    OSSL_PROVIDER *prov;
+    OSSL_PROVIDER *prov, *deflt;
     unsigned char sample[32];
     char buf[512];
     int ok = 1, seeded;
@@ -58,7 +58,7 @@ int main(void)
     }
     /* Loading one provider by hand turns off OpenSSL's fallback to the
      * default provider; the DRBG itself comes from there. */
-    OSSL_PROVIDER_try_load(NULL, "default", 1);
+    deflt = OSSL_PROVIDER_try_load(NULL, "default", 1);
     printf("provider:           %s %s\n", param_ptr(prov, "name"),
            param_ptr(prov, "version"));
     printf("build:              %s\n", param_ptr(prov, "buildinfo"));
@@ -93,5 +93,6 @@ int main(void)
                     : "TPM reachable, but OpenSSL's DRBG is NOT seeded by "
                       "the TPM (check [random] seed = TPM2-SEED)");
     OSSL_PROVIDER_unload(prov);
+    OSSL_PROVIDER_unload(deflt);
     return ok ? 0 : 1;
 }
