@@ -64,19 +64,10 @@ TSS2_RC tk_conn_open(tk_tpm *tpm)
     return TSS2_RC_SUCCESS;
 }
 
-static void drop_handle(tk_tpm *tpm, ESYS_TR *handle, int flush)
-{
-    if (*handle == ESYS_TR_NONE)
-        return;
-    if (!flush || Esys_FlushContext(tpm->esys, *handle) != TSS2_RC_SUCCESS)
-        Esys_TR_Close(tpm->esys, handle);
-    *handle = ESYS_TR_NONE;
-}
-
 void tk_conn_close(tk_tpm *tpm, int flush)
 {
     if (tpm->esys != NULL) {
-        drop_handle(tpm, &tpm->session, flush);
+        tk_session_drop(tpm, flush);
         tk_primary_drop(tpm, flush);
         /* Esys_Finalize only frees memory: it sends nothing to the TPM. */
         Esys_Finalize(&tpm->esys);
@@ -89,6 +80,8 @@ void tk_conn_close(tk_tpm *tpm, int flush)
     tpm->session = ESYS_TR_NONE;
     Esys_Free(tpm->primary_saved);
     tpm->primary_saved = NULL;
+    Esys_Free(tpm->session_saved);
+    tpm->session_saved = NULL;
 }
 
 void tk_conn_resync(tk_tpm *tpm)
@@ -106,7 +99,7 @@ void tk_conn_resync(tk_tpm *tpm)
              was_reset ? "was reset" : "kept its state");
     /* After a reset the handle numbers may already name someone else's
      * objects: forget ours without flushing. */
-    drop_handle(tpm, &tpm->session, !was_reset);
+    tk_session_drop(tpm, !was_reset);
     tk_primary_drop(tpm, !was_reset);
     if (rc == TSS2_RC_SUCCESS) {
         tpm->reset_count = reset;

@@ -22,7 +22,9 @@ struct tk_tpm {
     ESYS_CONTEXT *esys;
     ESYS_TR primary;            /* ESYS_TR_NONE unless loaded right now */
     TPMS_CONTEXT *primary_saved; /* the primary, parked outside the TPM */
-    ESYS_TR session;            /* ESYS_TR_NONE until first needed */
+    ESYS_TR session;            /* ESYS_TR_NONE unless loaded right now */
+    TPMS_CONTEXT *session_saved; /* the session, parked between operations */
+    int park;                   /* park between operations: no resource manager */
     UINT32 reset_count, restart_count; /* TPM clock counters at connect */
     OSSL_LIB_CTX *crypto_ctx;   /* where ESYS's own OpenSSL calls resolve */
 
@@ -54,6 +56,14 @@ void tk_primary_drop(tk_tpm *tpm, int flush);
  * `attrs` (TPMA_SESSION_ENCRYPT/DECRYPT) set for the next command; returns
  * ESYS_TR_NONE in *out when encryption is off. */
 TSS2_RC tk_session_get(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out);
+/* After an operation: context-save the session when `park` is set. */
+void tk_session_park(tk_tpm *tpm);
+/* Forget the session: flush it (loaded or parked) if `flush`. */
+void tk_session_drop(tk_tpm *tpm, int flush);
+
+/* tcti_kind.c: does this TCTI string reach the TPM through a resource
+ * manager (which virtualises slots, so nothing needs parking)? */
+int tk_tcti_has_resource_manager(const char *conf);
 
 /* rc.c */
 enum tk_rc_class {

@@ -9,7 +9,7 @@
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static tk_tpm *registry;
-static pthread_once_t fork_hooks_once = PTHREAD_ONCE_INIT;
+static pthread_once_t process_hooks_once = PTHREAD_ONCE_INIT;
 
 /* Hold every lock across fork() so the child never inherits a lock taken
  * mid-command by another thread; the child then opens its own connection
@@ -28,16 +28,39 @@ static void after_fork(void)
     pthread_mutex_unlock(&registry_lock);
 }
 
-static void install_fork_hooks(void)
+/* A program that exits without releasing its OpenSSL objects never tears
+ * the provider down; without a resource manager whatever we left in the
+ * TPM would stay there until the TPM restarts. Close every connection this
+ * process opened at exit (a later use would simply reconnect). */
+static void close_all_at_exit(void)
+{
+    sigset_t saved_mask;
+    int pipe_pending;
+
+    pthread_mutex_lock(&registry_lock);
+    for (tk_tpm *t = registry; t != NULL; t = t->next) {
+        pthread_mutex_lock(&t->lock);
+        if (t->esys != NULL) {
+            tk_sigpipe_block(&saved_mask, &pipe_pending);
+            tk_conn_close(t, t->owner == getpid());
+            tk_sigpipe_restore(&saved_mask, pipe_pending);
+        }
+        pthread_mutex_unlock(&t->lock);
+    }
+    pthread_mutex_unlock(&registry_lock);
+}
+
+static void install_process_hooks(void)
 {
     pthread_atfork(before_fork, after_fork, after_fork);
+    atexit(close_all_at_exit);
 }
 
 tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt)
 {
     tk_tpm *tpm;
 
-    pthread_once(&fork_hooks_once, install_fork_hooks);
+    pthread_once(&process_hooks_once, install_process_hooks);
     pthread_mutex_lock(&registry_lock);
     for (tpm = registry; tpm != NULL; tpm = tpm->next) {
         if (strcmp(tpm->tcti_conf, tcti) == 0 && tpm->encrypt == encrypt) {
@@ -52,6 +75,7 @@ tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt)
         goto out;
     }
     tpm->encrypt = encrypt;
+    tpm->park = !tk_tcti_has_resource_manager(tcti);
     tpm->refs = 1;
     tpm->primary = ESYS_TR_NONE;
     tpm->session = ESYS_TR_NONE;

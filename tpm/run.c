@@ -118,6 +118,8 @@ int tk_tpm_run(tk_tpm *tpm, tk_tpm_op *op, void *arg)
      * providers for the duration. */
     caller_ctx = OSSL_LIB_CTX_set0_default(tpm->crypto_ctx);
     ok = run_locked(tpm, op, arg);
+    if (tpm->esys != NULL)
+        tk_session_park(tpm);
     OSSL_LIB_CTX_set0_default(caller_ctx);
     tk_sigpipe_restore(&saved_mask, pipe_pending);
     pthread_mutex_unlock(&tpm->lock);

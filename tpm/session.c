@@ -1,6 +1,11 @@
 /* Bus protection: one salted HMAC session per connection, with AES-128-CFB
  * parameter encryption, salted by the storage primary so that only this
- * TPM can derive the session key. */
+ * TPM can derive the session key.
+ *
+ * Without a resource manager the session is parked (context-saved) between
+ * operations: a loaded session holds one of the TPM's three session slots,
+ * shared by every process, and a process killed with Ctrl-C never flushes
+ * it. A saved session holds no slot. */
 #include "internal.h"
 #include "../provider/errors.h"
 
@@ -30,6 +35,20 @@ static TSS2_RC start_session(tk_tpm *tpm)
     return tk_primary_park(tpm);
 }
 
+static void unpark(tk_tpm *tpm)
+{
+    TSS2_RC rc = Esys_ContextLoad(tpm->esys, tpm->session_saved, &tpm->session);
+
+    if (rc != TSS2_RC_SUCCESS) {
+        /* Too old (context gap) or gone: a fresh session will do. */
+        tk_debug("saved session did not load (0x%x): starting anew",
+                 (unsigned)rc);
+        tpm->session = ESYS_TR_NONE;
+    }
+    Esys_Free(tpm->session_saved);
+    tpm->session_saved = NULL;
+}
+
 TSS2_RC tk_session_get(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out)
 {
     TSS2_RC rc;
@@ -37,6 +56,8 @@ TSS2_RC tk_session_get(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out)
     *out = ESYS_TR_NONE;
     if (!tpm->encrypt)
         return TSS2_RC_SUCCESS;
+    if (tpm->session == ESYS_TR_NONE && tpm->session_saved != NULL)
+        unpark(tpm);
     if (tpm->session == ESYS_TR_NONE) {
         rc = start_session(tpm);
         if (rc != TSS2_RC_SUCCESS)
@@ -48,4 +69,33 @@ TSS2_RC tk_session_get(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out)
         return tk_fail(tpm, rc, TK_R_SESSION_FAILED, "session attributes");
     *out = tpm->session;
     return TSS2_RC_SUCCESS;
+}
+
+void tk_session_park(tk_tpm *tpm)
+{
+    if (!tpm->park || tpm->session == ESYS_TR_NONE)
+        return;
+    /* ContextSave of a session also frees its slot and its ESYS_TR. */
+    if (Esys_ContextSave(tpm->esys, tpm->session, &tpm->session_saved)
+        != TSS2_RC_SUCCESS) {
+        tpm->session_saved = NULL;
+        tk_session_drop(tpm, 1);
+        return;
+    }
+    tpm->session = ESYS_TR_NONE;
+}
+
+void tk_session_drop(tk_tpm *tpm, int flush)
+{
+    /* A saved session still exists in the TPM: load it to flush it. */
+    if (flush && tpm->session == ESYS_TR_NONE && tpm->session_saved != NULL)
+        unpark(tpm);
+    if (tpm->session != ESYS_TR_NONE) {
+        if (!flush || Esys_FlushContext(tpm->esys, tpm->session)
+                      != TSS2_RC_SUCCESS)
+            Esys_TR_Close(tpm->esys, &tpm->session);
+        tpm->session = ESYS_TR_NONE;
+    }
+    Esys_Free(tpm->session_saved);
+    tpm->session_saved = NULL;
 }

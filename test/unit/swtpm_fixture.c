@@ -133,9 +133,9 @@ int swtpm_fixture_leftovers(const swtpm_fixture *f)
     FILE *p;
 
     snprintf(cmd, sizeof(cmd),
-             "TPM2TOOLS_TCTI='%s' tpm2_getcap handles-transient 2>&1;"
-             "TPM2TOOLS_TCTI='%s' tpm2_getcap handles-loaded-session 2>&1",
-             f->tcti, f->tcti);
+             "export TPM2TOOLS_TCTI='%s'; tpm2_getcap handles-transient 2>&1;"
+             "tpm2_getcap handles-loaded-session 2>&1;"
+             "tpm2_getcap handles-saved-session 2>&1", f->tcti);
     p = popen(cmd, "r");
     if (p == NULL)
         return -1;

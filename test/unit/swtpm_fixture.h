@@ -19,7 +19,7 @@ void swtpm_fixture_stop(swtpm_fixture *f);
 void swtpm_fixture_restart(swtpm_fixture *f);
 /* Stop and remove the state directory. */
 void swtpm_fixture_destroy(swtpm_fixture *f);
-/* Count transient objects and loaded sessions in the TPM (via tpm2_getcap). */
+/* Count transient objects and loaded or saved sessions left in the TPM. */
 int swtpm_fixture_leftovers(const swtpm_fixture *f);
 
 #endif
