@@ -126,16 +126,15 @@ void swtpm_fixture_destroy(swtpm_fixture *f)
         fprintf(stderr, "swtpm_fixture: could not remove %s\n", f->dir);
 }
 
-int swtpm_fixture_leftovers(const swtpm_fixture *f)
+int swtpm_fixture_handles(const swtpm_fixture *f, const char *capabilities)
 {
-    char cmd[400], line[256];
+    char cmd[600], line[256];
     int count = 0;
     FILE *p;
 
     snprintf(cmd, sizeof(cmd),
-             "export TPM2TOOLS_TCTI='%s'; tpm2_getcap handles-transient 2>&1;"
-             "tpm2_getcap handles-loaded-session 2>&1;"
-             "tpm2_getcap handles-saved-session 2>&1", f->tcti);
+             "export TPM2TOOLS_TCTI='%s'; for c in %s; do tpm2_getcap $c 2>&1;"
+             " done", f->tcti, capabilities);
     p = popen(cmd, "r");
     if (p == NULL)
         return -1;
@@ -144,4 +143,10 @@ int swtpm_fixture_leftovers(const swtpm_fixture *f)
             count++;
     pclose(p);
     return count;
+}
+
+int swtpm_fixture_leftovers(const swtpm_fixture *f)
+{
+    return swtpm_fixture_handles(f, "handles-transient handles-loaded-session"
+                                    " handles-saved-session");
 }

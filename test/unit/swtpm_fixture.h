@@ -19,6 +19,9 @@ void swtpm_fixture_stop(swtpm_fixture *f);
 void swtpm_fixture_restart(swtpm_fixture *f);
 /* Stop and remove the state directory. */
 void swtpm_fixture_destroy(swtpm_fixture *f);
+/* Count the handles tpm2_getcap lists for these capabilities
+ * (space-separated, e.g. "handles-transient handles-loaded-session"). */
+int swtpm_fixture_handles(const swtpm_fixture *f, const char *capabilities);
 /* Count transient objects and loaded or saved sessions left in the TPM. */
 int swtpm_fixture_leftovers(const swtpm_fixture *f);
 

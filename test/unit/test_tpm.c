@@ -175,7 +175,8 @@ START_TEST(survives_foreign_flush)
     /* Someone else flushes every loaded session and object under us. */
     ck_assert_int_eq(run_quiet("export TPM2TOOLS_TCTI='%s';"
                                " tpm2_flushcontext -t && for h in"
-                               " $(tpm2_getcap handles-loaded-session |"
+                               " $(tpm2_getcap handles-loaded-session;"
+                               " tpm2_getcap handles-saved-session |"
                                " sed 's/^- //'); do tpm2_flushcontext $h"
                                " || exit 1; done", tpm_fx.tcti), 0);
     ck_assert_int_eq(swtpm_fixture_leftovers(&tpm_fx), 0);
@@ -246,6 +247,23 @@ START_TEST(eight_threads_share_one_connection)
 }
 END_TEST
 
+START_TEST(idle_process_holds_no_slots)
+{
+    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, 1);
+    unsigned char buf[32];
+
+    /* Without a resource manager, slots are shared by every process and a
+     * killed process never frees its own: between operations we hold none. */
+    ck_assert(tk_tpm_random(tpm, buf, sizeof(buf)));
+    ck_assert_int_eq(swtpm_fixture_handles(&tpm_fx, "handles-transient"
+                                           " handles-loaded-session"), 0);
+    ck_assert_int_eq(swtpm_fixture_handles(&tpm_fx, "handles-saved-session"), 1);
+    ck_assert(tk_tpm_random(tpm, buf, sizeof(buf)));
+    tk_tpm_release(tpm);
+    ck_assert_int_eq(swtpm_fixture_leftovers(&tpm_fx), 0);
+}
+END_TEST
+
 static Suite *tpm_suite(void)
 {
     Suite *s = suite_create("tpm");
@@ -264,6 +282,7 @@ static Suite *tpm_suite(void)
     tcase_add_test(tc, survives_foreign_flush);
     tcase_add_test(tc, forked_children_open_their_own);
     tcase_add_test(tc, eight_threads_share_one_connection);
+    tcase_add_test(tc, idle_process_holds_no_slots);
     suite_add_tcase(s, tc);
     return s;
 }
