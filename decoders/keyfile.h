@@ -1,0 +1,50 @@
+/* The TPM 2.0 key-file format (TSS2 PRIVATE KEY): ASN.1 DER <-> struct.
+ *
+ *   TPMKey ::= SEQUENCE {
+ *     type        OBJECT IDENTIFIER,      -- loadable 2.23.133.10.1.3,
+ *                                          -- importable 2.23.133.10.1.4
+ *     emptyAuth   [0] EXPLICIT BOOLEAN OPTIONAL,
+ *     policy      [1] EXPLICIT SEQUENCE OF TPMPolicy OPTIONAL,
+ *     secret      [2] EXPLICIT OCTET STRING OPTIONAL,
+ *     authPolicy  [3] EXPLICIT SEQUENCE OF TPMAuthPolicy OPTIONAL,
+ *     description [4] EXPLICIT UTF8String OPTIONAL,
+ *     rsaParent   [5] EXPLICIT BOOLEAN OPTIONAL,
+ *     parent      INTEGER,
+ *     pubkey      OCTET STRING,           -- marshalled TPM2B_PUBLIC
+ *     privkey     OCTET STRING }          -- marshalled TPM2B_PRIVATE
+ */
+#ifndef TK_KEYFILE_H
+#define TK_KEYFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TK_KEYFILE_PEM_LABEL "TSS2 PRIVATE KEY"
+
+typedef struct tk_keyfile {
+    int importable;             /* OID .4 (TPM2_Import blob) instead of .3 */
+    int empty_auth;             /* -1 absent, 0 FALSE, 1 TRUE */
+    int has_policy;             /* a policy / authPolicy is present */
+    char *description;          /* NULL if absent */
+    uint32_t parent;            /* as a TPM handle (negative INTEGERs mapped) */
+    unsigned char *pub;
+    size_t pub_len;
+    unsigned char *priv;
+    size_t priv_len;
+    unsigned char *secret;      /* importable keys: the encrypted seed */
+    size_t secret_len;
+} tk_keyfile;
+
+enum tk_keyfile_result {
+    TK_KEYFILE_OK = 1,
+    TK_KEYFILE_NOT_MINE = 0,    /* not a TPM key file: let others try */
+    TK_KEYFILE_MALFORMED = -1,  /* a TPM key file, but broken */
+};
+
+/* Decode DER; the whole input must be one TPMKey (no trailing bytes). */
+int tk_keyfile_decode(const unsigned char *der, size_t len, tk_keyfile *out);
+/* Encode to DER (OPENSSL_malloc'd). 1 on success. */
+int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len);
+void tk_keyfile_clear(tk_keyfile *kf);
+
+#endif

@@ -1,0 +1,105 @@
+/* TPM-resident keys, as the TPM layer sees them: marshalled public and
+ * private blobs under a parent, loaded on demand and evicted when the TPM
+ * runs short of slots. No tss2 type crosses this interface.
+ *
+ * Blobs are the key-file representation: `pub` a marshalled TPM2B_PUBLIC,
+ * `priv` a marshalled TPM2B_PRIVATE (both with their size prefix). */
+#ifndef TK_TPM_KEY_H
+#define TK_TPM_KEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tpm.h"
+
+/* The parent handle key files use for the standard storage primary. */
+#define TK_TPM_PARENT_PRIMARY 0x40000001u
+
+enum tk_tpm_key_kind { TK_TPM_KEY_RSA = 1, TK_TPM_KEY_EC, TK_TPM_KEY_HMAC };
+
+/* What the public blob says, decoded without the TPM. */
+typedef struct tk_tpm_pubinfo {
+    int kind;                   /* enum tk_tpm_key_kind */
+    unsigned bits;              /* RSA modulus / EC field size */
+    unsigned char n[512];       /* RSA modulus, big-endian */
+    size_t n_len;
+    uint32_t e;                 /* RSA public exponent */
+    int curve_nid;              /* EC: OpenSSL NID of the curve */
+    unsigned char point[133];   /* EC: uncompressed point 04||x||y */
+    size_t point_len;
+    int hash_nid;               /* HMAC: the key's hash (NID) */
+    int can_sign, can_decrypt, restricted, userwithauth, noda;
+    int scheme_hash_nid;        /* a fixed signing scheme's hash, or 0 */
+} tk_tpm_pubinfo;
+
+/* Decode and sanity-check a marshalled TPM2B_PUBLIC. 0 if malformed or of
+ * a kind tpmkit does not handle (raises an error saying which). */
+int tk_tpm_parse_public(const unsigned char *pub, size_t len, tk_tpm_pubinfo *out);
+/* Check that a marshalled TPM2B_PRIVATE is well formed. */
+int tk_tpm_check_private(const unsigned char *priv, size_t len);
+
+/* Key generation inside the TPM. */
+typedef struct tk_tpm_keygen {
+    int kind;                   /* TK_TPM_KEY_RSA or TK_TPM_KEY_EC */
+    unsigned bits;              /* RSA: 1024, 2048, 3072 */
+    uint32_t exponent;          /* RSA: 0 means 65537 */
+    int curve_nid;              /* EC */
+    const unsigned char *auth;  /* the key's password; NULL/0: none (noda) */
+    size_t auth_len;
+    uint32_t parent;            /* 0 or TK_TPM_PARENT_PRIMARY, or 0x81xxxxxx */
+    const unsigned char *parent_auth;
+    size_t parent_auth_len;
+} tk_tpm_keygen;
+
+/* Create a key; on success the caller owns *pub and *priv (OPENSSL_free). */
+int tk_tpm_create_key(tk_tpm *tpm, const tk_tpm_keygen *gen,
+                      unsigned char **pub, size_t *pub_len,
+                      unsigned char **priv, size_t *priv_len);
+
+typedef struct tk_tpm_key tk_tpm_key;
+
+/* A key from blobs (copied). Parent 0 means TK_TPM_PARENT_PRIMARY. Does not
+ * touch the TPM. NULL if the blobs are malformed (error raised). */
+tk_tpm_key *tk_tpm_key_from_blobs(tk_tpm *tpm, uint32_t parent,
+                                  const unsigned char *pub, size_t pub_len,
+                                  const unsigned char *priv, size_t priv_len);
+/* A persistent key (0x81xxxxxx): reads its public part from the TPM. */
+tk_tpm_key *tk_tpm_key_from_persistent(tk_tpm *tpm, uint32_t handle);
+int tk_tpm_key_up_ref(tk_tpm_key *key);
+/* Drop a reference; the last one flushes the key if loaded. */
+void tk_tpm_key_free(tk_tpm_key *key);
+
+/* Passwords (copied, cleansed on free). */
+int tk_tpm_key_set_auth(tk_tpm_key *key, const unsigned char *auth, size_t len);
+int tk_tpm_key_set_parent_auth(tk_tpm_key *key, const unsigned char *auth,
+                               size_t len);
+
+const tk_tpm_pubinfo *tk_tpm_key_info(const tk_tpm_key *key);
+/* The blobs and parent; 0 for a persistent key, which has none. */
+int tk_tpm_key_blobs(const tk_tpm_key *key, uint32_t *parent,
+                     const unsigned char **pub, size_t *pub_len,
+                     const unsigned char **priv, size_t *priv_len);
+/* The persistent handle, or 0. */
+uint32_t tk_tpm_key_handle(const tk_tpm_key *key);
+
+/* Private-key operations: each loads the key if needed (evicting others
+ * when the TPM is full) and runs one TPM command. */
+enum tk_tpm_sig_scheme { TK_TPM_SIG_RSASSA = 1, TK_TPM_SIG_RSAPSS, TK_TPM_SIG_ECDSA };
+/* `digest` is already hashed with `hash_nid`. RSA signatures come back as
+ * the modulus-sized integer; ECDSA as r||s, each padded to the field size. */
+int tk_tpm_sign(tk_tpm_key *key, int scheme, int hash_nid,
+                const unsigned char *digest, size_t digest_len,
+                unsigned char *sig, size_t *sig_len);
+/* Raw RSA private operation (TPM2_RSA_Decrypt, scheme NULL): in and out
+ * are modulus-sized. Padding is the caller's. */
+int tk_tpm_rsa_private(tk_tpm_key *key, const unsigned char *in, size_t in_len,
+                       unsigned char *out, size_t *out_len);
+/* ECDH: the shared x coordinate with an uncompressed peer point. */
+int tk_tpm_ecdh(tk_tpm_key *key, const unsigned char *peer, size_t peer_len,
+                unsigned char *secret, size_t *secret_len);
+
+/* Read an NV index (0x01xxxxxx) in full; caller frees with OPENSSL_free. */
+int tk_tpm_nv_read(tk_tpm *tpm, uint32_t index, unsigned char **data,
+                   size_t *len);
+
+#endif
