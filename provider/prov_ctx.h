@@ -4,6 +4,7 @@
 #define TK_PROV_CTX_H
 
 #include <openssl/core.h>
+#include <openssl/types.h>
 #include <pthread.h>
 
 #include "../tpm/tpm.h"
@@ -18,6 +19,12 @@ typedef struct tk_seed_stats {
 
 typedef struct tk_prov_ctx {
     const OSSL_CORE_HANDLE *core;
+    /* Wraps the core's BIOs (decoders, encoders, store). */
+    OSSL_LIB_CTX *core_libctx;
+    /* Software crypto tpmkit does itself (public keys, hashing, padding):
+     * a plain context with OpenSSL's default provider only, so it can never
+     * come back into tpmkit. */
+    OSSL_LIB_CTX *sw_libctx;
     tk_tpm *tpm;
     tk_seed_stats seed;
 } tk_prov_ctx;

@@ -129,6 +129,8 @@ static void tk_teardown(void *provctx)
     if (ctx == NULL)
         return;
     tk_tpm_release(ctx->tpm);
+    OSSL_LIB_CTX_free(ctx->sw_libctx);
+    OSSL_LIB_CTX_free(ctx->core_libctx);
     pthread_mutex_destroy(&ctx->seed.lock);
     OPENSSL_free(ctx);
 }
@@ -170,10 +172,11 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
     ctx->core = core;
     pthread_mutex_init(&ctx->seed.lock, NULL);
     ctx->tpm = tk_tpm_acquire(cfg.tcti, cfg.encrypt);
-    if (ctx->tpm == NULL) {
-        tk_raise(TK_R_OUT_OF_MEMORY, "TPM handle");
-        pthread_mutex_destroy(&ctx->seed.lock);
-        OPENSSL_free(ctx);
+    ctx->core_libctx = OSSL_LIB_CTX_new_from_dispatch(core, in);
+    ctx->sw_libctx = OSSL_LIB_CTX_new();
+    if (ctx->tpm == NULL || ctx->core_libctx == NULL || ctx->sw_libctx == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "provider context");
+        tk_teardown(ctx);
         return 0;
     }
     tk_debug("loaded; TCTI \"%s\", session encryption %s", cfg.tcti,
