@@ -10,6 +10,8 @@
 #include "config.h"
 #include "errors.h"
 #include "prov_ctx.h"
+#include "../decoders/algorithms.h"
+#include "../keymgmt/algorithms.h"
 #include "../rand/seed.h"
 
 #ifndef TK_VERSION
@@ -38,6 +40,20 @@ static const OSSL_ALGORITHM *tk_query_operation(void *provctx, int operation_id,
     switch (operation_id) {
     case OSSL_OP_RAND:
         return rands;
+    case OSSL_OP_KEYMGMT:
+        return tk_keymgmt_algorithms;
+    case OSSL_OP_SIGNATURE:
+        return tk_signature_algorithms;
+    case OSSL_OP_ASYM_CIPHER:
+        return tk_asym_cipher_algorithms;
+    case OSSL_OP_KEYEXCH:
+        return tk_keyexch_algorithms;
+    case OSSL_OP_DECODER:
+        return tk_decoder_algorithms;
+    case OSSL_OP_ENCODER:
+        return tk_encoder_algorithms;
+    case OSSL_OP_STORE:
+        return tk_store_algorithms;
     default:
         return NULL;
     }
