@@ -20,6 +20,9 @@ static const OSSL_ITEM reason_strings[] = {
     { TK_R_BAD_REQUEST, "request not supported" },
     { TK_R_OUT_OF_MEMORY, "out of memory" },
     { TK_R_INTERNAL, "internal error" },
+    { TK_R_BAD_KEY, "bad TPM key" },
+    { TK_R_AUTH_FAILED, "TPM authorization failed" },
+    { TK_R_NOT_SUPPORTED, "operation not supported by this key" },
     { 0, NULL }
 };
 

@@ -15,6 +15,9 @@ enum tk_reason {
     TK_R_BAD_REQUEST,
     TK_R_OUT_OF_MEMORY,
     TK_R_INTERNAL,
+    TK_R_BAD_KEY,
+    TK_R_AUTH_FAILED,
+    TK_R_NOT_SUPPORTED,
 };
 
 /* Remember the core's error functions; called once from provider init. */
