@@ -67,6 +67,7 @@ TSS2_RC tk_conn_open(tk_tpm *tpm)
 void tk_conn_close(tk_tpm *tpm, int flush)
 {
     if (tpm->esys != NULL) {
+        tk_keys_drop(tpm, flush);
         tk_session_drop(tpm, flush);
         tk_primary_drop(tpm, flush);
         /* Esys_Finalize only frees memory: it sends nothing to the TPM. */
@@ -99,6 +100,7 @@ void tk_conn_resync(tk_tpm *tpm)
              was_reset ? "was reset" : "kept its state");
     /* After a reset the handle numbers may already name someone else's
      * objects: forget ours without flushing. */
+    tk_keys_drop(tpm, !was_reset);
     tk_session_drop(tpm, !was_reset);
     tk_primary_drop(tpm, !was_reset);
     if (rc == TSS2_RC_SUCCESS) {

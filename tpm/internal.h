@@ -27,6 +27,8 @@ struct tk_tpm {
     int park;                   /* park between operations: no resource manager */
     UINT32 reset_count, restart_count; /* TPM clock counters at connect */
     OSSL_LIB_CTX *crypto_ctx;   /* where ESYS's own OpenSSL calls resolve */
+    struct tk_tpm_key *loaded;  /* keys loaded in the TPM now, most recent first */
+    unsigned generation;        /* bumped whenever TPM-side state is forgotten */
 
     /* Set by the command that failed, read by the error report. */
     const char *fail_what;
@@ -56,6 +58,10 @@ void tk_primary_drop(tk_tpm *tpm, int flush);
  * `attrs` (TPMA_SESSION_ENCRYPT/DECRYPT) set for the next command; returns
  * ESYS_TR_NONE in *out when encryption is off. */
 TSS2_RC tk_session_get(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out);
+/* The session to authorize a command with: the salted session (HMAC
+ * authorization, so passwords never cross the bus), or a plain password
+ * session when encryption is off. */
+TSS2_RC tk_session_auth(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out);
 /* After an operation: context-save the session when `park` is set. */
 void tk_session_park(tk_tpm *tpm);
 /* Forget the session: flush it (loaded or parked) if `flush`. */
@@ -73,6 +79,20 @@ TPMI_ECC_CURVE tk_tpm_curve(int nid);
 int tk_tpm_unmarshal_public(const unsigned char *pub, size_t len, TPM2B_PUBLIC *out);
 int tk_tpm_unmarshal_private(const unsigned char *priv, size_t len, TPM2B_PRIVATE *out);
 int tk_tpm_pubinfo_from_area(const TPMT_PUBLIC *area, struct tk_tpm_pubinfo *info);
+
+/* keyobj.c: loading keys on demand */
+struct tk_tpm_key;
+/* Load the key (evicting our least recently used keys if the TPM is full)
+ * and set its password; *out is usable for one command. */
+TSS2_RC tk_key_load(tk_tpm *tpm, struct tk_tpm_key *key, ESYS_TR *out);
+tk_tpm *tk_tpm_key_tpm(const struct tk_tpm_key *key);
+/* After an operation: park loaded keys when `park` is set. */
+void tk_keys_park(tk_tpm *tpm);
+/* Forget every loaded key (flushing them first if `flush`). */
+void tk_keys_drop(tk_tpm *tpm, int flush);
+/* Parent of a new or loaded key, with its password set. */
+TSS2_RC tk_parent_get(tk_tpm *tpm, uint32_t parent, const TPM2B_AUTH *auth,
+                      ESYS_TR *out);
 
 /* rc.c */
 enum tk_rc_class {
@@ -101,5 +121,7 @@ void tk_sigpipe_restore(const sigset_t *saved, int was_pending);
  * error on failure; 1 on success. */
 typedef TSS2_RC tk_tpm_op(tk_tpm *tpm, void *arg);
 int tk_tpm_run(tk_tpm *tpm, tk_tpm_op *op, void *arg);
+/* Run `op` under the lock without opening a connection (clean-ups). */
+void tk_tpm_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg);
 
 #endif

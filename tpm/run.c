@@ -118,12 +118,31 @@ int tk_tpm_run(tk_tpm *tpm, tk_tpm_op *op, void *arg)
      * providers for the duration. */
     caller_ctx = OSSL_LIB_CTX_set0_default(tpm->crypto_ctx);
     ok = run_locked(tpm, op, arg);
-    if (tpm->esys != NULL)
+    if (tpm->esys != NULL) {
+        tk_keys_park(tpm);
         tk_session_park(tpm);
+    }
     OSSL_LIB_CTX_set0_default(caller_ctx);
     tk_sigpipe_restore(&saved_mask, pipe_pending);
     pthread_mutex_unlock(&tpm->lock);
     return ok;
+}
+
+void tk_tpm_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg)
+{
+    OSSL_LIB_CTX *caller_ctx;
+    sigset_t saved_mask;
+    int pipe_pending;
+
+    pthread_mutex_lock(&tpm->lock);
+    tk_sigpipe_block(&saved_mask, &pipe_pending);
+    caller_ctx = tpm->crypto_ctx != NULL
+                 ? OSSL_LIB_CTX_set0_default(tpm->crypto_ctx) : NULL;
+    op(tpm, arg);
+    if (caller_ctx != NULL)
+        OSSL_LIB_CTX_set0_default(caller_ctx);
+    tk_sigpipe_restore(&saved_mask, pipe_pending);
+    pthread_mutex_unlock(&tpm->lock);
 }
 
 void tk_tpm_last_error(tk_tpm *tpm, char *out, size_t out_len)

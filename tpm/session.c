@@ -99,3 +99,12 @@ void tk_session_drop(tk_tpm *tpm, int flush)
     Esys_Free(tpm->session_saved);
     tpm->session_saved = NULL;
 }
+
+TSS2_RC tk_session_auth(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out)
+{
+    TSS2_RC rc = tk_session_get(tpm, attrs, out);
+
+    if (rc == TSS2_RC_SUCCESS && *out == ESYS_TR_NONE)
+        *out = ESYS_TR_PASSWORD;
+    return rc;
+}

@@ -1,0 +1,375 @@
+/* TPM-resident keys: the blobs, the passwords, and whether the key is
+ * loaded in the TPM right now. Keys are loaded on demand; when the TPM has
+ * no free object slot our least recently used keys are flushed (their
+ * saved contexts make the next load cheap). Without a resource manager all
+ * keys are parked after every operation, like the session. */
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "internal.h"
+#include "key.h"
+#include "../provider/errors.h"
+
+struct tk_tpm_key {
+    tk_tpm *tpm;
+    int refs;                   /* atomic */
+    uint32_t parent;            /* TK_TPM_PARENT_PRIMARY or 0x81xxxxxx */
+    uint32_t persistent;        /* 0x81xxxxxx, or 0 for a blob key */
+    unsigned char *pub_blob, *priv_blob;
+    size_t pub_len, priv_len;
+    TPM2B_PUBLIC pub;
+    TPM2B_PRIVATE priv;
+    TPM2B_AUTH auth, parent_auth;
+    tk_tpm_pubinfo info;
+
+    /* Guarded by tpm->lock. */
+    ESYS_TR handle;             /* ESYS_TR_NONE unless loaded */
+    TPMS_CONTEXT *saved;        /* context for a cheap reload */
+    unsigned saved_generation;
+    struct tk_tpm_key *prev, *next; /* tpm->loaded list while loaded */
+};
+
+static tk_tpm_key *key_new(tk_tpm *tpm)
+{
+    tk_tpm_key *key = OPENSSL_zalloc(sizeof(*key));
+
+    if (key == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "TPM key");
+        return NULL;
+    }
+    key->tpm = tpm;
+    key->refs = 1;
+    key->handle = ESYS_TR_NONE;
+    return key;
+}
+
+tk_tpm_key *tk_tpm_key_from_blobs(tk_tpm *tpm, uint32_t parent,
+                                  const unsigned char *pub, size_t pub_len,
+                                  const unsigned char *priv, size_t priv_len)
+{
+    tk_tpm_key *key;
+
+    if (parent == 0)
+        parent = TK_TPM_PARENT_PRIMARY;
+    if (parent != TK_TPM_PARENT_PRIMARY && (parent >> 24) != TPM2_HT_PERSISTENT) {
+        tk_raise(TK_R_BAD_KEY, "unsupported parent handle 0x%08x (use 0x40000001"
+                 " or a persistent key 0x81xxxxxx)", parent);
+        return NULL;
+    }
+    if ((key = key_new(tpm)) == NULL)
+        return NULL;
+    key->parent = parent;
+    if (!tk_tpm_unmarshal_public(pub, pub_len, &key->pub)
+        || !tk_tpm_pubinfo_from_area(&key->pub.publicArea, &key->info)
+        || !tk_tpm_unmarshal_private(priv, priv_len, &key->priv)
+        || (key->pub_blob = OPENSSL_memdup(pub, pub_len)) == NULL
+        || (key->priv_blob = OPENSSL_memdup(priv, priv_len)) == NULL) {
+        tk_tpm_key_free(key);
+        return NULL;
+    }
+    key->pub_len = pub_len;
+    key->priv_len = priv_len;
+    return key;
+}
+
+struct read_public {
+    tk_tpm_key *key;
+};
+
+static TSS2_RC read_persistent(tk_tpm *tpm, void *arg)
+{
+    tk_tpm_key *key = arg;
+    TPM2B_PUBLIC *pub = NULL;
+    ESYS_TR handle;
+    TSS2_RC rc;
+
+    rc = Esys_TR_FromTPMPublic(tpm->esys, key->persistent, ESYS_TR_NONE,
+                               ESYS_TR_NONE, ESYS_TR_NONE, &handle);
+    if (rc != TSS2_RC_SUCCESS)
+        return tk_fail(tpm, rc, TK_R_BAD_KEY, "reading the persistent key");
+    rc = Esys_ReadPublic(tpm->esys, handle, ESYS_TR_NONE, ESYS_TR_NONE,
+                         ESYS_TR_NONE, &pub, NULL, NULL);
+    Esys_TR_Close(tpm->esys, &handle);
+    if (rc != TSS2_RC_SUCCESS)
+        return tk_fail(tpm, rc, TK_R_BAD_KEY, "TPM2_ReadPublic");
+    key->pub = *pub;
+    Esys_Free(pub);
+    return TSS2_RC_SUCCESS;
+}
+
+tk_tpm_key *tk_tpm_key_from_persistent(tk_tpm *tpm, uint32_t handle)
+{
+    tk_tpm_key *key;
+
+    if ((handle >> 24) != TPM2_HT_PERSISTENT) {
+        tk_raise(TK_R_BAD_KEY, "0x%08x is not a persistent handle (0x81xxxxxx)",
+                 handle);
+        return NULL;
+    }
+    if ((key = key_new(tpm)) == NULL)
+        return NULL;
+    key->persistent = handle;
+    if (!tk_tpm_run(tpm, read_persistent, key)
+        || !tk_tpm_pubinfo_from_area(&key->pub.publicArea, &key->info)) {
+        tk_tpm_key_free(key);
+        return NULL;
+    }
+    return key;
+}
+
+int tk_tpm_key_up_ref(tk_tpm_key *key)
+{
+    __atomic_add_fetch(&key->refs, 1, __ATOMIC_RELAXED);
+    return 1;
+}
+
+static void unlink_loaded(tk_tpm *tpm, tk_tpm_key *key)
+{
+    if (key->prev != NULL)
+        key->prev->next = key->next;
+    else if (tpm->loaded == key)
+        tpm->loaded = key->next;
+    if (key->next != NULL)
+        key->next->prev = key->prev;
+    key->prev = key->next = NULL;
+}
+
+static void link_loaded(tk_tpm *tpm, tk_tpm_key *key)
+{
+    key->prev = NULL;
+    key->next = tpm->loaded;
+    if (tpm->loaded != NULL)
+        tpm->loaded->prev = key;
+    tpm->loaded = key;
+}
+
+/* Flush (or just forget) one loaded key; the caller holds tpm->lock. */
+static void unload(tk_tpm *tpm, tk_tpm_key *key, int flush)
+{
+    if (key->handle == ESYS_TR_NONE)
+        return;
+    if (key->persistent != 0) {
+        Esys_TR_Close(tpm->esys, &key->handle);     /* never flush those */
+    } else if (!flush || Esys_FlushContext(tpm->esys, key->handle)
+                         != TSS2_RC_SUCCESS) {
+        Esys_TR_Close(tpm->esys, &key->handle);
+    }
+    key->handle = ESYS_TR_NONE;
+    unlink_loaded(tpm, key);
+}
+
+static TSS2_RC release_key(tk_tpm *tpm, void *arg)
+{
+    tk_tpm_key *key = arg;
+
+    unload(tpm, key, tpm->esys != NULL && tpm->owner == getpid());
+    return TSS2_RC_SUCCESS;
+}
+
+void tk_tpm_key_free(tk_tpm_key *key)
+{
+    if (key == NULL || __atomic_sub_fetch(&key->refs, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    tk_tpm_locked(key->tpm, release_key, key);
+    Esys_Free(key->saved);
+    OPENSSL_cleanse(&key->auth, sizeof(key->auth));
+    OPENSSL_cleanse(&key->parent_auth, sizeof(key->parent_auth));
+    OPENSSL_free(key->pub_blob);
+    OPENSSL_free(key->priv_blob);
+    OPENSSL_free(key);
+}
+
+static int set_auth(TPM2B_AUTH *dst, const unsigned char *auth, size_t len)
+{
+    if (len > sizeof(dst->buffer)) {
+        tk_raise(TK_R_BAD_REQUEST, "password longer than %zu bytes",
+                 sizeof(dst->buffer));
+        return 0;
+    }
+    OPENSSL_cleanse(dst, sizeof(*dst));
+    dst->size = (UINT16)len;
+    if (len > 0)
+        memcpy(dst->buffer, auth, len);
+    return 1;
+}
+
+int tk_tpm_key_set_auth(tk_tpm_key *key, const unsigned char *auth, size_t len)
+{
+    return set_auth(&key->auth, auth, len);
+}
+
+int tk_tpm_key_set_parent_auth(tk_tpm_key *key, const unsigned char *auth,
+                               size_t len)
+{
+    return set_auth(&key->parent_auth, auth, len);
+}
+
+const tk_tpm_pubinfo *tk_tpm_key_info(const tk_tpm_key *key)
+{
+    return &key->info;
+}
+
+int tk_tpm_key_blobs(const tk_tpm_key *key, uint32_t *parent,
+                     const unsigned char **pub, size_t *pub_len,
+                     const unsigned char **priv, size_t *priv_len)
+{
+    if (key->persistent != 0)
+        return 0;
+    *parent = key->parent;
+    *pub = key->pub_blob;
+    *pub_len = key->pub_len;
+    *priv = key->priv_blob;
+    *priv_len = key->priv_len;
+    return 1;
+}
+
+tk_tpm *tk_tpm_key_tpm(const tk_tpm_key *key)
+{
+    return key->tpm;
+}
+
+uint32_t tk_tpm_key_handle(const tk_tpm_key *key)
+{
+    return key->persistent;
+}
+
+TSS2_RC tk_parent_get(tk_tpm *tpm, uint32_t parent, const TPM2B_AUTH *auth,
+                      ESYS_TR *out)
+{
+    TSS2_RC rc;
+
+    if (parent == 0 || parent == TK_TPM_PARENT_PRIMARY)
+        return tk_primary_get(tpm, out);
+    rc = Esys_TR_FromTPMPublic(tpm->esys, parent, ESYS_TR_NONE, ESYS_TR_NONE,
+                               ESYS_TR_NONE, out);
+    if (rc != TSS2_RC_SUCCESS)
+        return tk_fail(tpm, rc, TK_R_BAD_KEY, "finding the parent key");
+    Esys_TR_SetAuth(tpm->esys, *out, auth);
+    return TSS2_RC_SUCCESS;
+}
+
+static void done_with_parent(tk_tpm *tpm, uint32_t parent, ESYS_TR *handle)
+{
+    if (parent == 0 || parent == TK_TPM_PARENT_PRIMARY) {
+        if (tpm->park)
+            tk_primary_park(tpm);
+    } else {
+        Esys_TR_Close(tpm->esys, handle);
+    }
+}
+
+/* Make room by flushing our least recently used key. 0 if we hold none. */
+static int evict_one(tk_tpm *tpm, tk_tpm_key *except)
+{
+    tk_tpm_key *victim = NULL;
+
+    for (tk_tpm_key *k = tpm->loaded; k != NULL; k = k->next)
+        if (k != except && k->persistent == 0)
+            victim = k;
+    if (victim == NULL)
+        return 0;
+    tk_debug("evicting a key to free a TPM slot");
+    unload(tpm, victim, 1);
+    return 1;
+}
+
+static TSS2_RC load_from_blobs(tk_tpm *tpm, tk_tpm_key *key)
+{
+    ESYS_TR parent, session;
+    TSS2_RC rc;
+
+    rc = tk_parent_get(tpm, key->parent, &key->parent_auth, &parent);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    rc = tk_session_auth(tpm, 0, &session);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Esys_Load(tpm->esys, parent, session, ESYS_TR_NONE, ESYS_TR_NONE,
+                       &key->priv, &key->pub, &key->handle);
+    if (rc != TSS2_RC_SUCCESS) {
+        key->handle = ESYS_TR_NONE;
+        tk_fail(tpm, rc, (rc & 0xfff) == TPM2_RC_AUTH_FAIL
+                         || (rc & 0xfff) == TPM2_RC_BAD_AUTH
+                         ? TK_R_AUTH_FAILED : TK_R_BAD_KEY, "TPM2_Load");
+    }
+    done_with_parent(tpm, key->parent, &parent);
+    return rc;
+}
+
+TSS2_RC tk_key_load(tk_tpm *tpm, tk_tpm_key *key, ESYS_TR *out)
+{
+    TSS2_RC rc;
+
+    if (key->handle != ESYS_TR_NONE) {
+        unlink_loaded(tpm, key);
+        link_loaded(tpm, key);
+        goto loaded;
+    }
+    if (key->persistent != 0) {
+        rc = Esys_TR_FromTPMPublic(tpm->esys, key->persistent, ESYS_TR_NONE,
+                                   ESYS_TR_NONE, ESYS_TR_NONE, &key->handle);
+        if (rc != TSS2_RC_SUCCESS) {
+            key->handle = ESYS_TR_NONE;
+            return tk_fail(tpm, rc, TK_R_BAD_KEY, "finding the persistent key");
+        }
+        link_loaded(tpm, key);
+        goto loaded;
+    }
+    if (key->saved != NULL && key->saved_generation != tpm->generation) {
+        Esys_Free(key->saved);      /* from a connection or TPM now gone */
+        key->saved = NULL;
+    }
+    for (;;) {
+        if (key->saved != NULL) {
+            rc = Esys_ContextLoad(tpm->esys, key->saved, &key->handle);
+            if (rc == TSS2_RC_SUCCESS)
+                break;
+            key->handle = ESYS_TR_NONE;
+            if (rc == TPM2_RC_OBJECT_MEMORY) {
+                if (evict_one(tpm, key))
+                    continue;
+                return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED,
+                               "TPM2_ContextLoad");
+            }
+            Esys_Free(key->saved);  /* unusable: load from the blobs */
+            key->saved = NULL;
+            continue;
+        }
+        rc = load_from_blobs(tpm, key);
+        if (rc == TSS2_RC_SUCCESS)
+            break;
+        if (rc == TPM2_RC_OBJECT_MEMORY && evict_one(tpm, key))
+            continue;
+        return rc;
+    }
+    link_loaded(tpm, key);
+loaded:
+    Esys_TR_SetAuth(tpm->esys, key->handle, &key->auth);
+    *out = key->handle;
+    return TSS2_RC_SUCCESS;
+}
+
+void tk_keys_park(tk_tpm *tpm)
+{
+    tk_tpm_key *k, *next;
+
+    if (!tpm->park)
+        return;
+    for (k = tpm->loaded; k != NULL; k = next) {
+        next = k->next;
+        if (k->persistent == 0 && k->saved == NULL) {
+            if (Esys_ContextSave(tpm->esys, k->handle, &k->saved)
+                == TSS2_RC_SUCCESS)
+                k->saved_generation = tpm->generation;
+            else
+                k->saved = NULL;
+        }
+        unload(tpm, k, 1);
+    }
+}
+
+void tk_keys_drop(tk_tpm *tpm, int flush)
+{
+    while (tpm->loaded != NULL)
+        unload(tpm, tpm->loaded, flush);
+    tpm->generation++;
+}

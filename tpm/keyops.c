@@ -1,0 +1,231 @@
+/* The private-key operations: one TPM command each, with the key loaded on
+ * demand and authorized through the salted session (so a password is
+ * never sent in clear). */
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "internal.h"
+#include "key.h"
+#include "../provider/errors.h"
+
+/* A wrong password must read as such; it is never retried (lockout). */
+static TSS2_RC op_fail(tk_tpm *tpm, TSS2_RC rc, const char *what)
+{
+    TSS2_RC base = rc & ~(TSS2_RC)(TPM2_RC_N_MASK);
+
+    if (base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH)
+        return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
+                       "authorizing the key (wrong password?)");
+    if (rc == TPM2_RC_LOCKOUT)
+        return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
+                       "the TPM is in dictionary-attack lockout;");
+    return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, what);
+}
+
+static void copy_padded(unsigned char *dst, size_t width,
+                        const unsigned char *src, size_t len)
+{
+    memset(dst, 0, width - len);
+    memcpy(dst + width - len, src, len);
+}
+
+struct sign_request {
+    tk_tpm_key *key;
+    int scheme, hash_nid;
+    const unsigned char *digest;
+    size_t digest_len;
+    unsigned char *sig;
+    size_t *sig_len;
+};
+
+static TSS2_RC sign(tk_tpm *tpm, void *arg)
+{
+    struct sign_request *req = arg;
+    const tk_tpm_pubinfo *info = tk_tpm_key_info(req->key);
+    TPMT_SIG_SCHEME scheme = { 0 };
+    TPMT_TK_HASHCHECK no_ticket = { .tag = TPM2_ST_HASHCHECK,
+                                    .hierarchy = TPM2_RH_NULL };
+    TPM2B_DIGEST digest = { 0 };
+    TPMT_SIGNATURE *sig = NULL;
+    ESYS_TR handle, session;
+    TSS2_RC rc;
+
+    scheme.scheme = req->scheme == TK_TPM_SIG_RSASSA ? TPM2_ALG_RSASSA
+                    : req->scheme == TK_TPM_SIG_RSAPSS ? TPM2_ALG_RSAPSS
+                    : TPM2_ALG_ECDSA;
+    scheme.details.any.hashAlg = tk_tpm_hash_alg(req->hash_nid);
+    digest.size = (UINT16)req->digest_len;
+    memcpy(digest.buffer, req->digest, req->digest_len);
+
+    rc = tk_key_load(tpm, req->key, &handle);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    rc = tk_session_auth(tpm, 0, &session);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    rc = Esys_Sign(tpm->esys, handle, session, ESYS_TR_NONE, ESYS_TR_NONE,
+                   &digest, &scheme, &no_ticket, &sig);
+    if (rc != TSS2_RC_SUCCESS)
+        return op_fail(tpm, rc, "TPM2_Sign");
+    if (scheme.scheme == TPM2_ALG_ECDSA) {
+        const TPMS_SIGNATURE_ECDSA *ec = &sig->signature.ecdsa;
+        size_t field = (info->bits + 7) / 8;
+
+        if (ec->signatureR.size > field || ec->signatureS.size > field) {
+            Esys_Free(sig);
+            return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
+                           TK_R_TPM_COMMAND_FAILED, "TPM2_Sign");
+        }
+        copy_padded(req->sig, field, ec->signatureR.buffer, ec->signatureR.size);
+        copy_padded(req->sig + field, field, ec->signatureS.buffer,
+                    ec->signatureS.size);
+        *req->sig_len = 2 * field;
+    } else {
+        const TPM2B_PUBLIC_KEY_RSA *rsa = &sig->signature.rsassa.sig;
+
+        if (rsa->size > info->n_len) {
+            Esys_Free(sig);
+            return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
+                           TK_R_TPM_COMMAND_FAILED, "TPM2_Sign");
+        }
+        copy_padded(req->sig, info->n_len, rsa->buffer, rsa->size);
+        *req->sig_len = info->n_len;
+    }
+    Esys_Free(sig);
+    return TSS2_RC_SUCCESS;
+}
+
+int tk_tpm_sign(tk_tpm_key *key, int scheme, int hash_nid,
+                const unsigned char *digest, size_t digest_len,
+                unsigned char *sig, size_t *sig_len)
+{
+    struct sign_request req = { key, scheme, hash_nid, digest, digest_len,
+                                sig, sig_len };
+
+    if (tk_tpm_hash_alg(hash_nid) == TPM2_ALG_NULL
+        || digest_len > sizeof(((TPM2B_DIGEST *)0)->buffer)) {
+        tk_raise(TK_R_NOT_SUPPORTED, "the TPM signs SHA-1/256/384/512 digests only");
+        return 0;
+    }
+    return tk_tpm_run(tk_tpm_key_tpm(key), sign, &req);
+}
+
+struct rsa_request {
+    tk_tpm_key *key;
+    const unsigned char *in;
+    size_t in_len;
+    unsigned char *out;
+    size_t *out_len;
+};
+
+static TSS2_RC rsa_private(tk_tpm *tpm, void *arg)
+{
+    struct rsa_request *req = arg;
+    const tk_tpm_pubinfo *info = tk_tpm_key_info(req->key);
+    TPM2B_PUBLIC_KEY_RSA in = { 0 }, *out = NULL;
+    TPMT_RSA_DECRYPT raw = { .scheme = TPM2_ALG_NULL };
+    TPM2B_DATA label = { 0 };
+    ESYS_TR handle, session;
+    TSS2_RC rc;
+
+    in.size = (UINT16)req->in_len;
+    memcpy(in.buffer, req->in, req->in_len);
+    rc = tk_key_load(tpm, req->key, &handle);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    /* The result is a plaintext or a signature in the making: encrypt it. */
+    rc = tk_session_auth(tpm, TPMA_SESSION_ENCRYPT, &session);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    rc = Esys_RSA_Decrypt(tpm->esys, handle, session, ESYS_TR_NONE,
+                          ESYS_TR_NONE, &in, &raw, &label, &out);
+    if (rc != TSS2_RC_SUCCESS)
+        return op_fail(tpm, rc, "TPM2_RSA_Decrypt");
+    if (out->size > info->n_len) {
+        Esys_Free(out);
+        return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
+                       TK_R_TPM_COMMAND_FAILED, "TPM2_RSA_Decrypt");
+    }
+    copy_padded(req->out, info->n_len, out->buffer, out->size);
+    *req->out_len = info->n_len;
+    OPENSSL_cleanse(out, sizeof(*out));
+    Esys_Free(out);
+    return TSS2_RC_SUCCESS;
+}
+
+int tk_tpm_rsa_private(tk_tpm_key *key, const unsigned char *in, size_t in_len,
+                       unsigned char *out, size_t *out_len)
+{
+    struct rsa_request req = { key, in, in_len, out, out_len };
+    const tk_tpm_pubinfo *info = tk_tpm_key_info(key);
+
+    if (info->kind != TK_TPM_KEY_RSA || in_len != info->n_len) {
+        tk_raise(TK_R_BAD_REQUEST, "raw RSA input must be %zu bytes", info->n_len);
+        return 0;
+    }
+    if (!info->can_decrypt || info->restricted) {
+        tk_raise(TK_R_NOT_SUPPORTED, "this TPM key may not decrypt");
+        return 0;
+    }
+    return tk_tpm_run(tk_tpm_key_tpm(key), rsa_private, &req);
+}
+
+struct ecdh_request {
+    tk_tpm_key *key;
+    const unsigned char *peer;
+    size_t peer_len;
+    unsigned char *secret;
+    size_t *secret_len;
+};
+
+static TSS2_RC ecdh(tk_tpm *tpm, void *arg)
+{
+    struct ecdh_request *req = arg;
+    size_t field = (tk_tpm_key_info(req->key)->bits + 7) / 8;
+    TPM2B_ECC_POINT peer = { 0 }, *z = NULL;
+    ESYS_TR handle, session;
+    TSS2_RC rc;
+
+    peer.point.x.size = (UINT16)field;
+    memcpy(peer.point.x.buffer, req->peer + 1, field);
+    peer.point.y.size = (UINT16)field;
+    memcpy(peer.point.y.buffer, req->peer + 1 + field, field);
+    rc = tk_key_load(tpm, req->key, &handle);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    rc = tk_session_auth(tpm, TPMA_SESSION_ENCRYPT, &session);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    rc = Esys_ECDH_ZGen(tpm->esys, handle, session, ESYS_TR_NONE, ESYS_TR_NONE,
+                        &peer, &z);
+    if (rc != TSS2_RC_SUCCESS)
+        return op_fail(tpm, rc, "TPM2_ECDH_ZGen");
+    if (z->point.x.size > field) {
+        Esys_Free(z);
+        return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
+                       TK_R_TPM_COMMAND_FAILED, "TPM2_ECDH_ZGen");
+    }
+    copy_padded(req->secret, field, z->point.x.buffer, z->point.x.size);
+    *req->secret_len = field;
+    OPENSSL_cleanse(z, sizeof(*z));
+    Esys_Free(z);
+    return TSS2_RC_SUCCESS;
+}
+
+int tk_tpm_ecdh(tk_tpm_key *key, const unsigned char *peer, size_t peer_len,
+                unsigned char *secret, size_t *secret_len)
+{
+    struct ecdh_request req = { key, peer, peer_len, secret, secret_len };
+    const tk_tpm_pubinfo *info = tk_tpm_key_info(key);
+    size_t field = (info->bits + 7) / 8;
+
+    if (info->kind != TK_TPM_KEY_EC || peer_len != 1 + 2 * field || peer[0] != 0x04) {
+        tk_raise(TK_R_BAD_REQUEST, "ECDH needs an uncompressed peer point on the key's curve");
+        return 0;
+    }
+    if (!info->can_decrypt || info->restricted) {
+        tk_raise(TK_R_NOT_SUPPORTED, "this TPM key may not do key agreement");
+        return 0;
+    }
+    return tk_tpm_run(tk_tpm_key_tpm(key), ecdh, &req);
+}
