@@ -1,6 +1,15 @@
 #include "algorithms.h"
+#include "dispatch.h"
+
+#define PROPS "provider=tpmkit"
 
 const OSSL_ALGORITHM tk_keymgmt_algorithms[] = {
+    { "RSA:rsaEncryption:1.2.840.113549.1.1.1", PROPS, tk_rsa_keymgmt_functions,
+      "RSA key in the TPM" },
+    { "RSA-PSS:RSASSA-PSS:1.2.840.113549.1.1.10", PROPS,
+      tk_rsapss_keymgmt_functions, "RSA-PSS key in the TPM" },
+    { "EC:id-ecPublicKey:1.2.840.10045.2.1", PROPS, tk_ec_keymgmt_functions,
+      "EC key in the TPM" },
     { NULL, NULL, NULL, NULL }
 };
 

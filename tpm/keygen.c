@@ -79,13 +79,14 @@ static TSS2_RC create(tk_tpm *tpm, void *arg)
     parent_auth.size = (UINT16)req->gen->parent_auth_len;
     if (parent_auth.size > 0)
         memcpy(parent_auth.buffer, req->gen->parent_auth, parent_auth.size);
-    rc = tk_parent_get(tpm, req->gen->parent, &parent_auth, &parent);
+    /* Session first: starting it may park the primary we are about to use. */
+    rc = tk_session_auth(tpm, TPMA_SESSION_DECRYPT, &session);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_parent_get(tpm, req->gen->parent, &parent_auth, &parent);
     OPENSSL_cleanse(&parent_auth, sizeof(parent_auth));
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = tk_session_auth(tpm, TPMA_SESSION_DECRYPT, &session);
-    if (rc == TSS2_RC_SUCCESS)
-        rc = Esys_Create(tpm->esys, parent, session, ESYS_TR_NONE, ESYS_TR_NONE,
+    rc = Esys_Create(tpm->esys, parent, session, ESYS_TR_NONE, ESYS_TR_NONE,
                          &req->sensitive, &req->template, &outside, &pcrs,
                          &req->out_priv, &req->out_pub, NULL, NULL, NULL);
     if (rc != TSS2_RC_SUCCESS)

@@ -278,12 +278,14 @@ static TSS2_RC load_from_blobs(tk_tpm *tpm, tk_tpm_key *key)
     ESYS_TR parent, session;
     TSS2_RC rc;
 
+    /* Session first: starting it may park the primary we are about to use. */
+    rc = tk_session_auth(tpm, 0, &session);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
     rc = tk_parent_get(tpm, key->parent, &key->parent_auth, &parent);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = tk_session_auth(tpm, 0, &session);
-    if (rc == TSS2_RC_SUCCESS)
-        rc = Esys_Load(tpm->esys, parent, session, ESYS_TR_NONE, ESYS_TR_NONE,
+    rc = Esys_Load(tpm->esys, parent, session, ESYS_TR_NONE, ESYS_TR_NONE,
                        &key->priv, &key->pub, &key->handle);
     if (rc != TSS2_RC_SUCCESS) {
         key->handle = ESYS_TR_NONE;

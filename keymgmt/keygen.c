@@ -1,0 +1,232 @@
+/* genpkey for TPM keys: -pkeyopt bits, e, group, user-auth, parent,
+ * parent-auth. The key is created inside the TPM under the standard
+ * storage primary (or a persistent parent) and comes back as blobs. */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/bn.h>
+#include <openssl/core_dispatch.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/crypto.h>
+#include <openssl/obj_mac.h>
+#include <openssl/objects.h>
+#include <openssl/params.h>
+
+#include "key.h"
+#include "keygen.h"
+#include "../provider/errors.h"
+
+#define PARAM_USER_AUTH "user-auth"
+#define PARAM_PARENT "parent"
+#define PARAM_PARENT_AUTH "parent-auth"
+
+typedef struct tk_keygen_ctx {
+    tk_prov_ctx *prov;
+    tk_key_type type;
+    unsigned bits;
+    uint32_t exponent;
+    int curve_nid;
+    uint32_t parent;
+    char *user_auth, *parent_auth;
+} tk_keygen_ctx;
+
+static void *keygen_init(void *provctx, tk_key_type type, int selection,
+                         const OSSL_PARAM params[])
+{
+    tk_keygen_ctx *gen;
+
+    if ((selection & OSSL_KEYMGMT_SELECT_KEYPAIR) == 0) {
+        tk_raise(TK_R_NOT_SUPPORTED, "TPM keys are generated as key pairs only");
+        return NULL;
+    }
+    if ((gen = OPENSSL_zalloc(sizeof(*gen))) == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "key generation context");
+        return NULL;
+    }
+    gen->prov = provctx;
+    gen->type = type;
+    gen->bits = 2048;
+    gen->exponent = 65537;
+    gen->curve_nid = NID_X9_62_prime256v1;
+    gen->parent = TK_TPM_PARENT_PRIMARY;
+    if (!tk_keygen_set_params(gen, params)) {
+        tk_keygen_cleanup(gen);
+        return NULL;
+    }
+    return gen;
+}
+
+void *tk_keygen_rsa_init(void *provctx, int selection, const OSSL_PARAM params[])
+{
+    return keygen_init(provctx, TK_KEY_RSA, selection, params);
+}
+
+void *tk_keygen_rsapss_init(void *provctx, int selection, const OSSL_PARAM params[])
+{
+    return keygen_init(provctx, TK_KEY_RSA_PSS, selection, params);
+}
+
+void *tk_keygen_ec_init(void *provctx, int selection, const OSSL_PARAM params[])
+{
+    return keygen_init(provctx, TK_KEY_EC, selection, params);
+}
+
+static int set_secret(const OSSL_PARAM *p, char **dst)
+{
+    char *value = NULL;
+
+    if (!OSSL_PARAM_get_utf8_string(p, &value, 0))
+        return 0;
+    if (*dst != NULL)
+        OPENSSL_clear_free(*dst, strlen(*dst));
+    *dst = value;
+    return 1;
+}
+
+static int set_curve(tk_keygen_ctx *gen, const OSSL_PARAM *p)
+{
+    const char *name;
+    int nid;
+
+    if (!OSSL_PARAM_get_utf8_string_ptr(p, &name))
+        return 0;
+    nid = EC_curve_nist2nid(name);
+    if (nid == NID_undef)
+        nid = OBJ_sn2nid(name);
+    if (nid == NID_undef)
+        nid = OBJ_ln2nid(name);
+    if (nid == NID_undef) {
+        tk_raise(TK_R_NOT_SUPPORTED, "unknown curve \"%s\"", name);
+        return 0;
+    }
+    gen->curve_nid = nid;
+    return 1;
+}
+
+static int set_parent(tk_keygen_ctx *gen, const OSSL_PARAM *p)
+{
+    const char *text;
+    char *end;
+    unsigned long handle;
+
+    if (!OSSL_PARAM_get_utf8_string_ptr(p, &text))
+        return 0;
+    handle = strtoul(text, &end, 0);
+    if (*text == '\0' || *end != '\0' || handle > 0xffffffffUL
+        || (handle != TK_TPM_PARENT_PRIMARY && (handle >> 24) != 0x81)) {
+        tk_raise(TK_R_BAD_REQUEST, "parent must be 0x40000001 or a persistent"
+                 " handle 0x81xxxxxx, not \"%s\"", text);
+        return 0;
+    }
+    gen->parent = (uint32_t)handle;
+    return 1;
+}
+
+int tk_keygen_set_params(void *genctx, const OSSL_PARAM params[])
+{
+    tk_keygen_ctx *gen = genctx;
+    const OSSL_PARAM *p;
+
+    if (params == NULL)
+        return 1;
+    if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_BITS)) != NULL
+        && !OSSL_PARAM_get_uint(p, &gen->bits))
+        return 0;
+    if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_E)) != NULL) {
+        BIGNUM *e = NULL;
+        int ok = OSSL_PARAM_get_BN(p, &e) && BN_num_bits(e) <= 32
+                 && BN_is_odd(e);
+
+        if (ok)
+            gen->exponent = (uint32_t)BN_get_word(e);
+        BN_free(e);
+        if (!ok) {
+            tk_raise(TK_R_BAD_REQUEST, "RSA exponent must be odd and fit 32 bits");
+            return 0;
+        }
+    }
+    if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_GROUP_NAME)) != NULL
+        && !set_curve(gen, p))
+        return 0;
+    if ((p = OSSL_PARAM_locate_const(params, PARAM_USER_AUTH)) != NULL
+        && !set_secret(p, &gen->user_auth))
+        return 0;
+    if ((p = OSSL_PARAM_locate_const(params, PARAM_PARENT_AUTH)) != NULL
+        && !set_secret(p, &gen->parent_auth))
+        return 0;
+    if ((p = OSSL_PARAM_locate_const(params, PARAM_PARENT)) != NULL
+        && !set_parent(gen, p))
+        return 0;
+    return 1;
+}
+
+const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
+{
+    static const OSSL_PARAM rsa[] = {
+        OSSL_PARAM_uint(OSSL_PKEY_PARAM_RSA_BITS, NULL),
+        OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_USER_AUTH, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PARENT, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
+        OSSL_PARAM_END
+    };
+    static const OSSL_PARAM ec[] = {
+        OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_USER_AUTH, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PARENT, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
+        OSSL_PARAM_END
+    };
+    tk_keygen_ctx *gen = genctx;
+
+    (void)provctx;
+    return gen != NULL && gen->type == TK_KEY_EC ? ec : rsa;
+}
+
+void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
+{
+    tk_keygen_ctx *gen = genctx;
+    tk_tpm_keygen req = { 0 };
+    unsigned char *pub = NULL, *priv = NULL;
+    size_t pub_len = 0, priv_len = 0, auth_len;
+    tk_key *key = NULL;
+
+    (void)cb, (void)cbarg;
+    auth_len = gen->user_auth != NULL ? strlen(gen->user_auth) : 0;
+    req.kind = gen->type == TK_KEY_EC ? TK_TPM_KEY_EC : TK_TPM_KEY_RSA;
+    req.bits = gen->bits;
+    req.exponent = gen->exponent;
+    req.curve_nid = gen->curve_nid;
+    req.auth = (const unsigned char *)gen->user_auth;
+    req.auth_len = auth_len;
+    req.parent = gen->parent;
+    req.parent_auth = (const unsigned char *)gen->parent_auth;
+    req.parent_auth_len = gen->parent_auth != NULL ? strlen(gen->parent_auth) : 0;
+    if (!tk_tpm_create_key(gen->prov->tpm, &req, &pub, &pub_len, &priv, &priv_len))
+        return NULL;
+    key = tk_key_from_blobs(gen->prov, gen->type, gen->parent, pub, pub_len,
+                            priv, priv_len, auth_len == 0, NULL);
+    if (key != NULL
+        && (!tk_tpm_key_set_auth(key->tpm_key, req.auth, auth_len)
+            || !tk_tpm_key_set_parent_auth(key->tpm_key, req.parent_auth,
+                                           req.parent_auth_len))) {
+        tk_key_free(key);
+        key = NULL;
+    }
+    OPENSSL_free(pub);
+    OPENSSL_free(priv);
+    return key;
+}
+
+void tk_keygen_cleanup(void *genctx)
+{
+    tk_keygen_ctx *gen = genctx;
+
+    if (gen == NULL)
+        return;
+    if (gen->user_auth != NULL)
+        OPENSSL_clear_free(gen->user_auth, strlen(gen->user_auth));
+    if (gen->parent_auth != NULL)
+        OPENSSL_clear_free(gen->parent_auth, strlen(gen->parent_auth));
+    OPENSSL_free(gen);
+}

@@ -1,0 +1,259 @@
+/* Key management for RSA, RSA-PSS and EC keys that live in the TPM.
+ *
+ * Public parts behave like any OpenSSL key (parameters, export, import,
+ * match), served from the software copy of the public key. Private parts
+ * never leave: export fails whenever they are selected, which also keeps
+ * OpenSSL from handing our keys to another provider's signature code. */
+#include <string.h>
+#include <openssl/core_dispatch.h>
+#include <openssl/core_names.h>
+#include <openssl/core_object.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <openssl/objects.h>
+
+#include "key.h"
+#include "keygen.h"
+#include "../provider/errors.h"
+
+#define PRIVATE_SELECTED(sel) (((sel) & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0)
+#define PUBLIC_SELECTED(sel) (((sel) & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) != 0)
+
+static tk_key *new_public_only(void *provctx, tk_key_type type)
+{
+    tk_key *key = OPENSSL_zalloc(sizeof(*key));
+
+    if (key == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "key");
+        return NULL;
+    }
+    key->prov = provctx;
+    key->type = type;
+    key->refs = 1;
+    key->empty_auth = 1;
+    return key;
+}
+
+static void *rsa_new(void *provctx) { return new_public_only(provctx, TK_KEY_RSA); }
+static void *rsapss_new(void *provctx) { return new_public_only(provctx, TK_KEY_RSA_PSS); }
+static void *ec_new(void *provctx) { return new_public_only(provctx, TK_KEY_EC); }
+
+static void km_free(void *keydata)
+{
+    tk_key_free(keydata);
+}
+
+/* The decoder and the store hand us their tk_key by reference. */
+static void *km_load(const void *reference, size_t reference_sz)
+{
+    tk_key *key;
+
+    if (reference == NULL || reference_sz != sizeof(key))
+        return NULL;
+    key = *(tk_key *const *)reference;
+    *(tk_key **)reference = NULL;
+    return key;
+}
+
+static int km_has(const void *keydata, int selection)
+{
+    const tk_key *key = keydata;
+
+    if (key == NULL)
+        return 0;
+    if (PRIVATE_SELECTED(selection) && key->tpm_key == NULL)
+        return 0;
+    if (PUBLIC_SELECTED(selection) && key->pub == NULL)
+        return 0;
+    return 1;
+}
+
+static int km_match(const void *keydata1, const void *keydata2, int selection)
+{
+    const tk_key *a = keydata1, *b = keydata2;
+
+    (void)selection;    /* the private halves match when the public ones do */
+    if (a->pub == NULL || b->pub == NULL)
+        return 0;
+    return EVP_PKEY_eq(a->pub, b->pub) == 1;
+}
+
+static int km_import(void *keydata, int selection, const OSSL_PARAM params[])
+{
+    tk_key *key = keydata;
+    EVP_PKEY_CTX *ctx;
+    EVP_PKEY *pub = NULL;
+
+    /* Only public keys come in: OpenSSL uses this to compare a certificate
+     * with our key. Private keys are never imported into the TPM here. */
+    if (!PUBLIC_SELECTED(selection) || key->tpm_key != NULL)
+        return 0;
+    ctx = EVP_PKEY_CTX_new_from_name(key->prov->sw_libctx,
+                                     tk_key_type_name(key->type), NULL);
+    if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0
+        || EVP_PKEY_fromdata(ctx, &pub, EVP_PKEY_PUBLIC_KEY,
+                             (OSSL_PARAM *)params) <= 0) {
+        EVP_PKEY_CTX_free(ctx);
+        return 0;
+    }
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(key->pub);
+    key->pub = pub;
+    return 1;
+}
+
+static int km_export(void *keydata, int selection, OSSL_CALLBACK *cb,
+                     void *cbarg)
+{
+    tk_key *key = keydata;
+    OSSL_PARAM *params = NULL;
+    int ok;
+
+    if (PRIVATE_SELECTED(selection) || key->pub == NULL)
+        return 0;
+    if (EVP_PKEY_todata(key->pub, EVP_PKEY_PUBLIC_KEY, &params) <= 0)
+        return 0;
+    ok = cb(params, cbarg);
+    OSSL_PARAM_free(params);
+    return ok;
+}
+
+static const OSSL_PARAM *rsa_io_types(int selection)
+{
+    static const OSSL_PARAM types[] = {
+        OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_N, NULL, 0),
+        OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
+        OSSL_PARAM_END
+    };
+
+    return PUBLIC_SELECTED(selection) ? types : NULL;
+}
+
+static const OSSL_PARAM *ec_io_types(int selection)
+{
+    static const OSSL_PARAM types[] = {
+        OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
+        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
+        OSSL_PARAM_END
+    };
+
+    return (selection & (OSSL_KEYMGMT_SELECT_PUBLIC_KEY
+                         | OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS)) ? types : NULL;
+}
+
+/* Everything a public key can tell (size, security bits, group, point,
+ * modulus, default digest) comes from the software copy. */
+static int km_get_params(void *keydata, OSSL_PARAM params[])
+{
+    tk_key *key = keydata;
+
+    if (key->pub == NULL)
+        return 0;
+    return EVP_PKEY_get_params(key->pub, params);
+}
+
+static const OSSL_PARAM *rsa_gettable_params(void *provctx)
+{
+    static const OSSL_PARAM gettable[] = {
+        OSSL_PARAM_int(OSSL_PKEY_PARAM_BITS, NULL),
+        OSSL_PARAM_int(OSSL_PKEY_PARAM_SECURITY_BITS, NULL),
+        OSSL_PARAM_int(OSSL_PKEY_PARAM_MAX_SIZE, NULL),
+        OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_DEFAULT_DIGEST, NULL, 0),
+        OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_N, NULL, 0),
+        OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
+        OSSL_PARAM_END
+    };
+
+    (void)provctx;
+    return gettable;
+}
+
+static const OSSL_PARAM *ec_gettable_params(void *provctx)
+{
+    static const OSSL_PARAM gettable[] = {
+        OSSL_PARAM_int(OSSL_PKEY_PARAM_BITS, NULL),
+        OSSL_PARAM_int(OSSL_PKEY_PARAM_SECURITY_BITS, NULL),
+        OSSL_PARAM_int(OSSL_PKEY_PARAM_MAX_SIZE, NULL),
+        OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_DEFAULT_DIGEST, NULL, 0),
+        OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
+        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0),
+        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
+        OSSL_PARAM_BN(OSSL_PKEY_PARAM_EC_PUB_X, NULL, 0),
+        OSSL_PARAM_BN(OSSL_PKEY_PARAM_EC_PUB_Y, NULL, 0),
+        OSSL_PARAM_END
+    };
+
+    (void)provctx;
+    return gettable;
+}
+
+static void *km_dup(const void *keydata, int selection)
+{
+    tk_key *key = (tk_key *)keydata;
+
+    /* Keys are immutable once made: a copy can share them. */
+    (void)selection;
+    tk_key_up_ref(key);
+    return key;
+}
+
+static const char *rsa_query_name(int operation_id)
+{
+    (void)operation_id;
+    return "RSA";
+}
+
+static const char *ec_query_name(int operation_id)
+{
+    switch (operation_id) {
+    case OSSL_OP_SIGNATURE:
+        return "ECDSA";
+    case OSSL_OP_KEYEXCH:
+        return "ECDH";
+    default:
+        return "EC";
+    }
+}
+
+#define KEYMGMT_COMMON(io_types, gettable)                                     \
+    { OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))km_free },                       \
+    { OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))km_load },                       \
+    { OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))km_has },                         \
+    { OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))km_match },                     \
+    { OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))km_import },                   \
+    { OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))io_types },              \
+    { OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))km_export },                   \
+    { OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))io_types },              \
+    { OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))km_get_params },           \
+    { OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))gettable },           \
+    { OSSL_FUNC_KEYMGMT_DUP, (void (*)(void))km_dup },                         \
+    { OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))tk_keygen_set_params }, \
+    { OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS,                                   \
+      (void (*)(void))tk_keygen_settable_params },                             \
+    { OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))tk_keygen_generate },              \
+    { OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))tk_keygen_cleanup }
+
+const OSSL_DISPATCH tk_rsa_keymgmt_functions[] = {
+    { OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))rsa_new },
+    { OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))tk_keygen_rsa_init },
+    { OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))rsa_query_name },
+    KEYMGMT_COMMON(rsa_io_types, rsa_gettable_params),
+    { 0, NULL }
+};
+
+const OSSL_DISPATCH tk_rsapss_keymgmt_functions[] = {
+    { OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))rsapss_new },
+    { OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))tk_keygen_rsapss_init },
+    { OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))rsa_query_name },
+    KEYMGMT_COMMON(rsa_io_types, rsa_gettable_params),
+    { 0, NULL }
+};
+
+const OSSL_DISPATCH tk_ec_keymgmt_functions[] = {
+    { OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))ec_new },
+    { OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))tk_keygen_ec_init },
+    { OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))ec_query_name },
+    KEYMGMT_COMMON(ec_io_types, ec_gettable_params),
+    { 0, NULL }
+};
