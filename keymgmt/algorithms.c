@@ -14,6 +14,9 @@ const OSSL_ALGORITHM tk_keymgmt_algorithms[] = {
 };
 
 const OSSL_ALGORITHM tk_signature_algorithms[] = {
+    { "RSA:rsaEncryption:1.2.840.113549.1.1.1", PROPS, tk_rsa_signature_functions,
+      "RSA PKCS#1 v1.5 and PSS signatures with a TPM key" },
+    { "ECDSA", PROPS, tk_ecdsa_signature_functions, "ECDSA with a TPM key" },
     { NULL, NULL, NULL, NULL }
 };
 
