@@ -21,9 +21,12 @@ const OSSL_ALGORITHM tk_signature_algorithms[] = {
 };
 
 const OSSL_ALGORITHM tk_asym_cipher_algorithms[] = {
+    { "RSA:rsaEncryption:1.2.840.113549.1.1.1", PROPS, tk_rsa_asym_cipher_functions,
+      "RSA decryption with a TPM key" },
     { NULL, NULL, NULL, NULL }
 };
 
 const OSSL_ALGORITHM tk_keyexch_algorithms[] = {
+    { "ECDH", PROPS, tk_ecdh_keyexch_functions, "ECDH with a TPM key" },
     { NULL, NULL, NULL, NULL }
 };
