@@ -41,9 +41,21 @@ enum tk_keyfile_result {
     TK_KEYFILE_MALFORMED = -1,  /* a TPM key file, but broken */
 };
 
-/* Decode DER; the whole input must be one TPMKey (no trailing bytes). */
+/* Limits: key files are small; anything bigger is hostile or broken. */
+#define TK_KEYFILE_MAX_DER 65536
+#define TK_KEYFILE_MAX_BLOB 4096        /* pubkey, privkey, secret */
+#define TK_KEYFILE_MAX_DESCRIPTION 1024
+
+/* Decode DER; the whole input must be one TPMKey (no trailing bytes).
+ * Raises a "malformed TSS2 key file: <why>" error for MALFORMED; `out` is
+ * left empty unless the result is OK. */
 int tk_keyfile_decode(const unsigned char *der, size_t len, tk_keyfile *out);
-/* Encode to DER (OPENSSL_malloc'd). 1 on success. */
+/* The same without raising: the reason for MALFORMED goes into `why`. */
+int tk_keyfile_decode_ex(const unsigned char *der, size_t len, tk_keyfile *out,
+                         char *why, size_t why_len);
+/* Encode to DER (OPENSSL_malloc'd). 1 on success. Writes emptyAuth TRUE only
+ * when empty_auth is 1, the description when set, the parent as a positive
+ * INTEGER. */
 int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len);
 void tk_keyfile_clear(tk_keyfile *kf);
 
