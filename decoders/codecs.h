@@ -1,0 +1,40 @@
+/* The dispatch tables of decoders/, collected by algorithms.c, and the few
+ * helpers they share. */
+#ifndef TK_CODECS_H
+#define TK_CODECS_H
+
+#include <stddef.h>
+#include <openssl/core.h>
+#include <openssl/core_dispatch.h>
+
+#include "../keymgmt/key.h"
+
+/* PEM "TSS2 PRIVATE KEY" -> DER, structure "TSS2". */
+extern const OSSL_DISPATCH tk_pem2der_decoder_functions[];
+/* DER TPMKey -> key object, by reference, one per key type. */
+extern const OSSL_DISPATCH tk_tss2_rsa_decoder_functions[];
+extern const OSSL_DISPATCH tk_tss2_ec_decoder_functions[];
+/* Key object -> TPMKey, PEM or DER. */
+extern const OSSL_DISPATCH tk_tss2_pem_encoder_functions[];
+extern const OSSL_DISPATCH tk_tss2_der_encoder_functions[];
+/* Key object -> human-readable text. */
+extern const OSSL_DISPATCH tk_text_encoder_functions[];
+/* OSSL_STORE "handle:" scheme. */
+extern const OSSL_DISPATCH tk_handle_store_functions[];
+
+/* Ask the caller's passphrase callback for a key's password. 1 and the
+ * password in `buf` (cleanse it after use) if one was given; 0 if the
+ * callback has none (no terminal, cancelled): errors from a failing
+ * callback are dropped, no password is not an error by itself. `info`
+ * names the key in the prompt; NULL lets the application name it
+ * (openssl: the file name). */
+int tk_ask_password(OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg,
+                    const char *info, char *buf, size_t buf_size,
+                    size_t *len);
+
+/* Give a freshly built key its password, asking for it: the one place
+ * decoders and the store decide how passwords are obtained. */
+int tk_key_ask_password(tk_key *key, OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg,
+                        const char *info);
+
+#endif

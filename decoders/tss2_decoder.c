@@ -1,0 +1,177 @@
+/* DER TPMKey -> tpmkit key object, handed to keymgmt by reference.
+ *
+ * One decoder per key type (RSA, EC): OpenSSL picks decoders by name, and
+ * an EC file must never come back from the RSA decoder. A file of another
+ * type, or not a TPMKey at all, is "not mine" (1, no object); a TPMKey that
+ * is broken or unusable is a hard error (0), so the user reads why instead
+ * of a generic "unsupported". */
+#include <string.h>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/core_object.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+
+#include "codecs.h"
+#include "keyfile.h"
+#include "../provider/errors.h"
+#include "../provider/prov_ctx.h"
+
+static void *tss2_newctx(void *provctx)
+{
+    return provctx;
+}
+
+static void tss2_freectx(void *ctx)
+{
+    (void)ctx;
+}
+
+static int tss2_does_selection(void *provctx, int selection)
+{
+    (void)provctx;
+    /* Key files carry a key pair; parameters alone are not on offer. */
+    return selection == 0 || (selection & OSSL_KEYMGMT_SELECT_KEYPAIR) != 0;
+}
+
+/* Read at most TK_KEYFILE_MAX_DER + 1 bytes: enough to recognise our files
+ * and to call a bigger one too large, without slurping arbitrary input. */
+static int read_der(tk_prov_ctx *prov, OSSL_CORE_BIO *cin, unsigned char **der,
+                    size_t *len)
+{
+    BIO *in = BIO_new_from_core_bio(prov->core_libctx, cin);
+    size_t cap = TK_KEYFILE_MAX_DER + 1, got = 0, n;
+    unsigned char *buf = in != NULL ? OPENSSL_malloc(cap) : NULL;
+
+    if (buf == NULL) {
+        BIO_free(in);
+        tk_raise(TK_R_OUT_OF_MEMORY, "reading a key file");
+        return 0;
+    }
+    while (got < cap && BIO_read_ex(in, buf + got, cap - got, &n) && n > 0)
+        got += n;
+    BIO_free(in);
+    *der = buf;
+    *len = got;
+    return 1;
+}
+
+static int kind_matches(tk_key_type want, int kind)
+{
+    return (want == TK_KEY_EC && kind == TK_TPM_KEY_EC)
+           || (want == TK_KEY_RSA && kind == TK_TPM_KEY_RSA);
+}
+
+static int tss2_decode(tk_prov_ctx *prov, tk_key_type want, OSSL_CORE_BIO *cin,
+                       OSSL_CALLBACK *data_cb, void *data_cbarg,
+                       OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
+{
+    unsigned char *der = NULL;
+    size_t len = 0;
+    tk_keyfile kf;
+    tk_tpm_pubinfo info;
+    tk_key *key = NULL;
+    int ok = 0, rv;
+
+    if (!read_der(prov, cin, &der, &len))
+        return 0;
+    rv = tk_keyfile_decode(der, len, &kf);
+    OPENSSL_free(der);
+    if (rv == TK_KEYFILE_NOT_MINE)
+        return 1;
+    if (rv == TK_KEYFILE_MALFORMED)
+        return 0;
+
+    /* The public blob says what kind of key this is, without the TPM. */
+    if (!tk_tpm_parse_public(kf.pub, kf.pub_len, &info))
+        goto end;
+    if (!kind_matches(want, info.kind)) {
+        ok = 1;                 /* another decoder's file */
+        goto end;
+    }
+    if (kf.importable) {
+        tk_raise(TK_R_NOT_SUPPORTED, "importable TSS2 key files (2.23.133.10.1.4)"
+                 " are not supported: import the key into the TPM first");
+        goto end;
+    }
+    /* A policy is only optional when the key also accepts its password. */
+    if (kf.has_policy && !info.userwithauth) {
+        tk_raise(TK_R_NOT_SUPPORTED, "this TPM key can only be used through its"
+                 " authorization policy; tpmkit supports password"
+                 " authorization only");
+        goto end;
+    }
+    key = tk_key_from_blobs(prov, want, kf.parent, kf.pub, kf.pub_len,
+                            kf.priv, kf.priv_len, kf.empty_auth == 1,
+                            kf.description);
+    if (key == NULL)
+        goto end;
+    /* emptyAuth FALSE or absent: the key may have a password. Ask, but
+     * never try guesses against the TPM; no answer means the empty one
+     * (tpm2_encodeobject writes FALSE for keys without a password). */
+    if (kf.empty_auth != 1
+        && !tk_key_ask_password(key, pw_cb, pw_cbarg, NULL))
+        goto end;
+    {
+        int object_type = OSSL_OBJECT_PKEY;
+        OSSL_PARAM params[4];
+
+        params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &object_type);
+        params[1] = OSSL_PARAM_construct_utf8_string(
+            OSSL_OBJECT_PARAM_DATA_TYPE, (char *)tk_key_type_name(key->type), 0);
+        /* keymgmt's load() takes the pointer and clears it. */
+        params[2] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE,
+                                                      &key, sizeof(key));
+        params[3] = OSSL_PARAM_construct_end();
+        ok = data_cb(params, data_cbarg);
+    }
+end:
+    tk_key_free(key);
+    tk_keyfile_clear(&kf);
+    return ok;
+}
+
+static int tss2_rsa_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
+                           OSSL_CALLBACK *data_cb, void *data_cbarg,
+                           OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
+{
+    (void)selection;
+    return tss2_decode(ctx, TK_KEY_RSA, cin, data_cb, data_cbarg, pw_cb, pw_cbarg);
+}
+
+static int tss2_ec_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
+                          OSSL_CALLBACK *data_cb, void *data_cbarg,
+                          OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
+{
+    (void)selection;
+    return tss2_decode(ctx, TK_KEY_EC, cin, data_cb, data_cbarg, pw_cb, pw_cbarg);
+}
+
+/* Asked when OpenSSL picked another provider's keymgmt for our object.
+ * Handing over only the public half would make a key that silently cannot
+ * sign, so refuse: OpenSSL then falls back to tpmkit's own keymgmt. */
+static int tss2_export_object(void *ctx, const void *reference,
+                              size_t reference_sz, OSSL_CALLBACK *export_cb,
+                              void *export_cbarg)
+{
+    (void)ctx;
+    (void)reference;
+    (void)reference_sz;
+    (void)export_cb;
+    (void)export_cbarg;
+    return 0;
+}
+
+#define TSS2_DECODER(name, decode)                                            \
+    const OSSL_DISPATCH name[] = {                                            \
+        { OSSL_FUNC_DECODER_NEWCTX, (void (*)(void))tss2_newctx },            \
+        { OSSL_FUNC_DECODER_FREECTX, (void (*)(void))tss2_freectx },          \
+        { OSSL_FUNC_DECODER_DOES_SELECTION,                                   \
+          (void (*)(void))tss2_does_selection },                              \
+        { OSSL_FUNC_DECODER_DECODE, (void (*)(void))decode },                 \
+        { OSSL_FUNC_DECODER_EXPORT_OBJECT, (void (*)(void))tss2_export_object }, \
+        { 0, NULL }                                                           \
+    }
+
+TSS2_DECODER(tk_tss2_rsa_decoder_functions, tss2_rsa_decode);
+TSS2_DECODER(tk_tss2_ec_decoder_functions, tss2_ec_decode);
