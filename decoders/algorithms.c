@@ -10,6 +10,8 @@ const OSSL_ALGORITHM tk_decoder_algorithms[] = {
      * input type is this name. */
     { "DER", PROPS ",input=pem", tk_pem2der_decoder_functions,
       "TSS2 PRIVATE KEY PEM to DER" },
+    { "DER", PROPS ",input=der", tk_der_check_decoder_functions,
+      "reports malformed TSS2 DER key files" },
     { "RSA:rsaEncryption:1.2.840.113549.1.1.1", PROPS ",input=der,structure=TSS2",
       tk_tss2_rsa_decoder_functions, "TSS2 key file to an RSA TPM key" },
     { "EC:id-ecPublicKey:1.2.840.10045.2.1", PROPS ",input=der,structure=TSS2",

@@ -11,6 +11,8 @@
 
 /* PEM "TSS2 PRIVATE KEY" -> DER, structure "TSS2". */
 extern const OSSL_DISPATCH tk_pem2der_decoder_functions[];
+/* DER -> DER: reports malformed TSS2 DER files, passes everything on. */
+extern const OSSL_DISPATCH tk_der_check_decoder_functions[];
 /* DER TPMKey -> key object, by reference, one per key type. */
 extern const OSSL_DISPATCH tk_tss2_rsa_decoder_functions[];
 extern const OSSL_DISPATCH tk_tss2_ec_decoder_functions[];
@@ -21,6 +23,11 @@ extern const OSSL_DISPATCH tk_tss2_der_encoder_functions[];
 extern const OSSL_DISPATCH tk_text_encoder_functions[];
 /* OSSL_STORE "handle:" scheme. */
 extern const OSSL_DISPATCH tk_handle_store_functions[];
+
+/* Read a decoder's input, at most TK_KEYFILE_MAX_DER + 1 bytes
+ * (OPENSSL_free *der). */
+int tk_read_der(tk_prov_ctx *prov, OSSL_CORE_BIO *cin, unsigned char **der,
+                size_t *len);
 
 /* Ask the caller's passphrase callback for a key's password. 1 and the
  * password in `buf` (cleanse it after use) if one was given; 0 if the

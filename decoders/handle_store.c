@@ -122,8 +122,10 @@ static int load_key(handle_ctx *ctx, OSSL_CALLBACK *object_cb, void *object_cbar
     int ok = 0;
 
     if (ctx->expect != 0 && ctx->expect != OSSL_STORE_INFO_PKEY
-        && ctx->expect != OSSL_STORE_INFO_PUBKEY)
-        return 1;               /* nothing of the kind asked for */
+        && ctx->expect != OSSL_STORE_INFO_PUBKEY) {
+        tk_raise(TK_R_BAD_REQUEST, "%s is a TPM key, not a certificate", ctx->uri);
+        return 0;
+    }
     if ((key = tk_key_from_persistent(ctx->prov, ctx->handle)) == NULL)
         return 0;
     if (ctx->ask_pass) {
@@ -191,12 +193,15 @@ static int load_nv(handle_ctx *ctx, OSSL_CALLBACK *object_cb, void *object_cbarg
     size_t len = 0, cert_len;
     int ok = 0;
 
-    if (ctx->expect != 0 && ctx->expect != OSSL_STORE_INFO_CERT)
-        return 1;
+    if (ctx->expect != 0 && ctx->expect != OSSL_STORE_INFO_CERT) {
+        tk_raise(TK_R_BAD_REQUEST, "%s is an NV index (certificates only), not a"
+                 " key", ctx->uri);
+        return 0;
+    }
     if (!tk_tpm_nv_read(ctx->prov->tpm, ctx->handle, &data, &len))
         return 0;
     if ((cert_len = certificate_length(data, len)) == 0) {
-        tk_raise(TK_R_NOT_SUPPORTED, "NV index 0x%08x holds %zu bytes that are not"
+        tk_raise(TK_R_BAD_REQUEST, "NV index 0x%08x holds %zu bytes that are not"
                  " a DER X.509 certificate", ctx->handle, len);
         goto end;
     }

@@ -36,8 +36,8 @@ static int tss2_does_selection(void *provctx, int selection)
 
 /* Read at most TK_KEYFILE_MAX_DER + 1 bytes: enough to recognise our files
  * and to call a bigger one too large, without slurping arbitrary input. */
-static int read_der(tk_prov_ctx *prov, OSSL_CORE_BIO *cin, unsigned char **der,
-                    size_t *len)
+int tk_read_der(tk_prov_ctx *prov, OSSL_CORE_BIO *cin, unsigned char **der,
+                size_t *len)
 {
     BIO *in = BIO_new_from_core_bio(prov->core_libctx, cin);
     size_t cap = TK_KEYFILE_MAX_DER + 1, got = 0, n;
@@ -73,7 +73,7 @@ static int tss2_decode(tk_prov_ctx *prov, tk_key_type want, OSSL_CORE_BIO *cin,
     tk_key *key = NULL;
     int ok = 0, rv;
 
-    if (!read_der(prov, cin, &der, &len))
+    if (!tk_read_der(prov, cin, &der, &len))
         return 0;
     rv = tk_keyfile_decode(der, len, &kf);
     OPENSSL_free(der);
