@@ -7,6 +7,7 @@
 #include <openssl/core.h>
 #include <openssl/core_dispatch.h>
 
+#include "keyfile.h"
 #include "../keymgmt/key.h"
 
 /* PEM "TSS2 PRIVATE KEY" -> DER, structure "TSS2". */
@@ -28,6 +29,10 @@ extern const OSSL_DISPATCH tk_handle_store_functions[];
  * (OPENSSL_free *der). */
 int tk_read_der(tk_prov_ctx *prov, OSSL_CORE_BIO *cin, unsigned char **der,
                 size_t *len);
+
+/* Whether tpmkit can use a decoded key file (kind, import, policy); raises
+ * an error saying why not. Fills `info` from the public blob. */
+int tk_keyfile_usable(const tk_keyfile *kf, tk_tpm_pubinfo *info);
 
 /* Ask the caller's passphrase callback for a key's password. 1 and the
  * password in `buf` (cleanse it after use) if one was given; 0 if the

@@ -1,4 +1,5 @@
-/* A DER -> DER "decoder" that only ever reports broken TSS2 key files.
+/* A DER -> DER "decoder" that only ever reports broken or unusable TSS2
+ * key files.
  *
  * For DER input OpenSSL's file store hands the bytes to libcrypto, which
  * tries every key decoder and, when all fail, drops their errors and says
@@ -30,7 +31,8 @@ static int der_check_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
     unsigned char *der = NULL;
     size_t len = 0;
     tk_keyfile kf;
-    int rv;
+    tk_tpm_pubinfo info;
+    int rv, ok;
 
     (void)selection;
     (void)data_cb;
@@ -40,9 +42,11 @@ static int der_check_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
     if (!tk_read_der(ctx, cin, &der, &len))
         return 0;
     rv = tk_keyfile_decode(der, len, &kf);
-    tk_keyfile_clear(&kf);
     OPENSSL_free(der);
-    return rv != TK_KEYFILE_MALFORMED;
+    ok = rv == TK_KEYFILE_NOT_MINE
+         || (rv == TK_KEYFILE_OK && tk_keyfile_usable(&kf, &info));
+    tk_keyfile_clear(&kf);
+    return ok;
 }
 
 const OSSL_DISPATCH tk_der_check_decoder_functions[] = {

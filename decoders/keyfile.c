@@ -439,7 +439,7 @@ static size_t handle_integer(uint32_t h, unsigned char out[5])
 
 int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
 {
-    static const unsigned char true_value = 0xff;
+    const unsigned char bool_value = kf->empty_auth == 1 ? 0xff : 0x00;
     unsigned char parent_int[5], *buf, *p;
     size_t parent_len, desc_len = 0, body, total;
     const unsigned char *oid = kf->importable ? oid_importable : oid_loadable;
@@ -471,7 +471,7 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
     parent_len = handle_integer(kf->parent, parent_int);
 
     body = tlv_size(sizeof(oid_loadable));
-    if (kf->empty_auth == 1)
+    if (kf->empty_auth != -1)
         body += tlv_size(tlv_size(1));
     if (kf->secret != NULL && kf->secret_len > 0)
         body += tlv_size(tlv_size(kf->secret_len));
@@ -486,8 +486,8 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
     }
     p = tk_der_put_hdr(buf, TK_DER_SEQUENCE, body);
     p = put_tlv(p, TK_DER_OID, oid, sizeof(oid_loadable));
-    if (kf->empty_auth == 1)
-        p = put_explicit(p, 0, TK_DER_BOOLEAN, &true_value, 1);
+    if (kf->empty_auth != -1)
+        p = put_explicit(p, 0, TK_DER_BOOLEAN, &bool_value, 1);
     if (kf->secret != NULL && kf->secret_len > 0)
         p = put_explicit(p, 2, TK_DER_OCTET_STRING, kf->secret, kf->secret_len);
     if (desc_len > 0)

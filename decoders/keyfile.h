@@ -53,9 +53,9 @@ int tk_keyfile_decode(const unsigned char *der, size_t len, tk_keyfile *out);
 /* The same without raising: the reason for MALFORMED goes into `why`. */
 int tk_keyfile_decode_ex(const unsigned char *der, size_t len, tk_keyfile *out,
                          char *why, size_t why_len);
-/* Encode to DER (OPENSSL_malloc'd). 1 on success. Writes emptyAuth TRUE only
- * when empty_auth is 1, the description when set, the parent as a positive
- * INTEGER. */
+/* Encode to DER (OPENSSL_malloc'd). 1 on success. Writes emptyAuth unless
+ * empty_auth is -1 (FALSE explicitly: tpm2-openssl reads an absent emptyAuth
+ * as TRUE), the description when set, the parent as a positive INTEGER. */
 int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len);
 void tk_keyfile_clear(tk_keyfile *kf);
 

@@ -62,6 +62,26 @@ static int kind_matches(tk_key_type want, int kind)
            || (want == TK_KEY_RSA && kind == TK_TPM_KEY_RSA);
 }
 
+int tk_keyfile_usable(const tk_keyfile *kf, tk_tpm_pubinfo *info)
+{
+    /* The public blob says what kind of key this is, without the TPM. */
+    if (!tk_tpm_parse_public(kf->pub, kf->pub_len, info))
+        return 0;
+    if (kf->importable) {
+        tk_raise(TK_R_NOT_SUPPORTED, "importable TSS2 key files (2.23.133.10.1.4)"
+                 " are not supported: import the key into the TPM first");
+        return 0;
+    }
+    /* A policy is only optional when the key also accepts its password. */
+    if (kf->has_policy && !info->userwithauth) {
+        tk_raise(TK_R_NOT_SUPPORTED, "this TPM key can only be used through its"
+                 " authorization policy; tpmkit supports password"
+                 " authorization only");
+        return 0;
+    }
+    return 1;
+}
+
 static int tss2_decode(tk_prov_ctx *prov, tk_key_type want, OSSL_CORE_BIO *cin,
                        OSSL_CALLBACK *data_cb, void *data_cbarg,
                        OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
@@ -82,23 +102,10 @@ static int tss2_decode(tk_prov_ctx *prov, tk_key_type want, OSSL_CORE_BIO *cin,
     if (rv == TK_KEYFILE_MALFORMED)
         return 0;
 
-    /* The public blob says what kind of key this is, without the TPM. */
-    if (!tk_tpm_parse_public(kf.pub, kf.pub_len, &info))
+    if (!tk_keyfile_usable(&kf, &info))
         goto end;
     if (!kind_matches(want, info.kind)) {
         ok = 1;                 /* another decoder's file */
-        goto end;
-    }
-    if (kf.importable) {
-        tk_raise(TK_R_NOT_SUPPORTED, "importable TSS2 key files (2.23.133.10.1.4)"
-                 " are not supported: import the key into the TPM first");
-        goto end;
-    }
-    /* A policy is only optional when the key also accepts its password. */
-    if (kf.has_policy && !info.userwithauth) {
-        tk_raise(TK_R_NOT_SUPPORTED, "this TPM key can only be used through its"
-                 " authorization policy; tpmkit supports password"
-                 " authorization only");
         goto end;
     }
     key = tk_key_from_blobs(prov, want, kf.parent, kf.pub, kf.pub_len,

@@ -97,7 +97,9 @@ static int key_file_der(const tk_key *key, unsigned char **der, size_t *len)
     kf.pub = (unsigned char *)pub;
     kf.priv = (unsigned char *)priv;
     kf.parent = parent != 0 ? parent : TK_TPM_PARENT_PRIMARY;
-    kf.empty_auth = key->empty_auth ? 1 : -1;
+    /* Always explicit: tpm2-openssl takes an absent emptyAuth as TRUE and
+     * would then use a password-protected key without its password. */
+    kf.empty_auth = key->empty_auth ? 1 : 0;
     kf.description = key->description;
     return tk_keyfile_encode(&kf, der, len);
 }
