@@ -11,8 +11,28 @@ _swtpm_port_free() {
     ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# True once our swtpm (and not some other process) listens on its port.
+_swtpm_listening() {
+    if command -v ss >/dev/null; then
+        ss -ltnpH "sport = :$SWTPM_PORT" 2>/dev/null | grep -q "pid=$SWTPM_PID,"
+    else
+        ! _swtpm_port_free "$SWTPM_PORT"
+    fi
+}
+
+# kill -0 also succeeds for a zombie: look at the process state instead.
+_swtpm_alive() {
+    local state
+    state=$(ps -o stat= -p "$1" 2>/dev/null) && [ "${state#Z}" = "$state" ]
+}
+
 _swtpm_launch() {
-    swtpm socket --tpm2 \
+    # swtpm (libtpms) draws its own randomness through OpenSSL: it must not
+    # see a test's OpenSSL configuration, or it would seed itself from
+    # tpmkit, i.e. from itself, and hang.
+    env -u OPENSSL_CONF -u OPENSSL_MODULES -u LD_PRELOAD -u TPMKIT_TCTI \
+        -u TCTI_PCAP_FILE -u TPMKIT_DEBUG \
+        swtpm socket --tpm2 \
         --server type=tcp,port="$SWTPM_PORT",bindaddr=127.0.0.1 \
         --ctrl type=tcp,port=$((SWTPM_PORT + 1)),bindaddr=127.0.0.1 \
         --flags not-need-init,startup-clear \
@@ -20,11 +40,12 @@ _swtpm_launch() {
         --log file="$SWTPM_DIR/swtpm.log" >/dev/null 2>&1 &
     SWTPM_PID=$!
     local i
-    for i in $(seq 1 100); do
-        if ! _swtpm_port_free "$SWTPM_PORT"; then
+    for i in $(seq 1 200); do
+        if _swtpm_listening; then
             return 0
         fi
-        if ! kill -0 "$SWTPM_PID" 2>/dev/null; then
+        if ! _swtpm_alive "$SWTPM_PID"; then
+            wait "$SWTPM_PID" 2>/dev/null || true
             return 1
         fi
         sleep 0.05
@@ -37,7 +58,9 @@ swtpm_start() {
     mkdir -p "$SWTPM_DIR"
     local try
     for try in $(seq 1 20); do
-        SWTPM_PORT=$(( (RANDOM % 20000) * 2 + 20000 ))
+        # Even ports below the kernel's ephemeral range (32768+), so that
+        # outgoing connections never hold the port we pick.
+        SWTPM_PORT=$(( (RANDOM % 11000) * 2 + 10000 ))
         _swtpm_port_free "$SWTPM_PORT" && _swtpm_port_free $((SWTPM_PORT + 1)) || continue
         if _swtpm_launch; then
             export TPMKIT_TCTI="swtpm:host=127.0.0.1,port=$SWTPM_PORT"
@@ -45,7 +68,7 @@ swtpm_start() {
             export SWTPM_PORT SWTPM_PID SWTPM_DIR
             return 0
         fi
-        kill "$SWTPM_PID" 2>/dev/null; wait "$SWTPM_PID" 2>/dev/null
+        swtpm_stop
     done
     echo "swtpm_start: could not start swtpm" >&2
     return 1
@@ -53,11 +76,19 @@ swtpm_start() {
 
 swtpm_stop() {
     [ -n "${SWTPM_PID:-}" ] || return 0
-    kill "$SWTPM_PID" 2>/dev/null
-    wait "$SWTPM_PID" 2>/dev/null
+    # CONT: a test may have stopped it to play a hung TPM.
+    kill -TERM "$SWTPM_PID" 2>/dev/null || true
+    kill -CONT "$SWTPM_PID" 2>/dev/null || true
+    local i
+    for i in $(seq 1 40); do
+        _swtpm_alive "$SWTPM_PID" || break
+        sleep 0.05
+    done
+    # A swtpm busy with a client that never sends may ignore TERM.
+    kill -KILL "$SWTPM_PID" 2>/dev/null || true
+    wait "$SWTPM_PID" 2>/dev/null || true
     SWTPM_PID=
     # Wait until the port is really free before anyone restarts on it.
-    local i
     for i in $(seq 1 100); do
         _swtpm_port_free "$SWTPM_PORT" && return 0
         sleep 0.05
@@ -67,4 +98,8 @@ swtpm_stop() {
 swtpm_restart() {
     swtpm_stop
     _swtpm_launch
+}
+
+swtpm_tools_tcti() {
+    echo "swtpm:host=127.0.0.1,port=$SWTPM_PORT"
 }
