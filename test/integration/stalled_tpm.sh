@@ -1,6 +1,8 @@
-# A TPM that accepts the connection but never answers (a hung swtpm, here
-# stopped with SIGSTOP). An operation that needs it must fail within a few
-# seconds, never hang.
+# A TPM that accepts connections but never answers (a hung swtpm, here
+# stopped with SIGSTOP: the kernel still completes connect() for it, only
+# the answers never come). What needs the TPM must fail within a few
+# seconds, never hang: both for a new process and for one that is already
+# connected.
 . "$TK_SOURCE_DIR/test/lib/common.sh"
 
 write_config "$T/openssl.cnf"
@@ -10,13 +12,37 @@ run ossl rand -hex 16
 assert_ok "openssl rand works while the TPM answers"
 
 kill -STOP "$SWTPM_PID"
-# The kernel still accepts connections for the stopped process: connect()
-# succeeds and only the answer never comes.
 TK_TIMEOUT=10 run ossl rand -hex 16
-assert_fails "openssl rand against a hung TPM fails within 10 s"
+assert_fails "a new process: openssl rand against a hung TPM fails within 10 s"
 assert_contains "the error names the TCTI" "TCTI \"$TPMKIT_TCTI\"" "$T/err"
 kill -CONT "$SWTPM_PID"
 
 run ossl rand -hex 16
 assert_ok "openssl rand works again once the TPM answers"
+
+# A running process (tk_rounds draws once per input line) whose TPM hangs.
+coproc ROUNDS { tkprog tk_rounds 2>"$T/rounds.err"; }
+TK_BG_PIDS+=("$ROUNDS_PID")
+rounds_in=${ROUNDS[1]} rounds_out=${ROUNDS[0]}
+answer=
+echo go >&"$rounds_in"
+read -r -t 30 answer <&"$rounds_out" || true
+[[ $answer == ok\ * ]] || fail "a running process: first draw: expected 'ok <bytes>', saw '$answer'"
+pass "a running process: first draw works"
+
+kill -STOP "$SWTPM_PID"
+answer=
+echo go >&"$rounds_in"
+read -r -t 10 answer <&"$rounds_out" || true
+kill -CONT "$SWTPM_PID"
+[ -n "$answer" ] || fail "a running process: a draw from the hung TPM must fail within 10 s, it hung"
+assert_eq "a running process: the draw from the hung TPM fails" FAIL "$answer"
+
+answer=
+echo go >&"$rounds_in"
+read -r -t 30 answer <&"$rounds_out" || true
+[[ $answer == ok\ * ]] || fail "a running process: expected 'ok <bytes>' once the TPM answers, saw '$answer'"
+pass "a running process: draws work again once the TPM answers"
+exec {rounds_in}>&-
+wait "$ROUNDS_PID" || fail "tk_rounds did not exit 0"
 assert_no_tpm_leftovers

@@ -42,12 +42,10 @@ echo "# swtpm on port $SWTPM_PORT, scratch $T"
 
 # ossl ARGS...: the real openssl binary. In a sanitizer build tpmkit.so is
 # instrumented but openssl is not: preload the sanitizer runtime into it.
-# Leak checking stays off there, as the openssl CLI does not free all it
-# allocates at exit.
+# Leak checking stays on: the openssl commands used here leak nothing.
 ossl() {
     if [ -n "${TK_PRELOAD:-}" ]; then
-        LD_PRELOAD=$TK_PRELOAD ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
-            timeout -k 5 "${TK_TIMEOUT:-60}" openssl "$@"
+        LD_PRELOAD=$TK_PRELOAD timeout -k 5 "${TK_TIMEOUT:-60}" openssl "$@"
     else
         timeout -k 5 "${TK_TIMEOUT:-60}" openssl "$@"
     fi
@@ -197,7 +195,7 @@ assert_no_tpm_leftovers() {
     local what=${1:-the test} kind handles found=
     for kind in transient loaded-session saved-session; do
         handles=$(tpm2 getcap "handles-$kind") || fail "tpm2_getcap handles-$kind failed"
-        [ -z "$handles" ] || found="$found $kind: [$(echo $handles)]"
+        [ -z "$handles" ] || found="$found $kind: [${handles//$'\n'/ }]"
     done
     [ -z "$found" ] || fail "no TPM leftovers after $what: expected none, saw$found"
     pass "no TPM leftovers after $what"
@@ -242,16 +240,19 @@ assert_command_count() {
 
 # file_has_bytes FILE HEX: true if the bytes HEX occur in FILE.
 file_has_bytes() {
-    od -An -v -tx1 "$1" | tr -d ' \n' | grep -q -- "$2"
+    local dump
+    dump=$(od -An -v -tx1 "$1" | tr -d ' \n')
+    [[ $dump == *"$2"* ]]
 }
 
 # --- odds and ends --------------------------------------------------------
 
-# free_port: a loopback TCP port nobody listens on (below the ephemeral range).
+# free_port: a loopback TCP port nobody listens on, from 32000-32767: above
+# the ports swtpm_start picks and below the kernel's ephemeral range.
 free_port() {
     local port
     while :; do
-        port=$(( RANDOM % 20000 + 10000 ))
+        port=$(( RANDOM % 768 + 32000 ))
         _swtpm_port_free "$port" && { echo "$port"; return; }
     done
 }
