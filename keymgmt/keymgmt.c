@@ -89,6 +89,11 @@ static int km_import(void *keydata, int selection, const OSSL_PARAM params[])
      * with our key. Private keys are never imported into the TPM here. */
     if (!PUBLIC_SELECTED(selection) || key->tpm_key != NULL)
         return 0;
+    /* A software private key must stay with its own provider: taking its
+     * public half would make OpenSSL sign with us and fail. */
+    if (OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_D) != NULL
+        || OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PRIV_KEY) != NULL)
+        return 0;
     ctx = EVP_PKEY_CTX_new_from_name(key->prov->sw_libctx,
                                      tk_key_type_name(key->type), NULL);
     if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0
