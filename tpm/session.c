@@ -35,18 +35,34 @@ static TSS2_RC start_session(tk_tpm *tpm)
     return tk_primary_park(tpm);
 }
 
-static void unpark(tk_tpm *tpm)
+/* Flush a parked session by its handle: no slot is needed for that. */
+static void flush_parked(tk_tpm *tpm)
+{
+    TSS2_SYS_CONTEXT *sys = NULL;
+
+    if (Esys_GetSysContext(tpm->esys, &sys) == TSS2_RC_SUCCESS)
+        Tss2_Sys_FlushContext(sys, tpm->session_saved->savedHandle);
+    Esys_Free(tpm->session_saved);
+    tpm->session_saved = NULL;
+}
+
+static TSS2_RC unpark(tk_tpm *tpm)
 {
     TSS2_RC rc = Esys_ContextLoad(tpm->esys, tpm->session_saved, &tpm->session);
 
-    if (rc != TSS2_RC_SUCCESS) {
-        /* Too old (context gap) or gone: a fresh session will do. */
-        tk_debug("saved session did not load (0x%x): starting anew",
-                 (unsigned)rc);
-        tpm->session = ESYS_TR_NONE;
+    if (rc == TSS2_RC_SUCCESS) {
+        Esys_Free(tpm->session_saved);
+        tpm->session_saved = NULL;
+        return rc;
     }
-    Esys_Free(tpm->session_saved);
-    tpm->session_saved = NULL;
+    tpm->session = ESYS_TR_NONE;
+    /* Slots full: keep it parked and let the caller wait for a slot. */
+    if (tk_rc_classify(rc) == TK_RC_BUSY)
+        return tk_fail(tpm, rc, TK_R_SESSION_FAILED, "TPM2_ContextLoad");
+    /* Too old (context gap) or gone: drop it, a fresh session will do. */
+    tk_debug("saved session did not load (0x%x): starting anew", (unsigned)rc);
+    flush_parked(tpm);
+    return TSS2_RC_SUCCESS;
 }
 
 TSS2_RC tk_session_get(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out)
@@ -56,8 +72,11 @@ TSS2_RC tk_session_get(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out)
     *out = ESYS_TR_NONE;
     if (!tpm->encrypt)
         return TSS2_RC_SUCCESS;
-    if (tpm->session == ESYS_TR_NONE && tpm->session_saved != NULL)
-        unpark(tpm);
+    if (tpm->session == ESYS_TR_NONE && tpm->session_saved != NULL) {
+        rc = unpark(tpm);
+        if (rc != TSS2_RC_SUCCESS)
+            return rc;
+    }
     if (tpm->session == ESYS_TR_NONE) {
         rc = start_session(tpm);
         if (rc != TSS2_RC_SUCCESS)
@@ -87,9 +106,9 @@ void tk_session_park(tk_tpm *tpm)
 
 void tk_session_drop(tk_tpm *tpm, int flush)
 {
-    /* A saved session still exists in the TPM: load it to flush it. */
-    if (flush && tpm->session == ESYS_TR_NONE && tpm->session_saved != NULL)
-        unpark(tpm);
+    /* A parked session still exists in the TPM. */
+    if (flush && tpm->session_saved != NULL)
+        flush_parked(tpm);
     if (tpm->session != ESYS_TR_NONE) {
         if (!flush || Esys_FlushContext(tpm->esys, tpm->session)
                       != TSS2_RC_SUCCESS)
