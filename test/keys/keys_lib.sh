@@ -1,0 +1,86 @@
+# Sourced by the issue-3 key tests (test/keys): common.sh (strict mode,
+# scratch dir $T, a private swtpm) plus helpers for TPM key files.
+. "$TK_SOURCE_DIR/test/lib/common.sh"
+
+# tk SUBCMD ARGS...: openssl SUBCMD with tpmkit loaded first, then default.
+tk() {
+    OPENSSL_MODULES=$TK_MODULE_DIR ossl "$1" -provider tpmkit -provider default "${@:2}"
+}
+
+# tk_rev SUBCMD ARGS...: the other provider order (default first).
+tk_rev() {
+    OPENSSL_MODULES=$TK_MODULE_DIR ossl "$1" -provider default -provider tpmkit "${@:2}"
+}
+
+# sw SUBCMD ARGS...: the default provider alone (no configuration, no
+# tpmkit): the independent verifier.
+sw() {
+    OPENSSL_CONF=/dev/null ossl "$1" -provider default "${@:2}"
+}
+
+# genkey FILE ALG [PKEYOPT...]: a TPM key file made by tpmkit, checked.
+genkey() {
+    local file=$1 alg=$2 opt
+    local -a opts=()
+    shift 2
+    for opt in "$@"; do
+        opts+=(-pkeyopt "$opt")
+    done
+    run tk genpkey -algorithm "$alg" "${opts[@]}" -out "$file"
+    assert_ok "genpkey $alg $* -> $(basename "$file")"
+    assert_grep "$(basename "$file") is a TSS2 key file" \
+        '^-----BEGIN TSS2 PRIVATE KEY-----$' "$file"
+}
+
+# pubout KEY PUB: the public half of a TPM key, as a standard PEM file.
+pubout() {
+    run tk pkey -in "$1" -pubout -out "$2"
+    assert_ok "pkey -pubout $(basename "$1")"
+    assert_grep "$(basename "$2") is a public key" '^-----BEGIN PUBLIC KEY-----$' "$2"
+}
+
+# tools_cleanup: tpm2-tools leave transient objects and sessions behind.
+tools_cleanup() {
+    tpm2 flushcontext -t >/dev/null 2>&1 || true
+    tpm2 flushcontext -l >/dev/null 2>&1 || true
+    tpm2 flushcontext -s >/dev/null 2>&1 || true
+}
+
+# assert_no_host_hashing WHAT: the last capture_commands saw no TPM hashing
+# (TPM2_Hash or a hash sequence): the digest is computed in software.
+assert_no_host_hashing() {
+    local cc
+    for cc in Hash HashSequenceStart SequenceUpdate SequenceComplete EventSequenceComplete; do
+        assert_command_count "$1: no TPM2_$cc" "$cc" 0 >/dev/null
+    done
+    pass "$1: no TPM2_Hash or hash sequence"
+}
+
+# lockout_counter: TPM2_PT_LOCKOUT_COUNTER of the TPM, as a decimal number.
+lockout_counter() {
+    local v
+    v=$(tpm2 getcap properties-variable \
+        | sed -n 's/^TPM2_PT_LOCKOUT_COUNTER: *\(0x[0-9a-fA-F]*\).*/\1/p') \
+        || { echo "FAIL - tpm2_getcap properties-variable failed" >&2; exit 1; }
+    [ -n "$v" ] || { echo "FAIL - cannot read TPM2_PT_LOCKOUT_COUNTER" >&2; exit 1; }
+    echo $((v))
+}
+
+# start_server LOG ARGS...: s_server in the background (output in LOG),
+# waiting until it accepts connections. Sets SERVER_PID and SERVER_PORT.
+# The first ARG is the command to run (tk, ossl, with_pcap FILE tk, ...).
+start_server() {
+    local log=$1
+    shift
+    SERVER_PORT=$(free_port)
+    "$@" s_server -accept "127.0.0.1:$SERVER_PORT" >"$log" 2>"$log.err" </dev/null &
+    SERVER_PID=$!
+    TK_BG_PIDS+=("$SERVER_PID")
+    wait_for "s_server listens on $SERVER_PORT" "$log" '^ACCEPT' 30
+}
+
+# pcap CMD...: run CMD with its TPM traffic appended to the capture $PCAP
+# (the pcap TCTI appends: one file can hold many processes' traffic).
+pcap() {
+    TCTI_PCAP_FILE=$PCAP TPMKIT_TCTI="pcap:$TPMKIT_TCTI" "$@"
+}
