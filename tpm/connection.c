@@ -59,6 +59,15 @@ TSS2_RC tk_conn_open(tk_tpm *tpm)
         tk_conn_close(tpm, 0);
         return tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE, "TPM2_ReadClock");
     }
+    if (tpm->orphan_session != 0) {
+        TSS2_SYS_CONTEXT *sys = NULL;
+
+        if (tpm->orphan_reset == tpm->reset_count
+            && tpm->orphan_restart == tpm->restart_count
+            && Esys_GetSysContext(tpm->esys, &sys) == TSS2_RC_SUCCESS)
+            Tss2_Sys_FlushContext(sys, tpm->orphan_session);
+        tpm->orphan_session = 0;
+    }
     tk_debug("connected to %s (reset %u, restart %u)", tpm->tcti_conf,
              tpm->reset_count, tpm->restart_count);
     return TSS2_RC_SUCCESS;
@@ -107,4 +116,17 @@ void tk_conn_resync(tk_tpm *tpm)
         tpm->reset_count = reset;
         tpm->restart_count = restart;
     }
+}
+
+void tk_conn_abandon(tk_tpm *tpm)
+{
+    if (tpm->esys != NULL && tpm->owner == getpid()) {
+        if (tpm->session != ESYS_TR_NONE)
+            Esys_TR_GetTpmHandle(tpm->esys, tpm->session, &tpm->orphan_session);
+        else if (tpm->session_saved != NULL)
+            tpm->orphan_session = tpm->session_saved->savedHandle;
+        tpm->orphan_reset = tpm->reset_count;
+        tpm->orphan_restart = tpm->restart_count;
+    }
+    tk_conn_close(tpm, 0);
 }

@@ -4,11 +4,37 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/types.h>
 #include <tss2/tss2_esys.h>
 #include <openssl/types.h>
 
 #include "tpm.h"
+
+/* watchdog.c: bounds every TPM operation in time. */
+typedef struct tk_watchdog {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pid_t pid;                  /* process whose watching thread runs */
+    pthread_t thread;
+    int armed, fired, stop;
+    unsigned seq;
+    struct timespec deadline;   /* CLOCK_MONOTONIC */
+    const char *tcti_conf;
+} tk_watchdog;
+
+void tk_watchdog_init(tk_watchdog *wd, const char *tcti_conf);
+void tk_watchdog_arm(tk_watchdog *wd, int seconds);
+void tk_watchdog_disarm(tk_watchdog *wd);
+/* Did the armed operation overrun (its sockets were cut)? */
+int tk_watchdog_fired(tk_watchdog *wd);
+void tk_watchdog_after_fork_child(tk_watchdog *wd);
+/* End the watching thread (before the tk_tpm is freed). */
+void tk_watchdog_stop(tk_watchdog *wd);
+
+/* Seconds a TPM operation may take; creating keys takes real TPMs long. */
+#define TK_TPM_TIMEOUT 5
+#define TK_TPM_CREATE_TIMEOUT 180
 
 struct tk_tpm {
     char *tcti_conf;
@@ -29,6 +55,9 @@ struct tk_tpm {
     OSSL_LIB_CTX *crypto_ctx;   /* where ESYS's own OpenSSL calls resolve */
     struct tk_tpm_key *loaded;  /* keys loaded in the TPM now, most recent first */
     unsigned generation;        /* bumped whenever TPM-side state is forgotten */
+    tk_watchdog watchdog;
+    UINT32 orphan_session;      /* a session left behind by a hung TPM, or 0 */
+    UINT32 orphan_reset, orphan_restart;
 
     /* Set by the command that failed, read by the error report. */
     const char *fail_what;
@@ -45,6 +74,9 @@ void tk_conn_close(tk_tpm *tpm, int flush);
 /* Forget TPM-side state after a command hinted that it vanished: flushes
  * it unless the TPM reports it was reset or restarted since we connected. */
 void tk_conn_resync(tk_tpm *tpm);
+/* Drop a connection to a TPM that stopped answering; the session it held
+ * is flushed after the next connect if the TPM was not reset meanwhile. */
+void tk_conn_abandon(tk_tpm *tpm);
 
 /* primary.c: the standard storage primary (parent 0x40000001), created once
  * per connection. tk_primary_park() moves it out of the TPM's scarce object
@@ -121,6 +153,8 @@ void tk_sigpipe_restore(const sigset_t *saved, int was_pending);
  * error on failure; 1 on success. */
 typedef TSS2_RC tk_tpm_op(tk_tpm *tpm, void *arg);
 int tk_tpm_run(tk_tpm *tpm, tk_tpm_op *op, void *arg);
+/* The same with another time limit (seconds). */
+int tk_tpm_run_timed(tk_tpm *tpm, tk_tpm_op *op, void *arg, int seconds);
 /* Run `op` under the lock without opening a connection (clean-ups). */
 void tk_tpm_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg);
 

@@ -134,7 +134,7 @@ int tk_tpm_create_key(tk_tpm *tpm, const tk_tpm_keygen *gen,
     req.sensitive.sensitive.userAuth.size = (UINT16)gen->auth_len;
     if (gen->auth_len > 0)
         memcpy(req.sensitive.sensitive.userAuth.buffer, gen->auth, gen->auth_len);
-    if (tk_tpm_run(tpm, create, &req)
+    if (tk_tpm_run_timed(tpm, create, &req, TK_TPM_CREATE_TIMEOUT)
         && marshal(req.out_pub, 1, pub, pub_len)
         && marshal(req.out_priv, 0, priv, priv_len))
         ok = 1;

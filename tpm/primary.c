@@ -25,18 +25,20 @@ static const TPM2B_PUBLIC storage_primary_template = {
     },
 };
 
-static void unpark(tk_tpm *tpm)
+static TSS2_RC unpark(tk_tpm *tpm)
 {
     TSS2_RC rc = Esys_ContextLoad(tpm->esys, tpm->primary_saved, &tpm->primary);
 
-    if (rc != TSS2_RC_SUCCESS) {
-        /* Saved before a TPM reset, say: recreate it instead. */
-        tk_debug("saved primary did not load (0x%x): recreating",
-                 (unsigned)rc);
-        tpm->primary = ESYS_TR_NONE;
-        Esys_Free(tpm->primary_saved);
-        tpm->primary_saved = NULL;
-    }
+    if (rc == TSS2_RC_SUCCESS)
+        return rc;
+    tpm->primary = ESYS_TR_NONE;
+    if (tk_rc_classify(rc) == TK_RC_BUSY || tk_rc_classify(rc) == TK_RC_TRANSPORT)
+        return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED, "TPM2_ContextLoad");
+    /* Saved before a TPM reset, say: recreate it instead. */
+    tk_debug("saved primary did not load (0x%x): recreating", (unsigned)rc);
+    Esys_Free(tpm->primary_saved);
+    tpm->primary_saved = NULL;
+    return TSS2_RC_SUCCESS;
 }
 
 TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
@@ -46,8 +48,11 @@ TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
     TPML_PCR_SELECTION pcrs = { 0 };
     TSS2_RC rc;
 
-    if (tpm->primary == ESYS_TR_NONE && tpm->primary_saved != NULL)
-        unpark(tpm);
+    if (tpm->primary == ESYS_TR_NONE && tpm->primary_saved != NULL) {
+        rc = unpark(tpm);
+        if (rc != TSS2_RC_SUCCESS)
+            return rc;
+    }
     if (tpm->primary == ESYS_TR_NONE) {
         rc = Esys_CreatePrimary(tpm->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
                                 ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,

@@ -44,6 +44,7 @@ enum tk_rc_class tk_rc_classify(TSS2_RC rc)
     case TSS2_BASE_RC_NO_CONNECTION:
     case TSS2_BASE_RC_MALFORMED_RESPONSE:
     case TSS2_BASE_RC_INSUFFICIENT_RESPONSE:
+    case TSS2_BASE_RC_BAD_SEQUENCE:     /* ESYS stuck mid-command: start over */
         return TK_RC_TRANSPORT;
     case TSS2_BASE_RC_RSP_AUTH_FAILED:
         /* A response HMAC that does not verify means the session keys no

@@ -21,6 +21,15 @@ static void before_fork(void)
         pthread_mutex_lock(&t->lock);
 }
 
+static void after_fork(void);
+
+static void after_fork_child(void)
+{
+    for (tk_tpm *t = registry; t != NULL; t = t->next)
+        tk_watchdog_after_fork_child(&t->watchdog);
+    after_fork();
+}
+
 static void after_fork(void)
 {
     for (tk_tpm *t = registry; t != NULL; t = t->next)
@@ -52,7 +61,7 @@ static void close_all_at_exit(void)
 
 static void install_process_hooks(void)
 {
-    pthread_atfork(before_fork, after_fork, after_fork);
+    pthread_atfork(before_fork, after_fork, after_fork_child);
     atexit(close_all_at_exit);
 }
 
@@ -80,6 +89,7 @@ tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt)
     tpm->primary = ESYS_TR_NONE;
     tpm->session = ESYS_TR_NONE;
     pthread_mutex_init(&tpm->lock, NULL);
+    tk_watchdog_init(&tpm->watchdog, tpm->tcti_conf);
     tpm->next = registry;
     registry = tpm;
 out:
@@ -117,6 +127,7 @@ void tk_tpm_release(tk_tpm *tpm)
     tk_sigpipe_restore(&saved_mask, pipe_pending);
     pthread_mutex_unlock(&tpm->lock);
     pthread_mutex_destroy(&tpm->lock);
+    tk_watchdog_stop(&tpm->watchdog);
     OSSL_LIB_CTX_free(tpm->crypto_ctx);
     free(tpm->tcti_conf);
     free(tpm);

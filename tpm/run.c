@@ -52,6 +52,8 @@ static int run_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg)
         tpm->fail_reason = TK_R_TPM_COMMAND_FAILED;
         rc = ensure_open(tpm);
         if (rc != TSS2_RC_SUCCESS) {
+            if (tk_watchdog_fired(&tpm->watchdog))
+                tpm->fail_what = "connect (the TPM did not answer in time)";
             report_failure(tpm, rc);
             return 0;
         }
@@ -74,6 +76,12 @@ static int run_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg)
             }
             break;
         case TK_RC_TRANSPORT:
+            if (tk_watchdog_fired(&tpm->watchdog)) {
+                tk_conn_abandon(tpm);
+                tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE,
+                        "the TPM did not answer in time:");
+                break;
+            }
             if (!rebuilt) {
                 tk_debug("connection to %s broke (0x%x): reconnecting",
                          tpm->tcti_conf, (unsigned)rc);
@@ -99,6 +107,11 @@ static int run_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg)
 
 int tk_tpm_run(tk_tpm *tpm, tk_tpm_op *op, void *arg)
 {
+    return tk_tpm_run_timed(tpm, op, arg, TK_TPM_TIMEOUT);
+}
+
+int tk_tpm_run_timed(tk_tpm *tpm, tk_tpm_op *op, void *arg, int seconds)
+{
     OSSL_LIB_CTX *caller_ctx;
     sigset_t saved_mask;
     int pipe_pending, ok;
@@ -117,11 +130,13 @@ int tk_tpm_run(tk_tpm *tpm, tk_tpm_op *op, void *arg)
      * this thread's default at a private context with only OpenSSL's own
      * providers for the duration. */
     caller_ctx = OSSL_LIB_CTX_set0_default(tpm->crypto_ctx);
+    tk_watchdog_arm(&tpm->watchdog, seconds);
     ok = run_locked(tpm, op, arg);
     if (tpm->esys != NULL) {
         tk_keys_park(tpm);
         tk_session_park(tpm);
     }
+    tk_watchdog_disarm(&tpm->watchdog);
     OSSL_LIB_CTX_set0_default(caller_ctx);
     tk_sigpipe_restore(&saved_mask, pipe_pending);
     pthread_mutex_unlock(&tpm->lock);

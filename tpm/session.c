@@ -56,8 +56,9 @@ static TSS2_RC unpark(tk_tpm *tpm)
         return rc;
     }
     tpm->session = ESYS_TR_NONE;
-    /* Slots full: keep it parked and let the caller wait for a slot. */
-    if (tk_rc_classify(rc) == TK_RC_BUSY)
+    /* Slots full, or the connection broke: keep it parked, let the caller
+     * wait for a slot or reconnect. */
+    if (tk_rc_classify(rc) == TK_RC_BUSY || tk_rc_classify(rc) == TK_RC_TRANSPORT)
         return tk_fail(tpm, rc, TK_R_SESSION_FAILED, "TPM2_ContextLoad");
     /* Too old (context gap) or gone: drop it, a fresh session will do. */
     tk_debug("saved session did not load (0x%x): starting anew", (unsigned)rc);

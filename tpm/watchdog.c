@@ -1,0 +1,175 @@
+/* A TPM that accepts connections but never answers (a hung daemon, a
+ * stopped swtpm) would block tss2's socket reads forever: the socket TCTIs
+ * have no timeout. The watchdog bounds every operation: when one overruns,
+ * it shuts down the process's sockets to the TPM, the blocked read returns,
+ * and the operation fails with a clear error instead of hanging. */
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "../provider/errors.h"
+
+/* The TCP ports (server and control) or the Unix path of a socket TCTI:
+ * "swtpm:host=H,port=P", "mssim:port=P", "swtpm:path=F", "pcap:<those>". */
+static void tcti_endpoint(const char *conf, int *port, const char **path,
+                          size_t *path_len)
+{
+    const char *p;
+
+    *port = 0;
+    *path = NULL;
+    *path_len = 0;
+    while (strncmp(conf, "pcap:", 5) == 0)
+        conf += 5;
+    if (strncmp(conf, "swtpm", 5) != 0 && strncmp(conf, "mssim", 5) != 0)
+        return;
+    *port = 2321;                       /* both TCTIs' default */
+    if ((p = strstr(conf, "port=")) != NULL)
+        *port = atoi(p + 5);
+    if ((p = strstr(conf, "path=")) != NULL) {
+        *path = p + 5;
+        *path_len = strcspn(*path, ",");
+    }
+}
+
+static int is_tpm_socket(int fd, int port, const char *path, size_t path_len)
+{
+    struct sockaddr_storage peer;
+    socklen_t len = sizeof(peer);
+    struct stat st;
+    int peer_port = -1;
+
+    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)
+        || getpeername(fd, (struct sockaddr *)&peer, &len) != 0)
+        return 0;
+    if (peer.ss_family == AF_UNIX)
+        return path != NULL
+               && strncmp(((struct sockaddr_un *)&peer)->sun_path, path, path_len) == 0;
+    if (peer.ss_family == AF_INET)
+        peer_port = ntohs(((struct sockaddr_in *)&peer)->sin_port);
+    else if (peer.ss_family == AF_INET6)
+        peer_port = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
+    return port > 0 && (peer_port == port || peer_port == port + 1);
+}
+
+static void cut_tpm_sockets(const char *conf)
+{
+    int port;
+    const char *path;
+    size_t path_len;
+    DIR *dir;
+    struct dirent *entry;
+
+    tcti_endpoint(conf, &port, &path, &path_len);
+    if ((port == 0 && path == NULL) || (dir = opendir("/proc/self/fd")) == NULL)
+        return;
+    while ((entry = readdir(dir)) != NULL) {
+        int fd = atoi(entry->d_name);
+
+        if (entry->d_name[0] != '.' && fd != dirfd(dir)
+            && is_tpm_socket(fd, port, path, path_len))
+            shutdown(fd, SHUT_RDWR);
+    }
+    closedir(dir);
+}
+
+static void *watch(void *arg)
+{
+    tk_watchdog *wd = arg;
+
+    pthread_mutex_lock(&wd->lock);
+    for (;;) {
+        unsigned seq;
+        int rc = 0;
+
+        while (!wd->armed && !wd->stop)
+            pthread_cond_wait(&wd->cond, &wd->lock);
+        if (wd->stop)
+            break;
+        seq = wd->seq;
+        while (wd->armed && wd->seq == seq && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&wd->cond, &wd->lock, &wd->deadline);
+        if (!wd->armed || wd->seq != seq)
+            continue;
+        wd->fired = 1;
+        cut_tpm_sockets(wd->tcti_conf);
+        /* Once per operation: wait for this one to end. */
+        while (wd->armed && wd->seq == seq)
+            pthread_cond_wait(&wd->cond, &wd->lock);
+    }
+    pthread_mutex_unlock(&wd->lock);
+    return NULL;
+}
+
+void tk_watchdog_init(tk_watchdog *wd, const char *tcti_conf)
+{
+    pthread_condattr_t attr;
+
+    memset(wd, 0, sizeof(*wd));
+    wd->tcti_conf = tcti_conf;
+    pthread_mutex_init(&wd->lock, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&wd->cond, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+void tk_watchdog_arm(tk_watchdog *wd, int seconds)
+{
+    pthread_mutex_lock(&wd->lock);
+    /* Threads do not survive fork(): a child starts its own. */
+    if (wd->pid != getpid() && pthread_create(&wd->thread, NULL, watch, wd) == 0)
+        wd->pid = getpid();
+    clock_gettime(CLOCK_MONOTONIC, &wd->deadline);
+    wd->deadline.tv_sec += seconds;
+    wd->seq++;
+    wd->armed = 1;
+    wd->fired = 0;
+    pthread_cond_broadcast(&wd->cond);
+    pthread_mutex_unlock(&wd->lock);
+}
+
+int tk_watchdog_fired(tk_watchdog *wd)
+{
+    int fired;
+
+    pthread_mutex_lock(&wd->lock);
+    fired = wd->fired;
+    pthread_mutex_unlock(&wd->lock);
+    return fired;
+}
+
+void tk_watchdog_disarm(tk_watchdog *wd)
+{
+    pthread_mutex_lock(&wd->lock);
+    wd->armed = 0;
+    pthread_cond_broadcast(&wd->cond);
+    pthread_mutex_unlock(&wd->lock);
+}
+
+void tk_watchdog_after_fork_child(tk_watchdog *wd)
+{
+    /* The watching thread is gone and may have held the lock. */
+    tk_watchdog_init(wd, wd->tcti_conf);
+}
+
+void tk_watchdog_stop(tk_watchdog *wd)
+{
+    pthread_mutex_lock(&wd->lock);
+    wd->stop = 1;
+    pthread_cond_broadcast(&wd->cond);
+    pthread_mutex_unlock(&wd->lock);
+    if (wd->pid == getpid())
+        pthread_join(wd->thread, NULL);
+    wd->pid = 0;
+    pthread_cond_destroy(&wd->cond);
+    pthread_mutex_destroy(&wd->lock);
+}
