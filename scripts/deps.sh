@@ -9,6 +9,8 @@ PACKAGES=(
     openssl libssl-dev libtss2-dev
     check
     swtpm swtpm-tools tpm2-tools tshark
+    tpm2-openssl nginx curl
+    clang libclang-rt-14-dev
 )
 
 missing=()
