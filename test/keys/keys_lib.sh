@@ -66,21 +66,61 @@ lockout_counter() {
     echo $((v))
 }
 
-# start_server LOG ARGS...: s_server in the background (output in LOG),
-# waiting until it accepts connections. Sets SERVER_PID and SERVER_PORT.
-# The first ARG is the command to run (tk, ossl, with_pcap FILE tk, ...).
+# start_server LOG CMD...: CMD (an s_server command line, e.g. tk s_server
+# -key K -cert C -rev) in the background with "-accept 127.0.0.1:PORT"
+# appended, output in LOG and LOG.err; waits until it accepts connections.
+# Sets SERVER_PID and SERVER_PORT.
 start_server() {
     local log=$1
     shift
     SERVER_PORT=$(free_port)
-    "$@" s_server -accept "127.0.0.1:$SERVER_PORT" >"$log" 2>"$log.err" </dev/null &
+    "$@" -accept "127.0.0.1:$SERVER_PORT" >"$log" 2>"$log.err" </dev/null &
     SERVER_PID=$!
     TK_BG_PIDS+=("$SERVER_PID")
     wait_for "s_server listens on $SERVER_PORT" "$log" '^ACCEPT' 30
+}
+
+# wait_server WHAT: the server started by start_server exits 0 by itself
+# (s_server -naccept N after its N connections) within 30 s.
+wait_server() {
+    local i
+    for i in $(seq 1 300); do
+        _swtpm_alive "$SERVER_PID" || break
+        sleep 0.1
+    done
+    RC=0
+    if _swtpm_alive "$SERVER_PID"; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        fail "$1: s_server still running 30 s after its last connection"
+    fi
+    wait "$SERVER_PID" || RC=$?
+    if [ "$RC" -ne 0 ]; then
+        echo "FAIL - $1: s_server exited with status $RC"
+        tail -n 20 "$T/server.out.err" 2>/dev/null | sed 's/^/#   /'
+        exit 1
+    fi
+    pass "$1: s_server exits 0"
 }
 
 # pcap CMD...: run CMD with its TPM traffic appended to the capture $PCAP
 # (the pcap TCTI appends: one file can hold many processes' traffic).
 pcap() {
     TCTI_PCAP_FILE=$PCAP TPMKIT_TCTI="pcap:$TPMKIT_TCTI" "$@"
+}
+
+# tls_client WHAT PORT CAFILE PROTO [S_CLIENT ARGS...]: a stock s_client
+# (default provider only, no tpmkit) connects to 127.0.0.1:PORT with PROTO
+# (-tls1_3 / -tls1_2), verifies the server against CAFILE, sends a line to
+# an `s_server -rev` and reads it back reversed. Asserts all of it.
+tls_client() {
+    local what=$1 port=$2 ca=$3 proto=$4 v
+    shift 4
+    run sw s_client -connect "127.0.0.1:$port" "$proto" "$@" -CAfile "$ca" \
+        -verify_return_error -brief -ign_eof < <(printf 'hello tpm\nCLOSE\n')
+    assert_ok "$what: handshake"
+    v=${proto#-tls}; v=${v/_/.}
+    assert_grep "$what: protocol TLSv$v" "^Protocol version: TLSv${v//./\\.}\$" "$T/err"
+    assert_grep "$what: server certificate verifies" '^Verification: OK$' "$T/err"
+    assert_grep "$what: data crosses the connection" '^mpt olleh$' "$T/out"
 }
