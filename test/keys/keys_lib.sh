@@ -15,7 +15,7 @@ tk_rev() {
 # sw SUBCMD ARGS...: the default provider alone (no configuration, no
 # tpmkit): the independent verifier.
 sw() {
-    OPENSSL_CONF=/dev/null ossl "$1" -provider default "${@:2}"
+    OPENSSL_CONF=/dev/null ossl "$@"
 }
 
 # genkey FILE ALG [PKEYOPT...]: a TPM key file made by tpmkit, checked.
@@ -123,4 +123,26 @@ tls_client() {
     assert_grep "$what: protocol TLSv$v" "^Protocol version: TLSv${v//./\\.}\$" "$T/err"
     assert_grep "$what: server certificate verifies" '^Verification: OK$' "$T/err"
     assert_grep "$what: data crosses the connection" '^mpt olleh$' "$T/out"
+}
+
+# keyfile_public KEY OUT: the TPM2B_PUBLIC blob of a PEM TSS2 key file (the
+# first OCTET STRING of the key-file SEQUENCE), for tpm2_print.
+keyfile_public() {
+    sw asn1parse -in "$1" >"$T/asn1.txt" 2>&1 || fail "asn1parse $(basename "$1")"
+    sed -n 's/^ *[0-9]*:d=1 .*prim: OCTET STRING *\[HEX DUMP\]://p' "$T/asn1.txt" \
+        | head -n 1 | xxd -r -p >"$2"
+    [ -s "$2" ] || fail "no public blob in $(basename "$1")"
+}
+
+# sign_verify WHAT KEY PUB [SIGN ARGS...]: dgst -sha256 -sign with the TPM
+# key (tkmkit first), verified by the default provider alone.
+sign_verify() {
+    local what=$1 key=$2 pub=$3
+    shift 3
+    [ -s "$T/msg" ] || echo "message to sign" >"$T/msg"
+    rm -f "$T/sig"
+    run tk dgst -sha256 -sign "$key" "$@" -out "$T/sig" "$T/msg"
+    assert_ok "$what: signs"
+    run sw dgst -sha256 -verify "$pub" -signature "$T/sig" "$T/msg"
+    assert_ok "$what: the default provider verifies the signature"
 }
