@@ -146,3 +146,8 @@ sign_verify() {
     run sw dgst -sha256 -verify "$pub" -signature "$T/sig" "$T/msg"
     assert_ok "$what: the default provider verifies the signature"
 }
+
+# tkkeys ARGS...: the tk_keys program (test/keys/tk_keys.c).
+tkkeys() {
+    timeout -k 5 "${TK_TIMEOUT:-180}" "$TK_KEYS_PROG" "$@"
+}
