@@ -57,6 +57,9 @@ static int launch(swtpm_fixture *f)
 
         dup2(null, 1);
         dup2(null, 2);
+        /* swtpm seeds itself through OpenSSL: never from a tpmkit config. */
+        unsetenv("OPENSSL_CONF");
+        unsetenv("TPMKIT_TCTI");
         execlp("swtpm", "swtpm", "socket", "--tpm2", "--server", server,
                "--ctrl", ctrl, "--flags", "not-need-init,startup-clear",
                "--tpmstate", state, (char *)NULL);
