@@ -22,6 +22,17 @@ static TSS2_RC op_fail(tk_tpm *tpm, TSS2_RC rc, const char *what)
     return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, what);
 }
 
+/* The key loaded, and the session that authorizes its use (with `attrs`
+ * for parameter encryption of this command). */
+static TSS2_RC load_and_authorize(tk_tpm *tpm, tk_tpm_key *key,
+                                  TPMA_SESSION attrs, ESYS_TR *handle,
+                                  ESYS_TR *session)
+{
+    TSS2_RC rc = tk_key_load(tpm, key, handle);
+
+    return rc != TSS2_RC_SUCCESS ? rc : tk_session_auth(tpm, attrs, session);
+}
+
 static void copy_padded(unsigned char *dst, size_t width,
                         const unsigned char *src, size_t len)
 {
@@ -57,10 +68,7 @@ static TSS2_RC sign(tk_tpm *tpm, void *arg)
     digest.size = (UINT16)req->digest_len;
     memcpy(digest.buffer, req->digest, req->digest_len);
 
-    rc = tk_key_load(tpm, req->key, &handle);
-    if (rc != TSS2_RC_SUCCESS)
-        return rc;
-    rc = tk_session_auth(tpm, 0, &session);
+    rc = load_and_authorize(tpm, req->key, 0, &handle, &session);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     rc = Esys_Sign(tpm->esys, handle, session, ESYS_TR_NONE, ESYS_TR_NONE,
@@ -110,7 +118,8 @@ int tk_tpm_sign(tk_tpm_key *key, int scheme, int hash_nid,
     return tk_tpm_run(tk_tpm_key_tpm(key), sign, &req);
 }
 
-struct rsa_request {
+/* One input, one secret output: raw RSA and ECDH. */
+struct key_io_request {
     tk_tpm_key *key;
     const unsigned char *in;
     size_t in_len;
@@ -120,7 +129,7 @@ struct rsa_request {
 
 static TSS2_RC rsa_private(tk_tpm *tpm, void *arg)
 {
-    struct rsa_request *req = arg;
+    struct key_io_request *req = arg;
     const tk_tpm_pubinfo *info = tk_tpm_key_info(req->key);
     TPM2B_PUBLIC_KEY_RSA in = { 0 }, *out = NULL;
     TPMT_RSA_DECRYPT raw = { .scheme = TPM2_ALG_NULL };
@@ -130,11 +139,8 @@ static TSS2_RC rsa_private(tk_tpm *tpm, void *arg)
 
     in.size = (UINT16)req->in_len;
     memcpy(in.buffer, req->in, req->in_len);
-    rc = tk_key_load(tpm, req->key, &handle);
-    if (rc != TSS2_RC_SUCCESS)
-        return rc;
     /* The result is a plaintext or a signature in the making: encrypt it. */
-    rc = tk_session_auth(tpm, TPMA_SESSION_ENCRYPT, &session);
+    rc = load_and_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &handle, &session);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     rc = Esys_RSA_Decrypt(tpm->esys, handle, session, ESYS_TR_NONE,
@@ -156,7 +162,7 @@ static TSS2_RC rsa_private(tk_tpm *tpm, void *arg)
 int tk_tpm_rsa_private(tk_tpm_key *key, const unsigned char *in, size_t in_len,
                        unsigned char *out, size_t *out_len)
 {
-    struct rsa_request req = { key, in, in_len, out, out_len };
+    struct key_io_request req = { key, in, in_len, out, out_len };
     const tk_tpm_pubinfo *info = tk_tpm_key_info(key);
 
     if (info->kind != TK_TPM_KEY_RSA || in_len != info->n_len) {
@@ -170,30 +176,19 @@ int tk_tpm_rsa_private(tk_tpm_key *key, const unsigned char *in, size_t in_len,
     return tk_tpm_run(tk_tpm_key_tpm(key), rsa_private, &req);
 }
 
-struct ecdh_request {
-    tk_tpm_key *key;
-    const unsigned char *peer;
-    size_t peer_len;
-    unsigned char *secret;
-    size_t *secret_len;
-};
-
 static TSS2_RC ecdh(tk_tpm *tpm, void *arg)
 {
-    struct ecdh_request *req = arg;
+    struct key_io_request *req = arg;
     size_t field = (tk_tpm_key_info(req->key)->bits + 7) / 8;
     TPM2B_ECC_POINT peer = { 0 }, *z = NULL;
     ESYS_TR handle, session;
     TSS2_RC rc;
 
     peer.point.x.size = (UINT16)field;
-    memcpy(peer.point.x.buffer, req->peer + 1, field);
+    memcpy(peer.point.x.buffer, req->in + 1, field);
     peer.point.y.size = (UINT16)field;
-    memcpy(peer.point.y.buffer, req->peer + 1 + field, field);
-    rc = tk_key_load(tpm, req->key, &handle);
-    if (rc != TSS2_RC_SUCCESS)
-        return rc;
-    rc = tk_session_auth(tpm, TPMA_SESSION_ENCRYPT, &session);
+    memcpy(peer.point.y.buffer, req->in + 1 + field, field);
+    rc = load_and_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &handle, &session);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     rc = Esys_ECDH_ZGen(tpm->esys, handle, session, ESYS_TR_NONE, ESYS_TR_NONE,
@@ -205,8 +200,8 @@ static TSS2_RC ecdh(tk_tpm *tpm, void *arg)
         return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
                        TK_R_TPM_COMMAND_FAILED, "TPM2_ECDH_ZGen");
     }
-    copy_padded(req->secret, field, z->point.x.buffer, z->point.x.size);
-    *req->secret_len = field;
+    copy_padded(req->out, field, z->point.x.buffer, z->point.x.size);
+    *req->out_len = field;
     OPENSSL_cleanse(z, sizeof(*z));
     Esys_Free(z);
     return TSS2_RC_SUCCESS;
@@ -215,7 +210,7 @@ static TSS2_RC ecdh(tk_tpm *tpm, void *arg)
 int tk_tpm_ecdh(tk_tpm_key *key, const unsigned char *peer, size_t peer_len,
                 unsigned char *secret, size_t *secret_len)
 {
-    struct ecdh_request req = { key, peer, peer_len, secret, secret_len };
+    struct key_io_request req = { key, peer, peer_len, secret, secret_len };
     const tk_tpm_pubinfo *info = tk_tpm_key_info(key);
     size_t field = (info->bits + 7) / 8;
 
