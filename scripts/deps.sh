@@ -9,7 +9,7 @@ PACKAGES=(
     openssl libssl-dev libtss2-dev
     check
     swtpm swtpm-tools tpm2-tools tshark
-    tpm2-openssl nginx curl
+    tpm2-openssl nginx curl xxd
     clang libclang-rt-14-dev
 )
 

@@ -92,15 +92,5 @@ assert_grep "wrong parent-auth: the error says authorization failed" \
 run tk genpkey -algorithm EC -pkeyopt group:P-256 -pkeyopt parent:0x81000009 -out "$T/child4.pem"
 assert_fails "genpkey under a parent handle that does not exist"
 
-# --- an RSA-PSS key is an RSA-PSS key, as in the default provider ---------
-# Its SubjectPublicKeyInfo says id-RSASSA-PSS (so certificates and verifiers
-# know it may only make PSS signatures), and it refuses PKCS#1 v1.5.
-run sw asn1parse -in "$T/rsapss.pub"
-assert_ok "RSA-PSS public key parses"
-assert_grep "RSA-PSS key: -pubout writes an id-RSASSA-PSS public key" \
-    'OBJECT +:rsassaPss$' "$T/out"
-run tk dgst -sha256 -sign "$T/rsapss.pem" -sigopt rsa_padding_mode:pkcs1 -out "$T/sig" "$T/msg"
-assert_fails "RSA-PSS key refuses a PKCS#1 v1.5 signature"
-
 tools_cleanup
 assert_no_tpm_leftovers

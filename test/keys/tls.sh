@@ -103,20 +103,4 @@ check_software_only "EC TLS 1.2"
 assert_no_tpm_leftovers "the servers with tpmkit in openssl.cnf"
 unset OPENSSL_CONF
 
-# --- tpmkit first: the NIST groups stay usable --------------------------------
-# With -provider tpmkit first, libssl must still offer P-256/384/521: a
-# TLS 1.2 ECDHE-ECDSA handshake needs the certificate's curve among the
-# server's groups, and a client may offer only a P-256 key share.
-serve ec 2
-tls_client "tpmkit first, EC key, TLS 1.2 ECDHE-ECDSA" "$SERVER_PORT" "$T/ec.crt" -tls1_2 \
-    -cipher ECDHE-ECDSA-AES128-GCM-SHA256
-assert_grep "EC key, TLS 1.2: ECDHE-ECDSA suite" '^Ciphersuite: ECDHE-ECDSA-AES128-GCM-SHA256$' "$T/err"
-tls_client "tpmkit first, EC key, TLS 1.3 with only a P-256 key share" "$SERVER_PORT" \
-    "$T/ec.crt" -tls1_3 -groups P-256
-wait_server "tpmkit first, EC key"
-serve rsa 1
-tls_client "tpmkit first, RSA key, TLS 1.2 ECDHE-RSA over P-256" "$SERVER_PORT" "$T/rsa.crt" \
-    -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256 -groups P-256
-wait_server "tpmkit first, RSA key"
-
 assert_no_tpm_leftovers
