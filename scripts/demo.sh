@@ -40,6 +40,16 @@ step "plain openssl commands now draw their seed from the TPM" \
      "OPENSSL_CONF=openssl.cnf openssl rand -hex 32"
 OPENSSL_CONF="$work/openssl.cnf" openssl rand -hex 32
 
+TK="-provider-path build -provider tpmkit -provider default"
+step "a key that lives in the TPM: create it, sign with it, verify anywhere" \
+     "openssl genpkey $TK -algorithm EC -pkeyopt group:P-256 -out key.pem; openssl dgst $TK -sha256 -sign key.pem ..."
+openssl genpkey $TK -algorithm EC -pkeyopt group:P-256 -out "$work/key.pem"
+head -1 "$work/key.pem"
+openssl pkey $TK -in "$work/key.pem" -pubout -out "$work/pub.pem"
+echo "hello from the TPM" >"$work/msg.txt"
+openssl dgst $TK -sha256 -sign "$work/key.pem" -out "$work/msg.sig" "$work/msg.txt"
+openssl dgst -sha256 -verify "$work/pub.pem" -signature "$work/msg.sig" "$work/msg.txt"
+
 if [[ $TPMKIT_TCTI == swtpm:* ]]; then
     step "what crossed the TPM interface for that command (pcap TCTI)" \
          "TPMKIT_TCTI=pcap:$TPMKIT_TCTI openssl rand -hex 32; tshark -r rand.pcap"
@@ -50,7 +60,7 @@ if [[ $TPMKIT_TCTI == swtpm:* ]]; then
     echo " the primary key and the session are flushed when the program exits)"
 
     step "nothing is left behind in the TPM" \
-         "tpm2_getcap handles-transient; tpm2_getcap handles-loaded-session"
-    left="$(tpm2_getcap handles-transient)$(tpm2_getcap handles-loaded-session)"
-    echo "${left:-(no transient objects, no loaded sessions)}"
+         "tpm2_getcap handles-transient; tpm2_getcap handles-loaded-session; tpm2_getcap handles-saved-session"
+    left="$(tpm2_getcap handles-transient)$(tpm2_getcap handles-loaded-session)$(tpm2_getcap handles-saved-session)"
+    echo "${left:-(no transient objects, no loaded or saved sessions)}"
 fi
