@@ -10,6 +10,8 @@ const OSSL_ALGORITHM tk_keymgmt_algorithms[] = {
       tk_rsapss_keymgmt_functions, "RSA-PSS key in the TPM" },
     { "EC:id-ecPublicKey:1.2.840.10045.2.1", PROPS, tk_ec_keymgmt_functions,
       "EC key in the TPM" },
+    { TK_EPHEMERAL_EC_NAME, PROPS, tk_ephemeral_ec_keymgmt_functions,
+      "software EC keys for TLS key shares" },
     { NULL, NULL, NULL, NULL }
 };
 

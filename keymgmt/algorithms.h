@@ -4,6 +4,9 @@
 
 #include <openssl/core.h>
 
+/* The key manager of the TLS groups tpmkit announces (see keymgmt.c). */
+#define TK_EPHEMERAL_EC_NAME "TPMKIT-EPHEMERAL-EC"
+
 extern const OSSL_ALGORITHM tk_keymgmt_algorithms[];
 extern const OSSL_ALGORITHM tk_signature_algorithms[];
 extern const OSSL_ALGORITHM tk_asym_cipher_algorithms[];

@@ -7,6 +7,7 @@
 extern const OSSL_DISPATCH tk_rsa_keymgmt_functions[];
 extern const OSSL_DISPATCH tk_rsapss_keymgmt_functions[];
 extern const OSSL_DISPATCH tk_ec_keymgmt_functions[];
+extern const OSSL_DISPATCH tk_ephemeral_ec_keymgmt_functions[];
 extern const OSSL_DISPATCH tk_rsa_signature_functions[];
 extern const OSSL_DISPATCH tk_ecdsa_signature_functions[];
 extern const OSSL_DISPATCH tk_rsa_asym_cipher_functions[];

@@ -26,6 +26,7 @@ typedef struct tk_key {
     EVP_PKEY *pub;              /* software public key, default provider */
     int empty_auth;             /* key file's emptyAuth (1: no password) */
     char *description;          /* key file's description, or NULL */
+    int software;               /* an ephemeral TLS key held in `pub` alone */
 } tk_key;
 
 /* A key from key-file blobs. `type_hint` may be 0 (derived from the public

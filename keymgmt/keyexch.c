@@ -44,7 +44,8 @@ static int ecdh_init(void *vctx, void *vkey, const OSSL_PARAM params[])
     tk_key *key = vkey;
 
     (void)params;
-    if (key == NULL || key->type != TK_KEY_EC || key->tpm_key == NULL) {
+    if (key == NULL || key->type != TK_KEY_EC
+        || (key->tpm_key == NULL && !key->software)) {
         tk_raise(TK_R_NOT_SUPPORTED, "ECDH needs an EC key in the TPM");
         return 0;
     }
@@ -89,6 +90,22 @@ static int peer_point(const tk_ecdh_ctx *ctx, unsigned char *point, size_t *len)
     return ok;
 }
 
+/* A TLS key share (TPMKIT-EPHEMERAL-EC): ECDH in software. */
+static int software_derive(tk_ecdh_ctx *ctx, unsigned char *secret,
+                           size_t *secretlen, size_t outlen)
+{
+    EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(ctx->prov->sw_libctx,
+                                                    ctx->key->pub, NULL);
+    int ok;
+
+    *secretlen = outlen;
+    ok = pctx != NULL && EVP_PKEY_derive_init(pctx) > 0
+         && EVP_PKEY_derive_set_peer(pctx, ctx->peer->pub) > 0
+         && EVP_PKEY_derive(pctx, secret, secretlen) > 0;
+    EVP_PKEY_CTX_free(pctx);
+    return ok;
+}
+
 static int ecdh_derive(void *vctx, unsigned char *secret, size_t *secretlen,
                        size_t outlen)
 {
@@ -100,6 +117,13 @@ static int ecdh_derive(void *vctx, unsigned char *secret, size_t *secretlen,
     if (ctx->key == NULL || ctx->peer == NULL) {
         tk_raise(TK_R_BAD_REQUEST, "ECDH needs a key and a peer");
         return 0;
+    }
+    if (ctx->key->software) {
+        if (secret == NULL) {
+            *secretlen = (size_t)(EVP_PKEY_get_bits(ctx->key->pub) + 7) / 8;
+            return 1;
+        }
+        return software_derive(ctx, secret, secretlen, outlen);
     }
     field = (tk_tpm_key_info(ctx->key->tpm_key)->bits + 7) / 8;
     if (secret == NULL) {

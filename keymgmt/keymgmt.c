@@ -262,3 +262,201 @@ const OSSL_DISPATCH tk_ec_keymgmt_functions[] = {
     KEYMGMT_COMMON(ec_io_types, ec_gettable_params),
     { 0, NULL }
 };
+
+/* TPMKIT-EPHEMERAL-EC: software EC keys for TLS key shares.
+ *
+ * OpenSSL 3.0's libssl keeps a TLS group only if the key manager it fetches
+ * for the group comes from the provider that announced the group. With
+ * tpmkit loaded first, "EC" finds tpmkit's key manager, and libssl would
+ * drop P-256/384/521. So tpmkit announces those groups itself (provider.c)
+ * under this algorithm, whose keys are plain software keys of OpenSSL's
+ * default provider: ephemeral key exchange never touches the TPM. */
+typedef struct tk_ephemeral_gen {
+    tk_prov_ctx *prov;
+    int selection;
+    char group[64];
+} tk_ephemeral_gen;
+
+static void *eph_new(void *provctx)
+{
+    tk_key *key = new_public_only(provctx, TK_KEY_EC);
+
+    if (key != NULL)
+        key->software = 1;
+    return key;
+}
+
+static void *eph_gen_init(void *provctx, int selection, const OSSL_PARAM params[])
+{
+    tk_ephemeral_gen *gen = OPENSSL_zalloc(sizeof(*gen));
+    const OSSL_PARAM *p;
+
+    if (gen == NULL)
+        return NULL;
+    gen->prov = provctx;
+    gen->selection = selection;
+    p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_GROUP_NAME);
+    if (p != NULL) {
+        char *dst = gen->group;
+
+        OSSL_PARAM_get_utf8_string(p, &dst, sizeof(gen->group));
+    }
+    return gen;
+}
+
+static int eph_gen_set_params(void *vgen, const OSSL_PARAM params[])
+{
+    tk_ephemeral_gen *gen = vgen;
+    const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_GROUP_NAME);
+    char *dst = gen->group;
+
+    return p == NULL || OSSL_PARAM_get_utf8_string(p, &dst, sizeof(gen->group));
+}
+
+/* libssl makes its key share from the peer's: same group. */
+static int eph_gen_set_template(void *vgen, void *vtemplate)
+{
+    tk_ephemeral_gen *gen = vgen;
+    tk_key *tmpl = vtemplate;
+    size_t len = 0;
+
+    return tmpl != NULL && tmpl->pub != NULL
+           && EVP_PKEY_get_group_name(tmpl->pub, gen->group, sizeof(gen->group),
+                                      &len);
+}
+
+static const OSSL_PARAM *eph_gen_settable_params(void *vgen, void *provctx)
+{
+    static const OSSL_PARAM settable[] = {
+        OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
+        OSSL_PARAM_END
+    };
+
+    (void)vgen, (void)provctx;
+    return settable;
+}
+
+static void *eph_gen(void *vgen, OSSL_CALLBACK *cb, void *cbarg)
+{
+    tk_ephemeral_gen *gen = vgen;
+    int keypair = (gen->selection & OSSL_KEYMGMT_SELECT_KEYPAIR) != 0;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(gen->prov->sw_libctx, "EC", NULL);
+    EVP_PKEY *pkey = NULL;
+    tk_key *key = NULL;
+
+    (void)cb, (void)cbarg;
+    if (ctx != NULL
+        && (keypair ? EVP_PKEY_keygen_init(ctx) : EVP_PKEY_paramgen_init(ctx)) > 0
+        && EVP_PKEY_CTX_set_group_name(ctx, gen->group) > 0
+        && (keypair ? EVP_PKEY_keygen(ctx, &pkey) : EVP_PKEY_paramgen(ctx, &pkey)) > 0
+        && (key = eph_new(gen->prov)) != NULL) {
+        key->pub = pkey;
+        pkey = NULL;
+    }
+    EVP_PKEY_free(pkey);
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
+
+static void eph_gen_cleanup(void *vgen)
+{
+    OPENSSL_free(vgen);
+}
+
+static int eph_has(const void *keydata, int selection)
+{
+    const tk_key *key = keydata;
+
+    (void)selection;
+    return key != NULL && key->pub != NULL;
+}
+
+static int eph_set_params(void *keydata, const OSSL_PARAM params[])
+{
+    tk_key *key = keydata;
+
+    return key->pub != NULL && EVP_PKEY_set_params(key->pub, (OSSL_PARAM *)params);
+}
+
+static const OSSL_PARAM *eph_settable_params(void *provctx)
+{
+    static const OSSL_PARAM settable[] = {
+        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0),
+        OSSL_PARAM_END
+    };
+
+    (void)provctx;
+    return settable;
+}
+
+static int eph_import(void *keydata, int selection, const OSSL_PARAM params[])
+{
+    tk_key *key = keydata;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(key->prov->sw_libctx, "EC", NULL);
+    EVP_PKEY *pkey = NULL;
+    int ok = ctx != NULL && EVP_PKEY_fromdata_init(ctx) > 0
+             && EVP_PKEY_fromdata(ctx, &pkey, selection, (OSSL_PARAM *)params) > 0;
+
+    EVP_PKEY_CTX_free(ctx);
+    if (ok) {
+        EVP_PKEY_free(key->pub);
+        key->pub = pkey;
+    }
+    return ok;
+}
+
+/* Software keys have nothing to hide: everything may be exported. */
+static int eph_export(void *keydata, int selection, OSSL_CALLBACK *cb, void *cbarg)
+{
+    tk_key *key = keydata;
+    OSSL_PARAM *params = NULL;
+    int ok;
+
+    if (key->pub == NULL || EVP_PKEY_todata(key->pub, selection, &params) <= 0)
+        return 0;
+    ok = cb(params, cbarg);
+    OSSL_PARAM_free(params);
+    return ok;
+}
+
+static const OSSL_PARAM *eph_io_types(int selection)
+{
+    static const OSSL_PARAM types[] = {
+        OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
+        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
+        OSSL_PARAM_BN(OSSL_PKEY_PARAM_PRIV_KEY, NULL, 0),
+        OSSL_PARAM_END
+    };
+
+    (void)selection;
+    return types;
+}
+
+static const char *eph_query_name(int operation_id)
+{
+    return operation_id == OSSL_OP_KEYEXCH ? "ECDH" : "EC";
+}
+
+const OSSL_DISPATCH tk_ephemeral_ec_keymgmt_functions[] = {
+    { OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))eph_new },
+    { OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))km_free },
+    { OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))eph_gen_init },
+    { OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))eph_gen_set_params },
+    { OSSL_FUNC_KEYMGMT_GEN_SET_TEMPLATE, (void (*)(void))eph_gen_set_template },
+    { OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS, (void (*)(void))eph_gen_settable_params },
+    { OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))eph_gen },
+    { OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))eph_gen_cleanup },
+    { OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))eph_has },
+    { OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))km_match },
+    { OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))km_get_params },
+    { OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))ec_gettable_params },
+    { OSSL_FUNC_KEYMGMT_SET_PARAMS, (void (*)(void))eph_set_params },
+    { OSSL_FUNC_KEYMGMT_SETTABLE_PARAMS, (void (*)(void))eph_settable_params },
+    { OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))eph_import },
+    { OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))eph_io_types },
+    { OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))eph_export },
+    { OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))eph_io_types },
+    { OSSL_FUNC_KEYMGMT_DUP, (void (*)(void))km_dup },
+    { OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))eph_query_name },
+    { 0, NULL }
+};

@@ -132,6 +132,53 @@ static int tk_self_test(void *provctx)
     return tk_tpm_ping(ctx->tpm, NULL, 0);
 }
 
+/* TLS groups whose key shares come from TPMKIT-EPHEMERAL-EC (software):
+ * see keymgmt.c for why tpmkit announces them at all. */
+static int tk_get_capabilities(void *provctx, const char *capability,
+                               OSSL_CALLBACK *cb, void *arg)
+{
+    static const struct {
+        const char *tls_name, *internal_name;
+        unsigned int id, bits;
+    } groups[] = {
+        { "secp256r1", "prime256v1", 23, 128 },
+        { "secp384r1", "secp384r1", 24, 192 },
+        { "secp521r1", "secp521r1", 25, 256 },
+    };
+    int min_tls = 0x0301 /* TLS 1.0 */, max_tls = 0, min_dtls = 0xfeff, max_dtls = 0;
+    unsigned int is_kem = 0;
+
+    (void)provctx;
+    if (strcmp(capability, "TLS-GROUP") != 0)
+        return 1;
+    for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+        unsigned int id = groups[i].id, bits = groups[i].bits;
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_utf8_string(OSSL_CAPABILITY_TLS_GROUP_NAME,
+                                   (char *)groups[i].tls_name, 0),
+            OSSL_PARAM_utf8_string(OSSL_CAPABILITY_TLS_GROUP_NAME_INTERNAL,
+                                   (char *)groups[i].internal_name, 0),
+            OSSL_PARAM_utf8_string(OSSL_CAPABILITY_TLS_GROUP_ALG,
+                                   (char *)TK_EPHEMERAL_EC_NAME, 0),
+            OSSL_PARAM_uint(OSSL_CAPABILITY_TLS_GROUP_ID, &id),
+            OSSL_PARAM_uint(OSSL_CAPABILITY_TLS_GROUP_SECURITY_BITS, &bits),
+            OSSL_PARAM_uint(OSSL_CAPABILITY_TLS_GROUP_IS_KEM, &is_kem),
+            OSSL_PARAM_int(OSSL_CAPABILITY_TLS_GROUP_MIN_TLS, &min_tls),
+            OSSL_PARAM_int(OSSL_CAPABILITY_TLS_GROUP_MAX_TLS, &max_tls),
+            OSSL_PARAM_int(OSSL_CAPABILITY_TLS_GROUP_MIN_DTLS, &min_dtls),
+            OSSL_PARAM_int(OSSL_CAPABILITY_TLS_GROUP_MAX_DTLS, &max_dtls),
+            OSSL_PARAM_END
+        };
+
+        params[0].data_size = strlen(groups[i].tls_name);
+        params[1].data_size = strlen(groups[i].internal_name);
+        params[2].data_size = strlen(TK_EPHEMERAL_EC_NAME);
+        if (!cb(params, arg))
+            return 0;
+    }
+    return 1;
+}
+
 static const OSSL_ITEM *tk_get_reason_strings(void *provctx)
 {
     (void)provctx;
@@ -158,6 +205,7 @@ static const OSSL_DISPATCH provider_functions[] = {
     { OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))tk_query_operation },
     { OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))tk_get_reason_strings },
     { OSSL_FUNC_PROVIDER_SELF_TEST, (void (*)(void))tk_self_test },
+    { OSSL_FUNC_PROVIDER_GET_CAPABILITIES, (void (*)(void))tk_get_capabilities },
     { 0, NULL }
 };
 

@@ -103,4 +103,27 @@ check_software_only "EC TLS 1.2"
 assert_no_tpm_leftovers "the servers with tpmkit in openssl.cnf"
 unset OPENSSL_CONF
 
+# --- tpmkit first: the NIST groups stay usable, key shares in software ------
+# OpenSSL 3.0 keeps a TLS group only if the "EC" key manager it fetches comes
+# from the provider that announced the group; with tpmkit first that is
+# tpmkit, which announces P-256/384/521 with software key shares. A TLS 1.2
+# ECDHE-ECDSA handshake needs the certificate's curve among the server's
+# groups, and a client may offer only a P-256 key share.
+rm -f "$PCAP"
+serve ec 2 "pcap tk"
+tls_client "tpmkit first, EC key, TLS 1.2 ECDHE-ECDSA" "$SERVER_PORT" "$T/ec.crt" -tls1_2 \
+    -cipher ECDHE-ECDSA-AES128-GCM-SHA256
+assert_grep "EC key, TLS 1.2: ECDHE-ECDSA suite" '^Ciphersuite: ECDHE-ECDSA-AES128-GCM-SHA256$' "$T/err"
+tls_client "tpmkit first, EC key, TLS 1.3 with only a P-256 key share" "$SERVER_PORT" \
+    "$T/ec.crt" -tls1_3 -groups P-256
+wait_server "tpmkit first, EC key"
+capture_commands "$PCAP"
+assert_command_count "tpmkit first, EC key: one TPM2_Sign per handshake" Sign 2
+assert_command_count "tpmkit first: no key share made in the TPM" Create 0
+check_software_only "tpmkit first, EC key"
+serve rsa 1
+tls_client "tpmkit first, RSA key, TLS 1.2 ECDHE-RSA over P-256" "$SERVER_PORT" "$T/rsa.crt" \
+    -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256 -groups P-256
+wait_server "tpmkit first, RSA key"
+
 assert_no_tpm_leftovers
