@@ -14,6 +14,8 @@ const OSSL_ALGORITHM tk_decoder_algorithms[] = {
       "reports malformed TSS2 DER key files" },
     { "RSA:rsaEncryption:1.2.840.113549.1.1.1", PROPS ",input=der,structure=TSS2",
       tk_tss2_rsa_decoder_functions, "TSS2 key file to an RSA TPM key" },
+    { "RSA-PSS:RSASSA-PSS:1.2.840.113549.1.1.10", PROPS ",input=der,structure=TSS2",
+      tk_tss2_rsapss_decoder_functions, "TSS2 key file to an RSA-PSS TPM key" },
     { "EC:id-ecPublicKey:1.2.840.10045.2.1", PROPS ",input=der,structure=TSS2",
       tk_tss2_ec_decoder_functions, "TSS2 key file to an EC TPM key" },
     { NULL, NULL, NULL, NULL }

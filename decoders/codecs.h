@@ -16,6 +16,7 @@ extern const OSSL_DISPATCH tk_pem2der_decoder_functions[];
 extern const OSSL_DISPATCH tk_der_check_decoder_functions[];
 /* DER TPMKey -> key object, by reference, one per key type. */
 extern const OSSL_DISPATCH tk_tss2_rsa_decoder_functions[];
+extern const OSSL_DISPATCH tk_tss2_rsapss_decoder_functions[];
 extern const OSSL_DISPATCH tk_tss2_ec_decoder_functions[];
 /* Key object -> TPMKey, PEM or DER. */
 extern const OSSL_DISPATCH tk_tss2_pem_encoder_functions[];

@@ -68,11 +68,11 @@ tk_key *tk_key_from_tpm_key(tk_prov_ctx *prov, tk_key_type type_hint,
 {
     const tk_tpm_pubinfo *info = tk_tpm_key_info(tpm_key);
     tk_key *key;
-    tk_key_type natural = info->kind == TK_TPM_KEY_RSA ? TK_KEY_RSA
+    tk_key_type natural = info->kind == TK_TPM_KEY_RSA
+                          ? (info->rsa_pss ? TK_KEY_RSA_PSS : TK_KEY_RSA)
                           : info->kind == TK_TPM_KEY_EC ? TK_KEY_EC : 0;
 
-    if (natural == 0 || (type_hint != 0 && type_hint != natural
-                         && !(type_hint == TK_KEY_RSA_PSS && natural == TK_KEY_RSA))) {
+    if (natural == 0 || (type_hint != 0 && type_hint != natural)) {
         tk_raise(TK_R_BAD_KEY, "the TPM key is not a%s %s key",
                  type_hint == TK_KEY_EC ? "n" : "", tk_key_type_name(type_hint));
         tk_tpm_key_free(tpm_key);

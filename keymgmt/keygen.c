@@ -196,6 +196,7 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     req.kind = gen->type == TK_KEY_EC ? TK_TPM_KEY_EC : TK_TPM_KEY_RSA;
     req.bits = gen->bits;
     req.exponent = gen->exponent;
+    req.rsa_pss = gen->type == TK_KEY_RSA_PSS;
     req.curve_nid = gen->curve_nid;
     req.auth = (const unsigned char *)gen->user_auth;
     req.auth_len = auth_len;

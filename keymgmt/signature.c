@@ -14,6 +14,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
+#include <openssl/objects.h>
 #include <openssl/params.h>
 #include <openssl/rsa.h>
 
@@ -201,12 +202,26 @@ static size_t digest_size(const tk_sig_ctx *ctx)
     return ctx->md != NULL ? (size_t)EVP_MD_get_size(ctx->md) : 0;
 }
 
+/* Can we pad ourselves and finish with a raw RSA operation? Otherwise the
+ * TPM signs (and picks the PSS salt: the digest length). */
+static int raw_rsa_ok(const tk_sig_ctx *ctx)
+{
+    const tk_tpm_pubinfo *info;
+
+    if (ctx->key->tpm_key == NULL)
+        return 1;       /* a public key: only verifies, any salt */
+    info = tk_tpm_key_info(ctx->key->tpm_key);
+    return info->can_decrypt && !info->restricted;
+}
+
 /* The salt length a signature really uses (PSS). */
 static int effective_saltlen(const tk_sig_ctx *ctx)
 {
     int hlen = (int)digest_size(ctx);
     int emlen = (EVP_PKEY_get_bits(ctx->key->pub) - 1 + 7) / 8;
 
+    if (!raw_rsa_ok(ctx))
+        return hlen;
     switch (ctx->saltlen) {
     case RSA_PSS_SALTLEN_DIGEST:
         return hlen;
@@ -377,7 +392,7 @@ static int rsa_sign(tk_sig_ctx *ctx, unsigned char *sig, size_t *siglen,
 {
     const tk_tpm_pubinfo *info = tk_tpm_key_info(ctx->key->tpm_key);
     const RSA *rsa = EVP_PKEY_get0_RSA(ctx->key->pub);
-    int raw_ok = info->can_decrypt && !info->restricted;
+    int raw_ok = raw_rsa_ok(ctx);
     unsigned char em[512];
     size_t k = info->n_len;
     int ok;
@@ -391,9 +406,21 @@ static int rsa_sign(tk_sig_ctx *ctx, unsigned char *sig, size_t *siglen,
             tk_raise(TK_R_BAD_REQUEST, "PSS needs a digest");
             return 0;
         }
-        if (!raw_ok)        /* sign-only key: the TPM picks the salt */
+        if (!raw_ok) {      /* sign-only key: the TPM picks the salt */
+            if (ctx->saltlen >= 0 && ctx->saltlen != (int)dlen) {
+                tk_raise(TK_R_NOT_SUPPORTED, "this TPM key signs PSS with a salt"
+                         " as long as the digest (%zu bytes) only", dlen);
+                return 0;
+            }
+            if (info->scheme_hash_nid != 0
+                && info->scheme_hash_nid != hash_nid_for(ctx, dlen)) {
+                tk_raise(TK_R_NOT_SUPPORTED, "this TPM key signs %s digests only",
+                         OBJ_nid2sn(info->scheme_hash_nid));
+                return 0;
+            }
             return tk_tpm_sign(ctx->key->tpm_key, TK_TPM_SIG_RSAPSS,
                                hash_nid_for(ctx, dlen), dgst, dlen, sig, siglen);
+        }
         ok = RSA_padding_add_PKCS1_PSS_mgf1((RSA *)rsa, em, dgst, ctx->md,
                                             ctx->mgf1_md != NULL ? ctx->mgf1_md
                                                                  : ctx->md,

@@ -30,6 +30,7 @@ typedef struct tk_tpm_pubinfo {
     int hash_nid;               /* HMAC: the key's hash (NID) */
     int can_sign, can_decrypt, restricted, userwithauth, noda;
     int scheme_hash_nid;        /* a fixed signing scheme's hash, or 0 */
+    int rsa_pss;                /* RSA key bound to the RSASSA-PSS scheme */
 } tk_tpm_pubinfo;
 
 /* Decode and sanity-check a marshalled TPM2B_PUBLIC. 0 if malformed or of
@@ -43,6 +44,7 @@ typedef struct tk_tpm_keygen {
     int kind;                   /* TK_TPM_KEY_RSA or TK_TPM_KEY_EC */
     unsigned bits;              /* RSA: 1024, 2048, 3072 */
     uint32_t exponent;          /* RSA: 0 means 65537 */
+    int rsa_pss;                /* RSA: a sign-only RSASSA-PSS/SHA-256 key */
     int curve_nid;              /* EC */
     const unsigned char *auth;  /* the key's password; NULL/0: none (noda) */
     size_t auth_len;

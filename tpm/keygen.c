@@ -45,6 +45,15 @@ static int build_template(const tk_tpm_keygen *gen, TPM2B_PUBLIC *tmpl)
         area->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)gen->bits;
         area->parameters.rsaDetail.exponent =
             gen->exponent == 65537 ? 0 : gen->exponent;
+        if (gen->rsa_pss) {
+            /* The scheme in the blob is what marks an RSA-PSS key (as its
+             * key file is read back). A key with a scheme may not also
+             * decrypt; the TPM's PSS salt is the digest length, as TLS 1.3
+             * needs. */
+            area->objectAttributes &= ~TPMA_OBJECT_DECRYPT;
+            area->parameters.rsaDetail.scheme.scheme = TPM2_ALG_RSAPSS;
+            area->parameters.rsaDetail.scheme.details.rsapss.hashAlg = TPM2_ALG_SHA256;
+        }
         return 1;
     case TK_TPM_KEY_EC:
         area->type = TPM2_ALG_ECC;

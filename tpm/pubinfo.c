@@ -91,6 +91,7 @@ static int fill_rsa(const TPMT_PUBLIC *area, tk_tpm_pubinfo *info)
     info->n_len = n->size;
     if (rsa->scheme.scheme == TPM2_ALG_RSASSA || rsa->scheme.scheme == TPM2_ALG_RSAPSS)
         info->scheme_hash_nid = tk_tpm_hash_nid(rsa->scheme.details.anySig.hashAlg);
+    info->rsa_pss = rsa->scheme.scheme == TPM2_ALG_RSAPSS;
     return 1;
 }
 

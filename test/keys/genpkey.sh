@@ -92,5 +92,22 @@ assert_grep "wrong parent-auth: the error says authorization failed" \
 run tk genpkey -algorithm EC -pkeyopt group:P-256 -pkeyopt parent:0x81000009 -out "$T/child4.pem"
 assert_fails "genpkey under a parent handle that does not exist"
 
+# --- an RSA-PSS key is an RSA-PSS key, as in the default provider ---------
+# Its SubjectPublicKeyInfo says id-RSASSA-PSS (so certificates and verifiers
+# know it may only make PSS signatures), and it refuses PKCS#1 v1.5, also
+# after a round trip through its key file.
+run sw asn1parse -in "$T/rsapss.pub"
+assert_ok "RSA-PSS public key parses"
+assert_grep "RSA-PSS key: -pubout writes an id-RSASSA-PSS public key" \
+    'OBJECT +:rsassaPss$' "$T/out"
+printf 'a message\n' >"$T/msg"
+run tk dgst -sha256 -sign "$T/rsapss.pem" -out "$T/sig" "$T/msg"
+assert_ok "RSA-PSS key (read back from its file) signs"
+run sw dgst -sha256 -verify "$T/rsapss.pub" -signature "$T/sig" "$T/msg"
+assert_grep "RSA-PSS signature verifies with the default provider" '^Verified OK$' "$T/out"
+run tk dgst -sha256 -sign "$T/rsapss.pem" -sigopt rsa_padding_mode:pkcs1 -out "$T/sig" "$T/msg"
+assert_fails "RSA-PSS key refuses a PKCS#1 v1.5 signature"
+assert_grep "the refusal says why" 'pss padding only' "$T/err"
+
 tools_cleanup
 assert_no_tpm_leftovers
