@@ -8,6 +8,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED     /* RSA_padding_add_*: EMSA encoders */
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/buffer.h>
 #include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -31,6 +32,7 @@ typedef struct tk_sig_ctx {
     EVP_MD *md;                 /* NULL: the caller passes a raw digest */
     EVP_MD *mgf1_md;            /* NULL: same as md */
     EVP_MD_CTX *mdctx;          /* digest_sign / digest_verify */
+    BUF_MEM *msg;               /* restricted keys: the message, for the TPM */
 } tk_sig_ctx;
 
 static void *sig_newctx(void *provctx, int rsa)
@@ -68,6 +70,7 @@ static void sig_freectx(void *vctx)
     EVP_MD_free(ctx->md);
     EVP_MD_free(ctx->mgf1_md);
     EVP_MD_CTX_free(ctx->mdctx);
+    BUF_MEM_free(ctx->msg);
     OPENSSL_free(ctx);
 }
 
@@ -78,6 +81,16 @@ static void *sig_dupctx(void *vctx)
     if (dst == NULL)
         return NULL;
     dst->mdctx = NULL;
+    dst->msg = NULL;
+    if (src->msg != NULL) {
+        if ((dst->msg = BUF_MEM_new()) == NULL
+            || !BUF_MEM_grow(dst->msg, src->msg->length)) {
+            BUF_MEM_free(dst->msg);
+            OPENSSL_free(dst);
+            return NULL;
+        }
+        memcpy(dst->msg->data, src->msg->data, src->msg->length);
+    }
     if ((src->key != NULL && !tk_key_up_ref(src->key))
         || (src->md != NULL && !EVP_MD_up_ref(src->md))
         || (src->mgf1_md != NULL && !EVP_MD_up_ref(src->mgf1_md))
@@ -324,6 +337,8 @@ static int sig_init(tk_sig_ctx *ctx, void *vkey, const OSSL_PARAM params[],
         tk_raise(TK_R_BAD_REQUEST, "no key");
         return 0;
     }
+    BUF_MEM_free(ctx->msg);
+    ctx->msg = NULL;
     ctx->pad_mode = ctx->key->type == TK_KEY_RSA_PSS ? RSA_PKCS1_PSS_PADDING
                                                      : RSA_PKCS1_PADDING;
     ctx->saltlen = RSA_PSS_SALTLEN_AUTO;
@@ -353,6 +368,27 @@ static int hash_nid_for(const tk_sig_ctx *ctx, size_t digest_len)
     }
 }
 
+/* The TPM signs a digest we made; a restricted key only one the TPM made
+ * from the message itself (collected by digest_update). */
+static int tpm_sign(tk_sig_ctx *ctx, int scheme, const unsigned char *dgst,
+                    size_t dlen, unsigned char *sig, size_t *siglen)
+{
+    int hash_nid = hash_nid_for(ctx, dlen);
+
+    if (tk_tpm_key_info(ctx->key->tpm_key)->restricted) {
+        if (ctx->msg == NULL) {
+            tk_raise(TK_R_NOT_SUPPORTED, "a restricted TPM key signs messages,"
+                     " not digests (use dgst, not pkeyutl)");
+            return 0;
+        }
+        return tk_tpm_sign_message(ctx->key->tpm_key, scheme, hash_nid,
+                                   (unsigned char *)ctx->msg->data,
+                                   ctx->msg->length, sig, siglen);
+    }
+    return tk_tpm_sign(ctx->key->tpm_key, scheme, hash_nid, dgst, dlen, sig,
+                       siglen);
+}
+
 static int ecdsa_sign(tk_sig_ctx *ctx, unsigned char *sig, size_t *siglen,
                       size_t sigsize, const unsigned char *dgst, size_t dlen)
 {
@@ -363,8 +399,7 @@ static int ecdsa_sign(tk_sig_ctx *ctx, unsigned char *sig, size_t *siglen,
     unsigned char *p = sig;
     int der_len, ok = 0;
 
-    if (!tk_tpm_sign(ctx->key->tpm_key, TK_TPM_SIG_ECDSA, hash_nid_for(ctx, dlen),
-                     dgst, dlen, raw, &raw_len))
+    if (!tpm_sign(ctx, TK_TPM_SIG_ECDSA, dgst, dlen, raw, &raw_len))
         return 0;
     half = raw_len / 2;
     r = BN_bin2bn(raw, (int)half, NULL);
@@ -418,16 +453,14 @@ static int rsa_sign(tk_sig_ctx *ctx, unsigned char *sig, size_t *siglen,
                          OBJ_nid2sn(info->scheme_hash_nid));
                 return 0;
             }
-            return tk_tpm_sign(ctx->key->tpm_key, TK_TPM_SIG_RSAPSS,
-                               hash_nid_for(ctx, dlen), dgst, dlen, sig, siglen);
+            return tpm_sign(ctx, TK_TPM_SIG_RSAPSS, dgst, dlen, sig, siglen);
         }
         ok = RSA_padding_add_PKCS1_PSS_mgf1((RSA *)rsa, em, dgst, ctx->md,
                                             ctx->mgf1_md != NULL ? ctx->mgf1_md
                                                                  : ctx->md,
                                             effective_saltlen(ctx));
     } else if (ctx->md != NULL) {
-        return tk_tpm_sign(ctx->key->tpm_key, TK_TPM_SIG_RSASSA,
-                           hash_nid_for(ctx, dlen), dgst, dlen, sig, siglen);
+        return tpm_sign(ctx, TK_TPM_SIG_RSASSA, dgst, dlen, sig, siglen);
     } else {
         /* No digest named: PKCS#1 v1.5 over the caller's bytes as they are. */
         if (!raw_ok) {
@@ -490,6 +523,12 @@ static int digest_init(tk_sig_ctx *ctx, const char *mdname, void *vkey,
         return 0;
     if (ctx->mdctx == NULL && (ctx->mdctx = EVP_MD_CTX_new()) == NULL)
         return 0;
+    BUF_MEM_free(ctx->msg);
+    ctx->msg = NULL;
+    if (sign && ctx->key->tpm_key != NULL
+        && tk_tpm_key_info(ctx->key->tpm_key)->restricted
+        && (ctx->msg = BUF_MEM_new()) == NULL)
+        return 0;
     return EVP_DigestInit_ex2(ctx->mdctx, ctx->md, NULL);
 }
 
@@ -509,6 +548,13 @@ static int digest_update(void *vctx, const unsigned char *data, size_t len)
 {
     tk_sig_ctx *ctx = vctx;
 
+    if (ctx->msg != NULL) {
+        size_t old = ctx->msg->length;
+
+        if (!BUF_MEM_grow(ctx->msg, old + len))
+            return 0;
+        memcpy(ctx->msg->data + old, data, len);
+    }
     return ctx->mdctx != NULL && EVP_DigestUpdate(ctx->mdctx, data, len);
 }
 

@@ -92,6 +92,11 @@ enum tk_tpm_sig_scheme { TK_TPM_SIG_RSASSA = 1, TK_TPM_SIG_RSAPSS, TK_TPM_SIG_EC
 int tk_tpm_sign(tk_tpm_key *key, int scheme, int hash_nid,
                 const unsigned char *digest, size_t digest_len,
                 unsigned char *sig, size_t *sig_len);
+/* Restricted signing keys sign only digests the TPM made: the TPM hashes
+ * `msg` (a hash sequence, with a validation ticket), then signs. */
+int tk_tpm_sign_message(tk_tpm_key *key, int scheme, int hash_nid,
+                        const unsigned char *msg, size_t msg_len,
+                        unsigned char *sig, size_t *sig_len);
 /* Raw RSA private operation (TPM2_RSA_Decrypt, scheme NULL): in and out
  * are modulus-sized. Padding is the caller's. */
 int tk_tpm_rsa_private(tk_tpm_key *key, const unsigned char *in, size_t in_len,

@@ -45,9 +45,51 @@ struct sign_request {
     int scheme, hash_nid;
     const unsigned char *digest;
     size_t digest_len;
+    const unsigned char *msg;   /* restricted keys: hashed by the TPM */
+    size_t msg_len;
     unsigned char *sig;
     size_t *sig_len;
 };
+
+/* Hash a message in the TPM: a restricted key signs only digests the TPM
+ * made itself (the ticket proves the message does not imitate a TPM
+ * attestation). A sequence takes a transient slot only for its duration. */
+#define HASH_CHUNK 1024
+static TSS2_RC tpm_hash(tk_tpm *tpm, struct sign_request *req,
+                        TPM2B_DIGEST **digest, TPMT_TK_HASHCHECK **ticket)
+{
+    TPM2B_AUTH no_auth = { 0 };
+    TPM2B_MAX_BUFFER chunk = { 0 };
+    ESYS_TR seq;
+    size_t done = 0;
+    TSS2_RC rc;
+
+    rc = Esys_HashSequenceStart(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE,
+                                ESYS_TR_NONE, &no_auth,
+                                tk_tpm_hash_alg(req->hash_nid), &seq);
+    if (rc != TSS2_RC_SUCCESS)
+        return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_HashSequenceStart");
+    while (req->msg_len - done > HASH_CHUNK) {
+        chunk.size = HASH_CHUNK;
+        memcpy(chunk.buffer, req->msg + done, HASH_CHUNK);
+        rc = Esys_SequenceUpdate(tpm->esys, seq, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                 ESYS_TR_NONE, &chunk);
+        if (rc != TSS2_RC_SUCCESS) {
+            Esys_FlushContext(tpm->esys, seq);
+            return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceUpdate");
+        }
+        done += HASH_CHUNK;
+    }
+    chunk.size = (UINT16)(req->msg_len - done);
+    memcpy(chunk.buffer, req->msg + done, chunk.size);
+    rc = Esys_SequenceComplete(tpm->esys, seq, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                               ESYS_TR_NONE, &chunk, TPM2_RH_OWNER, digest, ticket);
+    if (rc != TSS2_RC_SUCCESS) {
+        Esys_FlushContext(tpm->esys, seq);
+        return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceComplete");
+    }
+    return TSS2_RC_SUCCESS;
+}
 
 static TSS2_RC sign(tk_tpm *tpm, void *arg)
 {
@@ -56,7 +98,8 @@ static TSS2_RC sign(tk_tpm *tpm, void *arg)
     TPMT_SIG_SCHEME scheme = { 0 };
     TPMT_TK_HASHCHECK no_ticket = { .tag = TPM2_ST_HASHCHECK,
                                     .hierarchy = TPM2_RH_NULL };
-    TPM2B_DIGEST digest = { 0 };
+    TPMT_TK_HASHCHECK *ticket = NULL;
+    TPM2B_DIGEST digest = { 0 }, *tpm_digest = NULL;
     TPMT_SIGNATURE *sig = NULL;
     ESYS_TR handle, session;
     TSS2_RC rc;
@@ -65,14 +108,25 @@ static TSS2_RC sign(tk_tpm *tpm, void *arg)
                     : req->scheme == TK_TPM_SIG_RSAPSS ? TPM2_ALG_RSAPSS
                     : TPM2_ALG_ECDSA;
     scheme.details.any.hashAlg = tk_tpm_hash_alg(req->hash_nid);
-    digest.size = (UINT16)req->digest_len;
-    memcpy(digest.buffer, req->digest, req->digest_len);
+    if (req->msg != NULL) {
+        rc = tpm_hash(tpm, req, &tpm_digest, &ticket);
+        if (rc != TSS2_RC_SUCCESS)
+            return rc;
+        digest = *tpm_digest;
+        Esys_Free(tpm_digest);
+    } else {
+        digest.size = (UINT16)req->digest_len;
+        memcpy(digest.buffer, req->digest, req->digest_len);
+    }
 
     rc = load_and_authorize(tpm, req->key, 0, &handle, &session);
-    if (rc != TSS2_RC_SUCCESS)
+    if (rc != TSS2_RC_SUCCESS) {
+        Esys_Free(ticket);
         return rc;
+    }
     rc = Esys_Sign(tpm->esys, handle, session, ESYS_TR_NONE, ESYS_TR_NONE,
-                   &digest, &scheme, &no_ticket, &sig);
+                   &digest, &scheme, ticket != NULL ? ticket : &no_ticket, &sig);
+    Esys_Free(ticket);
     if (rc != TSS2_RC_SUCCESS)
         return op_fail(tpm, rc, "TPM2_Sign");
     if (scheme.scheme == TPM2_ALG_ECDSA) {
@@ -108,11 +162,25 @@ int tk_tpm_sign(tk_tpm_key *key, int scheme, int hash_nid,
                 unsigned char *sig, size_t *sig_len)
 {
     struct sign_request req = { key, scheme, hash_nid, digest, digest_len,
-                                sig, sig_len };
+                                NULL, 0, sig, sig_len };
 
     if (tk_tpm_hash_alg(hash_nid) == TPM2_ALG_NULL
         || digest_len > sizeof(((TPM2B_DIGEST *)0)->buffer)) {
         tk_raise(TK_R_NOT_SUPPORTED, "the TPM signs SHA-1/256/384/512 digests only");
+        return 0;
+    }
+    return tk_tpm_run(tk_tpm_key_tpm(key), sign, &req);
+}
+
+int tk_tpm_sign_message(tk_tpm_key *key, int scheme, int hash_nid,
+                        const unsigned char *msg, size_t msg_len,
+                        unsigned char *sig, size_t *sig_len)
+{
+    struct sign_request req = { key, scheme, hash_nid, NULL, 0, msg, msg_len,
+                                sig, sig_len };
+
+    if (tk_tpm_hash_alg(hash_nid) == TPM2_ALG_NULL) {
+        tk_raise(TK_R_NOT_SUPPORTED, "the TPM hashes with SHA-1/256/384/512 only");
         return 0;
     }
     return tk_tpm_run(tk_tpm_key_tpm(key), sign, &req);
