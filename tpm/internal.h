@@ -52,7 +52,8 @@ struct tk_tpm {
     TPMS_CONTEXT *session_saved; /* the session, parked between operations */
     int park;                   /* park between operations: no resource manager */
     UINT32 reset_count, restart_count; /* TPM clock counters at connect */
-    OSSL_LIB_CTX *crypto_ctx;   /* where ESYS's own OpenSSL calls resolve */
+    OSSL_LIB_CTX *crypto_ctx;   /* where ESYS's own OpenSSL calls resolve:
+                                 * OpenSSL's providers only, made at acquire */
     struct tk_tpm_key *loaded;  /* keys loaded in the TPM now, most recent first */
     unsigned generation;        /* bumped whenever TPM-side state is forgotten */
     tk_watchdog watchdog;
@@ -125,6 +126,9 @@ void tk_keys_drop(tk_tpm *tpm, int flush);
 /* Parent of a new or loaded key, with its password set. */
 TSS2_RC tk_parent_get(tk_tpm *tpm, uint32_t parent, const TPM2B_AUTH *auth,
                       ESYS_TR *out);
+/* Done with it: park the primary (no resource manager) or let go of the
+ * persistent parent's ESYS_TR. */
+void tk_parent_release(tk_tpm *tpm, uint32_t parent, ESYS_TR *handle);
 
 /* rc.c */
 enum tk_rc_class {

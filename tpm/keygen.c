@@ -100,12 +100,7 @@ static TSS2_RC create(tk_tpm *tpm, void *arg)
                          &req->out_priv, &req->out_pub, NULL, NULL, NULL);
     if (rc != TSS2_RC_SUCCESS)
         tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_Create");
-    if (req->gen->parent == 0 || req->gen->parent == TK_TPM_PARENT_PRIMARY) {
-        if (tpm->park)
-            tk_primary_park(tpm);
-    } else {
-        Esys_TR_Close(tpm->esys, &parent);
-    }
+    tk_parent_release(tpm, req->gen->parent, &parent);
     return rc;
 }
 

@@ -248,7 +248,7 @@ TSS2_RC tk_parent_get(tk_tpm *tpm, uint32_t parent, const TPM2B_AUTH *auth,
     return TSS2_RC_SUCCESS;
 }
 
-static void done_with_parent(tk_tpm *tpm, uint32_t parent, ESYS_TR *handle)
+void tk_parent_release(tk_tpm *tpm, uint32_t parent, ESYS_TR *handle)
 {
     if (parent == 0 || parent == TK_TPM_PARENT_PRIMARY) {
         if (tpm->park)
@@ -293,7 +293,7 @@ static TSS2_RC load_from_blobs(tk_tpm *tpm, tk_tpm_key *key)
                          || (rc & 0xfff) == TPM2_RC_BAD_AUTH
                          ? TK_R_AUTH_FAILED : TK_R_BAD_KEY, "TPM2_Load");
     }
-    done_with_parent(tpm, key->parent, &parent);
+    tk_parent_release(tpm, key->parent, &parent);
     return rc;
 }
 

@@ -41,21 +41,20 @@ static void after_fork(void)
  * the provider down; without a resource manager whatever we left in the
  * TPM would stay there until the TPM restarts. Close every connection this
  * process opened at exit (a later use would simply reconnect). */
+static TSS2_RC close_connection(tk_tpm *tpm, void *arg)
+{
+    (void)arg;
+    /* Flush only what this process created; an inherited connection's
+     * handles belong to the parent. */
+    tk_conn_close(tpm, tpm->esys != NULL && tpm->owner == getpid());
+    return TSS2_RC_SUCCESS;
+}
+
 static void close_all_at_exit(void)
 {
-    sigset_t saved_mask;
-    int pipe_pending;
-
     pthread_mutex_lock(&registry_lock);
-    for (tk_tpm *t = registry; t != NULL; t = t->next) {
-        pthread_mutex_lock(&t->lock);
-        if (t->esys != NULL) {
-            tk_sigpipe_block(&saved_mask, &pipe_pending);
-            tk_conn_close(t, t->owner == getpid());
-            tk_sigpipe_restore(&saved_mask, pipe_pending);
-        }
-        pthread_mutex_unlock(&t->lock);
-    }
+    for (tk_tpm *t = registry; t != NULL; t = t->next)
+        tk_tpm_locked(t, close_connection, NULL);
     pthread_mutex_unlock(&registry_lock);
 }
 
@@ -78,7 +77,10 @@ tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt)
         }
     }
     tpm = calloc(1, sizeof(*tpm));
-    if (tpm == NULL || (tpm->tcti_conf = strdup(tcti)) == NULL) {
+    if (tpm == NULL || (tpm->tcti_conf = strdup(tcti)) == NULL
+        || (tpm->crypto_ctx = OSSL_LIB_CTX_new()) == NULL) {
+        if (tpm != NULL)
+            free(tpm->tcti_conf);
         free(tpm);
         tpm = NULL;
         goto out;
@@ -116,16 +118,7 @@ void tk_tpm_release(tk_tpm *tpm)
     }
     pthread_mutex_unlock(&registry_lock);
 
-    sigset_t saved_mask;
-    int pipe_pending;
-
-    pthread_mutex_lock(&tpm->lock);
-    tk_sigpipe_block(&saved_mask, &pipe_pending);
-    /* Flush only what this process created; an inherited connection's
-     * handles belong to the parent. */
-    tk_conn_close(tpm, tpm->owner == getpid());
-    tk_sigpipe_restore(&saved_mask, pipe_pending);
-    pthread_mutex_unlock(&tpm->lock);
+    tk_tpm_locked(tpm, close_connection, NULL);
     pthread_mutex_destroy(&tpm->lock);
     tk_watchdog_stop(&tpm->watchdog);
     OSSL_LIB_CTX_free(tpm->crypto_ctx);

@@ -110,26 +110,38 @@ int tk_tpm_run(tk_tpm *tpm, tk_tpm_op *op, void *arg)
     return tk_tpm_run_timed(tpm, op, arg, TK_TPM_TIMEOUT);
 }
 
-int tk_tpm_run_timed(tk_tpm *tpm, tk_tpm_op *op, void *arg, int seconds)
-{
+/* Everything that brackets talking to the TPM: the lock, SIGPIPE kept away
+ * from the host process, and ESYS's OpenSSL calls pointed at a private
+ * library context. ESYS's OpenSSL backend fetches from the default library
+ * context; if that context has tpmkit loaded (say, as the DRBG seed
+ * source), those fetches would come back into tpmkit while we hold the TPM
+ * lock. The private context has only OpenSSL's own providers. */
+struct tk_guard {
     OSSL_LIB_CTX *caller_ctx;
     sigset_t saved_mask;
-    int pipe_pending, ok;
+    int pipe_pending;
+};
 
+static void enter(tk_tpm *tpm, struct tk_guard *g)
+{
     pthread_mutex_lock(&tpm->lock);
-    if (tpm->crypto_ctx == NULL
-        && (tpm->crypto_ctx = OSSL_LIB_CTX_new()) == NULL) {
-        pthread_mutex_unlock(&tpm->lock);
-        tk_raise(TK_R_OUT_OF_MEMORY, "cannot create a library context");
-        return 0;
-    }
-    tk_sigpipe_block(&saved_mask, &pipe_pending);
-    /* ESYS's OpenSSL backend fetches from the default library context. If
-     * that context has tpmkit loaded (say, as the DRBG seed source), those
-     * fetches would come back into tpmkit while we hold the TPM lock. Point
-     * this thread's default at a private context with only OpenSSL's own
-     * providers for the duration. */
-    caller_ctx = OSSL_LIB_CTX_set0_default(tpm->crypto_ctx);
+    tk_sigpipe_block(&g->saved_mask, &g->pipe_pending);
+    g->caller_ctx = OSSL_LIB_CTX_set0_default(tpm->crypto_ctx);
+}
+
+static void leave(tk_tpm *tpm, struct tk_guard *g)
+{
+    OSSL_LIB_CTX_set0_default(g->caller_ctx);
+    tk_sigpipe_restore(&g->saved_mask, g->pipe_pending);
+    pthread_mutex_unlock(&tpm->lock);
+}
+
+int tk_tpm_run_timed(tk_tpm *tpm, tk_tpm_op *op, void *arg, int seconds)
+{
+    struct tk_guard g;
+    int ok;
+
+    enter(tpm, &g);
     tk_watchdog_arm(&tpm->watchdog, seconds);
     ok = run_locked(tpm, op, arg);
     if (tpm->esys != NULL) {
@@ -137,27 +149,17 @@ int tk_tpm_run_timed(tk_tpm *tpm, tk_tpm_op *op, void *arg, int seconds)
         tk_session_park(tpm);
     }
     tk_watchdog_disarm(&tpm->watchdog);
-    OSSL_LIB_CTX_set0_default(caller_ctx);
-    tk_sigpipe_restore(&saved_mask, pipe_pending);
-    pthread_mutex_unlock(&tpm->lock);
+    leave(tpm, &g);
     return ok;
 }
 
 void tk_tpm_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg)
 {
-    OSSL_LIB_CTX *caller_ctx;
-    sigset_t saved_mask;
-    int pipe_pending;
+    struct tk_guard g;
 
-    pthread_mutex_lock(&tpm->lock);
-    tk_sigpipe_block(&saved_mask, &pipe_pending);
-    caller_ctx = tpm->crypto_ctx != NULL
-                 ? OSSL_LIB_CTX_set0_default(tpm->crypto_ctx) : NULL;
+    enter(tpm, &g);
     op(tpm, arg);
-    if (caller_ctx != NULL)
-        OSSL_LIB_CTX_set0_default(caller_ctx);
-    tk_sigpipe_restore(&saved_mask, pipe_pending);
-    pthread_mutex_unlock(&tpm->lock);
+    leave(tpm, &g);
 }
 
 void tk_tpm_last_error(tk_tpm *tpm, char *out, size_t out_len)
