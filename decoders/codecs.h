@@ -26,6 +26,11 @@ extern const OSSL_DISPATCH tk_text_encoder_functions[];
 /* OSSL_STORE "handle:" scheme. */
 extern const OSSL_DISPATCH tk_handle_store_functions[];
 
+/* Hand a key to keymgmt's load() by reference, as decoders and the store
+ * do; load() takes it and clears *key. `desc` (the URI) may be NULL. */
+int tk_key_pass_reference(tk_key **key, const char *desc, OSSL_CALLBACK *cb,
+                          void *cbarg);
+
 /* Read a decoder's input, at most TK_KEYFILE_MAX_DER + 1 bytes
  * (OPENSSL_free *der). */
 int tk_read_der(tk_prov_ctx *prov, OSSL_CORE_BIO *cin, unsigned char **der,

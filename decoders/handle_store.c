@@ -144,20 +144,7 @@ static int load_key(handle_ctx *ctx, OSSL_CALLBACK *object_cb, void *object_cbar
             goto end;
         key->empty_auth = 0;
     }
-    {
-        int object_type = OSSL_OBJECT_PKEY;
-        OSSL_PARAM params[5];
-
-        params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &object_type);
-        params[1] = OSSL_PARAM_construct_utf8_string(
-            OSSL_OBJECT_PARAM_DATA_TYPE, (char *)tk_key_type_name(key->type), 0);
-        params[2] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE,
-                                                      &key, sizeof(key));
-        params[3] = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DESC,
-                                                     ctx->uri, 0);
-        params[4] = OSSL_PARAM_construct_end();
-        ok = object_cb(params, object_cbarg);
-    }
+    ok = tk_key_pass_reference(&key, ctx->uri, object_cb, object_cbarg);
 end:
     tk_key_free(key);
     return ok;

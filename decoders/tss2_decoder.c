@@ -120,23 +120,30 @@ static int tss2_decode(tk_prov_ctx *prov, tk_key_type want, OSSL_CORE_BIO *cin,
     if (kf.empty_auth != 1
         && !tk_key_ask_password(key, pw_cb, pw_cbarg, NULL))
         goto end;
-    {
-        int object_type = OSSL_OBJECT_PKEY;
-        OSSL_PARAM params[4];
-
-        params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &object_type);
-        params[1] = OSSL_PARAM_construct_utf8_string(
-            OSSL_OBJECT_PARAM_DATA_TYPE, (char *)tk_key_type_name(key->type), 0);
-        /* keymgmt's load() takes the pointer and clears it. */
-        params[2] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE,
-                                                      &key, sizeof(key));
-        params[3] = OSSL_PARAM_construct_end();
-        ok = data_cb(params, data_cbarg);
-    }
+    ok = tk_key_pass_reference(&key, NULL, data_cb, data_cbarg);
 end:
     tk_key_free(key);
     tk_keyfile_clear(&kf);
     return ok;
+}
+
+int tk_key_pass_reference(tk_key **key, const char *desc, OSSL_CALLBACK *cb,
+                          void *cbarg)
+{
+    int object_type = OSSL_OBJECT_PKEY;
+    OSSL_PARAM params[5], *p = params;
+
+    *p++ = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &object_type);
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DATA_TYPE,
+                                            (char *)tk_key_type_name((*key)->type), 0);
+    /* keymgmt's load() takes the pointer and clears it. */
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE,
+                                             key, sizeof(*key));
+    if (desc != NULL)
+        *p++ = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DESC,
+                                                (char *)desc, 0);
+    *p = OSSL_PARAM_construct_end();
+    return cb(params, cbarg);
 }
 
 static int tss2_rsa_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
