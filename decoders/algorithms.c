@@ -18,6 +18,8 @@ const OSSL_ALGORITHM tk_decoder_algorithms[] = {
       tk_tss2_rsapss_decoder_functions, "TSS2 key file to an RSA-PSS TPM key" },
     { "EC:id-ecPublicKey:1.2.840.10045.2.1", PROPS ",input=der,structure=TSS2",
       tk_tss2_ec_decoder_functions, "TSS2 key file to an EC TPM key" },
+    { "TPM2-HMAC", PROPS ",input=der,structure=TSS2",
+      tk_tss2_hmac_decoder_functions, "TSS2 key file to an HMAC TPM key" },
     { NULL, NULL, NULL, NULL }
 };
 
@@ -35,6 +37,12 @@ const OSSL_ALGORITHM tk_encoder_algorithms[] = {
     KEY_ENCODERS("RSA:rsaEncryption:1.2.840.113549.1.1.1", "RSA"),
     KEY_ENCODERS("RSA-PSS:RSASSA-PSS:1.2.840.113549.1.1.10", "RSA-PSS"),
     KEY_ENCODERS("EC:id-ecPublicKey:1.2.840.10045.2.1", "EC"),
+    { "TPM2-HMAC", PROPS ",output=pem,structure=PrivateKeyInfo",
+      tk_tss2_pem_encoder_functions, "HMAC TPM key to a TSS2 PEM key file" },
+    { "TPM2-HMAC", PROPS ",output=der,structure=PrivateKeyInfo",
+      tk_tss2_der_encoder_functions, "HMAC TPM key to a TSS2 DER key file" },
+    { "TPM2-HMAC", PROPS ",output=der,structure=type-specific",
+      tk_tss2_der_encoder_functions, "HMAC TPM key to a TSS2 DER key file" },
     { NULL, NULL, NULL, NULL }
 };
 

@@ -18,6 +18,7 @@ extern const OSSL_DISPATCH tk_der_check_decoder_functions[];
 extern const OSSL_DISPATCH tk_tss2_rsa_decoder_functions[];
 extern const OSSL_DISPATCH tk_tss2_rsapss_decoder_functions[];
 extern const OSSL_DISPATCH tk_tss2_ec_decoder_functions[];
+extern const OSSL_DISPATCH tk_tss2_hmac_decoder_functions[];
 /* Key object -> TPMKey, PEM or DER. */
 extern const OSSL_DISPATCH tk_tss2_pem_encoder_functions[];
 extern const OSSL_DISPATCH tk_tss2_der_encoder_functions[];

@@ -1,6 +1,6 @@
 /* DER TPMKey -> tpmkit key object, handed to keymgmt by reference.
  *
- * One decoder per key type (RSA, RSA-PSS, EC): OpenSSL picks decoders by name, and
+ * One decoder per key type (RSA, RSA-PSS, EC, TPM2-HMAC): OpenSSL picks decoders by name, and
  * an EC file must never come back from the RSA decoder. A file of another
  * type, or not a TPMKey at all, is "not mine" (1, no object); a TPMKey that
  * is broken or unusable is a hard error (0), so the user reads why instead
@@ -60,7 +60,8 @@ static int kind_matches(tk_key_type want, const tk_tpm_pubinfo *info)
 {
     return (want == TK_KEY_EC && info->kind == TK_TPM_KEY_EC)
            || (want == TK_KEY_RSA && info->kind == TK_TPM_KEY_RSA && !info->rsa_pss)
-           || (want == TK_KEY_RSA_PSS && info->kind == TK_TPM_KEY_RSA && info->rsa_pss);
+           || (want == TK_KEY_RSA_PSS && info->kind == TK_TPM_KEY_RSA && info->rsa_pss)
+           || (want == TK_KEY_HMAC && info->kind == TK_TPM_KEY_HMAC);
 }
 
 int tk_keyfile_usable(const tk_keyfile *kf, tk_tpm_pubinfo *info)
@@ -197,6 +198,15 @@ static int tss2_export_object(void *ctx, const void *reference,
         { 0, NULL }                                                           \
     }
 
+static int tss2_hmac_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
+                            OSSL_CALLBACK *data_cb, void *data_cbarg,
+                            OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
+{
+    (void)selection;
+    return tss2_decode(ctx, TK_KEY_HMAC, cin, data_cb, data_cbarg, pw_cb, pw_cbarg);
+}
+
 TSS2_DECODER(tk_tss2_rsa_decoder_functions, tss2_rsa_decode);
+TSS2_DECODER(tk_tss2_hmac_decoder_functions, tss2_hmac_decode);
 TSS2_DECODER(tk_tss2_rsapss_decoder_functions, tss2_rsapss_decode);
 TSS2_DECODER(tk_tss2_ec_decoder_functions, tss2_ec_decode);

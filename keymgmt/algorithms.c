@@ -1,5 +1,6 @@
 #include "algorithms.h"
 #include "dispatch.h"
+#include "../mac/mac.h"
 
 #define PROPS "provider=tpmkit"
 
@@ -10,6 +11,7 @@ const OSSL_ALGORITHM tk_keymgmt_algorithms[] = {
       tk_rsapss_keymgmt_functions, "RSA-PSS key in the TPM" },
     { "EC:id-ecPublicKey:1.2.840.10045.2.1", PROPS, tk_ec_keymgmt_functions,
       "EC key in the TPM" },
+    { TK_HMAC_NAME, PROPS, tk_hmac_keymgmt_functions, "HMAC key in the TPM" },
     { TK_EPHEMERAL_EC_NAME, PROPS, tk_ephemeral_ec_keymgmt_functions,
       "software EC keys for TLS key shares" },
     { NULL, NULL, NULL, NULL }

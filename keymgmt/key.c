@@ -16,6 +16,7 @@ const char *tk_key_type_name(tk_key_type type)
     case TK_KEY_RSA: return "RSA";
     case TK_KEY_RSA_PSS: return "RSA-PSS";
     case TK_KEY_EC: return "EC";
+    case TK_KEY_HMAC: return "TPM2-HMAC";
     default: return "?";
     }
 }
@@ -70,11 +71,13 @@ tk_key *tk_key_from_tpm_key(tk_prov_ctx *prov, tk_key_type type_hint,
     tk_key *key;
     tk_key_type natural = info->kind == TK_TPM_KEY_RSA
                           ? (info->rsa_pss ? TK_KEY_RSA_PSS : TK_KEY_RSA)
-                          : info->kind == TK_TPM_KEY_EC ? TK_KEY_EC : 0;
+                          : info->kind == TK_TPM_KEY_EC ? TK_KEY_EC
+                          : info->kind == TK_TPM_KEY_HMAC ? TK_KEY_HMAC : 0;
 
     if (natural == 0 || (type_hint != 0 && type_hint != natural)) {
         tk_raise(TK_R_BAD_KEY, "the TPM key is not a%s %s key",
-                 type_hint == TK_KEY_EC ? "n" : "", tk_key_type_name(type_hint));
+                 type_hint == TK_KEY_EC ? "n" : "",
+                 tk_key_type_name(type_hint != 0 ? type_hint : natural));
         tk_tpm_key_free(tpm_key);
         return NULL;
     }
@@ -91,7 +94,8 @@ tk_key *tk_key_from_tpm_key(tk_prov_ctx *prov, tk_key_type type_hint,
     key->empty_auth = empty_auth;
     if ((description != NULL
          && (key->description = OPENSSL_strdup(description)) == NULL)
-        || (key->pub = public_pkey(prov->sw_libctx, key->type, info)) == NULL) {
+        || (key->type != TK_KEY_HMAC
+            && (key->pub = public_pkey(prov->sw_libctx, key->type, info)) == NULL)) {
         tk_key_free(key);
         return NULL;
     }

@@ -16,6 +16,7 @@ typedef enum tk_key_type {
     TK_KEY_RSA = 1,     /* keymgmt "RSA" */
     TK_KEY_RSA_PSS,     /* keymgmt "RSA-PSS" */
     TK_KEY_EC,          /* keymgmt "EC" */
+    TK_KEY_HMAC,        /* keymgmt "TPM2-HMAC" (mac/): no public part */
 } tk_key_type;
 
 typedef struct tk_key {
@@ -23,7 +24,8 @@ typedef struct tk_key {
     tk_key_type type;
     int refs;                   /* atomic */
     tk_tpm_key *tpm_key;        /* NULL for a public-only key (import) */
-    EVP_PKEY *pub;              /* software public key, default provider */
+    EVP_PKEY *pub;              /* software public key, default provider
+                                 * (NULL for HMAC keys) */
     int empty_auth;             /* key file's emptyAuth (1: no password) */
     char *description;          /* key file's description, or NULL */
     int software;               /* an ephemeral TLS key held in `pub` alone */
@@ -45,7 +47,8 @@ tk_key *tk_key_from_tpm_key(tk_prov_ctx *prov, tk_key_type type_hint,
 int tk_key_up_ref(tk_key *key);
 void tk_key_free(tk_key *key);
 
-/* "RSA", "RSA-PSS" or "EC": the keymgmt name, also the decoder data type. */
+/* "RSA", "RSA-PSS", "EC" or "TPM2-HMAC": the keymgmt name, also the
+ * decoder data type. */
 const char *tk_key_type_name(tk_key_type type);
 /* The key's password (cleansed when the key is freed). */
 int tk_key_set_password(tk_key *key, const char *pass, size_t len);

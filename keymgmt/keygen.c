@@ -1,5 +1,6 @@
 /* genpkey for TPM keys: -pkeyopt bits, e, group, user-auth, parent,
- * parent-auth. The key is created inside the TPM under the standard
+ * parent-auth; for TPM2-HMAC keys digest and key/hexkey (an imported
+ * secret; without one the TPM makes the secret). The key is created inside the TPM under the standard
  * storage primary (or a persistent parent) and comes back as blobs. */
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +15,14 @@
 
 #include "key.h"
 #include "keygen.h"
+#include "../mac/mac.h"
 #include "../provider/errors.h"
 
 #define PARAM_USER_AUTH "user-auth"
 #define PARAM_PARENT "parent"
 #define PARAM_PARENT_AUTH "parent-auth"
+#define PARAM_DIGEST "digest"
+#define PARAM_KEY "key"         /* also hexkey: OpenSSL decodes the hex */
 
 typedef struct tk_keygen_ctx {
     tk_prov_ctx *prov;
@@ -28,6 +32,9 @@ typedef struct tk_keygen_ctx {
     int curve_nid;
     uint32_t parent;
     char *user_auth, *parent_auth;
+    int hash_nid;               /* HMAC */
+    unsigned char *secret;      /* HMAC: imported, in the secure heap */
+    size_t secret_len;
 } tk_keygen_ctx;
 
 static void *keygen_init(void *provctx, tk_key_type type, int selection,
@@ -48,6 +55,7 @@ static void *keygen_init(void *provctx, tk_key_type type, int selection,
     gen->bits = 2048;
     gen->exponent = 65537;
     gen->curve_nid = NID_X9_62_prime256v1;
+    gen->hash_nid = NID_sha256;
     gen->parent = TK_TPM_PARENT_PRIMARY;
     if (!tk_keygen_set_params(gen, params)) {
         tk_keygen_cleanup(gen);
@@ -69,6 +77,32 @@ void *tk_keygen_rsapss_init(void *provctx, int selection, const OSSL_PARAM param
 void *tk_keygen_ec_init(void *provctx, int selection, const OSSL_PARAM params[])
 {
     return keygen_init(provctx, TK_KEY_EC, selection, params);
+}
+
+void *tk_keygen_hmac_init(void *provctx, int selection, const OSSL_PARAM params[])
+{
+    return keygen_init(provctx, TK_KEY_HMAC, selection, params);
+}
+
+/* An HMAC secret to import, reduced as RFC 2104 says if it is longer than
+ * the hash block (done at generation: the digest may come later). */
+static int set_hmac_secret(tk_keygen_ctx *gen, const OSSL_PARAM *p)
+{
+    const void *data;
+    size_t len;
+
+    if (!OSSL_PARAM_get_octet_string_ptr(p, &data, &len))
+        return 0;
+    OPENSSL_secure_clear_free(gen->secret, gen->secret_len);
+    gen->secret_len = 0;
+    if ((gen->secret = OPENSSL_secure_malloc(len > 0 ? len : 1)) == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "HMAC secret");
+        return 0;
+    }
+    if (len > 0)
+        memcpy(gen->secret, data, len);
+    gen->secret_len = len;
+    return 1;
 }
 
 static int set_secret(const OSSL_PARAM *p, char **dst)
@@ -157,6 +191,21 @@ int tk_keygen_set_params(void *genctx, const OSSL_PARAM params[])
     if ((p = OSSL_PARAM_locate_const(params, PARAM_PARENT)) != NULL
         && !set_parent(gen, p))
         return 0;
+    if (gen->type == TK_KEY_HMAC) {
+        const char *name;
+
+        if ((p = OSSL_PARAM_locate_const(params, PARAM_DIGEST)) != NULL
+            && (!OSSL_PARAM_get_utf8_string_ptr(p, &name)
+                || (gen->hash_nid = tk_hmac_digest_nid(gen->prov->sw_libctx, name))
+                   == NID_undef))
+            return 0;
+        if ((p = OSSL_PARAM_locate_const(params, PARAM_KEY)) != NULL
+            && !set_hmac_secret(gen, p))
+            return 0;
+        if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PRIV_KEY)) != NULL
+            && !set_hmac_secret(gen, p))
+            return 0;
+    }
     return 1;
 }
 
@@ -177,9 +226,20 @@ const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
         OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
         OSSL_PARAM_END
     };
+    static const OSSL_PARAM hmac[] = {
+        OSSL_PARAM_utf8_string(PARAM_DIGEST, NULL, 0),
+        OSSL_PARAM_octet_string(PARAM_KEY, NULL, 0),
+        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_USER_AUTH, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PARENT, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
+        OSSL_PARAM_END
+    };
     tk_keygen_ctx *gen = genctx;
 
     (void)provctx;
+    if (gen != NULL && gen->type == TK_KEY_HMAC)
+        return hmac;
     return gen != NULL && gen->type == TK_KEY_EC ? ec : rsa;
 }
 
@@ -190,10 +250,22 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     unsigned char *pub = NULL, *priv = NULL;
     size_t pub_len = 0, priv_len = 0, auth_len;
     tk_key *key = NULL;
+    unsigned char secret[128];
+    size_t secret_len = 0;
+    int made;
 
     (void)cb, (void)cbarg;
     auth_len = gen->user_auth != NULL ? strlen(gen->user_auth) : 0;
-    req.kind = gen->type == TK_KEY_EC ? TK_TPM_KEY_EC : TK_TPM_KEY_RSA;
+    req.kind = gen->type == TK_KEY_EC ? TK_TPM_KEY_EC
+               : gen->type == TK_KEY_HMAC ? TK_TPM_KEY_HMAC : TK_TPM_KEY_RSA;
+    req.hash_nid = gen->hash_nid;
+    if (gen->type == TK_KEY_HMAC && gen->secret != NULL) {
+        if (!tk_hmac_prepare_key(gen->prov->sw_libctx, gen->hash_nid, gen->secret,
+                                 gen->secret_len, secret, &secret_len))
+            return NULL;
+        req.secret = secret;
+        req.secret_len = secret_len;
+    }
     req.bits = gen->bits;
     req.exponent = gen->exponent;
     req.rsa_pss = gen->type == TK_KEY_RSA_PSS;
@@ -203,7 +275,9 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     req.parent = gen->parent;
     req.parent_auth = (const unsigned char *)gen->parent_auth;
     req.parent_auth_len = gen->parent_auth != NULL ? strlen(gen->parent_auth) : 0;
-    if (!tk_tpm_create_key(gen->prov->tpm, &req, &pub, &pub_len, &priv, &priv_len))
+    made = tk_tpm_create_key(gen->prov->tpm, &req, &pub, &pub_len, &priv, &priv_len);
+    OPENSSL_cleanse(secret, sizeof(secret));
+    if (!made)
         return NULL;
     key = tk_key_from_blobs(gen->prov, gen->type, gen->parent, pub, pub_len,
                             priv, priv_len, auth_len == 0, NULL);
@@ -229,5 +303,6 @@ void tk_keygen_cleanup(void *genctx)
         OPENSSL_clear_free(gen->user_auth, strlen(gen->user_auth));
     if (gen->parent_auth != NULL)
         OPENSSL_clear_free(gen->parent_auth, strlen(gen->parent_auth));
+    OPENSSL_secure_clear_free(gen->secret, gen->secret_len);
     OPENSSL_free(gen);
 }

@@ -12,6 +12,7 @@
 #include "prov_ctx.h"
 #include "../decoders/algorithms.h"
 #include "../keymgmt/algorithms.h"
+#include "../mac/mac.h"
 #include "../rand/seed.h"
 
 #ifndef TK_VERSION
@@ -42,6 +43,8 @@ static const OSSL_ALGORITHM *tk_query_operation(void *provctx, int operation_id,
         return rands;
     case OSSL_OP_KEYMGMT:
         return tk_keymgmt_algorithms;
+    case OSSL_OP_MAC:
+        return tk_mac_algorithms;
     case OSSL_OP_SIGNATURE:
         return tk_signature_algorithms;
     case OSSL_OP_ASYM_CIPHER:

@@ -121,6 +121,9 @@ TSS2_RC tk_key_load(tk_tpm *tpm, struct tk_tpm_key *key, ESYS_TR *out);
 tk_tpm *tk_tpm_key_tpm(const struct tk_tpm_key *key);
 /* After an operation: park loaded keys when `park` is set. */
 void tk_keys_park(tk_tpm *tpm);
+/* Flush our least recently used key to free an object slot; 0 if we
+ * hold none. */
+int tk_keys_make_room(tk_tpm *tpm);
 /* Forget every loaded key (flushing them first if `flush`). */
 void tk_keys_drop(tk_tpm *tpm, int flush);
 /* Parent of a new or loaded key, with its password set. */

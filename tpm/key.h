@@ -48,6 +48,11 @@ typedef struct tk_tpm_keygen {
     int curve_nid;              /* EC */
     const unsigned char *auth;  /* the key's password; NULL/0: none (noda) */
     size_t auth_len;
+    int hash_nid;               /* HMAC: the key's hash */
+    const unsigned char *secret; /* HMAC: a secret to import (at most the
+                                  * hash's block size); NULL: the TPM makes
+                                  * one. Needs session encryption. */
+    size_t secret_len;
     uint32_t parent;            /* 0 or TK_TPM_PARENT_PRIMARY, or 0x81xxxxxx */
     const unsigned char *parent_auth;
     size_t parent_auth_len;
@@ -65,6 +70,11 @@ typedef struct tk_tpm_key tk_tpm_key;
 tk_tpm_key *tk_tpm_key_from_blobs(tk_tpm *tpm, uint32_t parent,
                                   const unsigned char *pub, size_t pub_len,
                                   const unsigned char *priv, size_t priv_len);
+/* An HMAC key from raw secret bytes (at most the hash's block size): an
+ * ephemeral object, loaded with TPM2_LoadExternal over the encrypting
+ * session whenever it is needed. Does not touch the TPM. */
+tk_tpm_key *tk_tpm_key_from_secret(tk_tpm *tpm, int hash_nid,
+                                   const unsigned char *secret, size_t len);
 /* A persistent key (0x81xxxxxx): reads its public part from the TPM. */
 tk_tpm_key *tk_tpm_key_from_persistent(tk_tpm *tpm, uint32_t handle);
 int tk_tpm_key_up_ref(tk_tpm_key *key);
@@ -104,6 +114,24 @@ int tk_tpm_rsa_private(tk_tpm_key *key, const unsigned char *in, size_t in_len,
 /* ECDH: the shared x coordinate with an uncompressed peer point. */
 int tk_tpm_ecdh(tk_tpm_key *key, const unsigned char *peer, size_t peer_len,
                 unsigned char *secret, size_t *secret_len);
+
+/* HMAC with an HMAC key. The result is the key's hash size
+ * (tk_tpm_hmac_size). One TPM2_HMAC takes TK_TPM_HMAC_ONESHOT bytes at
+ * most; longer input goes through a sequence. */
+#define TK_TPM_HMAC_ONESHOT 1024
+size_t tk_tpm_hmac_size(const tk_tpm_key *key);
+int tk_tpm_hmac(tk_tpm_key *key, const unsigned char *data, size_t len,
+                unsigned char *mac, size_t *mac_len);
+/* A TPM HMAC sequence: holds no TPM slot between calls. A copy continues
+ * independently from the same state. */
+typedef struct tk_tpm_hmac_seq tk_tpm_hmac_seq;
+tk_tpm_hmac_seq *tk_tpm_hmac_seq_new(tk_tpm_key *key);
+tk_tpm_hmac_seq *tk_tpm_hmac_seq_dup(const tk_tpm_hmac_seq *seq);
+int tk_tpm_hmac_seq_update(tk_tpm_hmac_seq *seq, const unsigned char *data,
+                           size_t len);
+int tk_tpm_hmac_seq_final(tk_tpm_hmac_seq *seq, const unsigned char *data,
+                          size_t len, unsigned char *mac, size_t *mac_len);
+void tk_tpm_hmac_seq_free(tk_tpm_hmac_seq *seq);
 
 /* Read an NV index (0x01xxxxxx) in full; caller frees with OPENSSL_free. */
 int tk_tpm_nv_read(tk_tpm *tpm, uint32_t index, unsigned char **data,

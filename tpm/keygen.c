@@ -1,6 +1,7 @@
-/* Creating RSA and EC keys inside the TPM, under the standard primary or a
- * persistent parent. The new key's password travels in the command's first
- * parameter, so the command runs with parameter encryption on. */
+/* Creating RSA, EC and HMAC keys inside the TPM, under the standard primary
+ * or a persistent parent. The new key's password (and an imported HMAC
+ * secret) travels in the command's first parameter, so the command runs
+ * with parameter encryption on. */
 #include <string.h>
 #include <openssl/crypto.h>
 #include <tss2/tss2_mu.h>
@@ -64,6 +65,22 @@ static int build_template(const tk_tpm_keygen *gen, TPM2B_PUBLIC *tmpl)
         if (area->parameters.eccDetail.curveID == TPM2_ECC_NONE) {
             tk_raise(TK_R_NOT_SUPPORTED, "this curve is not supported by the TPM"
                      " (P-192, P-224, P-256, P-384, P-521)");
+            return 0;
+        }
+        return 1;
+    case TK_TPM_KEY_HMAC:
+        /* An HMAC-only keyed-hash object. An imported secret was not made
+         * by the TPM: no sensitiveDataOrigin then. */
+        area->type = TPM2_ALG_KEYEDHASH;
+        area->objectAttributes &= ~TPMA_OBJECT_DECRYPT;
+        if (gen->secret != NULL)
+            area->objectAttributes &= ~TPMA_OBJECT_SENSITIVEDATAORIGIN;
+        area->parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_HMAC;
+        area->parameters.keyedHashDetail.scheme.details.hmac.hashAlg =
+            tk_tpm_hash_alg(gen->hash_nid);
+        if (tk_tpm_hash_alg(gen->hash_nid) == TPM2_ALG_NULL) {
+            tk_raise(TK_R_NOT_SUPPORTED, "HMAC keys use SHA-1, SHA-256, SHA-384"
+                     " or SHA-512");
             return 0;
         }
         return 1;
@@ -131,6 +148,21 @@ int tk_tpm_create_key(tk_tpm *tpm, const tk_tpm_keygen *gen,
     *pub = *priv = NULL;
     if (!build_template(gen, &req.template))
         return 0;
+    if (gen->secret != NULL) {
+        /* The secret rides in TPM2_Create's first parameter, which only the
+         * encrypting session protects on the bus. */
+        if (!tk_tpm_encrypting(tpm)) {
+            tk_raise(TK_R_NOT_SUPPORTED, "importing a secret into the TPM needs"
+                     " session encryption (session-encryption = yes): it would"
+                     " cross the bus in clear");
+            return 0;
+        }
+        if (gen->secret_len > sizeof(req.sensitive.sensitive.data.buffer)) {
+            tk_raise(TK_R_BAD_REQUEST, "secret longer than %zu bytes",
+                     sizeof(req.sensitive.sensitive.data.buffer));
+            return 0;
+        }
+    }
     if (gen->auth_len > sizeof(req.sensitive.sensitive.userAuth.buffer)) {
         tk_raise(TK_R_BAD_REQUEST, "key password too long");
         return 0;
@@ -138,6 +170,9 @@ int tk_tpm_create_key(tk_tpm *tpm, const tk_tpm_keygen *gen,
     req.sensitive.sensitive.userAuth.size = (UINT16)gen->auth_len;
     if (gen->auth_len > 0)
         memcpy(req.sensitive.sensitive.userAuth.buffer, gen->auth, gen->auth_len);
+    req.sensitive.sensitive.data.size = gen->secret != NULL ? (UINT16)gen->secret_len : 0;
+    if (gen->secret != NULL && gen->secret_len > 0)
+        memcpy(req.sensitive.sensitive.data.buffer, gen->secret, gen->secret_len);
     if (tk_tpm_run_timed(tpm, create, &req, TK_TPM_CREATE_TIMEOUT)
         && marshal(req.out_pub, 1, pub, pub_len)
         && marshal(req.out_priv, 0, priv, priv_len))

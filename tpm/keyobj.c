@@ -5,6 +5,8 @@
  * keys are parked after every operation, like the session. */
 #include <string.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "internal.h"
 #include "key.h"
@@ -20,6 +22,7 @@ struct tk_tpm_key {
     TPM2B_PUBLIC pub;
     TPM2B_PRIVATE priv;
     TPM2B_AUTH auth, parent_auth;
+    TPM2B_SENSITIVE *external;  /* an ephemeral key's secret, or NULL */
     tk_tpm_pubinfo info;
 
     /* Guarded by tpm->lock. */
@@ -72,9 +75,84 @@ tk_tpm_key *tk_tpm_key_from_blobs(tk_tpm *tpm, uint32_t parent,
     return key;
 }
 
-struct read_public {
+/* The public area of an ephemeral HMAC key. The TPM checks that `unique`
+ * binds the secret: H(seedValue || secret) with the name algorithm. */
+static int external_hmac_public(tk_tpm *tpm, int hash_nid,
+                                const TPM2B_SENSITIVE *sens, TPM2B_PUBLIC *pub)
+{
+    TPMT_PUBLIC *area = &pub->publicArea;
+    EVP_MD *sha256 = EVP_MD_fetch(tpm->crypto_ctx, "SHA256", NULL);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    int ok;
+
+    memset(pub, 0, sizeof(*pub));
+    area->type = TPM2_ALG_KEYEDHASH;
+    area->nameAlg = TPM2_ALG_SHA256;
+    area->objectAttributes = TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_SIGN_ENCRYPT
+                             | TPMA_OBJECT_NODA;
+    area->parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_HMAC;
+    area->parameters.keyedHashDetail.scheme.details.hmac.hashAlg =
+        tk_tpm_hash_alg(hash_nid);
+    ok = sha256 != NULL && md != NULL
+         && EVP_DigestInit_ex(md, sha256, NULL)
+         && EVP_DigestUpdate(md, sens->sensitiveArea.seedValue.buffer,
+                             sens->sensitiveArea.seedValue.size)
+         && EVP_DigestUpdate(md, sens->sensitiveArea.sensitive.bits.buffer,
+                             sens->sensitiveArea.sensitive.bits.size)
+         && EVP_DigestFinal_ex(md, area->unique.keyedHash.buffer, &len);
+    area->unique.keyedHash.size = (UINT16)len;
+    EVP_MD_CTX_free(md);
+    EVP_MD_free(sha256);
+    if (!ok)
+        tk_raise(TK_R_INTERNAL, "cannot prepare the HMAC key");
+    return ok;
+}
+
+tk_tpm_key *tk_tpm_key_from_secret(tk_tpm *tpm, int hash_nid,
+                                   const unsigned char *secret, size_t len)
+{
+    TPMT_SENSITIVE *area;
     tk_tpm_key *key;
-};
+
+    if (tk_tpm_hash_alg(hash_nid) == TPM2_ALG_NULL) {
+        tk_raise(TK_R_NOT_SUPPORTED, "the TPM computes HMAC with SHA-1/256/384/512 only");
+        return NULL;
+    }
+    if (len > sizeof(area->sensitive.bits.buffer)) {
+        tk_raise(TK_R_BAD_REQUEST, "HMAC key longer than %zu bytes",
+                 sizeof(area->sensitive.bits.buffer));
+        return NULL;
+    }
+    if (!tk_tpm_encrypting(tpm)) {
+        tk_raise(TK_R_NOT_SUPPORTED, "loading a raw HMAC key into the TPM needs"
+                 " session encryption (session-encryption = yes): the key"
+                 " would cross the bus in clear");
+        return NULL;
+    }
+    if ((key = key_new(tpm)) == NULL)
+        return NULL;
+    key->parent = TPM2_RH_NULL;
+    if ((key->external = OPENSSL_secure_zalloc(sizeof(*key->external))) == NULL) {
+        tk_tpm_key_free(key);
+        tk_raise(TK_R_OUT_OF_MEMORY, "HMAC key");
+        return NULL;
+    }
+    area = &key->external->sensitiveArea;
+    area->sensitiveType = TPM2_ALG_KEYEDHASH;
+    area->seedValue.size = 32;
+    area->sensitive.bits.size = (UINT16)len;
+    if (len > 0)
+        memcpy(area->sensitive.bits.buffer, secret, len);
+    if (RAND_bytes_ex(tpm->crypto_ctx, area->seedValue.buffer,
+                      area->seedValue.size, 0) <= 0
+        || !external_hmac_public(tpm, hash_nid, key->external, &key->pub)
+        || !tk_tpm_pubinfo_from_area(&key->pub.publicArea, &key->info)) {
+        tk_tpm_key_free(key);
+        return NULL;
+    }
+    return key;
+}
 
 static TSS2_RC read_persistent(tk_tpm *tpm, void *arg)
 {
@@ -174,6 +252,7 @@ void tk_tpm_key_free(tk_tpm_key *key)
     Esys_Free(key->saved);
     OPENSSL_cleanse(&key->auth, sizeof(key->auth));
     OPENSSL_cleanse(&key->parent_auth, sizeof(key->parent_auth));
+    OPENSSL_secure_clear_free(key->external, sizeof(*key->external));
     OPENSSL_free(key->pub_blob);
     OPENSSL_free(key->priv_blob);
     OPENSSL_free(key);
@@ -213,7 +292,7 @@ int tk_tpm_key_blobs(const tk_tpm_key *key, uint32_t *parent,
                      const unsigned char **pub, size_t *pub_len,
                      const unsigned char **priv, size_t *priv_len)
 {
-    if (key->persistent != 0)
+    if (key->persistent != 0 || key->external != NULL)
         return 0;
     *parent = key->parent;
     *pub = key->pub_blob;
@@ -273,10 +352,41 @@ static int evict_one(tk_tpm *tpm, tk_tpm_key *except)
     return 1;
 }
 
+/* An ephemeral key: its secret is the command's first parameter, so it
+ * crosses the bus encrypted. */
+int tk_keys_make_room(tk_tpm *tpm)
+{
+    return evict_one(tpm, NULL);
+}
+
+static TSS2_RC load_external(tk_tpm *tpm, tk_tpm_key *key)
+{
+    ESYS_TR session;
+    TSS2_RC rc = tk_session_get(tpm, TPMA_SESSION_DECRYPT, &session);
+
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    if (session == ESYS_TR_NONE)
+        return tk_fail(tpm, TSS2_ESYS_RC_BAD_VALUE, TK_R_NOT_SUPPORTED,
+                       "loading a raw HMAC key without session encryption");
+    rc = Esys_LoadExternal(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE,
+                           key->external, &key->pub, ESYS_TR_RH_NULL,
+                           &key->handle);
+    if (rc != TSS2_RC_SUCCESS) {
+        key->handle = ESYS_TR_NONE;
+        if (rc != TPM2_RC_OBJECT_MEMORY)
+            tk_fail(tpm, rc, TK_R_BAD_KEY, "TPM2_LoadExternal");
+    }
+    return rc;
+}
+
 static TSS2_RC load_from_blobs(tk_tpm *tpm, tk_tpm_key *key)
 {
     ESYS_TR parent, session;
     TSS2_RC rc;
+
+    if (key->external != NULL)
+        return load_external(tpm, key);
 
     /* Session first: starting it may park the primary we are about to use. */
     rc = tk_session_auth(tpm, 0, &session);

@@ -1,0 +1,288 @@
+/* HMAC with a TPM keyed-hash key. Short inputs take one TPM2_HMAC; longer
+ * ones stream through a TPM HMAC sequence. Between calls the sequence is
+ * context-saved and flushed, so it holds no object slot and a retried step
+ * starts again from the same saved state. The MAC comes back over the
+ * encrypting session. */
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "internal.h"
+#include "key.h"
+#include "../provider/errors.h"
+
+struct tk_tpm_hmac_seq {
+    tk_tpm_key *key;
+    int started;
+    TPMS_CONTEXT saved;         /* the sequence between calls */
+};
+
+static int check_hmac_key(const tk_tpm_key *key)
+{
+    const tk_tpm_pubinfo *info = tk_tpm_key_info(key);
+
+    if (info->kind != TK_TPM_KEY_HMAC || !info->can_sign || info->restricted) {
+        tk_raise(TK_R_BAD_KEY, "the TPM key is not an HMAC key");
+        return 0;
+    }
+    return 1;
+}
+
+static size_t mac_size(const tk_tpm_key *key)
+{
+    switch (tk_tpm_hash_alg(tk_tpm_key_info(key)->hash_nid)) {
+    case TPM2_ALG_SHA1: return 20;
+    case TPM2_ALG_SHA384: return 48;
+    case TPM2_ALG_SHA512: return 64;
+    default: return 32;
+    }
+}
+
+static TSS2_RC copy_mac(tk_tpm *tpm, const TPM2B_DIGEST *result, size_t expect,
+                        unsigned char *mac, size_t *mac_len, const char *what)
+{
+    if (result->size != expect)
+        return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
+                       TK_R_TPM_COMMAND_FAILED, what);
+    memcpy(mac, result->buffer, expect);
+    *mac_len = expect;
+    return TSS2_RC_SUCCESS;
+}
+
+static TSS2_RC key_fail(tk_tpm *tpm, TSS2_RC rc, const char *what)
+{
+    TSS2_RC base = rc & ~(TSS2_RC)(TPM2_RC_N_MASK);
+
+    if (base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH)
+        return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
+                       "authorizing the key (wrong password?)");
+    return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, what);
+}
+
+struct hmac_request {
+    tk_tpm_hmac_seq *seq;       /* NULL: one-shot with `key` */
+    tk_tpm_key *key;
+    const unsigned char *data;
+    size_t len;
+    unsigned char *mac;         /* NULL: update only */
+    size_t *mac_len;
+    TPMS_CONTEXT next;          /* the saved sequence after an update */
+};
+
+static TSS2_RC hmac_once(tk_tpm *tpm, void *arg)
+{
+    struct hmac_request *req = arg;
+    TPM2B_MAX_BUFFER buf = { .size = (UINT16)req->len };
+    TPM2B_DIGEST *result = NULL;
+    ESYS_TR handle, session;
+    TSS2_RC rc;
+
+    memcpy(buf.buffer, req->data, req->len);
+    rc = tk_key_load(tpm, req->key, &handle);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_session_auth(tpm, TPMA_SESSION_ENCRYPT, &session);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    rc = Esys_HMAC(tpm->esys, handle, session, ESYS_TR_NONE, ESYS_TR_NONE, &buf,
+                   tk_tpm_hash_alg(tk_tpm_key_info(req->key)->hash_nid), &result);
+    if (rc != TSS2_RC_SUCCESS)
+        return key_fail(tpm, rc, "TPM2_HMAC");
+    rc = copy_mac(tpm, result, mac_size(req->key), req->mac, req->mac_len,
+                  "TPM2_HMAC");
+    OPENSSL_cleanse(result, sizeof(*result));
+    Esys_Free(result);
+    return rc;
+}
+
+int tk_tpm_hmac(tk_tpm_key *key, const unsigned char *data, size_t len,
+                unsigned char *mac, size_t *mac_len)
+{
+    struct hmac_request req = { NULL, key, data, len, mac, mac_len, { 0 } };
+
+    if (!check_hmac_key(key))
+        return 0;
+    if (len > TK_TPM_HMAC_ONESHOT) {
+        tk_raise(TK_R_BAD_REQUEST, "one TPM2_HMAC takes at most %d bytes",
+                 TK_TPM_HMAC_ONESHOT);
+        return 0;
+    }
+    return tk_tpm_run(tk_tpm_key_tpm(key), hmac_once, &req);
+}
+
+tk_tpm_hmac_seq *tk_tpm_hmac_seq_new(tk_tpm_key *key)
+{
+    tk_tpm_hmac_seq *seq;
+
+    if (!check_hmac_key(key))
+        return NULL;
+    if ((seq = OPENSSL_zalloc(sizeof(*seq))) == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "HMAC sequence");
+        return NULL;
+    }
+    tk_tpm_key_up_ref(key);
+    seq->key = key;
+    return seq;
+}
+
+tk_tpm_hmac_seq *tk_tpm_hmac_seq_dup(const tk_tpm_hmac_seq *seq)
+{
+    tk_tpm_hmac_seq *copy = tk_tpm_hmac_seq_new(seq->key);
+
+    /* A saved object context may be loaded more than once: the copy
+     * continues from the same state. */
+    if (copy != NULL) {
+        copy->started = seq->started;
+        copy->saved = seq->saved;
+    }
+    return copy;
+}
+
+void tk_tpm_hmac_seq_free(tk_tpm_hmac_seq *seq)
+{
+    if (seq == NULL)
+        return;
+    tk_tpm_key_free(seq->key);
+    OPENSSL_cleanse(seq, sizeof(*seq));
+    OPENSSL_free(seq);
+}
+
+/* The sequence in the TPM: started now, or loaded from its saved state. */
+static TSS2_RC seq_open(tk_tpm *tpm, struct hmac_request *req, ESYS_TR *seq_tr)
+{
+    TPM2B_AUTH no_auth = { 0 };
+    ESYS_TR handle, session;
+    TSS2_RC rc;
+
+    for (;;) {
+        if (req->seq->started) {
+            rc = Esys_ContextLoad(tpm->esys, &req->seq->saved, seq_tr);
+            if (rc == TPM2_RC_OBJECT_MEMORY && tk_keys_make_room(tpm))
+                continue;
+            if (rc != TSS2_RC_SUCCESS)
+                return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED,
+                               "reloading the HMAC sequence (was the TPM"
+                               " restarted?)");
+            return TSS2_RC_SUCCESS;
+        }
+        rc = tk_key_load(tpm, req->seq->key, &handle);
+        if (rc == TSS2_RC_SUCCESS)
+            rc = tk_session_auth(tpm, 0, &session);
+        if (rc != TSS2_RC_SUCCESS)
+            return rc;
+        rc = Esys_HMAC_Start(tpm->esys, handle, session, ESYS_TR_NONE,
+                             ESYS_TR_NONE, &no_auth,
+                             tk_tpm_hash_alg(tk_tpm_key_info(req->seq->key)->hash_nid),
+                             seq_tr);
+        if (rc == TPM2_RC_OBJECT_MEMORY && tk_keys_make_room(tpm))
+            continue;
+        if (rc != TSS2_RC_SUCCESS)
+            return key_fail(tpm, rc, "TPM2_HMAC_Start");
+        return TSS2_RC_SUCCESS;
+    }
+}
+
+/* Feed all of `data` but the part SequenceComplete takes (`keep`). */
+static TSS2_RC seq_feed(tk_tpm *tpm, ESYS_TR seq_tr, const unsigned char *data,
+                        size_t len)
+{
+    TPM2B_MAX_BUFFER chunk;
+    size_t done = 0;
+    TSS2_RC rc;
+
+    while (done < len) {
+        chunk.size = (UINT16)(len - done > TK_TPM_HMAC_ONESHOT
+                              ? TK_TPM_HMAC_ONESHOT : len - done);
+        memcpy(chunk.buffer, data + done, chunk.size);
+        /* The input is not secret; the sequence's auth is empty. */
+        rc = Esys_SequenceUpdate(tpm->esys, seq_tr, ESYS_TR_PASSWORD,
+                                 ESYS_TR_NONE, ESYS_TR_NONE, &chunk);
+        if (rc != TSS2_RC_SUCCESS)
+            return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceUpdate");
+        done += chunk.size;
+    }
+    return TSS2_RC_SUCCESS;
+}
+
+static TSS2_RC seq_step(tk_tpm *tpm, void *arg)
+{
+    struct hmac_request *req = arg;
+    TPM2B_MAX_BUFFER last = { 0 };
+    TPM2B_DIGEST *result = NULL;
+    TPMT_TK_HASHCHECK *ticket = NULL;
+    TPMS_CONTEXT *saved = NULL;
+    size_t body = req->len;
+    ESYS_TR seq_tr, session;
+    TSS2_RC rc;
+
+    if (req->mac != NULL) {
+        last.size = (UINT16)(req->len % TK_TPM_HMAC_ONESHOT);
+        if (last.size == 0 && req->len > 0)
+            last.size = TK_TPM_HMAC_ONESHOT;
+        body = req->len - last.size;
+        memcpy(last.buffer, req->data + body, last.size);
+    }
+    rc = seq_open(tpm, req, &seq_tr);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    rc = seq_feed(tpm, seq_tr, req->data, body);
+    if (rc != TSS2_RC_SUCCESS)
+        goto fail;
+    if (req->mac == NULL) {
+        /* Saving keeps the sequence; flushing frees its slot. */
+        rc = Esys_ContextSave(tpm->esys, seq_tr, &saved);
+        if (rc != TSS2_RC_SUCCESS) {
+            tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "saving the HMAC sequence");
+            goto fail;
+        }
+        req->next = *saved;
+        Esys_Free(saved);
+        Esys_FlushContext(tpm->esys, seq_tr);
+        return TSS2_RC_SUCCESS;
+    }
+    Esys_TR_SetAuth(tpm->esys, seq_tr, &(TPM2B_AUTH){ 0 });
+    rc = tk_session_auth(tpm, TPMA_SESSION_ENCRYPT, &session);
+    if (rc != TSS2_RC_SUCCESS)
+        goto fail;
+    rc = Esys_SequenceComplete(tpm->esys, seq_tr, session, ESYS_TR_NONE,
+                               ESYS_TR_NONE, &last, TPM2_RH_NULL, &result, &ticket);
+    if (rc != TSS2_RC_SUCCESS) {
+        tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceComplete");
+        goto fail;
+    }
+    Esys_Free(ticket);
+    rc = copy_mac(tpm, result, mac_size(req->seq->key), req->mac, req->mac_len,
+                  "TPM2_SequenceComplete");
+    OPENSSL_cleanse(result, sizeof(*result));
+    Esys_Free(result);
+    return rc;
+fail:
+    /* The saved state is untouched: a retry starts from it again. */
+    Esys_FlushContext(tpm->esys, seq_tr);
+    return rc;
+}
+
+int tk_tpm_hmac_seq_update(tk_tpm_hmac_seq *seq, const unsigned char *data,
+                           size_t len)
+{
+    struct hmac_request req = { seq, seq->key, data, len, NULL, NULL, { 0 } };
+
+    if (len == 0)
+        return 1;
+    if (!tk_tpm_run(tk_tpm_key_tpm(seq->key), seq_step, &req))
+        return 0;
+    seq->saved = req.next;
+    seq->started = 1;
+    return 1;
+}
+
+int tk_tpm_hmac_seq_final(tk_tpm_hmac_seq *seq, const unsigned char *data,
+                          size_t len, unsigned char *mac, size_t *mac_len)
+{
+    struct hmac_request req = { seq, seq->key, data, len, mac, mac_len, { 0 } };
+
+    return tk_tpm_run(tk_tpm_key_tpm(seq->key), seq_step, &req);
+}
+
+size_t tk_tpm_hmac_size(const tk_tpm_key *key)
+{
+    return mac_size(key);
+}
