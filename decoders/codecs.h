@@ -37,9 +37,14 @@ int tk_key_pass_reference(tk_key **key, const char *desc, OSSL_CALLBACK *cb,
 int tk_read_der(tk_prov_ctx *prov, OSSL_CORE_BIO *cin, unsigned char **der,
                 size_t *len);
 
-/* Whether tpmkit can use a decoded key file (kind, import, policy); raises
+/* Whether tpmkit can use a decoded key file (kind, parent, policy); raises
  * an error saying why not. Fills `info` from the public blob. */
 int tk_keyfile_usable(const tk_keyfile *kf, tk_tpm_pubinfo *info);
+
+/* The key a decoded, usable key file describes: importable keys are
+ * imported into the TPM now, policy steps go with the key. */
+tk_key *tk_key_from_keyfile(tk_prov_ctx *prov, tk_key_type want,
+                            const tk_keyfile *kf);
 
 /* Ask the caller's passphrase callback for a key's password. 1 and the
  * password in `buf` (cleanse it after use) if one was given; 0 if the

@@ -95,20 +95,46 @@ static int integer_ok(parse *ps, const tk_der *b, size_t max, const char *what)
 
 /* TPMPolicy ::= SEQUENCE { commandCode [0] EXPLICIT INTEGER,
  *                          commandPolicy [1] EXPLICIT OCTET STRING }
- * Checked for shape only; returns the number of entries in *count. */
-static int policy_list(parse *ps, tk_der *list, size_t *count, const char *what)
+ * Returns the number of entries in *count; with `out`, also the steps
+ * (commandCode a non-negative 32-bit value). */
+static int policy_list(parse *ps, tk_der *list, size_t *count, const char *what,
+                       tk_keyfile *out)
 {
     tk_der entry, field, value;
+    uint32_t code;
 
     for (*count = 0; list->left > 0; (*count)++) {
         if (!next(ps, list, TK_DER_SEQUENCE, &entry, what)
             || !next(ps, &entry, TK_DER_CTX(0), &field, what)
             || !explicit(ps, &field, TK_DER_INTEGER, &value, what)
-            || !integer_ok(ps, &value, 5, what)
-            || !next(ps, &entry, TK_DER_CTX(1), &field, what)
+            || !integer_ok(ps, &value, 5, what))
+            return 0;
+        if (value.p[0] & 0x80)
+            return fail(ps, "%s: negative command code", what);
+        code = 0;
+        for (size_t i = 0; i < value.left; i++)
+            code = (code << 8) | value.p[i];
+        if (!next(ps, &entry, TK_DER_CTX(1), &field, what)
             || !explicit(ps, &field, TK_DER_OCTET_STRING, &value, what)
             || !at_end(ps, &entry, what))
             return 0;
+        if (out == NULL)
+            continue;
+        if (*count >= TK_KEYFILE_MAX_POLICY)
+            return fail(ps, "%s: more than %d steps", what, TK_KEYFILE_MAX_POLICY);
+        if (value.left > TK_KEYFILE_MAX_BLOB)
+            return fail(ps, "%s: step of %zu bytes", what, value.left);
+        if (out->policy == NULL
+            && (out->policy = OPENSSL_zalloc(TK_KEYFILE_MAX_POLICY
+                                             * sizeof(*out->policy))) == NULL)
+            return fail(ps, "out of memory");
+        out->policy[*count].code = code;
+        out->policy[*count].len = value.left;
+        if ((out->policy[*count].params = OPENSSL_zalloc(value.left + 1)) == NULL)
+            return fail(ps, "out of memory");
+        if (value.left > 0)
+            memcpy(out->policy[*count].params, value.p, value.left);
+        out->policy_count = *count + 1;
     }
     return 1;
 }
@@ -130,7 +156,7 @@ static int auth_policy_list(parse *ps, tk_der *list, size_t *count)
             return 0;
         if (!next(ps, &entry, TK_DER_CTX(1), &field, what)
             || !explicit(ps, &field, TK_DER_SEQUENCE, &value, what)
-            || !policy_list(ps, &value, &n, what)
+            || !policy_list(ps, &value, &n, what, NULL)
             || !at_end(ps, &entry, what))
             return 0;
     }
@@ -277,7 +303,7 @@ static int optional_fields(parse *ps, tk_der *seq, tk_keyfile *kf)
             break;
         case 1:
             if (!explicit(ps, &body, TK_DER_SEQUENCE, &inner, "policy")
-                || !policy_list(ps, &inner, &count, "policy"))
+                || !policy_list(ps, &inner, &count, "policy", kf))
                 return 0;
             kf->has_policy |= count > 0;
             break;
@@ -292,6 +318,7 @@ static int optional_fields(parse *ps, tk_der *seq, tk_keyfile *kf)
                 || !auth_policy_list(ps, &inner, &count))
                 return 0;
             kf->has_policy |= count > 0;
+            kf->has_auth_policy = count > 0;
             break;
         case 4:
             if (!description(ps, &body, &kf->description))
@@ -437,6 +464,41 @@ static size_t handle_integer(uint32_t h, unsigned char out[5])
     return 5 - skip;
 }
 
+/* The body of one TPMPolicy SEQUENCE. */
+static size_t policy_body_size(const tk_keyfile_policy *step)
+{
+    unsigned char code[5];
+
+    return tlv_size(tlv_size(handle_integer(step->code, code)))
+           + tlv_size(tlv_size(step->len));
+}
+
+static size_t policy_list_size(const tk_keyfile *kf)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < kf->policy_count; i++)
+        n += tlv_size(policy_body_size(&kf->policy[i]));
+    return n;
+}
+
+static unsigned char *put_policy(unsigned char *p, const tk_keyfile *kf)
+{
+    unsigned char code[5];
+    size_t code_len;
+
+    p = tk_der_put_hdr(p, TK_DER_CTX(1), tlv_size(policy_list_size(kf)));
+    p = tk_der_put_hdr(p, TK_DER_SEQUENCE, policy_list_size(kf));
+    for (size_t i = 0; i < kf->policy_count; i++) {
+        p = tk_der_put_hdr(p, TK_DER_SEQUENCE, policy_body_size(&kf->policy[i]));
+        code_len = handle_integer(kf->policy[i].code, code);
+        p = put_explicit(p, 0, TK_DER_INTEGER, code, code_len);
+        p = put_explicit(p, 1, TK_DER_OCTET_STRING, kf->policy[i].params,
+                         kf->policy[i].len);
+    }
+    return p;
+}
+
 int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
 {
     const unsigned char bool_value = kf->empty_auth == 1 ? 0xff : 0x00;
@@ -473,6 +535,8 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
     body = tlv_size(sizeof(oid_loadable));
     if (kf->empty_auth != -1)
         body += tlv_size(tlv_size(1));
+    if (kf->policy_count > 0)
+        body += tlv_size(tlv_size(policy_list_size(kf)));
     if (kf->secret != NULL && kf->secret_len > 0)
         body += tlv_size(tlv_size(kf->secret_len));
     if (desc_len > 0)
@@ -488,6 +552,8 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
     p = put_tlv(p, TK_DER_OID, oid, sizeof(oid_loadable));
     if (kf->empty_auth != -1)
         p = put_explicit(p, 0, TK_DER_BOOLEAN, &bool_value, 1);
+    if (kf->policy_count > 0)
+        p = put_policy(p, kf);
     if (kf->secret != NULL && kf->secret_len > 0)
         p = put_explicit(p, 2, TK_DER_OCTET_STRING, kf->secret, kf->secret_len);
     if (desc_len > 0)
@@ -515,5 +581,8 @@ void tk_keyfile_clear(tk_keyfile *kf)
      * leave copies of it around either. */
     OPENSSL_clear_free(kf->priv, kf->priv_len);
     OPENSSL_clear_free(kf->secret, kf->secret_len);
+    for (size_t i = 0; i < kf->policy_count; i++)
+        OPENSSL_free(kf->policy[i].params);
+    OPENSSL_free(kf->policy);
     memset(kf, 0, sizeof(*kf));
 }

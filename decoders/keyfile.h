@@ -21,10 +21,23 @@
 
 #define TK_KEYFILE_PEM_LABEL "TSS2 PRIVATE KEY"
 
+/* One TPMPolicy: a policy command and its parameter area (everything
+ * after the policy session handle). */
+typedef struct tk_keyfile_policy {
+    uint32_t code;
+    unsigned char *params;
+    size_t len;
+} tk_keyfile_policy;
+
+#define TK_KEYFILE_MAX_POLICY 32        /* steps in the policy field */
+
 typedef struct tk_keyfile {
     int importable;             /* OID .4 (TPM2_Import blob) instead of .3 */
     int empty_auth;             /* -1 absent, 0 FALSE, 1 TRUE */
     int has_policy;             /* a policy / authPolicy is present */
+    tk_keyfile_policy *policy;  /* the policy field's steps, in order */
+    size_t policy_count;
+    int has_auth_policy;        /* authPolicy (signed policies) present */
     char *description;          /* NULL if absent */
     uint32_t parent;            /* as a TPM handle (negative INTEGERs mapped) */
     unsigned char *pub;
@@ -55,7 +68,8 @@ int tk_keyfile_decode_ex(const unsigned char *der, size_t len, tk_keyfile *out,
                          char *why, size_t why_len);
 /* Encode to DER (OPENSSL_malloc'd). 1 on success. Writes emptyAuth unless
  * empty_auth is -1 (FALSE explicitly: tpm2-openssl reads an absent emptyAuth
- * as TRUE), the description when set, the parent as a positive INTEGER. */
+ * as TRUE), the policy steps and the description when set, the parent as
+ * a positive INTEGER. */
 int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len);
 void tk_keyfile_clear(tk_keyfile *kf);
 

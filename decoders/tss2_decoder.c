@@ -69,19 +69,54 @@ int tk_keyfile_usable(const tk_keyfile *kf, tk_tpm_pubinfo *info)
     /* The public blob says what kind of key this is, without the TPM. */
     if (!tk_tpm_parse_public(kf->pub, kf->pub_len, info))
         return 0;
-    if (kf->importable) {
-        tk_raise(TK_R_NOT_SUPPORTED, "importable TSS2 key files (2.23.133.10.1.4)"
-                 " are not supported: import the key into the TPM first");
+    if (kf->importable && kf->parent != TK_TPM_PARENT_PRIMARY
+        && (kf->parent >> 24) != 0x81) {
+        tk_raise(TK_R_NOT_SUPPORTED, "importable key for parent 0x%08x: tpmkit"
+                 " imports under 0x40000001 or a persistent key", kf->parent);
         return 0;
     }
-    /* A policy is only optional when the key also accepts its password. */
+    /* A policy is only needed when the key does not take its password. */
     if (kf->has_policy && !info->userwithauth) {
-        tk_raise(TK_R_NOT_SUPPORTED, "this TPM key can only be used through its"
-                 " authorization policy; tpmkit supports password"
-                 " authorization only");
-        return 0;
+        if (kf->policy_count == 0) {
+            tk_raise(TK_R_NOT_SUPPORTED, "this TPM key can only be used through"
+                     " signed policies (authPolicy), which tpmkit does not"
+                     " support");
+            return 0;
+        }
+        for (size_t i = 0; i < kf->policy_count; i++)
+            if (!tk_tpm_policy_supported(kf->policy[i].code))
+                return 0;
     }
     return 1;
+}
+
+tk_key *tk_key_from_keyfile(tk_prov_ctx *prov, tk_key_type want,
+                            const tk_keyfile *kf)
+{
+    tk_tpm_policy_step steps[TK_KEYFILE_MAX_POLICY];
+    tk_tpm_key *tpm_key;
+
+    if (kf->importable)
+        tpm_key = tk_tpm_key_import(prov->tpm, kf->parent, kf->pub, kf->pub_len,
+                                    kf->priv, kf->priv_len, kf->secret,
+                                    kf->secret_len);
+    else
+        tpm_key = tk_tpm_key_from_blobs(prov->tpm, kf->parent, kf->pub,
+                                        kf->pub_len, kf->priv, kf->priv_len);
+    if (tpm_key == NULL)
+        return NULL;
+    for (size_t i = 0; i < kf->policy_count; i++) {
+        steps[i].code = kf->policy[i].code;
+        steps[i].params = kf->policy[i].params;
+        steps[i].len = kf->policy[i].len;
+    }
+    if (kf->policy_count > 0
+        && !tk_tpm_key_set_policy(tpm_key, steps, kf->policy_count)) {
+        tk_tpm_key_free(tpm_key);
+        return NULL;
+    }
+    return tk_key_from_tpm_key(prov, want, tpm_key, kf->empty_auth == 1,
+                               kf->description);
 }
 
 static int tss2_decode(tk_prov_ctx *prov, tk_key_type want, OSSL_CORE_BIO *cin,
@@ -110,9 +145,7 @@ static int tss2_decode(tk_prov_ctx *prov, tk_key_type want, OSSL_CORE_BIO *cin,
         ok = 1;                 /* another decoder's file */
         goto end;
     }
-    key = tk_key_from_blobs(prov, want, kf.parent, kf.pub, kf.pub_len,
-                            kf.priv, kf.priv_len, kf.empty_auth == 1,
-                            kf.description);
+    key = tk_key_from_keyfile(prov, want, &kf);
     if (key == NULL)
         goto end;
     /* emptyAuth FALSE or absent: the key may have a password. Ask, but

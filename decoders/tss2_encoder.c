@@ -76,6 +76,8 @@ static int tss2_enc_does_selection(void *provctx, int selection)
 static int key_file_der(const tk_key *key, unsigned char **der, size_t *len)
 {
     tk_keyfile kf;
+    tk_keyfile_policy policy[TK_KEYFILE_MAX_POLICY];
+    const tk_tpm_policy_step *steps;
     uint32_t parent;
     const unsigned char *pub, *priv;
 
@@ -89,6 +91,8 @@ static int key_file_der(const tk_key *key, unsigned char **der, size_t *len)
                           &kf.priv_len)) {
         uint32_t handle = tk_tpm_key_handle(key->tpm_key);
 
+        if (handle == 0)
+            return 0;           /* an import failed: its error is raised */
         tk_raise(TK_R_NOT_SUPPORTED, "persistent TPM key 0x%08x has no key file;"
                  " refer to it as handle:0x%08x", handle, handle);
         return 0;
@@ -101,6 +105,17 @@ static int key_file_der(const tk_key *key, unsigned char **der, size_t *len)
      * would then use a password-protected key without its password. */
     kf.empty_auth = key->empty_auth ? 1 : 0;
     kf.description = key->description;
+    /* The policy travels with the key: without it a policy-only key
+     * could not be used again. */
+    kf.policy_count = tk_tpm_key_policy(key->tpm_key, &steps);
+    if (kf.policy_count > TK_KEYFILE_MAX_POLICY)
+        kf.policy_count = 0;
+    for (size_t i = 0; i < kf.policy_count; i++) {
+        policy[i].code = steps[i].code;
+        policy[i].params = (unsigned char *)steps[i].params;
+        policy[i].len = steps[i].len;
+    }
+    kf.policy = kf.policy_count > 0 ? policy : NULL;
     return tk_keyfile_encode(&kf, der, len);
 }
 

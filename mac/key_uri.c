@@ -90,9 +90,7 @@ static tk_key *key_from_file(tk_prov_ctx *prov, const char *path)
         tk_raise(TK_R_BAD_KEY, "\"%s\" holds no HMAC key", path);
         goto end;
     }
-    key = tk_key_from_blobs(prov, TK_KEY_HMAC, kf.parent, kf.pub, kf.pub_len,
-                            kf.priv, kf.priv_len, kf.empty_auth == 1,
-                            kf.description);
+    key = tk_key_from_keyfile(prov, TK_KEY_HMAC, &kf);
 end:
     tk_keyfile_clear(&kf);
     return key;

@@ -48,16 +48,6 @@ static TSS2_RC copy_mac(tk_tpm *tpm, const TPM2B_DIGEST *result, size_t expect,
     return TSS2_RC_SUCCESS;
 }
 
-static TSS2_RC key_fail(tk_tpm *tpm, TSS2_RC rc, const char *what)
-{
-    TSS2_RC base = rc & ~(TSS2_RC)(TPM2_RC_N_MASK);
-
-    if (base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH)
-        return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
-                       "authorizing the key (wrong password?)");
-    return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, what);
-}
-
 struct hmac_request {
     tk_tpm_hmac_seq *seq;       /* NULL: one-shot with `key` */
     tk_tpm_key *key;
@@ -73,19 +63,18 @@ static TSS2_RC hmac_once(tk_tpm *tpm, void *arg)
     struct hmac_request *req = arg;
     TPM2B_MAX_BUFFER buf = { .size = (UINT16)req->len };
     TPM2B_DIGEST *result = NULL;
-    ESYS_TR handle, session;
+    ESYS_TR handle, s1, s2;
     TSS2_RC rc;
 
     memcpy(buf.buffer, req->data, req->len);
-    rc = tk_key_load(tpm, req->key, &handle);
-    if (rc == TSS2_RC_SUCCESS)
-        rc = tk_session_auth(tpm, TPMA_SESSION_ENCRYPT, &session);
+    rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &handle, &s1, &s2);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = Esys_HMAC(tpm->esys, handle, session, ESYS_TR_NONE, ESYS_TR_NONE, &buf,
+    rc = Esys_HMAC(tpm->esys, handle, s1, s2, ESYS_TR_NONE, &buf,
                    tk_tpm_hash_alg(tk_tpm_key_info(req->key)->hash_nid), &result);
+    tk_key_authorize_end(tpm, &s1, rc);
     if (rc != TSS2_RC_SUCCESS)
-        return key_fail(tpm, rc, "TPM2_HMAC");
+        return tk_key_op_fail(tpm, rc, "TPM2_HMAC");
     rc = copy_mac(tpm, result, mac_size(req->key), req->mac, req->mac_len,
                   "TPM2_HMAC");
     OPENSSL_cleanse(result, sizeof(*result));
@@ -149,7 +138,7 @@ void tk_tpm_hmac_seq_free(tk_tpm_hmac_seq *seq)
 static TSS2_RC seq_open(tk_tpm *tpm, struct hmac_request *req, ESYS_TR *seq_tr)
 {
     TPM2B_AUTH no_auth = { 0 };
-    ESYS_TR handle, session;
+    ESYS_TR handle, s1, s2;
     TSS2_RC rc;
 
     for (;;) {
@@ -163,19 +152,17 @@ static TSS2_RC seq_open(tk_tpm *tpm, struct hmac_request *req, ESYS_TR *seq_tr)
                                " restarted?)");
             return TSS2_RC_SUCCESS;
         }
-        rc = tk_key_load(tpm, req->seq->key, &handle);
-        if (rc == TSS2_RC_SUCCESS)
-            rc = tk_session_auth(tpm, 0, &session);
+        rc = tk_key_authorize(tpm, req->seq->key, 0, &handle, &s1, &s2);
         if (rc != TSS2_RC_SUCCESS)
             return rc;
-        rc = Esys_HMAC_Start(tpm->esys, handle, session, ESYS_TR_NONE,
-                             ESYS_TR_NONE, &no_auth,
+        rc = Esys_HMAC_Start(tpm->esys, handle, s1, s2, ESYS_TR_NONE, &no_auth,
                              tk_tpm_hash_alg(tk_tpm_key_info(req->seq->key)->hash_nid),
                              seq_tr);
+        tk_key_authorize_end(tpm, &s1, rc);
         if (rc == TPM2_RC_OBJECT_MEMORY && tk_keys_make_room(tpm))
             continue;
         if (rc != TSS2_RC_SUCCESS)
-            return key_fail(tpm, rc, "TPM2_HMAC_Start");
+            return tk_key_op_fail(tpm, rc, "TPM2_HMAC_Start");
         return TSS2_RC_SUCCESS;
     }
 }

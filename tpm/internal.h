@@ -121,6 +121,34 @@ TSS2_RC tk_key_load(tk_tpm *tpm, struct tk_tpm_key *key, ESYS_TR *out);
 tk_tpm *tk_tpm_key_tpm(const struct tk_tpm_key *key);
 /* After an operation: park loaded keys when `park` is set. */
 void tk_keys_park(tk_tpm *tpm);
+/* import.c: TPM2_Import of a duplicate (no inner wrapper) under `parent`. */
+TSS2_RC tk_import_duplicate(tk_tpm *tpm, ESYS_TR parent, ESYS_TR session,
+                            const TPM2B_PUBLIC *pub, const TPM2B_PRIVATE *dup,
+                            const TPM2B_ENCRYPTED_SECRET *seed,
+                            TPM2B_PRIVATE **out);
+/* keyobj.c: the key's private blob is a duplicate to import on first use. */
+int tk_key_set_import_seed(struct tk_tpm_key *key,
+                           const TPM2B_ENCRYPTED_SECRET *seed);
+
+/* The key's name algorithm (policy sessions must use it). */
+TPMI_ALG_HASH tk_key_name_alg(const struct tk_tpm_key *key);
+/* Does using the key need its policy (no userWithAuth, steps known)? */
+int tk_key_needs_policy(const struct tk_tpm_key *key);
+
+/* authorize.c: the key loaded, and the sessions for one command with it.
+ * s1 authorizes: the salted session (HMAC, password never in clear), a
+ * password session when encryption is off, or a fresh policy session
+ * replaying the key's policy; s2 then carries the parameter encryption
+ * `attrs` (or is ESYS_TR_NONE). */
+TSS2_RC tk_key_authorize(tk_tpm *tpm, struct tk_tpm_key *key, TPMA_SESSION attrs,
+                         ESYS_TR *handle, ESYS_TR *s1, ESYS_TR *s2);
+/* After the command: forget a policy session (the TPM consumed it on
+ * success; flush it after a failure). */
+void tk_key_authorize_end(tk_tpm *tpm, ESYS_TR *s1, TSS2_RC rc);
+/* Report a failed key operation: a wrong password or an unmet policy reads
+ * as such (and is never retried: dictionary-attack lockout). */
+TSS2_RC tk_key_op_fail(tk_tpm *tpm, TSS2_RC rc, const char *what);
+
 /* Flush our least recently used key to free an object slot; 0 if we
  * hold none. */
 int tk_keys_make_room(tk_tpm *tpm);

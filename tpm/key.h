@@ -77,6 +77,14 @@ tk_tpm_key *tk_tpm_key_from_secret(tk_tpm *tpm, int hash_nid,
                                    const unsigned char *secret, size_t len);
 /* A persistent key (0x81xxxxxx): reads its public part from the TPM. */
 tk_tpm_key *tk_tpm_key_from_persistent(tk_tpm *tpm, uint32_t handle);
+/* An importable key (a duplicate and its encrypted seed, made for the
+ * parent's public key). TPM2_Import runs under the parent on first use;
+ * from then on the key has ordinary loadable blobs. `seed` may be a
+ * marshalled TPM2B_ENCRYPTED_SECRET or its bare buffer. */
+tk_tpm_key *tk_tpm_key_import(tk_tpm *tpm, uint32_t parent,
+                              const unsigned char *pub, size_t pub_len,
+                              const unsigned char *dup, size_t dup_len,
+                              const unsigned char *seed, size_t seed_len);
 int tk_tpm_key_up_ref(tk_tpm_key *key);
 /* Drop a reference; the last one flushes the key if loaded. */
 void tk_tpm_key_free(tk_tpm_key *key);
@@ -86,9 +94,26 @@ int tk_tpm_key_set_auth(tk_tpm_key *key, const unsigned char *auth, size_t len);
 int tk_tpm_key_set_parent_auth(tk_tpm_key *key, const unsigned char *auth,
                                size_t len);
 
+/* Policy authorization, from a key file's policy field: each step is a
+ * policy command and its parameter area. A key that does not take its
+ * password directly (no userWithAuth) is used through a fresh policy
+ * session that replays these steps. */
+typedef struct tk_tpm_policy_step {
+    uint32_t code;
+    const unsigned char *params;
+    size_t len;
+} tk_tpm_policy_step;
+/* Can tpmkit replay this policy command? Raises an error naming it if not. */
+int tk_tpm_policy_supported(uint32_t code);
+int tk_tpm_key_set_policy(tk_tpm_key *key, const tk_tpm_policy_step *steps,
+                          size_t count);
+/* The key's policy steps (owned by the key); their number. */
+size_t tk_tpm_key_policy(const tk_tpm_key *key, const tk_tpm_policy_step **steps);
+
 const tk_tpm_pubinfo *tk_tpm_key_info(const tk_tpm_key *key);
-/* The blobs and parent; 0 for a persistent key, which has none. */
-int tk_tpm_key_blobs(const tk_tpm_key *key, uint32_t *parent,
+/* The loadable blobs and parent (an importable key is imported first); 0
+ * for a persistent or ephemeral key, which has none. */
+int tk_tpm_key_blobs(tk_tpm_key *key, uint32_t *parent,
                      const unsigned char **pub, size_t *pub_len,
                      const unsigned char **priv, size_t *priv_len);
 /* The persistent handle, or 0. */

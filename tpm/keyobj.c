@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <tss2/tss2_mu.h>
 
 #include "internal.h"
 #include "key.h"
@@ -23,6 +24,10 @@ struct tk_tpm_key {
     TPM2B_PRIVATE priv;
     TPM2B_AUTH auth, parent_auth;
     TPM2B_SENSITIVE *external;  /* an ephemeral key's secret, or NULL */
+    TPM2B_ENCRYPTED_SECRET *import_seed; /* priv is a duplicate to import */
+    unsigned char *dup_blob;    /* the duplicate, once replaced by priv_blob */
+    tk_tpm_policy_step *policy; /* owned copies of the policy steps */
+    size_t policy_count;
     tk_tpm_pubinfo info;
 
     /* Guarded by tpm->lock. */
@@ -253,6 +258,11 @@ void tk_tpm_key_free(tk_tpm_key *key)
     OPENSSL_cleanse(&key->auth, sizeof(key->auth));
     OPENSSL_cleanse(&key->parent_auth, sizeof(key->parent_auth));
     OPENSSL_secure_clear_free(key->external, sizeof(*key->external));
+    OPENSSL_free(key->import_seed);
+    OPENSSL_free(key->dup_blob);
+    for (size_t i = 0; i < key->policy_count; i++)
+        OPENSSL_free((void *)key->policy[i].params);
+    OPENSSL_free(key->policy);
     OPENSSL_free(key->pub_blob);
     OPENSSL_free(key->priv_blob);
     OPENSSL_free(key);
@@ -283,16 +293,126 @@ int tk_tpm_key_set_parent_auth(tk_tpm_key *key, const unsigned char *auth,
     return set_auth(&key->parent_auth, auth, len);
 }
 
+int tk_tpm_key_set_policy(tk_tpm_key *key, const tk_tpm_policy_step *steps,
+                          size_t count)
+{
+    tk_tpm_policy_step *copy = OPENSSL_zalloc((count > 0 ? count : 1) * sizeof(*copy));
+
+    if (copy == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "key policy");
+        return 0;
+    }
+    for (size_t i = 0; i < count; i++) {
+        unsigned char *params;
+
+        if (!tk_tpm_policy_supported(steps[i].code)
+            || (params = OPENSSL_zalloc(steps[i].len + 1)) == NULL) {
+            while (i-- > 0)
+                OPENSSL_free((void *)copy[i].params);
+            OPENSSL_free(copy);
+            return 0;
+        }
+        if (steps[i].len > 0)
+            memcpy(params, steps[i].params, steps[i].len);
+        copy[i] = steps[i];
+        copy[i].params = params;
+    }
+    for (size_t i = 0; i < key->policy_count; i++)
+        OPENSSL_free((void *)key->policy[i].params);
+    OPENSSL_free(key->policy);
+    key->policy = copy;
+    key->policy_count = count;
+    return 1;
+}
+
+size_t tk_tpm_key_policy(const tk_tpm_key *key, const tk_tpm_policy_step **steps)
+{
+    *steps = key->policy;
+    return key->policy_count;
+}
+
+TPMI_ALG_HASH tk_key_name_alg(const tk_tpm_key *key)
+{
+    return key->pub.publicArea.nameAlg;
+}
+
+int tk_key_needs_policy(const tk_tpm_key *key)
+{
+    return !key->info.userwithauth && key->policy_count > 0;
+}
+
 const tk_tpm_pubinfo *tk_tpm_key_info(const tk_tpm_key *key)
 {
     return &key->info;
 }
 
-int tk_tpm_key_blobs(const tk_tpm_key *key, uint32_t *parent,
+int tk_key_set_import_seed(tk_tpm_key *key, const TPM2B_ENCRYPTED_SECRET *seed)
+{
+    if ((key->import_seed = OPENSSL_memdup(seed, sizeof(*seed))) == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "importable key");
+        return 0;
+    }
+    return 1;
+}
+
+/* Import the duplicate with the parent and session at hand; the key's
+ * private blob becomes the TPM's own. The duplicate's blob stays alive
+ * until the key is freed: a reader may still hold it. */
+static TSS2_RC import_now(tk_tpm *tpm, tk_tpm_key *key, ESYS_TR parent,
+                          ESYS_TR session)
+{
+    unsigned char blob[sizeof(TPM2B_PRIVATE)], *copy;
+    size_t len = 0;
+    TPM2B_PRIVATE *out = NULL;
+    TSS2_RC rc = tk_import_duplicate(tpm, parent, session, &key->pub, &key->priv,
+                                     key->import_seed, &out);
+
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    if (Tss2_MU_TPM2B_PRIVATE_Marshal(out, blob, sizeof(blob), &len)
+        != TSS2_RC_SUCCESS || (copy = OPENSSL_memdup(blob, len)) == NULL) {
+        Esys_Free(out);
+        return tk_fail(tpm, TSS2_ESYS_RC_MEMORY, TK_R_INTERNAL,
+                       "keeping the imported key");
+    }
+    key->priv = *out;
+    Esys_Free(out);
+    key->dup_blob = key->priv_blob;
+    key->priv_len = len;
+    __atomic_store_n(&key->priv_blob, copy, __ATOMIC_RELEASE);
+    OPENSSL_free(key->import_seed);
+    key->import_seed = NULL;
+    return TSS2_RC_SUCCESS;
+}
+
+static TSS2_RC import_pending(tk_tpm *tpm, void *arg)
+{
+    tk_tpm_key *key = arg;
+    TPM2B_AUTH no_auth = { 0 };
+    ESYS_TR parent, session;
+    TSS2_RC rc;
+
+    if (key->import_seed == NULL)
+        return TSS2_RC_SUCCESS;
+    rc = tk_session_auth(tpm, 0, &session);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_parent_get(tpm, key->parent, &no_auth, &parent);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    rc = import_now(tpm, key, parent, session);
+    tk_parent_release(tpm, key->parent, &parent);
+    return rc;
+}
+
+int tk_tpm_key_blobs(tk_tpm_key *key, uint32_t *parent,
                      const unsigned char **pub, size_t *pub_len,
                      const unsigned char **priv, size_t *priv_len)
 {
     if (key->persistent != 0 || key->external != NULL)
+        return 0;
+    /* A written key file must be loadable: import a duplicate first. */
+    if (__atomic_load_n(&key->import_seed, __ATOMIC_ACQUIRE) != NULL
+        && !tk_tpm_run(key->tpm, import_pending, key))
         return 0;
     *parent = key->parent;
     *pub = key->pub_blob;
@@ -395,6 +515,11 @@ static TSS2_RC load_from_blobs(tk_tpm *tpm, tk_tpm_key *key)
     rc = tk_parent_get(tpm, key->parent, &key->parent_auth, &parent);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
+    if (key->import_seed != NULL
+        && (rc = import_now(tpm, key, parent, session)) != TSS2_RC_SUCCESS) {
+        tk_parent_release(tpm, key->parent, &parent);
+        return rc;
+    }
     rc = Esys_Load(tpm->esys, parent, session, ESYS_TR_NONE, ESYS_TR_NONE,
                        &key->priv, &key->pub, &key->handle);
     if (rc != TSS2_RC_SUCCESS) {

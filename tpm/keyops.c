@@ -1,37 +1,12 @@
 /* The private-key operations: one TPM command each, with the key loaded on
  * demand and authorized through the salted session (so a password is
- * never sent in clear). */
+ * never sent in clear) or, for policy-only keys, a policy session. */
 #include <string.h>
 #include <openssl/crypto.h>
 
 #include "internal.h"
 #include "key.h"
 #include "../provider/errors.h"
-
-/* A wrong password must read as such; it is never retried (lockout). */
-static TSS2_RC op_fail(tk_tpm *tpm, TSS2_RC rc, const char *what)
-{
-    TSS2_RC base = rc & ~(TSS2_RC)(TPM2_RC_N_MASK);
-
-    if (base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH)
-        return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
-                       "authorizing the key (wrong password?)");
-    if (rc == TPM2_RC_LOCKOUT)
-        return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
-                       "the TPM is in dictionary-attack lockout;");
-    return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, what);
-}
-
-/* The key loaded, and the session that authorizes its use (with `attrs`
- * for parameter encryption of this command). */
-static TSS2_RC load_and_authorize(tk_tpm *tpm, tk_tpm_key *key,
-                                  TPMA_SESSION attrs, ESYS_TR *handle,
-                                  ESYS_TR *session)
-{
-    TSS2_RC rc = tk_key_load(tpm, key, handle);
-
-    return rc != TSS2_RC_SUCCESS ? rc : tk_session_auth(tpm, attrs, session);
-}
 
 static void copy_padded(unsigned char *dst, size_t width,
                         const unsigned char *src, size_t len)
@@ -101,7 +76,7 @@ static TSS2_RC sign(tk_tpm *tpm, void *arg)
     TPMT_TK_HASHCHECK *ticket = NULL;
     TPM2B_DIGEST digest = { 0 }, *tpm_digest = NULL;
     TPMT_SIGNATURE *sig = NULL;
-    ESYS_TR handle, session;
+    ESYS_TR handle, s1, s2;
     TSS2_RC rc;
 
     scheme.scheme = req->scheme == TK_TPM_SIG_RSASSA ? TPM2_ALG_RSASSA
@@ -119,16 +94,17 @@ static TSS2_RC sign(tk_tpm *tpm, void *arg)
         memcpy(digest.buffer, req->digest, req->digest_len);
     }
 
-    rc = load_and_authorize(tpm, req->key, 0, &handle, &session);
+    rc = tk_key_authorize(tpm, req->key, 0, &handle, &s1, &s2);
     if (rc != TSS2_RC_SUCCESS) {
         Esys_Free(ticket);
         return rc;
     }
-    rc = Esys_Sign(tpm->esys, handle, session, ESYS_TR_NONE, ESYS_TR_NONE,
+    rc = Esys_Sign(tpm->esys, handle, s1, s2, ESYS_TR_NONE,
                    &digest, &scheme, ticket != NULL ? ticket : &no_ticket, &sig);
+    tk_key_authorize_end(tpm, &s1, rc);
     Esys_Free(ticket);
     if (rc != TSS2_RC_SUCCESS)
-        return op_fail(tpm, rc, "TPM2_Sign");
+        return tk_key_op_fail(tpm, rc, "TPM2_Sign");
     if (scheme.scheme == TPM2_ALG_ECDSA) {
         const TPMS_SIGNATURE_ECDSA *ec = &sig->signature.ecdsa;
         size_t field = (info->bits + 7) / 8;
@@ -202,19 +178,20 @@ static TSS2_RC rsa_private(tk_tpm *tpm, void *arg)
     TPM2B_PUBLIC_KEY_RSA in = { 0 }, *out = NULL;
     TPMT_RSA_DECRYPT raw = { .scheme = TPM2_ALG_NULL };
     TPM2B_DATA label = { 0 };
-    ESYS_TR handle, session;
+    ESYS_TR handle, s1, s2;
     TSS2_RC rc;
 
     in.size = (UINT16)req->in_len;
     memcpy(in.buffer, req->in, req->in_len);
     /* The result is a plaintext or a signature in the making: encrypt it. */
-    rc = load_and_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &handle, &session);
+    rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &handle, &s1, &s2);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = Esys_RSA_Decrypt(tpm->esys, handle, session, ESYS_TR_NONE,
-                          ESYS_TR_NONE, &in, &raw, &label, &out);
+    rc = Esys_RSA_Decrypt(tpm->esys, handle, s1, s2, ESYS_TR_NONE, &in, &raw,
+                          &label, &out);
+    tk_key_authorize_end(tpm, &s1, rc);
     if (rc != TSS2_RC_SUCCESS)
-        return op_fail(tpm, rc, "TPM2_RSA_Decrypt");
+        return tk_key_op_fail(tpm, rc, "TPM2_RSA_Decrypt");
     if (out->size > info->n_len) {
         Esys_Free(out);
         return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
@@ -249,20 +226,20 @@ static TSS2_RC ecdh(tk_tpm *tpm, void *arg)
     struct key_io_request *req = arg;
     size_t field = (tk_tpm_key_info(req->key)->bits + 7) / 8;
     TPM2B_ECC_POINT peer = { 0 }, *z = NULL;
-    ESYS_TR handle, session;
+    ESYS_TR handle, s1, s2;
     TSS2_RC rc;
 
     peer.point.x.size = (UINT16)field;
     memcpy(peer.point.x.buffer, req->in + 1, field);
     peer.point.y.size = (UINT16)field;
     memcpy(peer.point.y.buffer, req->in + 1 + field, field);
-    rc = load_and_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &handle, &session);
+    rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &handle, &s1, &s2);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = Esys_ECDH_ZGen(tpm->esys, handle, session, ESYS_TR_NONE, ESYS_TR_NONE,
-                        &peer, &z);
+    rc = Esys_ECDH_ZGen(tpm->esys, handle, s1, s2, ESYS_TR_NONE, &peer, &z);
+    tk_key_authorize_end(tpm, &s1, rc);
     if (rc != TSS2_RC_SUCCESS)
-        return op_fail(tpm, rc, "TPM2_ECDH_ZGen");
+        return tk_key_op_fail(tpm, rc, "TPM2_ECDH_ZGen");
     if (z->point.x.size > field) {
         Esys_Free(z);
         return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,

@@ -14,17 +14,10 @@ t2o() {
     ASAN_OPTIONS=detect_leaks=0 OPENSSL_MODULES=$T2O_MODULES TPM2OPENSSL_TCTI=$TPMKIT_TCTI \
         ossl "$1" -provider tpm2 -provider default "${@:2}"
 }
-# tools CMD ARGS: a tpm2-tools command, then flush what the tools leave.
-tools() {
-    tpm2 "$@" >"$T/tools.out" 2>&1 || { cat "$T/tools.out"; tools_cleanup; fail "tpm2_$1"; }
-    tools_cleanup
-}
 echo "interop message" >"$T/msg"
 
 # --- tpm2-tools key files ------------------------------------------------
-# The standard storage primary (the template a 0x40000001 parent means).
-SRK_ATTRS='fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda|restricted|decrypt'
-tools createprimary -C o -G ecc256:null:aes128cfb -a "$SRK_ATTRS" -c "$T/srk.ctx"
+make_srk
 tools create -C "$T/srk.ctx" -G ecc256 -u "$T/ec.tpub" -r "$T/ec.tpriv"
 tools create -C "$T/srk.ctx" -G rsa2048 -p tools-pw -u "$T/rsa.tpub" -r "$T/rsa.tpriv"
 # 5.4 writes emptyAuth FALSE without -p, TRUE with it: so the no-password

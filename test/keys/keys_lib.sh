@@ -151,3 +151,55 @@ sign_verify() {
 tkkeys() {
     timeout -k 5 "${TK_TIMEOUT:-180}" "$TK_KEYS_PROG" "$@"
 }
+
+# tools CMD ARGS...: a tpm2-tools command that must succeed, then flush
+# what the tools leave behind.
+tools() {
+    tpm2 "$@" >"$T/tools.out" 2>&1 || { cat "$T/tools.out"; tools_cleanup; fail "tpm2_$1"; }
+    tools_cleanup
+}
+
+# make_keyfile OUT OID EMPTYAUTH PUB PRIV [secret=FILE] [policy=CODE:HEX...]:
+# a DER TSS2 key file assembled field by field (openssl asn1parse -genconf)
+# from marshalled blobs, as producers other than tpmkit write them.
+make_keyfile() {
+    local out=$1 oid=$2 empty=$3 pub=$4 priv=$5 arg i=0 secret= list= steps=
+    shift 5
+    for arg in "$@"; do
+        case $arg in
+        secret=*) secret=$(xxd -p "${arg#secret=}" | tr -d '\n') ;;
+        policy=*)
+            i=$((i + 1))
+            arg=${arg#policy=}
+            list+="p$i=SEQUENCE:pol$i"$'\n'
+            steps+="[pol$i]"$'\n'"cc=EXPLICIT:0,INTEGER:${arg%%:*}"$'\n'
+            if [ -n "${arg#*:}" ]; then
+                steps+="cp=EXPLICIT:1,FORMAT:HEX,OCTETSTRING:${arg#*:}"$'\n'
+            else
+                steps+="cp=EXPLICIT:1,OCTETSTRING:"$'\n'
+            fi
+            ;;
+        esac
+    done
+    {
+        echo "asn1=SEQUENCE:key"
+        echo "[key]"
+        echo "type=OID:$oid"
+        echo "emptyAuth=EXPLICIT:0,BOOLEAN:$empty"
+        [ -z "$list" ] || echo "policy=EXPLICIT:1,SEQUENCE:pols"
+        [ -z "$secret" ] || echo "secret=EXPLICIT:2,FORMAT:HEX,OCTETSTRING:$secret"
+        echo "parent=INTEGER:0x40000001"
+        echo "pub=FORMAT:HEX,OCTETSTRING:$(xxd -p "$pub" | tr -d '\n')"
+        echo "priv=FORMAT:HEX,OCTETSTRING:$(xxd -p "$priv" | tr -d '\n')"
+        [ -z "$list" ] || printf '[pols]\n%s%s' "$list" "$steps"
+    } >"$out.cnf"
+    sw asn1parse -genconf "$out.cnf" -out "$out" >/dev/null \
+        || fail "cannot assemble the key file $(basename "$out")"
+}
+
+# The standard storage primary (the template a 0x40000001 parent means),
+# made with tpm2-tools into $T/srk.ctx.
+SRK_ATTRS='fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda|restricted|decrypt'
+make_srk() {
+    tools createprimary -C o -G ecc256:null:aes128cfb -a "$SRK_ATTRS" -c "$T/srk.ctx"
+}

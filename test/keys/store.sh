@@ -4,14 +4,9 @@
 # password is used as handle:0x81000004?pass with -passin.
 . "$TK_SOURCE_DIR/test/keys/keys_lib.sh"
 
-tools() {
-    tpm2 "$@" >"$T/tools.out" 2>&1 || { cat "$T/tools.out"; tools_cleanup; fail "tpm2_$1"; }
-    tools_cleanup
-}
 echo "store message" >"$T/msg"
 
-SRK_ATTRS='fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda|restricted|decrypt'
-tools createprimary -C o -G ecc256:null:aes128cfb -a "$SRK_ATTRS" -c "$T/srk.ctx"
+make_srk
 tools create -C "$T/srk.ctx" -G ecc256 -u "$T/ec.tpub" -r "$T/ec.tpriv"
 tools load -C "$T/srk.ctx" -u "$T/ec.tpub" -r "$T/ec.tpriv" -c "$T/ec.ctx"
 tools evictcontrol -C o -c "$T/ec.ctx" 0x81000002

@@ -1,0 +1,182 @@
+/* Authorizing one command with a key: the key's password through the
+ * salted session, or, for keys that only accept their policy, a fresh
+ * policy session in which the key file's policy commands are replayed.
+ *
+ * Most policy commands take the policy session as their only handle and
+ * no authorization: tpmkit sends those verbatim (header, session handle,
+ * the file's parameter area) so any such command replays without tpmkit
+ * knowing its parameters. PolicyAuthValue and PolicyPassword go through
+ * ESYS, which must know about them to authorize the command afterwards. */
+#include <string.h>
+#include <tss2/tss2_tcti.h>
+
+#include "internal.h"
+#include "key.h"
+#include "../provider/errors.h"
+
+/* Command codes not all tss2 headers name. */
+#define CC_POLICY_TEMPLATE 0x00000190u
+
+int tk_tpm_policy_supported(uint32_t code)
+{
+    switch (code) {
+    case TPM2_CC_PolicyAuthValue:
+    case TPM2_CC_PolicyPassword:
+    case TPM2_CC_PolicyPCR:
+    case TPM2_CC_PolicyLocality:
+    case TPM2_CC_PolicyCommandCode:
+    case TPM2_CC_PolicyCounterTimer:
+    case TPM2_CC_PolicyCpHash:
+    case TPM2_CC_PolicyNameHash:
+    case TPM2_CC_PolicyOR:
+    case TPM2_CC_PolicyPhysicalPresence:
+    case TPM2_CC_PolicyNvWritten:
+    case CC_POLICY_TEMPLATE:
+        return 1;
+    default:
+        tk_raise(TK_R_NOT_SUPPORTED, "the key's policy uses TPM command 0x%x,"
+                 " which tpmkit cannot replay (supported: PolicyPCR,"
+                 " PolicyAuthValue, PolicyPassword, PolicyCommandCode,"
+                 " PolicyLocality, PolicyCounterTimer, PolicyCpHash,"
+                 " PolicyNameHash, PolicyOR, PolicyPhysicalPresence,"
+                 " PolicyNvWritten, PolicyTemplate)", (unsigned)code);
+        return 0;
+    }
+}
+
+static void put_be(unsigned char *p, uint32_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+/* One policy command without sessions, straight through the TCTI. */
+#define RAW_MAX 4096
+static TSS2_RC replay_raw(tk_tpm *tpm, ESYS_TR session,
+                          const tk_tpm_policy_step *step)
+{
+    unsigned char cmd[RAW_MAX], resp[RAW_MAX];
+    size_t size = 14 + step->len, resp_size = sizeof(resp);
+    TPM2_HANDLE handle;
+    TSS2_RC rc;
+
+    if (size > sizeof(cmd))
+        return tk_fail(tpm, TSS2_ESYS_RC_BAD_VALUE, TK_R_BAD_KEY,
+                       "a policy step is too large");
+    rc = Esys_TR_GetTpmHandle(tpm->esys, session, &handle);
+    if (rc != TSS2_RC_SUCCESS)
+        return tk_fail(tpm, rc, TK_R_INTERNAL, "policy session handle");
+    put_be(cmd, TPM2_ST_NO_SESSIONS, 2);
+    put_be(cmd + 2, (uint32_t)size, 4);
+    put_be(cmd + 6, step->code, 4);
+    put_be(cmd + 10, handle, 4);
+    memcpy(cmd + 14, step->params, step->len);
+    rc = Tss2_Tcti_Transmit(tpm->tcti, size, cmd);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Tcti_Receive(tpm->tcti, &resp_size, resp, TSS2_TCTI_TIMEOUT_BLOCK);
+    if (rc == TSS2_RC_SUCCESS && resp_size < 10)
+        rc = TSS2_ESYS_RC_MALFORMED_RESPONSE;
+    if (rc == TSS2_RC_SUCCESS)
+        rc = (TSS2_RC)resp[6] << 24 | (TSS2_RC)resp[7] << 16
+             | (TSS2_RC)resp[8] << 8 | resp[9];
+    return rc;
+}
+
+static TSS2_RC start_policy(tk_tpm *tpm, tk_tpm_key *key, ESYS_TR *out)
+{
+    TPMT_SYM_DEF aes = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128,
+                         .mode.aes = TPM2_ALG_CFB };
+    TPMT_SYM_DEF none = { .algorithm = TPM2_ALG_NULL };
+    const tk_tpm_policy_step *steps;
+    size_t count = tk_tpm_key_policy(key, &steps);
+    ESYS_TR salt = ESYS_TR_NONE;
+    TSS2_RC rc;
+
+    /* Salted like the main session, so PolicyAuthValue's HMAC does not
+     * expose a weak password to offline guessing. */
+    if (tpm->encrypt && (rc = tk_primary_get(tpm, &salt)) != TSS2_RC_SUCCESS)
+        return rc;
+    rc = Esys_StartAuthSession(tpm->esys, salt, ESYS_TR_NONE, ESYS_TR_NONE,
+                               ESYS_TR_NONE, ESYS_TR_NONE, NULL, TPM2_SE_POLICY,
+                               tpm->encrypt ? &aes : &none,
+                               tk_key_name_alg(key), out);
+    if (salt != ESYS_TR_NONE && tpm->park)
+        tk_primary_park(tpm);
+    if (rc != TSS2_RC_SUCCESS) {
+        *out = ESYS_TR_NONE;
+        return tk_fail(tpm, rc, TK_R_SESSION_FAILED, "starting a policy session");
+    }
+    for (size_t i = 0; i < count && rc == TSS2_RC_SUCCESS; i++) {
+        if (steps[i].code == TPM2_CC_PolicyAuthValue)
+            rc = Esys_PolicyAuthValue(tpm->esys, *out, ESYS_TR_NONE,
+                                      ESYS_TR_NONE, ESYS_TR_NONE);
+        else if (steps[i].code == TPM2_CC_PolicyPassword)
+            rc = Esys_PolicyPassword(tpm->esys, *out, ESYS_TR_NONE,
+                                     ESYS_TR_NONE, ESYS_TR_NONE);
+        else
+            rc = replay_raw(tpm, *out, &steps[i]);
+        if (rc != TSS2_RC_SUCCESS)
+            tk_fail(tpm, rc, TK_R_AUTH_FAILED, "replaying the key's policy");
+    }
+    /* Used once: the TPM flushes it after the command it authorizes. */
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Esys_TRSess_SetAttributes(tpm->esys, *out, 0, 0xff);
+    if (rc != TSS2_RC_SUCCESS) {
+        Esys_FlushContext(tpm->esys, *out);
+        *out = ESYS_TR_NONE;
+    }
+    return rc;
+}
+
+TSS2_RC tk_key_authorize(tk_tpm *tpm, tk_tpm_key *key, TPMA_SESSION attrs,
+                         ESYS_TR *handle, ESYS_TR *s1, ESYS_TR *s2)
+{
+    TSS2_RC rc;
+
+    *s1 = *s2 = ESYS_TR_NONE;
+    rc = tk_key_load(tpm, key, handle);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    if (!tk_key_needs_policy(key)) {
+        rc = tk_session_auth(tpm, attrs, s1);
+        return rc;
+    }
+    if (attrs != 0 && (rc = tk_session_get(tpm, attrs, s2)) != TSS2_RC_SUCCESS)
+        return rc;
+    /* Session slots can be short: make sure the key is still loaded. */
+    rc = start_policy(tpm, key, s1);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_key_load(tpm, key, handle);
+    if (rc != TSS2_RC_SUCCESS)
+        tk_key_authorize_end(tpm, s1, rc);
+    return rc;
+}
+
+/* A wrong password must read as such; it is never retried (lockout). */
+TSS2_RC tk_key_op_fail(tk_tpm *tpm, TSS2_RC rc, const char *what)
+{
+    TSS2_RC base = rc & ~(TSS2_RC)(TPM2_RC_N_MASK);
+
+    if (base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH)
+        return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
+                       "authorizing the key (wrong password?)");
+    if (base == TPM2_RC_POLICY_FAIL || base == TPM2_RC_PCR_CHANGED)
+        return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
+                       "satisfying the key's authorization policy (PCR"
+                       " values changed?)");
+    if (rc == TPM2_RC_LOCKOUT)
+        return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
+                       "the TPM is in dictionary-attack lockout;");
+    return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, what);
+}
+
+void tk_key_authorize_end(tk_tpm *tpm, ESYS_TR *s1, TSS2_RC rc)
+{
+    if (*s1 == ESYS_TR_NONE || *s1 == ESYS_TR_PASSWORD || *s1 == tpm->session)
+        return;
+    if (rc != TSS2_RC_SUCCESS)
+        Esys_FlushContext(tpm->esys, *s1);
+    else
+        Esys_TR_Close(tpm->esys, s1);
+    *s1 = ESYS_TR_NONE;
+}

@@ -1,0 +1,68 @@
+/* Importable key files: a key duplicated to the parent's public key (an
+ * outer wrapper under an encrypted seed). TPM2_Import, run on first use,
+ * turns it into an ordinary private blob for this TPM; from then on it
+ * loads like any key. Importing on use rather than when the file is read
+ * lets a failure reach the user as the error of the operation. */
+#include <string.h>
+#include <openssl/crypto.h>
+#include <tss2/tss2_mu.h>
+
+#include "internal.h"
+#include "key.h"
+#include "../provider/errors.h"
+
+TSS2_RC tk_import_duplicate(tk_tpm *tpm, ESYS_TR parent, ESYS_TR session,
+                            const TPM2B_PUBLIC *pub, const TPM2B_PRIVATE *dup,
+                            const TPM2B_ENCRYPTED_SECRET *seed,
+                            TPM2B_PRIVATE **out)
+{
+    TPM2B_DATA no_inner_key = { 0 };
+    TPMT_SYM_DEF_OBJECT no_inner = { .algorithm = TPM2_ALG_NULL };
+    TSS2_RC rc = Esys_Import(tpm->esys, parent, session, ESYS_TR_NONE,
+                             ESYS_TR_NONE, &no_inner_key, pub, dup, seed,
+                             &no_inner, out);
+
+    if (rc != TSS2_RC_SUCCESS) {
+        *out = NULL;
+        tk_fail(tpm, rc, TK_R_BAD_KEY, "TPM2_Import of the importable key"
+                " (was it made for this TPM's storage key?)");
+    }
+    return rc;
+}
+
+static int read_seed(const unsigned char *seed, size_t len,
+                     TPM2B_ENCRYPTED_SECRET *out)
+{
+    size_t offset = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (len >= 2 && (size_t)(seed[0] << 8 | seed[1]) == len - 2)
+        return Tss2_MU_TPM2B_ENCRYPTED_SECRET_Unmarshal(seed, len, &offset, out)
+               == TSS2_RC_SUCCESS && offset == len;
+    if (len == 0 || len > sizeof(out->secret))
+        return 0;
+    out->size = (UINT16)len;
+    memcpy(out->secret, seed, len);
+    return 1;
+}
+
+tk_tpm_key *tk_tpm_key_import(tk_tpm *tpm, uint32_t parent,
+                              const unsigned char *pub, size_t pub_len,
+                              const unsigned char *dup, size_t dup_len,
+                              const unsigned char *seed, size_t seed_len)
+{
+    TPM2B_ENCRYPTED_SECRET secret;
+    tk_tpm_key *key;
+
+    if (!read_seed(seed, seed_len, &secret)) {
+        tk_raise(TK_R_BAD_KEY, "malformed encrypted seed in the importable key"
+                 " file (%zu bytes)", seed_len);
+        return NULL;
+    }
+    key = tk_tpm_key_from_blobs(tpm, parent, pub, pub_len, dup, dup_len);
+    if (key != NULL && !tk_key_set_import_seed(key, &secret)) {
+        tk_tpm_key_free(key);
+        key = NULL;
+    }
+    return key;
+}
