@@ -268,6 +268,49 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* Policy steps survive decode and encode unchanged, in order, including
+ * an empty parameter area and a command code that needs all 4 bytes. */
+START_TEST(policy_round_trip)
+{
+    static const unsigned char pcr[] = { 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+                                         0x00, 0x0b, 0x03, 0x00, 0x00, 0x01 };
+    tk_keyfile_policy steps[3] = {
+        { 0x0000017fu, (unsigned char *)pcr, sizeof(pcr) },
+        { 0x0000016bu, (unsigned char *)"", 0 },
+        { 0x80000001u, (unsigned char *)pcr, 2 },
+    };
+    tk_keyfile in = { 0 }, out;
+    unsigned char *der = NULL, *der2 = NULL;
+    size_t len = 0, len2 = 0, i;
+
+    in.empty_auth = 0;
+    in.parent = 0x40000001u;
+    in.pub = pub_blob;
+    in.pub_len = pub_len;
+    in.priv = priv_blob;
+    in.priv_len = priv_len;
+    in.policy = steps;
+    in.policy_count = 3;
+    ck_assert_int_eq(tk_keyfile_encode(&in, &der, &len), 1);
+    ck_assert_int_eq(tk_keyfile_decode(der, len, &out), TK_KEYFILE_OK);
+    ck_assert_int_eq(out.has_policy, 1);
+    ck_assert_int_eq(out.has_auth_policy, 0);
+    ck_assert_uint_eq(out.policy_count, 3);
+    for (i = 0; i < 3; i++) {
+        ck_assert_uint_eq(out.policy[i].code, steps[i].code);
+        ck_assert_uint_eq(out.policy[i].len, steps[i].len);
+        if (steps[i].len > 0)
+            ck_assert_mem_eq(out.policy[i].params, steps[i].params, steps[i].len);
+    }
+    ck_assert_int_eq(tk_keyfile_encode(&out, &der2, &len2), 1);
+    ck_assert_uint_eq(len2, len);
+    ck_assert_mem_eq(der2, der, len);
+    tk_keyfile_clear(&out);
+    OPENSSL_free(der);
+    OPENSSL_free(der2);
+}
+END_TEST
+
 START_TEST(encoding_is_exact)
 {
     tk_keyfile in = { 0 };
@@ -731,6 +774,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, tpm2_openssl_file_decodes);
     tcase_add_test(tc, round_trip);
+    tcase_add_test(tc, policy_round_trip);
     tcase_add_test(tc, encoding_is_exact);
     tcase_add_test(tc, optional_fields_load);
     tcase_add_test(tc, importable_needs_secret);
