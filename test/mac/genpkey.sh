@@ -33,7 +33,8 @@ for md in SHA1 SHA256 SHA384 SHA512; do
     attrs=$(sed -n '/^attributes:/{n;s/^ *value: //p}' "$T/out")
     [[ "|$attrs|" == *"|sensitivedataorigin|"* && "|$attrs|" == *"|sign|"* \
        && "|$attrs|" != *"|decrypt|"* && "|$attrs|" != *"|restricted|"* ]] \
-        || fail "$md: a TPM-made HMAC key: sensitivedataorigin|sign, not decrypt/restricted (saw $attrs)"
+        || fail "$md: a TPM-made HMAC key: sensitivedataorigin|sign, not decrypt or" \
+                "restricted (saw $attrs)"
     pass "$md: attributes $attrs"
 
     tkmac "$T/msg" "key-uri:$T/$md.a.pem" "digest:$md"
