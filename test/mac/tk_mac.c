@@ -283,7 +283,7 @@ static int dup_case(const struct key *k, size_t prefix, size_t suf_a, size_t suf
     size_t total_a = prefix + suf_a, total_b = prefix + suf_b;
     unsigned char *a = make_data(total_a, 7), *b = malloc(total_b + 1);
     EVP_MAC_CTX *orig, *copy = NULL;
-    char what[128];
+    char what[128], what_a[160], what_b[160];
     int good = 0;
 
     if (b == NULL)
@@ -303,21 +303,29 @@ static int dup_case(const struct key *k, size_t prefix, size_t suf_a, size_t suf
         report(0, "%s: %s: EVP_MAC_CTX_dup", k->name, what);
         goto out;
     }
-    if (!feed(orig, a + prefix, suf_a, 5000) || !feed(copy, b + prefix, suf_b, 5000)) {
-        report(0, "%s: %s: update after dup", k->name, what);
-        goto out;
+    /* The two go on in turns, 5000 bytes at a time. */
+    for (size_t off = 0; off < suf_a || off < suf_b; off += 5000) {
+        if ((off < suf_a && !feed(orig, a + prefix + off,
+                                  suf_a - off < 5000 ? suf_a - off : 5000, 0))
+            || (off < suf_b && !feed(copy, b + prefix + off,
+                                     suf_b - off < 5000 ? suf_b - off : 5000, 0))) {
+            report(0, "%s: %s: update after dup", k->name, what);
+            goto out;
+        }
     }
+    snprintf(what_a, sizeof(what_a), "%s: the original", what);
+    snprintf(what_b, sizeof(what_b), "%s: the copy", what);
     if (order == 2) {
         EVP_MAC_CTX_free(orig);
         orig = NULL;
-        good = finish(copy, k, b, total_b, what);
+        good = finish(copy, k, b, total_b, what_b);
         good += 1;
     } else if (order == 1) {
-        good = finish(copy, k, b, total_b, what);
-        good += finish(orig, k, a, total_a, what);
+        good = finish(copy, k, b, total_b, what_b);
+        good += finish(orig, k, a, total_a, what_a);
     } else {
-        good = finish(orig, k, a, total_a, what);
-        good += finish(copy, k, b, total_b, what);
+        good = finish(orig, k, a, total_a, what_a);
+        good += finish(copy, k, b, total_b, what_b);
     }
 out:
     EVP_MAC_CTX_free(orig);
