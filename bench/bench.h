@@ -17,6 +17,7 @@ typedef struct bench_env {
     const char *module_dir;     /* where tpmkit.so is */
     OSSL_LIB_CTX *sw;           /* default provider only */
     OSSL_LIB_CTX *tk;           /* default + tpmkit; DRBG seeded by TPM2-SEED */
+    OSSL_PROVIDER *tk_prov;     /* tpmkit in tk (for its seed-status) */
     OSSL_LIB_CTX *tk_clear;     /* default + tpmkit, session encryption off */
     OSSL_LIB_CTX *t2o;          /* default + tpm2-openssl, or NULL */
     char t2o_why[BENCH_WHY];    /* why t2o is NULL */
@@ -91,6 +92,8 @@ extern const bench_impl evp_impl;
  * (tpm2-openssl missing is not an error: env->t2o stays NULL). */
 int evp_env_init(bench_env *env, char *why);
 void evp_env_free(bench_env *env);
+/* Unload the providers loaded into `libctx`, then free it. */
+void bench_libctx_free(OSSL_LIB_CTX *libctx);
 OSSL_LIB_CTX *evp_libctx(bench_env *env, enum evp_which which);
 /* First use in a fresh process: provider load, first random, first signature. */
 int evp_first_use(const char *module_dir, const char *keys, int t2o, double ms[3],

@@ -38,6 +38,34 @@ static const char *propq_of(enum evp_which which)
     return which == EVP_T2O ? "?provider=tpm2" : NULL;
 }
 
+/* Free a library context with the providers this program loaded into it:
+ * each OSSL_PROVIDER_load holds a reference that freeing the context alone
+ * does not drop (the provider would never be torn down). */
+static int collect_provider(OSSL_PROVIDER *prov, void *arg)
+{
+    OSSL_PROVIDER **list = arg;
+
+    for (int i = 0; i < 7; i++) {
+        if (list[i] == NULL) {
+            list[i] = prov;
+            break;
+        }
+    }
+    return 1;
+}
+
+void bench_libctx_free(OSSL_LIB_CTX *libctx)
+{
+    OSSL_PROVIDER *list[8] = { NULL };
+
+    if (libctx == NULL)
+        return;
+    OSSL_PROVIDER_do_all(libctx, collect_provider, list);
+    for (int i = 0; list[i] != NULL; i++)
+        OSSL_PROVIDER_unload(list[i]);
+    OSSL_LIB_CTX_free(libctx);
+}
+
 struct evp_state {
     const evp_arg *arg;
     OSSL_LIB_CTX *libctx, *own_libctx;
@@ -64,7 +92,7 @@ static void evp_done(void *p)
     EVP_MAC_CTX_free(st->mac);
     free(st->buf);
     free(st->in);
-    OSSL_LIB_CTX_free(st->own_libctx);
+    bench_libctx_free(st->own_libctx);
     free(st);
 }
 
@@ -79,7 +107,7 @@ static OSSL_LIB_CTX *t2o_rand_libctx(char *why)
         || OSSL_PROVIDER_load(libctx, "default") == NULL
         || OSSL_PROVIDER_load(libctx, "tpm2") == NULL) {
         bench_ossl_why(why, "cannot load tpm2-openssl");
-        OSSL_LIB_CTX_free(libctx);
+        bench_libctx_free(libctx);
         return NULL;
     }
     return libctx;
@@ -156,6 +184,28 @@ static EVP_PKEY *public_peer(OSSL_LIB_CTX *libctx)
     return peer;
 }
 
+static int seeded_by_tpmkit(bench_env *env, char *why)
+{
+    char status[160] = "", *p = status;
+    unsigned char b[16];
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_utf8_string("seed-status", p, sizeof(status)),
+        OSSL_PARAM_END
+    };
+
+    if (!RAND_bytes_ex(env->tk, b, sizeof(b), 0)) {
+        bench_ossl_why(why, "RAND_bytes with TPM2-SEED as seed source");
+        return 0;
+    }
+    if (!OSSL_PROVIDER_get_params(env->tk_prov, params)
+        || strncmp(status, "ok:", 3) != 0) {
+        snprintf(why, BENCH_WHY, "the DRBG is not seeded by tpmkit: seed-status \"%.100s\"",
+                 status);
+        return 0;
+    }
+    return 1;
+}
+
 static int evp_setup(bench_env *env, const void *a, void **out, char *why)
 {
     const evp_arg *arg = a;
@@ -192,6 +242,9 @@ static int evp_setup(bench_env *env, const void *a, void **out, char *why)
             goto fail;
         break;
     case EVP_RANDBYTES:
+        /* The comparison means something only if tpmkit really seeded it. */
+        if (arg->which == EVP_TK && !seeded_by_tpmkit(env, why))
+            goto fail;
         break;
     case EVP_SIGN_PKCS1:
     case EVP_SIGN_PSS:
@@ -302,7 +355,7 @@ const bench_impl evp_impl = { evp_setup, evp_run, evp_done, NULL };
 /* --- the shared library contexts ------------------------------------------ */
 
 static OSSL_LIB_CTX *tpmkit_libctx(const char *module_dir, const char *encryption,
-                                   int seed, char *why)
+                                   int seed, OSSL_PROVIDER **prov, char *why)
 {
     OSSL_LIB_CTX *libctx = OSSL_LIB_CTX_new();
     const char *old = getenv("TPMKIT_SESSION_ENCRYPTION");
@@ -316,7 +369,7 @@ static OSSL_LIB_CTX *tpmkit_libctx(const char *module_dir, const char *encryptio
          && (!seed || RAND_set_seed_source_type(libctx, "TPM2-SEED", "provider=tpmkit"))
          && OSSL_PROVIDER_set_default_search_path(libctx, module_dir)
          && OSSL_PROVIDER_load(libctx, "default") != NULL
-         && OSSL_PROVIDER_load(libctx, "tpmkit") != NULL;
+         && (*prov = OSSL_PROVIDER_load(libctx, "tpmkit")) != NULL;
     if (saved != NULL)
         setenv("TPMKIT_SESSION_ENCRYPTION", saved, 1);
     else
@@ -324,7 +377,7 @@ static OSSL_LIB_CTX *tpmkit_libctx(const char *module_dir, const char *encryptio
     free(saved);
     if (!ok) {
         bench_ossl_why(why, "cannot load tpmkit");
-        OSSL_LIB_CTX_free(libctx);
+        bench_libctx_free(libctx);
         return NULL;
     }
     return libctx;
@@ -332,6 +385,7 @@ static OSSL_LIB_CTX *tpmkit_libctx(const char *module_dir, const char *encryptio
 
 int evp_env_init(bench_env *env, char *why)
 {
+    OSSL_PROVIDER *clear_prov;
     char path[512];
     FILE *f;
     EVP_MAC *mac;
@@ -341,15 +395,16 @@ int evp_env_init(bench_env *env, char *why)
         bench_ossl_why(why, "cannot load OpenSSL's default provider");
         return 0;
     }
-    if ((env->tk = tpmkit_libctx(env->module_dir, "yes", 1, why)) == NULL
-        || (env->tk_clear = tpmkit_libctx(env->module_dir, "no", 0, why)) == NULL)
+    if ((env->tk = tpmkit_libctx(env->module_dir, "yes", 1, &env->tk_prov, why)) == NULL
+        || (env->tk_clear = tpmkit_libctx(env->module_dir, "no", 0, &clear_prov,
+                                          why)) == NULL)
         return 0;
 
     env->t2o = OSSL_LIB_CTX_new();
     if (env->t2o == NULL || OSSL_PROVIDER_load(env->t2o, "default") == NULL
         || OSSL_PROVIDER_load(env->t2o, "tpm2") == NULL) {
         bench_ossl_why(env->t2o_why, "tpm2-openssl does not load");
-        OSSL_LIB_CTX_free(env->t2o);
+        bench_libctx_free(env->t2o);
         env->t2o = NULL;
     }
     mac = EVP_MAC_fetch(env->tk, "TPM2-HMAC", "provider=tpmkit");
@@ -369,10 +424,10 @@ int evp_env_init(bench_env *env, char *why)
 
 void evp_env_free(bench_env *env)
 {
-    OSSL_LIB_CTX_free(env->sw);
-    OSSL_LIB_CTX_free(env->tk);
-    OSSL_LIB_CTX_free(env->tk_clear);
-    OSSL_LIB_CTX_free(env->t2o);
+    bench_libctx_free(env->sw);
+    bench_libctx_free(env->tk);
+    bench_libctx_free(env->tk_clear);
+    bench_libctx_free(env->t2o);
     env->sw = env->tk = env->tk_clear = env->t2o = NULL;
 }
 
@@ -427,6 +482,6 @@ out:
     EVP_RAND_CTX_free(st.rand);
     EVP_PKEY_free(st.key);
     EVP_MD_CTX_free(st.md);
-    OSSL_LIB_CTX_free(libctx);
+    bench_libctx_free(libctx);
     return ok;
 }
