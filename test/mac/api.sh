@@ -6,8 +6,9 @@
 # and in the middle of a running TPM sequence (the original and the copy go
 # on with different data); 16 contexts at once over 4 keys (the TPM has 3
 # object slots); 8 threads with their own contexts on one key file, and 8
-# threads sharing one context through dup; a forked child finishing a MAC
-# its parent started.
+# threads sharing one context through dup; one context initialised again
+# with other keys and digests; a forked child finishing a MAC its parent
+# started.
 . "$TK_SOURCE_DIR/test/mac/mac_lib.sh"
 
 write_config "$T/openssl.cnf"
@@ -77,6 +78,14 @@ assert_eq "threads-dup: every thread made all its MACs" 8 \
 run tkmacprog threads 8 3 "$(eph SHA512)"
 assert_prog "8 threads x 3 MACs, own contexts, raw key" $((8 * 3 + 8))
 assert_no_tpm_leftovers "threads"
+
+# --- one context, new keys ------------------------------------------------------
+# Key files and raw keys in turn, a digest-only change for a raw key, some
+# steps abandoning a running sequence.
+run tkmacprog rekey "$(key SHA256)" "$(key SHA512)" "$(eph SHA384)" digest=SHA512 \
+    digest=SHA1 "$(key SHA1)" "$(eph SHA256)" "$(key SHA256)" "$(key SHA384)"
+assert_prog "one context initialised again with other keys" 9
+assert_no_tpm_leftovers "rekey"
 
 # --- fork ----------------------------------------------------------------------------
 for k in "$(key SHA256)" "$(eph SHA512)"; do

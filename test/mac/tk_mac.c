@@ -21,6 +21,10 @@
  *                                  MACs each
  *   tk_mac threads-dup N PER KEY   N threads, each a dup of one context
  *                                  the main thread initialised
+ *   tk_mac rekey KEY|digest=MD...  one context, initialised again for each
+ *                                  argument in turn (a new key, or only a
+ *                                  new digest for a raw key), some times
+ *                                  abandoning a running sequence first
  *   tk_mac fork KEY                a forked child and its parent each
  *                                  finish a MAC the parent started, and
  *                                  compute a new one
@@ -516,6 +520,65 @@ static int threads(int n, int per, char *arg, int use_dup)
     return bad;
 }
 
+/* --- rekey ------------------------------------------------------------- */
+
+static int rekey(int n, char **args)
+{
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(tpm_mac);
+    struct key cur;
+    unsigned char *junk = make_data(20000, 77);
+    int bad = 0;
+
+    if (ctx == NULL)
+        tk_die("EVP_MAC_CTX_new(TPM2-HMAC)");
+    memset(&cur, 0, sizeof(cur));
+    for (int i = 0; i < n; i++) {
+        OSSL_PARAM params[3], *p = params;
+        unsigned char secret[sizeof(cur.secret)];
+        unsigned char *data = make_data(2000 + (size_t)i, 500 + (uint32_t)i);
+        char what[96];
+
+        if (strncmp(args[i], "digest=", 7) == 0) {
+            /* Only the digest changes: the raw secret stays. */
+            if (strlen(args[i] + 7) >= sizeof(cur.digest) || cur.uri != NULL)
+                tk_die("digest= follows a raw key");
+            strcpy(cur.digest, args[i] + 7);
+            snprintf(cur.name, sizeof(cur.name), "%s ephemeral key", cur.digest);
+            *p++ = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, cur.digest, 0);
+        } else {
+            parse_key(&cur, args[i]);
+            *p++ = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, cur.digest, 0);
+            if (cur.uri != NULL) {
+                *p++ = OSSL_PARAM_construct_utf8_string("key-uri", (char *)cur.uri, 0);
+            } else {
+                memcpy(secret, cur.secret, cur.secret_len);
+                *p++ = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, secret,
+                                                         cur.secret_len);
+            }
+        }
+        *p = OSSL_PARAM_construct_end();
+        snprintf(what, sizeof(what), "re-initialised (step %d%s)", i + 1,
+                 i % 2 == 1 ? ", a running sequence abandoned" : "");
+        /* Odd steps leave a half-done MAC (a TPM sequence) behind. */
+        if (i % 2 == 1 && !EVP_MAC_update(ctx, junk, 20000)) {
+            report(0, "%s: %s: update", cur.name, what);
+            bad++;
+        } else if (!EVP_MAC_init(ctx, NULL, 0, params) || !feed(ctx, data, 2000 + (size_t)i, 0)) {
+            report(0, "%s: %s: init/update", cur.name, what);
+            bad++;
+        } else {
+            bad += !finish(ctx, &cur, data, 2000 + (size_t)i, what);
+        }
+        OPENSSL_cleanse(secret, sizeof(secret));
+        free(data);
+        if (i == 0 && i + 1 < n && !EVP_MAC_init(ctx, NULL, 0, NULL))
+            tk_die("EVP_MAC_init");
+    }
+    free(junk);
+    EVP_MAC_CTX_free(ctx);
+    return bad;
+}
+
 /* --- fork -------------------------------------------------------------- */
 
 /* The parent starts a MAC (a TPM sequence is running) and forks; the child
@@ -603,6 +666,8 @@ int main(int argc, char **argv)
         bad = threads(atoi(argv[2]), atoi(argv[3]), argv[4], 0);
     else if (strcmp(argv[1], "threads-dup") == 0 && argc == 5)
         bad = threads(atoi(argv[2]), atoi(argv[3]), argv[4], 1);
+    else if (strcmp(argv[1], "rekey") == 0)
+        bad = rekey(argc - 2, argv + 2);
     else if (strcmp(argv[1], "fork") == 0 && argc == 3)
         bad = forked(argv[2]);
     EVP_MAC_free(tpm_mac);
@@ -612,7 +677,8 @@ int main(int argc, char **argv)
     return bad == 0 ? 0 : 1;
 usage:
     fprintf(stderr, "usage: tk_mac lengths KEY... | dup KEY | many N ROUNDS KEY... |"
-            " threads N PER KEY | threads-dup N PER KEY | fork KEY\n"
+            " threads N PER KEY | threads-dup N PER KEY | rekey KEY|digest=MD... |"
+            " fork KEY\n"
             "  KEY: DIGEST:HEXSECRET:URI (URI - : the secret as the key param)\n");
     return 2;
 }
