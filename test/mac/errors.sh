@@ -66,7 +66,8 @@ mkkey() {
     printf '%s\n' "asn1=SEQUENCE:key" "[key]" "type=OID:2.23.133.10.1.3" \
         "emptyAuth=EXPLICIT:0,BOOLEAN:TRUE" "parent=INTEGER:0x40000001" \
         "pub=FORMAT:HEX,OCTETSTRING:$2" "priv=FORMAT:HEX,OCTETSTRING:$3" >"$T/$1.cnf"
-    sw asn1parse -genconf "$T/$1.cnf" -out "$T/$1.der" -noout || fail "asn1parse -genconf $1"
+    sw asn1parse -genconf "$T/$1.cnf" -out "$T/$1.der" -noout \
+        || fail "asn1parse -genconf $1"
 }
 mkkey rebuilt "${blob[0]}" "${blob[1]}"
 cmp -s "$T/rebuilt.der" "$T/k256.der" || fail "the key file builder reproduces the real file"
@@ -96,7 +97,8 @@ assert_clean_failure "a 70000-byte key file" 'too large'
 # Tampered: the public area claims HMAC-SHA384 (the TPM's integrity check
 # on the private part refuses it), and a flipped byte in the private part.
 pub=${blob[0]}
-[ "${pub:28:4}" = 000B ] || fail "the HMAC hash sits at byte 14 of the public blob (saw ${pub:28:4})"
+[ "${pub:28:4}" = 000B ] \
+    || fail "the HMAC hash sits at byte 14 of the public blob (saw ${pub:28:4})"
 mkkey tamper_pub "${pub:0:28}000C${pub:32}" "${blob[1]}"
 tkmac "$T/msg" "key-uri:$T/tamper_pub.der"
 assert_clean_failure "public area changed to HMAC-SHA384" 'TPM2_Load failed.*integrity check'

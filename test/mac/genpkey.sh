@@ -3,7 +3,8 @@
 # 2.23.133.10.1.3) holding a keyedhash HMAC object of that hash whose secret
 # came from the TPM (sensitivedataorigin); openssl mac computes with it, the
 # same key gives the same MAC every time, two keys give different MACs, and
-# the DER form of the file works as well.
+# the DER form of the file works as well. Also with tpmkit activated by
+# openssl.cnf instead of -provider options.
 . "$TK_SOURCE_DIR/test/mac/mac_lib.sh"
 
 printf 'a message to authenticate\n' >"$T/msg"
@@ -70,6 +71,24 @@ for md in SHA1 SHA256 SHA384 SHA512; do
     tkmac "$T/msg" "key-uri:$T/$md.a.der" "digest:$md"
     assert_mac "$md: the DER key file gives the same MAC" "$mac_a"
 done
+
+# tpmkit active for every program through openssl.cnf, no -provider
+# options: genpkey and mac still work (ESYS's own HMACs do not land back in
+# tpmkit), and plain HMAC is still the software one.
+write_config "$T/openssl.cnf"
+hex=$(randhex 32)
+head -c 20000 /dev/urandom >"$T/big"
+want=$(swmac "$hex" SHA256 "$T/big")
+OPENSSL_CONF=$T/openssl.cnf run ossl genpkey -algorithm TPM2-HMAC -pkeyopt digest:SHA256 \
+    -pkeyopt "hexkey:$hex" -out "$T/conf.pem"
+assert_ok "openssl.cnf: genpkey TPM2-HMAC hexkey"
+OPENSSL_CONF=$T/openssl.cnf run ossl mac -macopt "key-uri:$T/conf.pem" -in "$T/big" TPM2-HMAC
+assert_ok "openssl.cnf: openssl mac TPM2-HMAC"
+assert_eq "openssl.cnf: the MAC = software HMAC" "$want" "$(tr 'A-F' 'a-f' <"$T/out")"
+OPENSSL_CONF=$T/openssl.cnf run ossl mac -macopt "hexkey:$hex" -macopt digest:SHA256 \
+    -in "$T/big" HMAC
+assert_ok "openssl.cnf: openssl mac HMAC"
+assert_eq "openssl.cnf: plain HMAC unchanged" "$want" "$(tr 'A-F' 'a-f' <"$T/out")"
 
 # Digests the TPM cannot HMAC with are refused at genpkey.
 run tk genpkey -algorithm TPM2-HMAC -pkeyopt digest:SHA224 -out "$T/bad.pem"

@@ -511,7 +511,8 @@ static int threads(int n, int per, char *arg, int use_dup)
     if (templ != NULL) {
         unsigned char *d = make_data(3000, 5);
 
-        if (!feed(templ, d, 3000, 0) || !finish(templ, &k, d, 3000, "the template after the threads"))
+        if (!feed(templ, d, 3000, 0)
+            || !finish(templ, &k, d, 3000, "the template after the threads"))
             bad++;
         free(d);
         EVP_MAC_CTX_free(templ);
@@ -563,7 +564,8 @@ static int rekey(int n, char **args)
         if (i % 2 == 1 && !EVP_MAC_update(ctx, junk, 20000)) {
             report(0, "%s: %s: update", cur.name, what);
             bad++;
-        } else if (!EVP_MAC_init(ctx, NULL, 0, params) || !feed(ctx, data, 2000 + (size_t)i, 0)) {
+        } else if (!EVP_MAC_init(ctx, NULL, 0, params)
+                   || !feed(ctx, data, 2000 + (size_t)i, 0)) {
             report(0, "%s: %s: init/update", cur.name, what);
             bad++;
         } else {
