@@ -97,13 +97,15 @@ static void *hmac_dup(void *vsrc)
         || (src->password != NULL
             && (dst->password = OPENSSL_strdup(src->password)) == NULL)
         || (src->raw_key != NULL
-            && (dst->raw_key = OPENSSL_secure_malloc(src->raw_len)) == NULL)
+            && (dst->raw_key = OPENSSL_secure_malloc(src->raw_len > 0
+                                                     ? src->raw_len : 1)) == NULL)
         || (src->seq != NULL && (dst->seq = tk_tpm_hmac_seq_dup(src->seq)) == NULL)) {
         hmac_free(dst);
         return NULL;
     }
     if (src->raw_key != NULL) {
-        memcpy(dst->raw_key, src->raw_key, src->raw_len);
+        if (src->raw_len > 0)
+            memcpy(dst->raw_key, src->raw_key, src->raw_len);
         dst->raw_len = src->raw_len;
     }
     if (src->key != NULL && tk_tpm_key_up_ref(src->key))
