@@ -5,8 +5,8 @@
 # and 7-byte updates; EVP_MAC_CTX_dup before any update, after a short one
 # and in the middle of a running TPM sequence (the original and the copy go
 # on with different data); 16 contexts at once over 4 keys (the TPM has 3
-# object slots); 8 threads with their own contexts on one key file, and 8
-# threads sharing one context through dup; one context initialised again
+# object slots); 8 threads with their own contexts on one key file (also a
+# key with a password), and 8 threads sharing one context through dup; one context initialised again
 # with other keys and digests; a forked child finishing a MAC its parent
 # started.
 . "$TK_SOURCE_DIR/test/mac/mac_lib.sh"
@@ -77,6 +77,13 @@ assert_eq "threads-dup: every thread made all its MACs" 8 \
     "$(grep -c '^ok thread [0-7]: 6 of 6 MACs$' "$T/out")"
 run tkmacprog threads 8 3 "$(eph SHA512)"
 assert_prog "8 threads x 3 MACs, own contexts, raw key" $((8 * 3 + 8))
+# A key with a password: every thread authorizes with it; no failed
+# authorization (the lockout counter stays 0).
+phex=$(randhex 32)
+hmac_key "$T/pw.pem" SHA256 "hexkey:$phex" user-auth:thread-pass
+TK_MAC_PASSWORD=thread-pass run tkmacprog threads 8 3 "SHA256:$phex:$T/pw.pem"
+assert_prog "8 threads x 3 MACs, a key with a password" $((8 * 3 + 8))
+assert_eq "threads with a password: lockout counter 0" 0 "$(lockout_counter)"
 assert_no_tpm_leftovers "threads"
 
 # --- one context, new keys ------------------------------------------------------

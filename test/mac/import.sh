@@ -79,4 +79,9 @@ tkmac "$T/in.1025" "key-uri:$T/t.pem"
 assert_mac "hexkey of the text = key:TEXT" "$(swmac "$TEXT_HEX" SHA256 "$T/in.1025")"
 tkmac "$T/in.1024" "hexkey:$TEXT_HEX"
 assert_mac "-macopt hexkey without digest: HMAC-SHA256" "$(swmac "$TEXT_HEX" SHA256 "$T/in.1024")"
+# Other names of the digests work too.
+for alias in sha256 SHA2-256 SHA-256; do
+    tkmac "$T/in.1025" "key-uri:$T/t.pem" "digest:$alias"
+    assert_mac "digest:$alias = HMAC-SHA256" "$(swmac "$TEXT_HEX" SHA256 "$T/in.1025")"
+done
 assert_no_tpm_leftovers

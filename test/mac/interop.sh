@@ -7,6 +7,7 @@
 #   tpm2_load, and tpm2_hmac gives tpmkit's MAC.
 # - A tpm2-tools key made persistent at 0x81008001 works as
 #   key-uri:handle:0x81008001; it is evicted at the end.
+# - tpmkit keys under a persistent parent (genpkey parent:0x81000001).
 . "$TK_SOURCE_DIR/test/mac/mac_lib.sh"
 
 PERSIST=0x81008001
@@ -117,5 +118,24 @@ pass "$PERSIST is evicted"
 tkmac "$T/msg" "key-uri:handle:$PERSIST" digest:SHA384
 assert_clean_failure "key-uri:handle:$PERSIST after eviction" \
     'persistent key failed.*handle is not correct'
+
+# tpmkit keys under a persistent parent (the standard primary made
+# persistent by tpm2_evictcontrol): genpkey -pkeyopt parent:0x81000001.
+SRK_HANDLE=0x81000001
+mac_tools evictcontrol -C o -c "$T/srk.ctx" "$SRK_HANDLE"
+khex=$(randhex 32)
+hmac_key "$T/under.pem" SHA512 "hexkey:$khex" "parent:$SRK_HANDLE"
+run sw asn1parse -in "$T/under.pem"
+assert_grep "the key file names parent $SRK_HANDLE" 'INTEGER +:81000001$' "$T/out"
+tkmac "$T/msg" "key-uri:$T/under.pem" digest:SHA512
+assert_mac "key under parent $SRK_HANDLE = software HMAC" "$(swmac "$khex" SHA512 "$T/msg")"
+hmac_key "$T/under_gen.pem" SHA256 "parent:$SRK_HANDLE"
+tkmac "$T/msg" "key-uri:$T/under_gen.pem"
+assert_ok "TPM-made key under parent $SRK_HANDLE: openssl mac"
+tools_mac "$T/under_gen.pem" sha256 "$T/msg"
+assert_eq "TPM-made key under parent $SRK_HANDLE: tpm2_hmac gives tpmkit's MAC" "$MAC" "$TMAC"
+mac_tools evictcontrol -C o -c "$SRK_HANDLE"
+[ -z "$(tpm2 getcap handles-persistent)" ] || fail "no persistent handles left at the end"
+pass "no persistent handles left at the end"
 tools_cleanup
 assert_no_tpm_leftovers

@@ -29,6 +29,8 @@
  *                                  finish a MAC the parent started, and
  *                                  compute a new one
  *
+ * If TK_MAC_PASSWORD is set, every context passes it as `password`.
+ *
  * Prints "ok WHAT" per verified MAC and "FAIL WHAT: ..." per failure;
  * exits 0 only if every MAC was made and equals the software HMAC. */
 #include <pthread.h>
@@ -149,7 +151,8 @@ static int sw_hmac(const struct key *k, const unsigned char *data, size_t len,
 static EVP_MAC_CTX *tpm_ctx(const struct key *k)
 {
     EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(tpm_mac);
-    OSSL_PARAM params[3];
+    OSSL_PARAM params[4];
+    char *password = getenv("TK_MAC_PASSWORD");
     char digest[sizeof(k->digest)];
     unsigned char secret[sizeof(k->secret)];
 
@@ -166,7 +169,10 @@ static EVP_MAC_CTX *tpm_ctx(const struct key *k)
         params[1] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, secret,
                                                       k->secret_len);
     }
-    params[2] = OSSL_PARAM_construct_end();
+    params[2] = password != NULL
+                ? OSSL_PARAM_construct_utf8_string("password", password, 0)
+                : OSSL_PARAM_construct_end();
+    params[3] = OSSL_PARAM_construct_end();
     if (!EVP_MAC_CTX_set_params(ctx, params) || !EVP_MAC_init(ctx, NULL, 0, NULL)) {
         report(0, "%s: setting up TPM2-HMAC", k->name);
         EVP_MAC_CTX_free(ctx);
