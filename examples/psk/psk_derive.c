@@ -150,10 +150,8 @@ static int derive(psk_mac *m, const char *label, const unsigned char *a,
         || !EVP_MAC_update(m->ctx, (const unsigned char *)label, strlen(label))
         || !EVP_MAC_update(m->ctx, a, PSK_RANDOM_LEN)
         || (b != NULL && !EVP_MAC_update(m->ctx, b, PSK_RANDOM_LEN))
-        || !EVP_MAC_final(m->ctx, out, outlen, PSK_MAX_LEN)) {
-        psk_report(m->prog, "deriving the session PSK failed");
-        return 0;
-    }
+        || !EVP_MAC_final(m->ctx, out, outlen, PSK_MAX_LEN))
+        return 0;               /* the caller reports, with the connection */
     return 1;
 }
 

@@ -32,6 +32,8 @@ void psk_mac_free(psk_mac *m);
 /* "TPM2-HMAC" or "HMAC". */
 const char *psk_mac_name(const psk_mac *m);
 
+/* The derivations leave OpenSSL's errors queued on failure. */
+
 /* HMAC(permanent, PSK_LABEL_TLS12 || cr || sr) into out (PSK_MAX_LEN). */
 int psk_derive_tls12(psk_mac *m, const unsigned char cr[PSK_RANDOM_LEN],
                      const unsigned char sr[PSK_RANDOM_LEN],

@@ -65,8 +65,10 @@ int psk_conn_derive(SSL *ssl, struct psk_conn *c)
     }
     ok = c->o->tls13 ? psk_derive_tls13(c->mac, cr, c->psk, &c->psk_len)
                      : psk_derive_tls12(c->mac, cr, sr, c->psk, &c->psk_len);
-    if (!ok)
+    if (!ok) {
+        c->derive_failed = 1;
         return 0;
+    }
     c->derived = 1;
     if (c->o->show_psk) {
         psk_hex(hcr, cr, sizeof(cr));
@@ -142,6 +144,10 @@ const char *psk_failure(SSL *ssl, int ret)
 
         return why != NULL ? why : "TLS error";
     }
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE:
+        /* Blocking sockets: only SO_RCVTIMEO/SO_SNDTIMEO end a wait early. */
+        return "timed out waiting for the peer";
     default:
         return "unexpected TLS state";
     }

@@ -20,6 +20,7 @@ struct psk_conn {
     unsigned char psk[PSK_MAX_LEN];
     size_t psk_len;
     int derived;                /* psk holds this connection's PSK */
+    int derive_failed;          /* the MAC failed (errors queued) */
     int refused;                /* server: the client's identity is unknown */
     char peer_identity[130];    /* server: what the client claimed */
 };

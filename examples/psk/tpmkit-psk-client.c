@@ -92,8 +92,13 @@ int main(int argc, char **argv)
     SSL_set_app_data(ssl, &c);
     ret = SSL_connect(ssl);
     if (ret != 1) {
-        fprintf(stderr, "%s: handshake with %s port %s failed: %s\n", o.prog,
-                o.host, o.port, psk_failure(ssl, ret));
+        if (c.derive_failed)
+            fprintf(stderr, "%s: handshake with %s port %s failed: cannot derive"
+                    " this connection's PSK with %s\n", o.prog, o.host, o.port,
+                    psk_mac_name(mac));
+        else
+            fprintf(stderr, "%s: handshake with %s port %s failed: %s\n", o.prog,
+                    o.host, o.port, psk_failure(ssl, ret));
         if (c.derived)
             fprintf(stderr, "%s: does the server accept identity \"%s\" and hold"
                     " the same permanent PSK?\n", o.prog, o.identity);

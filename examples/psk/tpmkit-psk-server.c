@@ -92,6 +92,9 @@ static int serve(SSL_CTX *ctx, psk_mac *mac, const struct psk_options *o,
         if (c.refused)
             fprintf(stderr, "%s: connection %ld: refused: unknown PSK identity"
                     " \"%s\"\n", o->prog, n, c.peer_identity);
+        else if (c.derive_failed)
+            fprintf(stderr, "%s: connection %ld: handshake failed: cannot derive"
+                    " this connection's PSK with %s\n", o->prog, n, psk_mac_name(mac));
         else
             fprintf(stderr, "%s: connection %ld: handshake failed: %s%s\n",
                     o->prog, n, psk_failure(ssl, ret),

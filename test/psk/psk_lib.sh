@@ -47,7 +47,17 @@ start_psk_server() {
         "$TK_PSK_SERVER" --port 0 "$@" >"$log" 2>"$log.err" </dev/null &
     SERVER_PID=$!
     TK_BG_PIDS+=("$SERVER_PID")
-    wait_for "tpmkit-psk-server listens" "$log" '^listening on ' 60
+    local i
+    for i in $(seq 1 600); do
+        grep -q '^listening on ' "$log" && break
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            echo "FAIL - tpmkit-psk-server did not start:"
+            sed 's/^/#   /' "$log.err" | tail -n 15
+            exit 1
+        fi
+        sleep 0.1
+    done
+    wait_for "tpmkit-psk-server listens" "$log" '^listening on ' 1
     SERVER_PORT=$(sed -n 's/^listening on .*:\([0-9][0-9]*\) (.*/\1/p' "$log")
     [ -n "$SERVER_PORT" ] || fail "no port in the server's first line: $(head -n 1 "$log")"
 }
