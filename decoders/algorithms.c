@@ -43,6 +43,8 @@ const OSSL_ALGORITHM tk_encoder_algorithms[] = {
       tk_tss2_der_encoder_functions, "HMAC TPM key to a TSS2 DER key file" },
     { "TPM2-HMAC", PROPS ",output=der,structure=type-specific",
       tk_tss2_der_encoder_functions, "HMAC TPM key to a TSS2 DER key file" },
+    { "TPM2-HMAC", PROPS ",output=text", tk_text_encoder_functions,
+      "HMAC TPM key as text" },
     { NULL, NULL, NULL, NULL }
 };
 

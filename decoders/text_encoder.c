@@ -2,6 +2,7 @@
  * (parent, handle, password, attributes), then the public key as OpenSSL
  * prints any other key's. */
 #include <openssl/bio.h>
+#include <openssl/objects.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -76,7 +77,8 @@ static int text_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj,
 
     (void)cb;
     (void)cbarg;
-    if (obj_abstract != NULL || key == NULL || key->pub == NULL) {
+    if (obj_abstract != NULL || key == NULL
+        || (key->pub == NULL && key->tpm_key == NULL)) {
         tk_raise(TK_R_BAD_REQUEST, "nothing to print");
         return 0;
     }
@@ -85,8 +87,13 @@ static int text_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj,
     if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0 && key->tpm_key != NULL
         && !print_tpm_part(out, key))
         goto end;
-    /* The private key is in the TPM: its public half is all there is. */
-    ok = EVP_PKEY_print_public(out, key->pub, 0, NULL) > 0;
+    /* The private key is in the TPM: its public half is all there is; an
+     * HMAC key has none, only its hash. */
+    if (key->pub != NULL)
+        ok = EVP_PKEY_print_public(out, key->pub, 0, NULL) > 0;
+    else
+        ok = BIO_printf(out, "  HMAC hash: %s\n",
+                        OBJ_nid2sn(tk_tpm_key_info(key->tpm_key)->hash_nid)) > 0;
 end:
     if (!ok)
         tk_raise(TK_R_INTERNAL, "could not print the key");

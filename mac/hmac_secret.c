@@ -34,7 +34,12 @@ int tk_hmac_prepare_key(OSSL_LIB_CTX *libctx, int hash_nid,
     unsigned int hlen = 0;
     int ok = md != NULL;
 
-    if (ok && len > (size_t)EVP_MD_get_block_size(md)) {
+    if (ok && len == 0) {
+        /* HMAC pads the key with zeros: the empty key is the key 00, which
+         * the TPM accepts (an empty keyed-hash secret it does not). */
+        out[0] = 0;
+        *out_len = 1;
+    } else if (ok && len > (size_t)EVP_MD_get_block_size(md)) {
         ok = EVP_Digest(key, len, out, &hlen, md, NULL);
         *out_len = hlen;
     } else if (ok) {

@@ -10,6 +10,7 @@
 #include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/obj_mac.h>
 #include <openssl/objects.h>
 #include <openssl/params.h>
@@ -299,9 +300,19 @@ static int hmac_final(void *vctx, unsigned char *out, size_t *outl,
     return ok;
 }
 
-static size_t current_size(const tk_hmac_ctx *ctx)
+static size_t current_size(tk_hmac_ctx *ctx)
 {
-    int nid = ctx->key != NULL ? tk_tpm_key_info(ctx->key)->hash_nid
+    int nid;
+
+    /* Before init the key file says which hash the MAC will use. */
+    if (ctx->key == NULL && ctx->uri != NULL) {
+        ERR_set_mark();
+        if (!resolve_key(ctx))
+            ERR_pop_to_mark();
+        else
+            ERR_clear_last_mark();
+    }
+    nid = ctx->key != NULL ? tk_tpm_key_info(ctx->key)->hash_nid
               : ctx->digest_nid != 0 ? ctx->digest_nid : NID_sha256;
 
     switch (nid) {

@@ -192,8 +192,12 @@ tk_tpm_key *tk_tpm_key_from_persistent(tk_tpm *tpm, uint32_t handle)
     if ((key = key_new(tpm)) == NULL)
         return NULL;
     key->persistent = handle;
-    if (!tk_tpm_run(tpm, read_persistent, key)
-        || !tk_tpm_pubinfo_from_area(&key->pub.publicArea, &key->info)) {
+    if (!tk_tpm_run(tpm, read_persistent, key)) {
+        tk_raise(TK_R_BAD_KEY, "no usable key at persistent handle 0x%08x", handle);
+        tk_tpm_key_free(key);
+        return NULL;
+    }
+    if (!tk_tpm_pubinfo_from_area(&key->pub.publicArea, &key->info)) {
         tk_tpm_key_free(key);
         return NULL;
     }
