@@ -70,7 +70,7 @@ assert_no_tpm_leftovers "the handshakes"
 
 start_psk_server "$T/srv" "${M[@]}" --key-uri "$T/psk.pem" --count 1
 run psk_client "${M[@]}" --hexkey "$K" --identity intruder
-assert_fails "unknown identity: the client fails"
+assert_status "unknown identity: the client fails" 1
 assert_grep "unknown identity: the client says the handshake failed" \
     "handshake with 127.0.0.1 port $SERVER_PORT failed: .*alert (unknown psk identity|handshake failure)" "$T/err"
 assert_no_grep "unknown identity: the client never talked" '^(connected|reply):' "$T/out"
@@ -89,7 +89,7 @@ wrong_key() {
     read -ra ckey <<<"$3"
     start_psk_server "$T/srv" "${M[@]}" "${skey[@]}" --count 1 --show-psk
     run psk_client "${M[@]}" "${ckey[@]}" --show-psk
-    assert_fails "$what: the client fails"
+    assert_status "$what: the client fails" 1
     assert_grep "$what: the client says the handshake failed" \
         "handshake with 127.0.0.1 port $SERVER_PORT failed: .*alert (bad record mac|illegal parameter|decrypt error)" "$T/err"
     assert_contains "$what: the client suggests a key mismatch" \

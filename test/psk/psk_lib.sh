@@ -5,6 +5,13 @@
 
 : "${TK_PSK_SERVER:?}" "${TK_PSK_CLIENT:?}" "${TK_AWS_SIGV4:?}"
 
+# Under sanitizers, a report gets an exit status of its own, so that a
+# test expecting a plain failure (status 1) cannot mistake one for it.
+if [ "${TK_SANITIZED:-0}" = 1 ]; then
+    export ASAN_OPTIONS="${ASAN_OPTIONS:-}:exitcode=86"
+    export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:exitcode=86"
+fi
+
 # The programs load tpmkit by name when the configuration has not: tell
 # OpenSSL where the module is.
 export OPENSSL_MODULES=$TK_MODULE_DIR
