@@ -125,6 +125,32 @@ tk_key *tk_key_from_persistent(tk_prov_ctx *prov, uint32_t handle)
     return tk_key_from_tpm_key(prov, 0, tpm_key, 1, NULL);
 }
 
+tk_key *tk_key_new_empty(void *provctx, tk_key_type type)
+{
+    tk_key *key = OPENSSL_zalloc(sizeof(*key));
+
+    if (key == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "key");
+        return NULL;
+    }
+    key->prov = provctx;
+    key->type = type;
+    key->refs = 1;
+    key->empty_auth = 1;
+    return key;
+}
+
+void *tk_key_take_reference(const void *reference, size_t reference_sz)
+{
+    tk_key *key;
+
+    if (reference == NULL || reference_sz != sizeof(key))
+        return NULL;
+    key = *(tk_key *const *)reference;
+    *(tk_key **)reference = NULL;
+    return key;
+}
+
 int tk_key_up_ref(tk_key *key)
 {
     __atomic_add_fetch(&key->refs, 1, __ATOMIC_RELAXED);

@@ -44,6 +44,11 @@ tk_key *tk_key_from_persistent(tk_prov_ctx *prov, uint32_t handle);
 tk_key *tk_key_from_tpm_key(tk_prov_ctx *prov, tk_key_type type_hint,
                             tk_tpm_key *tpm_key, int empty_auth,
                             const char *description);
+/* A key with nothing in it yet (keymgmt new: public imports fill it). */
+tk_key *tk_key_new_empty(void *provctx, tk_key_type type);
+/* keymgmt load: decoders and the store hand over their tk_key by
+ * reference; this takes it and clears the sender's pointer. */
+void *tk_key_take_reference(const void *reference, size_t reference_sz);
 int tk_key_up_ref(tk_key *key);
 void tk_key_free(tk_key *key);
 

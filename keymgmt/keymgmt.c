@@ -20,40 +20,13 @@
 #define PRIVATE_SELECTED(sel) (((sel) & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0)
 #define PUBLIC_SELECTED(sel) (((sel) & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) != 0)
 
-static tk_key *new_public_only(void *provctx, tk_key_type type)
-{
-    tk_key *key = OPENSSL_zalloc(sizeof(*key));
-
-    if (key == NULL) {
-        tk_raise(TK_R_OUT_OF_MEMORY, "key");
-        return NULL;
-    }
-    key->prov = provctx;
-    key->type = type;
-    key->refs = 1;
-    key->empty_auth = 1;
-    return key;
-}
-
-static void *rsa_new(void *provctx) { return new_public_only(provctx, TK_KEY_RSA); }
-static void *rsapss_new(void *provctx) { return new_public_only(provctx, TK_KEY_RSA_PSS); }
-static void *ec_new(void *provctx) { return new_public_only(provctx, TK_KEY_EC); }
+static void *rsa_new(void *provctx) { return tk_key_new_empty(provctx, TK_KEY_RSA); }
+static void *rsapss_new(void *provctx) { return tk_key_new_empty(provctx, TK_KEY_RSA_PSS); }
+static void *ec_new(void *provctx) { return tk_key_new_empty(provctx, TK_KEY_EC); }
 
 static void km_free(void *keydata)
 {
     tk_key_free(keydata);
-}
-
-/* The decoder and the store hand us their tk_key by reference. */
-static void *km_load(const void *reference, size_t reference_sz)
-{
-    tk_key *key;
-
-    if (reference == NULL || reference_sz != sizeof(key))
-        return NULL;
-    key = *(tk_key *const *)reference;
-    *(tk_key **)reference = NULL;
-    return key;
 }
 
 static int km_has(const void *keydata, int selection)
@@ -223,7 +196,7 @@ static const char *ec_query_name(int operation_id)
 
 #define KEYMGMT_COMMON(io_types, gettable)                                     \
     { OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))km_free },                       \
-    { OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))km_load },                       \
+    { OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))tk_key_take_reference },                       \
     { OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))km_has },                         \
     { OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))km_match },                     \
     { OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))km_import },                   \
@@ -279,7 +252,7 @@ typedef struct tk_ephemeral_gen {
 
 static void *eph_new(void *provctx)
 {
-    tk_key *key = new_public_only(provctx, TK_KEY_EC);
+    tk_key *key = tk_key_new_empty(provctx, TK_KEY_EC);
 
     if (key != NULL)
         key->software = 1;

@@ -13,34 +13,12 @@
 
 static void *hk_new(void *provctx)
 {
-    tk_key *key = OPENSSL_zalloc(sizeof(*key));
-
-    if (key == NULL) {
-        tk_raise(TK_R_OUT_OF_MEMORY, "key");
-        return NULL;
-    }
-    key->prov = provctx;
-    key->type = TK_KEY_HMAC;
-    key->refs = 1;
-    key->empty_auth = 1;
-    return key;
+    return tk_key_new_empty(provctx, TK_KEY_HMAC);
 }
 
 static void hk_free(void *keydata)
 {
     tk_key_free(keydata);
-}
-
-/* The decoder and the store hand us their tk_key by reference. */
-static void *hk_load(const void *reference, size_t reference_sz)
-{
-    tk_key *key;
-
-    if (reference == NULL || reference_sz != sizeof(key))
-        return NULL;
-    key = *(tk_key *const *)reference;
-    *(tk_key **)reference = NULL;
-    return key;
 }
 
 static int hk_has(const void *keydata, int selection)
@@ -78,7 +56,7 @@ static const OSSL_PARAM *hk_gettable_params(void *provctx)
 const OSSL_DISPATCH tk_hmac_keymgmt_functions[] = {
     { OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))hk_new },
     { OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))hk_free },
-    { OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))hk_load },
+    { OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))tk_key_take_reference },
     { OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))hk_has },
     { OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))hk_get_params },
     { OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))hk_gettable_params },
