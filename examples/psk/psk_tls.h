@@ -22,6 +22,7 @@ struct psk_conn {
     int derived;                /* psk holds this connection's PSK */
     int derive_failed;          /* the MAC failed (errors queued) */
     int refused;                /* server: the client's identity is unknown */
+    int replayed;               /* server: TLS 1.3 client random seen before */
     char peer_identity[130];    /* server: what the client claimed */
 };
 

@@ -55,18 +55,50 @@ static unsigned int tls12_psk_cb(SSL *ssl, const char *identity,
     return (unsigned int)c->psk_len;
 }
 
+/* TLS 1.3 derives from the client random alone, which the client chooses:
+ * whoever learns one connection's PSK could reuse it by sending the same
+ * random again. So the server remembers the client randoms it derived for
+ * (the last REPLAY_SLOTS of them, in memory) and refuses a repeat. */
+#define REPLAY_SLOTS 16384
+static unsigned char seen_randoms[REPLAY_SLOTS][PSK_RANDOM_LEN];
+static size_t seen_next, seen_used;
+
+static int seen_before(const unsigned char cr[PSK_RANDOM_LEN])
+{
+    size_t i;
+
+    for (i = 0; i < seen_used; i++)
+        if (memcmp(seen_randoms[i], cr, PSK_RANDOM_LEN) == 0)
+            return 1;
+    memcpy(seen_randoms[seen_next], cr, PSK_RANDOM_LEN);
+    seen_next = (seen_next + 1) % REPLAY_SLOTS;
+    if (seen_used < REPLAY_SLOTS)
+        seen_used++;
+    return 0;
+}
+
 /* TLS 1.3: runs while the ClientHello is parsed; the client random is set,
  * the server random not yet. */
 static int tls13_find_cb(SSL *ssl, const unsigned char *identity,
                          size_t identity_len, SSL_SESSION **sess)
 {
     struct psk_conn *c = SSL_get_app_data(ssl);
+    unsigned char cr[PSK_RANDOM_LEN];
 
     *sess = NULL;
     note_identity(c, identity, identity_len);
     if (!identity_known(c, identity, identity_len)) {
         c->refused = 1;
         return 1;               /* no session: the handshake fails */
+    }
+    /* After a HelloRetryRequest the same connection asks again. */
+    if (!c->derived) {
+        if (SSL_get_client_random(ssl, cr, sizeof(cr)) != sizeof(cr))
+            return 0;
+        if (seen_before(cr)) {
+            c->replayed = 1;
+            return 1;
+        }
     }
     if (!psk_conn_derive(ssl, c))
         return 0;
@@ -92,6 +124,9 @@ static int serve(SSL_CTX *ctx, psk_mac *mac, const struct psk_options *o,
         if (c.refused)
             fprintf(stderr, "%s: connection %ld: refused: unknown PSK identity"
                     " \"%s\"\n", o->prog, n, c.peer_identity);
+        else if (c.replayed)
+            fprintf(stderr, "%s: connection %ld: refused: replayed ClientHello (its"
+                    " client random was used before)\n", o->prog, n);
         else if (c.derive_failed)
             fprintf(stderr, "%s: connection %ld: handshake failed: cannot derive"
                     " this connection's PSK with %s\n", o->prog, n, psk_mac_name(mac));
