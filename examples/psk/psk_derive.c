@@ -68,12 +68,13 @@ static EVP_MAC *fetch_tpm_mac(psk_mac *m)
 }
 
 psk_mac *psk_mac_open(const char *prog, const char *key_uri,
-                      const char *hexkey, const char *digest)
+                      const char *key_pass, const char *hexkey,
+                      const char *digest)
 {
     psk_mac *m = OPENSSL_zalloc(sizeof(*m));
     unsigned char *key = NULL;
     long key_len = 0;
-    OSSL_PARAM params[3];
+    OSSL_PARAM params[4];
     int ok;
 
     if (m == NULL) {
@@ -93,9 +94,12 @@ psk_mac *psk_mac_open(const char *prog, const char *key_uri,
 
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
                                                  (char *)digest, 0);
-    params[2] = OSSL_PARAM_construct_end();
+    params[2] = params[3] = OSSL_PARAM_construct_end();
     if (key_uri != NULL) {
         params[1] = OSSL_PARAM_construct_utf8_string("key-uri", (char *)key_uri, 0);
+        if (key_pass != NULL)
+            params[2] = OSSL_PARAM_construct_utf8_string("password",
+                                                         (char *)key_pass, 0);
         ok = EVP_MAC_init(m->ctx, NULL, 0, params);
     } else {
         key = OPENSSL_hexstr2buf(hexkey, &key_len);

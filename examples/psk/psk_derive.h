@@ -20,13 +20,14 @@
 
 typedef struct psk_mac psk_mac;
 
-/* Opens the permanent PSK: key_uri (TPM) or hexkey (software), HMAC with
- * digest. Fetches TPM2-HMAC, loading the providers "tpmkit" and "default"
+/* Opens the permanent PSK: key_uri (TPM, with password key_pass or NULL)
+ * or hexkey (software), HMAC with digest. Fetches TPM2-HMAC, loading the providers "tpmkit" and "default"
  * when the configuration has not, and resolves the key once, so that a bad
  * key file fails here and not in the first handshake. Prints why on
  * failure and returns NULL. */
 psk_mac *psk_mac_open(const char *prog, const char *key_uri,
-                      const char *hexkey, const char *digest);
+                      const char *key_pass, const char *hexkey,
+                      const char *digest);
 void psk_mac_free(psk_mac *m);
 
 /* "TPM2-HMAC" or "HMAC". */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 
 /* ECDHE first: every connection also gets fresh key-exchange secrets, so a
  * later leak of the permanent PSK does not open recorded sessions. */
@@ -14,7 +15,7 @@
 enum {
     OPT_HOST = 256, OPT_PORT, OPT_IDENTITY, OPT_KEY_URI, OPT_HEXKEY,
     OPT_DIGEST, OPT_MESSAGE, OPT_COUNT, OPT_SHOW_PSK, OPT_TLS13, OPT_CIPHERS,
-    OPT_TIMEOUT, OPT_HELP
+    OPT_TIMEOUT, OPT_KEY_PASS, OPT_HELP
 };
 
 static const struct option long_opts[] = {
@@ -23,6 +24,7 @@ static const struct option long_opts[] = {
     { "identity", required_argument, NULL, OPT_IDENTITY },
     { "key-uri", required_argument, NULL, OPT_KEY_URI },
     { "hexkey", required_argument, NULL, OPT_HEXKEY },
+    { "key-pass", required_argument, NULL, OPT_KEY_PASS },
     { "digest", required_argument, NULL, OPT_DIGEST },
     { "message", required_argument, NULL, OPT_MESSAGE },
     { "count", required_argument, NULL, OPT_COUNT },
@@ -46,7 +48,9 @@ static void usage(const struct psk_options *o, FILE *f)
         "  --tls1.3:  HMAC(permanent, \"tpmkit tls13 psk\" || client_random), psk_dhe_ke only\n"
         "\n"
         "  --key-uri URI    permanent PSK in the TPM (tpmkit's TPM2-HMAC, key file or handle)\n"
-        "  --hexkey HEX     permanent PSK in software (a peer without a TPM)\n"
+        "  --key-pass SRC   the TPM key's password: pass:TEXT, env:VAR or file:PATH\n"
+        "  --hexkey HEX     permanent PSK in software (a peer without a TPM);\n"
+        "                   env:VAR or file:PATH keep it off the command line\n"
         "  --digest NAME    HMAC hash (default SHA256; a TPM key must match it)\n"
         "  --identity NAME  PSK identity (default \"tpmkit\")%s\n"
         "  --host HOST      %s (default 127.0.0.1)\n"
@@ -62,6 +66,58 @@ static void usage(const struct psk_options *o, FILE *f)
         server ? "port to listen on, 0 = any free port" : "server port",
         server ? "  --count N        serve N connections, then exit (default 0 = forever)\n"
                : "  --message TEXT   line to send to the server (its answer is printed)\n");
+}
+
+/* Secrets read from env:/file: sources; wiped by psk_options_clear. */
+static char hexkey_buf[1100], pass_buf[256];
+
+/* pass:TEXT, env:VAR or file:PATH (its first line) into buf; plain
+ * (anything else) is returned as is when allow_plain. NULL on error. */
+static const char *secret_from(const struct psk_options *o, const char *what,
+                               const char *arg, char *buf, size_t len,
+                               int allow_plain)
+{
+    const char *v = NULL;
+    FILE *f;
+
+    if (strncmp(arg, "pass:", 5) == 0) {
+        v = arg + 5;
+    } else if (strncmp(arg, "env:", 4) == 0) {
+        if ((v = getenv(arg + 4)) == NULL) {
+            fprintf(stderr, "%s: %s: environment variable %s is not set\n",
+                    o->prog, what, arg + 4);
+            return NULL;
+        }
+    } else if (strncmp(arg, "file:", 5) == 0) {
+        if ((f = fopen(arg + 5, "r")) == NULL) {
+            fprintf(stderr, "%s: %s: cannot read %s: %s\n", o->prog, what,
+                    arg + 5, strerror(errno));
+            return NULL;
+        }
+        if (fgets(buf, (int)len, f) == NULL)
+            buf[0] = '\0';
+        fclose(f);
+        buf[strcspn(buf, "\r\n")] = '\0';
+        return buf;
+    } else if (allow_plain) {
+        return arg;
+    } else {
+        fprintf(stderr, "%s: %s wants pass:TEXT, env:VAR or file:PATH\n", o->prog, what);
+        return NULL;
+    }
+    if (strlen(v) >= len) {
+        fprintf(stderr, "%s: %s is too long\n", o->prog, what);
+        return NULL;
+    }
+    memcpy(buf, v, strlen(v) + 1);
+    return buf;
+}
+
+void psk_options_clear(struct psk_options *o)
+{
+    OPENSSL_cleanse(hexkey_buf, sizeof(hexkey_buf));
+    OPENSSL_cleanse(pass_buf, sizeof(pass_buf));
+    o->hexkey = o->key_pass = NULL;
 }
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -102,6 +158,7 @@ int psk_parse_options(struct psk_options *o, enum psk_role role, int argc,
         case OPT_IDENTITY: o->identity = optarg; break;
         case OPT_KEY_URI: o->key_uri = optarg; break;
         case OPT_HEXKEY: o->hexkey = optarg; break;
+        case OPT_KEY_PASS: o->key_pass = optarg; break;
         case OPT_DIGEST: o->digest = optarg; break;
         case OPT_CIPHERS: o->ciphers = optarg; break;
         case OPT_SHOW_PSK: o->show_psk = 1; break;
@@ -143,6 +200,18 @@ int psk_parse_options(struct psk_options *o, enum psk_role role, int argc,
     if ((o->key_uri == NULL) == (o->hexkey == NULL)) {
         fprintf(stderr, "%s: give exactly one of --key-uri and --hexkey\n", o->prog);
         goto bad;
+    }
+    if (o->hexkey != NULL
+        && (o->hexkey = secret_from(o, "--hexkey", o->hexkey, hexkey_buf,
+                                    sizeof(hexkey_buf), 1)) == NULL)
+        return -1;
+    if (o->key_pass != NULL
+        && (o->key_uri == NULL
+            || (o->key_pass = secret_from(o, "--key-pass", o->key_pass, pass_buf,
+                                          sizeof(pass_buf), 0)) == NULL)) {
+        if (o->key_uri == NULL)
+            fprintf(stderr, "%s: --key-pass goes with --key-uri\n", o->prog);
+        return -1;
     }
     if (strlen(o->identity) == 0 || strlen(o->identity) > 128) {
         fprintf(stderr, "%s: --identity must be 1..128 bytes\n", o->prog);

@@ -13,6 +13,7 @@ struct psk_options {
     const char *identity;
     const char *key_uri;        /* TPM key: file or handle:0x81xxxxxx */
     const char *hexkey;         /* software key (a peer without a TPM) */
+    const char *key_pass;       /* the TPM key's password, if it has one */
     const char *digest;
     const char *message;        /* client: the line it sends */
     const char *ciphers;        /* TLS 1.2 cipher list */
@@ -23,8 +24,10 @@ struct psk_options {
 };
 
 /* Parses argv into *o. Returns 1 to run, 0 after --help (exit 0), -1 on a
- * usage error (a message is printed; exit 2). */
+ * usage error (a message is printed; exit 2). Secrets given as env:VAR or
+ * file:PATH are read here; psk_options_clear wipes them. */
 int psk_parse_options(struct psk_options *o, enum psk_role role, int argc,
                       char **argv);
+void psk_options_clear(struct psk_options *o);
 
 #endif

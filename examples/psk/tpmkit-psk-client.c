@@ -71,7 +71,7 @@ int main(int argc, char **argv)
     memset(&c, 0, sizeof(c));
     c.o = &o;
 
-    if ((mac = psk_mac_open(o.prog, o.key_uri, o.hexkey, o.digest)) == NULL
+    if ((mac = psk_mac_open(o.prog, o.key_uri, o.key_pass, o.hexkey, o.digest)) == NULL
         || (ctx = psk_tls_ctx(&o)) == NULL)
         goto out;
     c.mac = mac;
@@ -134,6 +134,7 @@ out:
         close(fd);
     SSL_CTX_free(ctx);
     psk_mac_free(mac);
+    psk_options_clear(&o);
     fflush(stdout);
     return ok ? 0 : 1;
 }

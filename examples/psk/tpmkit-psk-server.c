@@ -179,7 +179,7 @@ int main(int argc, char **argv)
     /* A client that vanishes mid-write must not kill the server. */
     signal(SIGPIPE, SIG_IGN);
 
-    if ((mac = psk_mac_open(o.prog, o.key_uri, o.hexkey, o.digest)) == NULL
+    if ((mac = psk_mac_open(o.prog, o.key_uri, o.key_pass, o.hexkey, o.digest)) == NULL
         || (ctx = psk_tls_ctx(&o)) == NULL
         || (lfd = psk_listen(&o, bound, sizeof(bound))) < 0) {
         failed = 1;
@@ -208,5 +208,6 @@ out:
         close(lfd);
     SSL_CTX_free(ctx);
     psk_mac_free(mac);
+    psk_options_clear(&o);
     return failed == 0 ? 0 : 1;
 }

@@ -68,6 +68,33 @@ assert_contains "... saying it could not derive" \
 assert_contains "... and why" 'TPM unreachable' "$T/err"
 server_exit "... and the server saw a failed connection" 1
 
+# A TPM key with a password (--key-pass); the software peer's key from the
+# environment and from a file, off the command line.
+run tk genpkey -algorithm TPM2-HMAC -pkeyopt digest:SHA256 -pkeyopt "hexkey:$K" \
+    -pkeyopt user-auth:s3cret -out "$T/pw.pem"
+assert_ok "genpkey TPM2-HMAC with a password"
+echo "$K" >"$T/k.hex"
+start_psk_server "$T/srv" KEYPW=s3cret --key-uri "$T/pw.pem" --key-pass env:KEYPW --count 2 --show-psk
+run env PERMANENT="$K" "$TK_PSK_CLIENT" --port "$SERVER_PORT" --hexkey env:PERMANENT --show-psk
+assert_ok "TPM key with --key-pass env:, client --hexkey env:"
+cp "$T/out" "$T/client1"
+run psk_client --hexkey "file:$T/k.hex"
+assert_ok "client --hexkey file:"
+server_exit "... the server served both" 0
+check_psk_line "... PSK = HMAC(K, label || randoms)" "$(psk_lines "$T/client1")" "$K" tls12
+run env -u KEYPW "$TK_PSK_SERVER" --port 0 --key-uri "$T/pw.pem" --key-pass env:KEYPW
+assert_status "--key-pass env: with the variable unset: usage error" 2
+assert_contains "... naming it" 'environment variable KEYPW is not set' "$T/err"
+
+# A wrong password: one connection fails with the TPM's verdict (one
+# dictionary-attack strike; the TPM locks out after three).
+start_psk_server "$T/srv" --key-uri "$T/pw.pem" --key-pass pass:wrong --count 1
+run psk_client --hexkey "$K"
+assert_status "wrong --key-pass: the client's handshake fails" 1
+server_exit "... and the server's" 1
+assert_contains "... saying it could not derive" "cannot derive this connection's PSK" "$T/srv.err"
+assert_contains "... because the TPM refused the password" 'TPM authorization failed' "$T/srv.err"
+
 # A persistent key: handle:0x81xxxxxx.
 persist() {
     tpm2 "$@" >"$T/tools.out" 2>&1 || { cat "$T/tools.out"; fail "tpm2_$*"; }
