@@ -66,6 +66,18 @@ two_connections "TPM on both sides" "--key-uri $T/psk.pem" "--key-uri $T/psk.pem
 two_connections "software on both sides" "--hexkey $K" "--hexkey $K" HMAC HMAC
 assert_no_tpm_leftovers "the handshakes"
 
+# TLS 1.2 also runs the plain PSK suites when both sides ask for them (no
+# forward secrecy: the session keys then rest on the PSK alone).
+if [ "$MODE" = tls12 ]; then
+    start_psk_server "$T/srv" --key-uri "$T/psk.pem" --ciphers PSK-AES128-GCM-SHA256 --count 1 --show-psk
+    run psk_client --hexkey "$K" --ciphers PSK-AES128-GCM-SHA256 --show-psk
+    assert_ok "plain PSK suite: the client connects"
+    assert_grep "... with PSK-AES128-GCM-SHA256 and no key exchange group" \
+        '^connected: TLSv1.2 PSK-AES128-GCM-SHA256, key exchange none, ' "$T/out"
+    server_exit "... and the server serves it" 0
+    check_psk_line "... PSK = HMAC(K, label || randoms)" "$(psk_lines "$T/srv")" "$K" tls12
+fi
+
 # --- refusals -------------------------------------------------------------
 
 start_psk_server "$T/srv" "${M[@]}" --key-uri "$T/psk.pem" --count 1
