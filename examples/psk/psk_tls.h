@@ -53,7 +53,8 @@ int psk_accept(const struct psk_options *o, int lfd);
 int psk_connect(const struct psk_options *o);
 
 /* One line (up to max - 1 bytes, newline dropped) from the peer; returns
- * its length, or -1 if the connection failed or closed before a newline. */
+ * its length (a last line may lack its newline if the peer then closed),
+ * or -1 if the connection failed or closed before sending anything. */
 int psk_read_line(SSL *ssl, char *buf, size_t max);
 int psk_write_all(SSL *ssl, const char *buf, size_t len);
 
