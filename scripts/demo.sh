@@ -50,6 +50,16 @@ echo "hello from the TPM" >"$work/msg.txt"
 openssl dgst $TK -sha256 -sign "$work/key.pem" -out "$work/msg.sig" "$work/msg.txt"
 openssl dgst -sha256 -verify "$work/pub.pem" -signature "$work/msg.sig" "$work/msg.txt"
 
+step "an HMAC secret in the TPM: the same MAC as OpenSSL's HMAC, without the secret" \
+     "openssl genpkey $TK -algorithm TPM2-HMAC -pkeyopt digest:SHA256 -pkeyopt hexkey:\$K -out h.pem; openssl mac $TK -macopt key-uri:h.pem ... TPM2-HMAC"
+K=$(openssl rand -hex 32)
+openssl genpkey $TK -algorithm TPM2-HMAC -pkeyopt digest:SHA256 -pkeyopt "hexkey:$K" \
+    -out "$work/h.pem"
+printf 'TPM2-HMAC: '
+openssl mac $TK -macopt "key-uri:$work/h.pem" -macopt digest:SHA256 -in "$work/msg.txt" TPM2-HMAC
+printf 'HMAC:      '
+openssl mac -macopt "hexkey:$K" -macopt digest:SHA256 -in "$work/msg.txt" HMAC
+
 if [[ $TPMKIT_TCTI == swtpm:* ]]; then
     step "what crossed the TPM interface for that command (pcap TCTI)" \
          "TPMKIT_TCTI=pcap:$TPMKIT_TCTI openssl rand -hex 32; tshark -r rand.pcap"
