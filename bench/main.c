@@ -329,10 +329,24 @@ static double med_or_zero(const cell *c)
     return c->na || c->n == 0 ? 0 : median(c->rate, c->n);
 }
 
-static void fmt_ratio(char *out, size_t len, double num, double den)
+/* Ratios are taken round by round, then the median: the two cells of a
+ * round ran minutes apart at most, so a busy spell on the machine mostly
+ * cancels out. 0 when either cell has no figures. */
+static double paired(const cell *a, const cell *b)
 {
-    if (num > 0 && den > 0)
-        snprintf(out, len, "%.2f", num / den);
+    double r[MAX_ROUNDS];
+
+    if (a == NULL || b == NULL || a->na || b->na || a->n == 0 || a->n != b->n)
+        return 0;
+    for (int i = 0; i < a->n; i++)
+        r[i] = a->rate[i] / b->rate[i];
+    return median(r, a->n);
+}
+
+static void fmt_ratio(char *out, size_t len, double value)
+{
+    if (value > 0)
+        snprintf(out, len, "%.2f", value);
     else
         snprintf(out, len, "-");
 }
@@ -361,10 +375,8 @@ static void print_table(void)
         for (int c = 0; c < NCOL; c++)
             fmt_cell(cells[c], sizeof(cells[c]), results[r][c].rate, results[r][c].n,
                      results[r][c].na, results[r][c].why);
-        fmt_ratio(r1, sizeof(r1), med_or_zero(&results[r][COL_TK]),
-                  med_or_zero(&results[r][COL_BASE]));
-        fmt_ratio(r2, sizeof(r2), med_or_zero(&results[r][COL_TK]),
-                  med_or_zero(&results[r][COL_T2O]));
+        fmt_ratio(r1, sizeof(r1), paired(&results[r][COL_TK], &results[r][COL_BASE]));
+        fmt_ratio(r2, sizeof(r2), paired(&results[r][COL_TK], &results[r][COL_T2O]));
         printf(LINE_FMT, rows[r].name, rows[r].unit, cells[0], cells[1], cells[2], r1, r2);
     }
 }
@@ -461,10 +473,8 @@ static void print_first_use(void)
         for (int c = 0; c < NCOL; c++)
             fmt_cell(cells[c], sizeof(cells[c]), first[i][c].rate, first[i][c].n,
                      first[i][c].na, first[i][c].why);
-        fmt_ratio(r1, sizeof(r1), med_or_zero(&first[i][COL_TK]),
-                  med_or_zero(&first[i][COL_BASE]));
-        fmt_ratio(r2, sizeof(r2), med_or_zero(&first[i][COL_TK]),
-                  med_or_zero(&first[i][COL_T2O]));
+        fmt_ratio(r1, sizeof(r1), paired(&first[i][COL_TK], &first[i][COL_BASE]));
+        fmt_ratio(r2, sizeof(r2), paired(&first[i][COL_TK], &first[i][COL_T2O]));
         printf(LINE_FMT, first_names[i], "ms", cells[0], cells[1], cells[2], r1, r2);
     }
 }
@@ -484,13 +494,9 @@ static void target(const char *what, double value, double goal, int at_least)
 
 static double ratio(const char *a, int ca, const char *b, int cb)
 {
-    double x, y;
-
     if (!selected(a) || !selected(b))
         return 0;
-    x = med_or_zero(result(a, ca));
-    y = med_or_zero(result(b, cb));
-    return x > 0 && y > 0 ? x / y : 0;
+    return paired(result(a, ca), result(b, cb));
 }
 
 static double model_us;
@@ -499,21 +505,25 @@ static double model_us;
  * provider: the software handshake plus `n` raw TPM commands, in series. */
 static double bound(const char *tls, const char *op, int n)
 {
-    double hs, soft, raw;
+    const cell *hs, *soft, *raw;
+    double r[MAX_ROUNDS];
 
     if (!selected(tls) || !selected(op))
         return 0;
-    hs = med_or_zero(result(tls, COL_TK));
-    soft = med_or_zero(result(tls, COL_BASE));
-    raw = med_or_zero(result(op, COL_BASE));
-    if (hs <= 0 || soft <= 0 || raw <= 0)
+    hs = result(tls, COL_TK);
+    soft = result(tls, COL_BASE);
+    raw = result(op, COL_BASE);
+    if (paired(hs, soft) <= 0 || paired(hs, raw) <= 0)
         return 0;
-    return hs * (1 / soft + n / raw);
+    for (int i = 0; i < hs->n; i++)
+        r[i] = hs->rate[i] * (1 / soft->rate[i] + n / raw->rate[i]);
+    return median(r, hs->n);
 }
 
 static void print_targets(void)
 {
-    printf("targets (medians; informational: the bench never fails on speed)\n");
+    printf("targets (medians of per-round ratios; informational: the bench never fails"
+           " on speed)\n");
     target("RSA PKCS#1 sign: tpmkit / raw TPM2_Sign", ratio("sign-rsa", COL_TK, "sign-rsa", COL_BASE), 0.95, 1);
     target("RSA PSS sign: tpmkit / raw TPM2_RSA_Decrypt", ratio("sign-pss", COL_TK, "sign-pss", COL_BASE), 0.95, 1);
     target("ECDSA sign: tpmkit / raw TPM2_Sign", ratio("sign-ecdsa", COL_TK, "sign-ecdsa", COL_BASE), 0.95, 1);
