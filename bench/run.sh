@@ -54,13 +54,13 @@ if ! OPENSSL_MODULES=$build "$src/bench/make-keys.sh" "$work/keys" >"$work/keys.
 fi
 
 echo "machine: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "load before the run:$(uptime | sed 's/.*load average//')"
+echo "load before the run: $(uptime | sed 's/.*load average: //')"
 echo "versions: $(openssl version), tpm2-tss $(pkg-config --modversion tss2-esys)," \
      "$(swtpm --version 2>&1 | head -n1 | sed 's/ version/,/;s/,.*//') $(swtpm --version 2>&1 | head -n1 | grep -o '[0-9][0-9.]*' | head -n1)," \
      "tpm2-openssl $(dpkg-query -W -f '${Version}' tpm2-openssl 2>/dev/null || echo none)"
 echo "keys: $(tail -n 1 "$work/keys.log")"
 "$prog" --keys "$work/keys" --module-dir "$build" "${args[@]}"
-echo "load after the run:$(uptime | sed 's/.*load average//')"
+echo "load after the run: $(uptime | sed 's/.*load average: //')"
 
 # The bench must leave the TPM as it found it.
 left=
