@@ -63,6 +63,8 @@ typedef struct raw_arg {
     size_t size;        /* random bytes or HMAC input */
     int session;        /* 1: salted session like tpmkit's; 0: none/password */
     const char *key;    /* key file name in the keys directory */
+    int park;           /* diagnostic: park key and session around each
+                         * command, as tpmkit does without a resource manager */
 } raw_arg;
 extern const bench_impl raw_impl;
 /* First use: connect (TCTI + Esys_Initialize), first salted GetRandom,

@@ -104,7 +104,9 @@ typedef struct row {
 } row;
 
 #define RAW(op, size, sess, key) \
-    { &raw_impl, &(const raw_arg){ op, size, sess, key }, NULL }
+    { &raw_impl, &(const raw_arg){ op, size, sess, key, 0 }, NULL }
+#define RAW_PARKED(op, size, sess, key) \
+    { &raw_impl, &(const raw_arg){ op, size, sess, key, 1 }, NULL }
 #define EVP(which, op, size, key) \
     { &evp_impl, &(const evp_arg){ which, op, size, key }, NULL }
 #define TLS(which, key, cert, psk) \
@@ -113,6 +115,7 @@ typedef struct row {
 
 #define T2O_NO_SESSION "tpm2-openssl has no session-encryption setting: see the row without encryption"
 #define T2O_NO_MAC "tpm2-openssl has no MAC"
+#define T2O_PARK "diagnostic row: raw ESYS with the parking tpmkit does without a resource manager"
 #define T2O_SAME "tpm2-openssl has no session-encryption setting: same as the row above"
 
 static const row rows[] = {
@@ -141,6 +144,9 @@ static const row rows[] = {
     { "sign-ecdsa", "DigestSign ECDSA P-256 SHA-256", "op/s",
       { RAW(RAW_SIGN_ECDSA, 0, 1, "ec.pem"), EVP(EVP_TK, EVP_SIGN_ECDSA, 0, "ec.pem"),
         EVP(EVP_T2O, EVP_SIGN_ECDSA, 0, "ec.pem") } },
+    { "sign-ecdsa-park", "ECDSA P-256, base: raw with tk's parking", "op/s",
+      { RAW_PARKED(RAW_SIGN_ECDSA, 0, 1, "ec.pem"), EVP(EVP_TK, EVP_SIGN_ECDSA, 0, "ec.pem"),
+        NA(T2O_PARK) } },
     { "sign-ecdsa-clear", "DigestSign ECDSA P-256, no session", "op/s",
       { RAW(RAW_SIGN_ECDSA, 0, 0, "ec.pem"), EVP(EVP_TK_CLEAR, EVP_SIGN_ECDSA, 0, "ec.pem"),
         NA(T2O_SAME) } },

@@ -241,6 +241,7 @@ struct raw_state {
     ESYS_CONTEXT *esys;
     const raw_arg *arg;
     ESYS_TR session, key;
+    TPMS_CONTEXT *saved_session, *saved_key;    /* parked (arg->park) */
     TPM2B_DIGEST digest;
     TPM2B_PUBLIC_KEY_RSA rsa_in;
     TPM2B_ECC_POINT peer;
@@ -253,10 +254,16 @@ static void raw_done(void *p)
 
     if (st == NULL)
         return;
+    /* A parked session still holds its TPM context: load it to flush it. */
+    if (st->saved_session != NULL && st->session == ESYS_TR_NONE
+        && Esys_ContextLoad(st->esys, st->saved_session, &st->session) != TSS2_RC_SUCCESS)
+        st->session = ESYS_TR_NONE;
     if (st->key != ESYS_TR_NONE)
         Esys_FlushContext(st->esys, st->key);
     if (st->session != ESYS_TR_NONE)
         Esys_FlushContext(st->esys, st->session);
+    Esys_Free(st->saved_session);
+    Esys_Free(st->saved_key);
     free(st->data);
     free(st);
 }
@@ -307,6 +314,19 @@ static int raw_setup(bench_env *env, const void *a, void **out, char *why)
         && !load_key(st->esys, bench_path(env, arg->key, path, sizeof(path)),
                      &st->key, why))
         goto fail;
+    if (arg->park) {
+        /* Saving a session also takes it out of the TPM's slot. */
+        if (st->key != ESYS_TR_NONE
+            && (Esys_ContextSave(st->esys, st->key, &st->saved_key) != TSS2_RC_SUCCESS
+                || Esys_FlushContext(st->esys, st->key) != TSS2_RC_SUCCESS))
+            goto fail;
+        st->key = ESYS_TR_NONE;
+        if (st->session != ESYS_TR_NONE
+            && Esys_ContextSave(st->esys, st->session, &st->saved_session)
+               != TSS2_RC_SUCCESS)
+            goto fail;
+        st->session = ESYS_TR_NONE;
+    }
     st->digest.size = 32;
     RAND_bytes(st->digest.buffer, 32);
     /* Raw RSA input below the modulus: a leading zero byte is enough. */
@@ -398,9 +418,43 @@ static TSS2_RC raw_sign(struct raw_state *st, TPMI_ALG_SIG_SCHEME alg)
     return rc;
 }
 
+static TSS2_RC raw_command(struct raw_state *st);
+
+/* tpmkit's parking around one command: reload the session and the key
+ * from their saved contexts, then flush the key and save the session. */
 static int raw_run(void *p)
 {
     struct raw_state *st = p;
+    TPMS_CONTEXT *saved = NULL;
+    TSS2_RC rc;
+
+    if (!st->arg->park)
+        return raw_command(st) == TSS2_RC_SUCCESS;
+    rc = Esys_ContextLoad(st->esys, st->saved_session, &st->session);
+    if (rc == TSS2_RC_SUCCESS
+        && (rc = Esys_ContextLoad(st->esys, st->saved_key, &st->key)) == TSS2_RC_SUCCESS) {
+        rc = raw_command(st);
+        Esys_FlushContext(st->esys, st->key);
+        st->key = ESYS_TR_NONE;
+    }
+    if (st->session != ESYS_TR_NONE) {
+        if (Esys_ContextSave(st->esys, st->session, &saved) == TSS2_RC_SUCCESS) {
+            Esys_Free(st->saved_session);
+            st->saved_session = saved;
+        } else {
+            Esys_FlushContext(st->esys, st->session);
+            rc = rc != TSS2_RC_SUCCESS ? rc : TSS2_ESYS_RC_GENERAL_FAILURE;
+        }
+        st->session = ESYS_TR_NONE;
+    }
+    if (rc != TSS2_RC_SUCCESS)
+        fprintf(stderr, "tpmkit-bench: raw ESYS parking failed: %s (0x%x)\n",
+                Tss2_RC_Decode(rc), (unsigned)rc);
+    return rc == TSS2_RC_SUCCESS;
+}
+
+static TSS2_RC raw_command(struct raw_state *st)
+{
     TPMT_RSA_DECRYPT none = { .scheme = TPM2_ALG_NULL };
     TPM2B_DATA label = { 0 };
     TPM2B_PUBLIC_KEY_RSA *rsa_out = NULL;
@@ -442,12 +496,10 @@ static int raw_run(void *p)
         rc = raw_hmac(st);
         break;
     }
-    if (rc != TSS2_RC_SUCCESS) {
+    if (rc != TSS2_RC_SUCCESS)
         fprintf(stderr, "tpmkit-bench: raw ESYS command failed: %s (0x%x)\n",
                 Tss2_RC_Decode(rc), (unsigned)rc);
-        return 0;
-    }
-    return 1;
+    return rc;
 }
 
 const bench_impl raw_impl = { raw_setup, raw_run, raw_done, NULL };
