@@ -9,7 +9,8 @@
  *                [--columns base,tk,t2o]   (for profiling one implementation)
  *
  * The TPM is the one in TPMKIT_TCTI (tpm2-openssl: TPM2OPENSSL_TCTI). The
- * keys directory is made by bench/make-keys.sh. */
+ * keys directory is made by bench/make-keys.sh. TK_BENCH_DEBUG=1 prints
+ * OpenSSL's whole error queue when a cell turns n/a. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
