@@ -138,8 +138,14 @@ TSS2_RC tk_key_authorize(tk_tpm *tpm, tk_tpm_key *key, TPMA_SESSION attrs,
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     if (!tk_key_needs_policy(key)) {
-        rc = tk_session_auth(tpm, attrs, s1);
-        return rc;
+        /* An empty password and a command whose parameters are not secret
+         * (a signature of a digest): the salted session would protect
+         * nothing, and its crypto costs more than the command. */
+        if (attrs == 0 && !tk_key_has_password(key)) {
+            *s1 = ESYS_TR_PASSWORD;
+            return TSS2_RC_SUCCESS;
+        }
+        return tk_session_auth(tpm, attrs, s1);
     }
     if (attrs != 0 && (rc = tk_session_get(tpm, attrs, s2)) != TSS2_RC_SUCCESS)
         return rc;

@@ -132,14 +132,18 @@ int tk_key_set_import_seed(struct tk_tpm_key *key,
 
 /* The key's name algorithm (policy sessions must use it). */
 TPMI_ALG_HASH tk_key_name_alg(const struct tk_tpm_key *key);
+/* Has the key a password (then it is authorized through the salted
+ * session, never in clear)? */
+int tk_key_has_password(const struct tk_tpm_key *key);
 /* Does using the key need its policy (no userWithAuth, steps known)? */
 int tk_key_needs_policy(const struct tk_tpm_key *key);
 
 /* authorize.c: the key loaded, and the sessions for one command with it.
  * s1 authorizes: the salted session (HMAC, password never in clear), a
- * password session when encryption is off, or a fresh policy session
- * replaying the key's policy; s2 then carries the parameter encryption
- * `attrs` (or is ESYS_TR_NONE). */
+ * plain password session when there is nothing to hide (no password, no
+ * parameter encryption wanted, or encryption off), or a fresh policy
+ * session replaying the key's policy; s2 then carries the parameter
+ * encryption `attrs` (or is ESYS_TR_NONE). */
 TSS2_RC tk_key_authorize(tk_tpm *tpm, struct tk_tpm_key *key, TPMA_SESSION attrs,
                          ESYS_TR *handle, ESYS_TR *s1, ESYS_TR *s2);
 /* After the command: forget a policy session (the TPM consumed it on

@@ -340,6 +340,11 @@ TPMI_ALG_HASH tk_key_name_alg(const tk_tpm_key *key)
     return key->pub.publicArea.nameAlg;
 }
 
+int tk_key_has_password(const tk_tpm_key *key)
+{
+    return key->auth.size > 0;
+}
+
 int tk_key_needs_policy(const tk_tpm_key *key)
 {
     return !key->info.userwithauth && key->policy_count > 0;
@@ -512,9 +517,12 @@ static TSS2_RC load_from_blobs(tk_tpm *tpm, tk_tpm_key *key)
     if (key->external != NULL)
         return load_external(tpm, key);
 
-    /* Session first: starting it may park the primary we are about to use. */
-    rc = tk_session_auth(tpm, 0, &session);
-    if (rc != TSS2_RC_SUCCESS)
+    /* A parent password goes through the salted session; without one,
+     * nothing secret crosses the bus (the private blob is wrapped by the
+     * parent). Session first: starting it may park the primary. */
+    session = ESYS_TR_PASSWORD;
+    if (key->parent_auth.size > 0
+        && (rc = tk_session_auth(tpm, 0, &session)) != TSS2_RC_SUCCESS)
         return rc;
     rc = tk_parent_get(tpm, key->parent, &key->parent_auth, &parent);
     if (rc != TSS2_RC_SUCCESS)
