@@ -5,7 +5,9 @@
  * Each operation is the command tpmkit sends for the same request, with
  * the same key blobs (read from the same key file) and, where tpmkit uses
  * it, the same kind of session: salted by the standard storage primary,
- * HMAC, AES-128-CFB parameter encryption, SHA-256. Unlike tpmkit on a TPM
+ * HMAC, AES-128-CFB parameter encryption, SHA-256 (for secret results and
+ * passwords); signatures by keys without a password use a plain password
+ * session, as tpmkit does. Unlike tpmkit on a TPM
  * without a resource manager, the key and the session stay loaded for the
  * whole measurement: that is what the TPM itself can do. */
 #include <stdio.h>
@@ -420,8 +422,9 @@ static TSS2_RC raw_sign(struct raw_state *st, TPMI_ALG_SIG_SCHEME alg)
 
 static TSS2_RC raw_command(struct raw_state *st);
 
-/* tpmkit's parking around one command: reload the session and the key
- * from their saved contexts, then flush the key and save the session. */
+/* tpmkit's parking around one command: reload the session (if the command
+ * uses one) and the key from their saved contexts, then flush the key and
+ * save the session. */
 static int raw_run(void *p)
 {
     struct raw_state *st = p;
@@ -430,7 +433,9 @@ static int raw_run(void *p)
 
     if (!st->arg->park)
         return raw_command(st) == TSS2_RC_SUCCESS;
-    rc = Esys_ContextLoad(st->esys, st->saved_session, &st->session);
+    rc = st->saved_session != NULL
+         ? Esys_ContextLoad(st->esys, st->saved_session, &st->session)
+         : TSS2_RC_SUCCESS;
     if (rc == TSS2_RC_SUCCESS
         && (rc = Esys_ContextLoad(st->esys, st->saved_key, &st->key)) == TSS2_RC_SUCCESS) {
         rc = raw_command(st);

@@ -474,7 +474,7 @@ static int rsa_sign(tk_sig_ctx *ctx, unsigned char *sig, size_t *siglen,
                  dlen, k);
         return 0;
     }
-    ok = tk_tpm_rsa_private(ctx->key->tpm_key, em, k, sig, siglen);
+    ok = tk_tpm_rsa_private_sign(ctx->key->tpm_key, em, k, sig, siglen);
     OPENSSL_cleanse(em, sizeof(em));
     return ok;
 }

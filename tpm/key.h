@@ -136,6 +136,10 @@ int tk_tpm_sign_message(tk_tpm_key *key, int scheme, int hash_nid,
  * are modulus-sized. Padding is the caller's. */
 int tk_tpm_rsa_private(tk_tpm_key *key, const unsigned char *in, size_t in_len,
                        unsigned char *out, size_t *out_len);
+/* The same when the result is a signature (public): its response needs
+ * no encryption. */
+int tk_tpm_rsa_private_sign(tk_tpm_key *key, const unsigned char *in,
+                            size_t in_len, unsigned char *out, size_t *out_len);
 /* ECDH: the shared x coordinate with an uncompressed peer point. */
 int tk_tpm_ecdh(tk_tpm_key *key, const unsigned char *peer, size_t peer_len,
                 unsigned char *secret, size_t *secret_len);

@@ -162,13 +162,14 @@ int tk_tpm_sign_message(tk_tpm_key *key, int scheme, int hash_nid,
     return tk_tpm_run(tk_tpm_key_tpm(key), sign, &req);
 }
 
-/* One input, one secret output: raw RSA and ECDH. */
+/* One input, one output: raw RSA and ECDH. */
 struct key_io_request {
     tk_tpm_key *key;
     const unsigned char *in;
     size_t in_len;
     unsigned char *out;
     size_t *out_len;
+    TPMA_SESSION attrs;         /* ENCRYPT when the output is secret */
 };
 
 static TSS2_RC rsa_private(tk_tpm *tpm, void *arg)
@@ -183,8 +184,8 @@ static TSS2_RC rsa_private(tk_tpm *tpm, void *arg)
 
     in.size = (UINT16)req->in_len;
     memcpy(in.buffer, req->in, req->in_len);
-    /* The result is a plaintext or a signature in the making: encrypt it. */
-    rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &handle, &s1, &s2);
+    /* A plaintext is encrypted on its way back; a signature is public. */
+    rc = tk_key_authorize(tpm, req->key, req->attrs, &handle, &s1, &s2);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     rc = Esys_RSA_Decrypt(tpm->esys, handle, s1, s2, ESYS_TR_NONE, &in, &raw,
@@ -204,10 +205,11 @@ static TSS2_RC rsa_private(tk_tpm *tpm, void *arg)
     return TSS2_RC_SUCCESS;
 }
 
-int tk_tpm_rsa_private(tk_tpm_key *key, const unsigned char *in, size_t in_len,
-                       unsigned char *out, size_t *out_len)
+static int rsa_private_op(tk_tpm_key *key, const unsigned char *in,
+                          size_t in_len, unsigned char *out, size_t *out_len,
+                          TPMA_SESSION attrs)
 {
-    struct key_io_request req = { key, in, in_len, out, out_len };
+    struct key_io_request req = { key, in, in_len, out, out_len, attrs };
     const tk_tpm_pubinfo *info = tk_tpm_key_info(key);
 
     if (info->kind != TK_TPM_KEY_RSA || in_len != info->n_len) {
@@ -219,6 +221,18 @@ int tk_tpm_rsa_private(tk_tpm_key *key, const unsigned char *in, size_t in_len,
         return 0;
     }
     return tk_tpm_run(tk_tpm_key_tpm(key), rsa_private, &req);
+}
+
+int tk_tpm_rsa_private(tk_tpm_key *key, const unsigned char *in, size_t in_len,
+                       unsigned char *out, size_t *out_len)
+{
+    return rsa_private_op(key, in, in_len, out, out_len, TPMA_SESSION_ENCRYPT);
+}
+
+int tk_tpm_rsa_private_sign(tk_tpm_key *key, const unsigned char *in,
+                            size_t in_len, unsigned char *out, size_t *out_len)
+{
+    return rsa_private_op(key, in, in_len, out, out_len, 0);
 }
 
 static TSS2_RC ecdh(tk_tpm *tpm, void *arg)
@@ -255,7 +269,8 @@ static TSS2_RC ecdh(tk_tpm *tpm, void *arg)
 int tk_tpm_ecdh(tk_tpm_key *key, const unsigned char *peer, size_t peer_len,
                 unsigned char *secret, size_t *secret_len)
 {
-    struct key_io_request req = { key, peer, peer_len, secret, secret_len };
+    struct key_io_request req = { key, peer, peer_len, secret, secret_len,
+                                  TPMA_SESSION_ENCRYPT };
     const tk_tpm_pubinfo *info = tk_tpm_key_info(key);
     size_t field = (info->bits + 7) / 8;
 
