@@ -149,7 +149,8 @@ TSS2_RC tk_key_authorize(tk_tpm *tpm, tk_tpm_key *key, TPMA_SESSION attrs,
     }
     if (attrs != 0 && (rc = tk_session_get(tpm, attrs, s2)) != TSS2_RC_SUCCESS)
         return rc;
-    /* Session slots can be short: make sure the key is still loaded. */
+    /* Salting the sessions loads the primary, which may have taken the
+     * key's object slot: make sure the key is loaded. */
     rc = start_policy(tpm, key, s1);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_key_load(tpm, key, handle);
