@@ -9,14 +9,21 @@
 # tpmkit-bench options: --rounds N (5), --seconds S per cell and round (0.5)
 # or --iterations N, --only ID,... (rows; "first-use" for the first-use table).
 # The default run takes about three minutes.
+#
+# --tabrmd: reach swtpm through a resource manager (tpm2-abrmd on a private
+# D-Bus session bus; packages tpm2-abrmd and libtss2-tcti-tabrmd0), as a
+# machine with /dev/tpmrm0 would: tpmkit then keeps keys and its session
+# loaded between operations instead of parking them.
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$src/build-bench
 args=()
+tabrmd=0
 while [ $# -gt 0 ]; do
     case $1 in
     --build-dir) build=$(realpath -m "$2"); shift 2 ;;
+    --tabrmd) tabrmd=1; shift ;;
     *) args+=("$1"); shift ;;
     esac
 done
@@ -35,8 +42,10 @@ prog=$build/bench/tpmkit-bench
 
 . "$src/test/lib/swtpm.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/tpmkit-bench.XXXXXX")
+rm_pids=()
 cleanup() {
     set +e
+    [ ${#rm_pids[@]} -eq 0 ] || kill "${rm_pids[@]}" 2>/dev/null
     swtpm_stop
     rm -rf "$work"
 }
@@ -45,6 +54,25 @@ trap 'exit 143' TERM
 trap 'exit 130' INT
 
 swtpm_start "$work/tpm"
+swtpm_tcti=$TPMKIT_TCTI
+if [ "$tabrmd" = 1 ]; then
+    command -v tpm2-abrmd >/dev/null || { echo "run.sh: --tabrmd needs tpm2-abrmd" >&2; exit 1; }
+    dbus-daemon --session --fork --print-address=3 --print-pid=4 \
+        3>"$work/dbus.addr" 4>"$work/dbus.pid"
+    rm_pids+=("$(cat "$work/dbus.pid")")
+    export DBUS_SESSION_BUS_ADDRESS
+    DBUS_SESSION_BUS_ADDRESS=$(cat "$work/dbus.addr")
+    name=com.intel.tss2.Tabrmd.bench$$
+    tpm2-abrmd --session --allow-root --tcti="$swtpm_tcti" --dbus-name="$name" \
+        >"$work/abrmd.log" 2>&1 &
+    rm_pids+=("$!")
+    export TPMKIT_TCTI="tabrmd:bus_name=$name,bus_type=session"
+    for _ in $(seq 50); do
+        tpm2_getrandom -T "$TPMKIT_TCTI" 1 >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    echo "resource manager: tpm2-abrmd ($TPMKIT_TCTI)"
+fi
 export TPM2OPENSSL_TCTI=$TPMKIT_TCTI
 mkdir "$work/keys"
 if ! OPENSSL_MODULES=$build "$src/bench/make-keys.sh" "$work/keys" >"$work/keys.log" 2>&1; then
@@ -65,7 +93,7 @@ echo "load after the run: $(uptime | sed 's/.*load average: //')"
 # The bench must leave the TPM as it found it.
 left=
 for kind in transient loaded-session saved-session; do
-    h=$(env -u OPENSSL_CONF tpm2_getcap -T "$TPMKIT_TCTI" "handles-$kind" 2>/dev/null || true)
+    h=$(env -u OPENSSL_CONF tpm2_getcap -T "$swtpm_tcti" "handles-$kind" 2>/dev/null || true)
     [ -z "$h" ] || left="$left $kind: $(echo $h)"
 done
 [ -z "$left" ] || echo "run.sh: warning: TPM leftovers after the run:$left" >&2
