@@ -108,8 +108,11 @@ static int key_file_der(const tk_key *key, unsigned char **der, size_t *len)
     /* The policy travels with the key: without it a policy-only key
      * could not be used again. */
     kf.policy_count = tk_tpm_key_policy(key->tpm_key, &steps);
-    if (kf.policy_count > TK_KEYFILE_MAX_POLICY)
-        kf.policy_count = 0;
+    if (kf.policy_count > TK_KEYFILE_MAX_POLICY) {
+        tk_raise(TK_R_BAD_KEY, "a key file holds at most %d policy steps",
+                 TK_KEYFILE_MAX_POLICY);
+        return 0;
+    }
     for (size_t i = 0; i < kf.policy_count; i++) {
         policy[i].code = steps[i].code;
         policy[i].params = (unsigned char *)steps[i].params;

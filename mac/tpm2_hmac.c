@@ -315,12 +315,7 @@ static size_t current_size(tk_hmac_ctx *ctx)
     nid = ctx->key != NULL ? tk_tpm_key_info(ctx->key)->hash_nid
               : ctx->digest_nid != 0 ? ctx->digest_nid : NID_sha256;
 
-    switch (nid) {
-    case NID_sha1: return 20;
-    case NID_sha384: return 48;
-    case NID_sha512: return 64;
-    default: return 32;
-    }
+    return tk_tpm_digest_size(nid);
 }
 
 static int hmac_get_ctx_params(void *vctx, OSSL_PARAM params[])

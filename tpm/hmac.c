@@ -27,14 +27,19 @@ static int check_hmac_key(const tk_tpm_key *key)
     return 1;
 }
 
-static size_t mac_size(const tk_tpm_key *key)
+size_t tk_tpm_digest_size(int hash_nid)
 {
-    switch (tk_tpm_hash_alg(tk_tpm_key_info(key)->hash_nid)) {
+    switch (tk_tpm_hash_alg(hash_nid)) {
     case TPM2_ALG_SHA1: return 20;
     case TPM2_ALG_SHA384: return 48;
     case TPM2_ALG_SHA512: return 64;
     default: return 32;
     }
+}
+
+static size_t mac_size(const tk_tpm_key *key)
+{
+    return tk_tpm_digest_size(tk_tpm_key_info(key)->hash_nid);
 }
 
 static TSS2_RC copy_mac(tk_tpm *tpm, const TPM2B_DIGEST *result, size_t expect,
@@ -167,9 +172,8 @@ static TSS2_RC seq_open(tk_tpm *tpm, struct hmac_request *req, ESYS_TR *seq_tr)
     }
 }
 
-/* Feed all of `data` but the part SequenceComplete takes (`keep`). */
-static TSS2_RC seq_feed(tk_tpm *tpm, ESYS_TR seq_tr, const unsigned char *data,
-                        size_t len)
+TSS2_RC tk_seq_feed(tk_tpm *tpm, ESYS_TR seq_tr, const unsigned char *data,
+                    size_t len)
 {
     TPM2B_MAX_BUFFER chunk;
     size_t done = 0;
@@ -179,7 +183,7 @@ static TSS2_RC seq_feed(tk_tpm *tpm, ESYS_TR seq_tr, const unsigned char *data,
         chunk.size = (UINT16)(len - done > TK_TPM_HMAC_ONESHOT
                               ? TK_TPM_HMAC_ONESHOT : len - done);
         memcpy(chunk.buffer, data + done, chunk.size);
-        /* The input is not secret; the sequence's auth is empty. */
+        /* The input is not secret; a sequence's auth is empty. */
         rc = Esys_SequenceUpdate(tpm->esys, seq_tr, ESYS_TR_PASSWORD,
                                  ESYS_TR_NONE, ESYS_TR_NONE, &chunk);
         if (rc != TSS2_RC_SUCCESS)
@@ -210,7 +214,7 @@ static TSS2_RC seq_step(tk_tpm *tpm, void *arg)
     rc = seq_open(tpm, req, &seq_tr);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = seq_feed(tpm, seq_tr, req->data, body);
+    rc = tk_seq_feed(tpm, seq_tr, req->data, body);
     if (rc != TSS2_RC_SUCCESS)
         goto fail;
     if (req->mac == NULL) {

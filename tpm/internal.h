@@ -153,6 +153,11 @@ void tk_key_authorize_end(tk_tpm *tpm, ESYS_TR *s1, TSS2_RC rc);
  * as such (and is never retried: dictionary-attack lockout). */
 TSS2_RC tk_key_op_fail(tk_tpm *tpm, TSS2_RC rc, const char *what);
 
+/* hmac.c: feed `len` bytes to a hash or HMAC sequence in TPM-sized
+ * pieces (SequenceComplete takes the last piece itself). */
+TSS2_RC tk_seq_feed(tk_tpm *tpm, ESYS_TR seq_tr, const unsigned char *data,
+                    size_t len);
+
 /* Flush our least recently used key to free an object slot; 0 if we
  * hold none. */
 int tk_keys_make_room(tk_tpm *tpm);

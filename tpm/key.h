@@ -149,6 +149,8 @@ int tk_tpm_ecdh(tk_tpm_key *key, const unsigned char *peer, size_t peer_len,
  * most; longer input goes through a sequence. */
 #define TK_TPM_HMAC_ONESHOT 1024
 size_t tk_tpm_hmac_size(const tk_tpm_key *key);
+/* Output size of SHA-1/256/384/512 by NID (32 for anything else). */
+size_t tk_tpm_digest_size(int hash_nid);
 int tk_tpm_hmac(tk_tpm_key *key, const unsigned char *data, size_t len,
                 unsigned char *mac, size_t *mac_len);
 /* A TPM HMAC sequence: holds no TPM slot between calls. A copy continues

@@ -29,7 +29,7 @@ struct sign_request {
 /* Hash a message in the TPM: a restricted key signs only digests the TPM
  * made itself (the ticket proves the message does not imitate a TPM
  * attestation). A sequence takes a transient slot only for its duration. */
-#define HASH_CHUNK 1024
+#define HASH_CHUNK TK_TPM_HMAC_ONESHOT
 static TSS2_RC tpm_hash(tk_tpm *tpm, struct sign_request *req,
                         TPM2B_DIGEST **digest, TPMT_TK_HASHCHECK **ticket)
 {
@@ -44,16 +44,12 @@ static TSS2_RC tpm_hash(tk_tpm *tpm, struct sign_request *req,
                                 tk_tpm_hash_alg(req->hash_nid), &seq);
     if (rc != TSS2_RC_SUCCESS)
         return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_HashSequenceStart");
-    while (req->msg_len - done > HASH_CHUNK) {
-        chunk.size = HASH_CHUNK;
-        memcpy(chunk.buffer, req->msg + done, HASH_CHUNK);
-        rc = Esys_SequenceUpdate(tpm->esys, seq, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                                 ESYS_TR_NONE, &chunk);
-        if (rc != TSS2_RC_SUCCESS) {
-            Esys_FlushContext(tpm->esys, seq);
-            return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceUpdate");
-        }
-        done += HASH_CHUNK;
+    /* SequenceComplete takes the last piece (possibly empty). */
+    done = req->msg_len > HASH_CHUNK ? (req->msg_len - 1) / HASH_CHUNK * HASH_CHUNK : 0;
+    rc = tk_seq_feed(tpm, seq, req->msg, done);
+    if (rc != TSS2_RC_SUCCESS) {
+        Esys_FlushContext(tpm->esys, seq);
+        return rc;
     }
     chunk.size = (UINT16)(req->msg_len - done);
     memcpy(chunk.buffer, req->msg + done, chunk.size);
