@@ -5,8 +5,8 @@
  * Most policy commands take the policy session as their only handle and
  * no authorization: tpmkit sends those verbatim (header, session handle,
  * the file's parameter area) so any such command replays without tpmkit
- * knowing its parameters. PolicyAuthValue and PolicyPassword go through
- * ESYS, which must know about them to authorize the command afterwards. */
+ * knowing its parameters. PolicyAuthValue and PolicyPassword change how
+ * the command is authorized afterwards, so tpmkit sends those itself. */
 #include <string.h>
 #include <tss2/tss2_tcti.h>
 
@@ -52,24 +52,20 @@ static void put_be(unsigned char *p, uint32_t v, int bytes)
 
 /* One policy command without sessions, straight through the TCTI. */
 #define RAW_MAX 4096
-static TSS2_RC replay_raw(tk_tpm *tpm, ESYS_TR session,
+static TSS2_RC replay_raw(tk_tpm *tpm, TPM2_HANDLE session,
                           const tk_tpm_policy_step *step)
 {
     unsigned char cmd[RAW_MAX], resp[RAW_MAX];
     size_t size = 14 + step->len, resp_size = sizeof(resp);
-    TPM2_HANDLE handle;
     TSS2_RC rc;
 
     if (size > sizeof(cmd))
         return tk_fail(tpm, TSS2_ESYS_RC_BAD_VALUE, TK_R_BAD_KEY,
                        "a policy step is too large");
-    rc = Esys_TR_GetTpmHandle(tpm->esys, session, &handle);
-    if (rc != TSS2_RC_SUCCESS)
-        return tk_fail(tpm, rc, TK_R_INTERNAL, "policy session handle");
     put_be(cmd, TPM2_ST_NO_SESSIONS, 2);
     put_be(cmd + 2, (uint32_t)size, 4);
     put_be(cmd + 6, step->code, 4);
-    put_be(cmd + 10, handle, 4);
+    put_be(cmd + 10, session, 4);
     memcpy(cmd + 14, step->params, step->len);
     rc = Tss2_Tcti_Transmit(tpm->tcti, size, cmd);
     if (rc == TSS2_RC_SUCCESS)
@@ -82,80 +78,70 @@ static TSS2_RC replay_raw(tk_tpm *tpm, ESYS_TR session,
     return rc;
 }
 
-static TSS2_RC start_policy(tk_tpm *tpm, tk_tpm_key *key, ESYS_TR *out)
+static TSS2_RC start_policy(tk_tpm *tpm, tk_tpm_key *key, tk_sess *policy)
 {
-    TPMT_SYM_DEF aes = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128,
-                         .mode.aes = TPM2_ALG_CFB };
-    TPMT_SYM_DEF none = { .algorithm = TPM2_ALG_NULL };
     const tk_tpm_policy_step *steps;
     size_t count = tk_tpm_key_policy(key, &steps);
-    ESYS_TR salt = ESYS_TR_NONE;
     TSS2_RC rc;
 
     /* Salted like the main session, so PolicyAuthValue's HMAC does not
      * expose a weak password to offline guessing. */
-    if (tpm->encrypt && (rc = tk_primary_get(tpm, &salt)) != TSS2_RC_SUCCESS)
-        return rc;
-    rc = Esys_StartAuthSession(tpm->esys, salt, ESYS_TR_NONE, ESYS_TR_NONE,
-                               ESYS_TR_NONE, ESYS_TR_NONE, NULL, TPM2_SE_POLICY,
-                               tpm->encrypt ? &aes : &none,
-                               tk_key_name_alg(key), out);
-    if (salt != ESYS_TR_NONE && tpm->park)
-        tk_primary_park(tpm);
-    if (rc != TSS2_RC_SUCCESS) {
-        *out = ESYS_TR_NONE;
+    rc = tk_sess_start(tpm, TPM2_SE_POLICY, tk_key_name_alg(key), tpm->encrypt,
+                       policy);
+    if (rc != TSS2_RC_SUCCESS)
         return tk_fail(tpm, rc, TK_R_SESSION_FAILED, "starting a policy session");
-    }
     for (size_t i = 0; i < count && rc == TSS2_RC_SUCCESS; i++) {
-        if (steps[i].code == TPM2_CC_PolicyAuthValue)
-            rc = Esys_PolicyAuthValue(tpm->esys, *out, ESYS_TR_NONE,
-                                      ESYS_TR_NONE, ESYS_TR_NONE);
-        else if (steps[i].code == TPM2_CC_PolicyPassword)
-            rc = Esys_PolicyPassword(tpm->esys, *out, ESYS_TR_NONE,
-                                     ESYS_TR_NONE, ESYS_TR_NONE);
-        else
-            rc = replay_raw(tpm, *out, &steps[i]);
+        if (steps[i].code == TPM2_CC_PolicyAuthValue) {
+            rc = Tss2_Sys_PolicyAuthValue(tpm->sys, policy->handle, NULL, NULL);
+            policy->policy_auth = TK_POLICY_AUTH_VALUE;
+        } else if (steps[i].code == TPM2_CC_PolicyPassword) {
+            rc = Tss2_Sys_PolicyPassword(tpm->sys, policy->handle, NULL, NULL);
+            policy->policy_auth = TK_POLICY_PASSWORD;
+        } else {
+            rc = replay_raw(tpm, policy->handle, &steps[i]);
+        }
         if (rc != TSS2_RC_SUCCESS)
             tk_fail(tpm, rc, TK_R_AUTH_FAILED, "replaying the key's policy");
     }
-    /* Used once: the TPM flushes it after the command it authorizes. */
-    if (rc == TSS2_RC_SUCCESS)
-        rc = Esys_TRSess_SetAttributes(tpm->esys, *out, 0, 0xff);
-    if (rc != TSS2_RC_SUCCESS) {
-        Esys_FlushContext(tpm->esys, *out);
-        *out = ESYS_TR_NONE;
-    }
+    if (rc != TSS2_RC_SUCCESS)
+        tk_sess_flush(tpm, policy);
     return rc;
 }
 
 TSS2_RC tk_key_authorize(tk_tpm *tpm, tk_tpm_key *key, TPMA_SESSION attrs,
-                         ESYS_TR *handle, ESYS_TR *s1, ESYS_TR *s2)
+                         tk_call *call, TPM2_HANDLE *handle)
 {
+    tk_sess *enc = NULL;
+    ESYS_TR tr;
     TSS2_RC rc;
 
-    *s1 = *s2 = ESYS_TR_NONE;
-    rc = tk_key_load(tpm, key, handle);
-    if (rc != TSS2_RC_SUCCESS)
-        return rc;
+    /* Sessions first: salting one loads the primary, which may take the
+     * key's object slot. */
     if (!tk_key_needs_policy(key)) {
         /* An empty password and a command whose parameters are not secret
          * (a signature of a digest): the salted session would protect
-         * nothing, and its crypto costs more than the command. */
-        if (attrs == 0 && !tk_key_has_password(key)) {
-            *s1 = ESYS_TR_PASSWORD;
-            return TSS2_RC_SUCCESS;
-        }
-        return tk_session_auth(tpm, attrs, s1);
+         * nothing. */
+        if (attrs == 0 && !tk_key_has_password(key))
+            tk_call_auth_add(call, NULL, NULL, 0);
+        else if ((rc = tk_session_auth(tpm, call, tk_key_auth(key), attrs))
+                 != TSS2_RC_SUCCESS)
+            return rc;
+    } else {
+        if (attrs != 0 && (rc = tk_session_get(tpm, &enc)) != TSS2_RC_SUCCESS)
+            return rc;
+        if ((rc = start_policy(tpm, key, &call->policy)) != TSS2_RC_SUCCESS)
+            return rc;
+        /* Used once: the TPM flushes it after the command it authorizes. */
+        tk_call_auth_add(call, &call->policy, tk_key_auth(key), 0);
+        if (enc != NULL)
+            tk_call_auth_add(call, enc, NULL,
+                             attrs | TPMA_SESSION_CONTINUESESSION);
     }
-    if (attrs != 0 && (rc = tk_session_get(tpm, attrs, s2)) != TSS2_RC_SUCCESS)
-        return rc;
-    /* Salting the sessions loads the primary, which may have taken the
-     * key's object slot: make sure the key is loaded. */
-    rc = start_policy(tpm, key, s1);
+    rc = tk_key_load(tpm, key, &tr);
     if (rc == TSS2_RC_SUCCESS)
-        rc = tk_key_load(tpm, key, handle);
+        rc = tk_call_handle(tpm, call, tr, handle);
     if (rc != TSS2_RC_SUCCESS)
-        tk_key_authorize_end(tpm, s1, rc);
+        tk_key_authorize_end(tpm, call, rc);
     return rc;
 }
 
@@ -177,13 +163,12 @@ TSS2_RC tk_key_op_fail(tk_tpm *tpm, TSS2_RC rc, const char *what)
     return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, what);
 }
 
-void tk_key_authorize_end(tk_tpm *tpm, ESYS_TR *s1, TSS2_RC rc)
+void tk_key_authorize_end(tk_tpm *tpm, tk_call *call, TSS2_RC rc)
 {
-    if (*s1 == ESYS_TR_NONE || *s1 == ESYS_TR_PASSWORD || *s1 == tpm->session)
+    if (call->policy.handle == 0)
         return;
+    /* The TPM consumed the policy session if the command succeeded. */
     if (rc != TSS2_RC_SUCCESS)
-        Esys_FlushContext(tpm->esys, *s1);
-    else
-        Esys_TR_Close(tpm->esys, s1);
-    *s1 = ESYS_TR_NONE;
+        tk_sess_flush(tpm, &call->policy);
+    memset(&call->policy, 0, sizeof(call->policy));
 }

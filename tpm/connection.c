@@ -33,15 +33,20 @@ TSS2_RC tk_conn_open(tk_tpm *tpm)
     TSS2_RC rc;
 
     tpm->primary = ESYS_TR_NONE;
-    tpm->session = ESYS_TR_NONE;
+    memset(&tpm->session, 0, sizeof(tpm->session));
     rc = Tss2_TctiLdr_Initialize(tpm->tcti_conf, &tpm->tcti);
     if (rc != TSS2_RC_SUCCESS) {
         tpm->tcti = NULL;
         return tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE, "connect");
     }
     rc = Esys_Initialize(&tpm->esys, tpm->tcti, NULL);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Esys_GetSysContext(tpm->esys, &tpm->sys);
     if (rc != TSS2_RC_SUCCESS) {
+        if (tpm->esys != NULL)
+            Esys_Finalize(&tpm->esys);
         tpm->esys = NULL;
+        tpm->sys = NULL;
         Tss2_TctiLdr_Finalize(&tpm->tcti);
         return tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE, "connect");
     }
@@ -60,12 +65,9 @@ TSS2_RC tk_conn_open(tk_tpm *tpm)
         return tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE, "TPM2_ReadClock");
     }
     if (tpm->orphan_session != 0) {
-        TSS2_SYS_CONTEXT *sys = NULL;
-
         if (tpm->orphan_reset == tpm->reset_count
-            && tpm->orphan_restart == tpm->restart_count
-            && Esys_GetSysContext(tpm->esys, &sys) == TSS2_RC_SUCCESS)
-            Tss2_Sys_FlushContext(sys, tpm->orphan_session);
+            && tpm->orphan_restart == tpm->restart_count)
+            Tss2_Sys_FlushContext(tpm->sys, tpm->orphan_session);
         tpm->orphan_session = 0;
     }
     tk_debug("connected to %s (reset %u, restart %u)", tpm->tcti_conf,
@@ -85,13 +87,12 @@ void tk_conn_close(tk_tpm *tpm, int flush)
     if (tpm->tcti != NULL)
         Tss2_TctiLdr_Finalize(&tpm->tcti);
     tpm->esys = NULL;
+    tpm->sys = NULL;
     tpm->tcti = NULL;
     tpm->primary = ESYS_TR_NONE;
-    tpm->session = ESYS_TR_NONE;
+    memset(&tpm->session, 0, sizeof(tpm->session));
     Esys_Free(tpm->primary_saved);
     tpm->primary_saved = NULL;
-    Esys_Free(tpm->session_saved);
-    tpm->session_saved = NULL;
 }
 
 void tk_conn_resync(tk_tpm *tpm)
@@ -121,10 +122,7 @@ void tk_conn_resync(tk_tpm *tpm)
 void tk_conn_abandon(tk_tpm *tpm)
 {
     if (tpm->esys != NULL && tpm->owner == getpid()) {
-        if (tpm->session != ESYS_TR_NONE)
-            Esys_TR_GetTpmHandle(tpm->esys, tpm->session, &tpm->orphan_session);
-        else if (tpm->session_saved != NULL)
-            tpm->orphan_session = tpm->session_saved->savedHandle;
+        tpm->orphan_session = tpm->session.handle;
         tpm->orphan_reset = tpm->reset_count;
         tpm->orphan_restart = tpm->restart_count;
     }

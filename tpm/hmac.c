@@ -67,23 +67,28 @@ static TSS2_RC hmac_once(tk_tpm *tpm, void *arg)
 {
     struct hmac_request *req = arg;
     TPM2B_MAX_BUFFER buf = { .size = (UINT16)req->len };
-    TPM2B_DIGEST *result = NULL;
-    ESYS_TR handle, s1, s2;
+    TPM2B_DIGEST result = { 0 };
+    TPM2_HANDLE handle;
+    tk_call call;
     TSS2_RC rc;
 
     memcpy(buf.buffer, req->data, req->len);
-    rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &handle, &s1, &s2);
+    tk_call_init(&call);
+    rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &call, &handle);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = Esys_HMAC(tpm->esys, handle, s1, s2, ESYS_TR_NONE, &buf,
-                   tk_tpm_hash_alg(tk_tpm_key_info(req->key)->hash_nid), &result);
-    tk_key_authorize_end(tpm, &s1, rc);
+    rc = Tss2_Sys_HMAC_Prepare(tpm->sys, handle, &buf,
+                               tk_tpm_hash_alg(tk_tpm_key_info(req->key)->hash_nid));
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_run(tpm, &call, TPM2_CC_HMAC);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_HMAC_Complete(tpm->sys, &result);
+    tk_key_authorize_end(tpm, &call, rc);
     if (rc != TSS2_RC_SUCCESS)
         return tk_key_op_fail(tpm, rc, "TPM2_HMAC");
-    rc = copy_mac(tpm, result, mac_size(req->key), req->mac, req->mac_len,
+    rc = copy_mac(tpm, &result, mac_size(req->key), req->mac, req->mac_len,
                   "TPM2_HMAC");
-    OPENSSL_cleanse(result, sizeof(*result));
-    Esys_Free(result);
+    OPENSSL_cleanse(&result, sizeof(result));
     return rc;
 }
 
@@ -140,15 +145,16 @@ void tk_tpm_hmac_seq_free(tk_tpm_hmac_seq *seq)
 }
 
 /* The sequence in the TPM: started now, or loaded from its saved state. */
-static TSS2_RC seq_open(tk_tpm *tpm, struct hmac_request *req, ESYS_TR *seq_tr)
+static TSS2_RC seq_open(tk_tpm *tpm, struct hmac_request *req, TPM2_HANDLE *seq)
 {
     TPM2B_AUTH no_auth = { 0 };
-    ESYS_TR handle, s1, s2;
+    TPM2_HANDLE handle;
+    tk_call call;
     TSS2_RC rc;
 
     for (;;) {
         if (req->seq->started) {
-            rc = Esys_ContextLoad(tpm->esys, &req->seq->saved, seq_tr);
+            rc = Tss2_Sys_ContextLoad(tpm->sys, &req->seq->saved, seq);
             if (rc == TPM2_RC_OBJECT_MEMORY && tk_keys_make_room(tpm))
                 continue;
             if (rc != TSS2_RC_SUCCESS)
@@ -157,13 +163,17 @@ static TSS2_RC seq_open(tk_tpm *tpm, struct hmac_request *req, ESYS_TR *seq_tr)
                                " restarted?)");
             return TSS2_RC_SUCCESS;
         }
-        rc = tk_key_authorize(tpm, req->seq->key, 0, &handle, &s1, &s2);
+        tk_call_init(&call);
+        rc = tk_key_authorize(tpm, req->seq->key, 0, &call, &handle);
         if (rc != TSS2_RC_SUCCESS)
             return rc;
-        rc = Esys_HMAC_Start(tpm->esys, handle, s1, s2, ESYS_TR_NONE, &no_auth,
-                             tk_tpm_hash_alg(tk_tpm_key_info(req->seq->key)->hash_nid),
-                             seq_tr);
-        tk_key_authorize_end(tpm, &s1, rc);
+        rc = Tss2_Sys_HMAC_Start_Prepare(tpm->sys, handle, &no_auth,
+                                         tk_tpm_hash_alg(tk_tpm_key_info(req->seq->key)->hash_nid));
+        if (rc == TSS2_RC_SUCCESS)
+            rc = tk_call_run(tpm, &call, TPM2_CC_HMAC_Start);
+        if (rc == TSS2_RC_SUCCESS)
+            rc = Tss2_Sys_HMAC_Start_Complete(tpm->sys, seq);
+        tk_key_authorize_end(tpm, &call, rc);
         if (rc == TPM2_RC_OBJECT_MEMORY && tk_keys_make_room(tpm))
             continue;
         if (rc != TSS2_RC_SUCCESS)
@@ -172,11 +182,12 @@ static TSS2_RC seq_open(tk_tpm *tpm, struct hmac_request *req, ESYS_TR *seq_tr)
     }
 }
 
-TSS2_RC tk_seq_feed(tk_tpm *tpm, ESYS_TR seq_tr, const unsigned char *data,
+TSS2_RC tk_seq_feed(tk_tpm *tpm, TPM2_HANDLE seq, const unsigned char *data,
                     size_t len)
 {
     TPM2B_MAX_BUFFER chunk;
     size_t done = 0;
+    tk_call call;
     TSS2_RC rc;
 
     while (done < len) {
@@ -184,8 +195,12 @@ TSS2_RC tk_seq_feed(tk_tpm *tpm, ESYS_TR seq_tr, const unsigned char *data,
                               ? TK_TPM_HMAC_ONESHOT : len - done);
         memcpy(chunk.buffer, data + done, chunk.size);
         /* The input is not secret; a sequence's auth is empty. */
-        rc = Esys_SequenceUpdate(tpm->esys, seq_tr, ESYS_TR_PASSWORD,
-                                 ESYS_TR_NONE, ESYS_TR_NONE, &chunk);
+        tk_call_init(&call);
+        tk_call_handle_sequence(&call, seq);
+        tk_call_auth_add(&call, NULL, NULL, 0);
+        rc = Tss2_Sys_SequenceUpdate_Prepare(tpm->sys, seq, &chunk);
+        if (rc == TSS2_RC_SUCCESS)
+            rc = tk_call_run(tpm, &call, TPM2_CC_SequenceUpdate);
         if (rc != TSS2_RC_SUCCESS)
             return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceUpdate");
         done += chunk.size;
@@ -197,11 +212,11 @@ static TSS2_RC seq_step(tk_tpm *tpm, void *arg)
 {
     struct hmac_request *req = arg;
     TPM2B_MAX_BUFFER last = { 0 };
-    TPM2B_DIGEST *result = NULL;
-    TPMT_TK_HASHCHECK *ticket = NULL;
-    TPMS_CONTEXT *saved = NULL;
+    TPM2B_DIGEST result = { 0 };
+    TPMT_TK_HASHCHECK ticket;
     size_t body = req->len;
-    ESYS_TR seq_tr, session;
+    TPM2_HANDLE seq;
+    tk_call call;
     TSS2_RC rc;
 
     if (req->mac != NULL) {
@@ -211,43 +226,42 @@ static TSS2_RC seq_step(tk_tpm *tpm, void *arg)
         body = req->len - last.size;
         memcpy(last.buffer, req->data + body, last.size);
     }
-    rc = seq_open(tpm, req, &seq_tr);
+    rc = seq_open(tpm, req, &seq);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = tk_seq_feed(tpm, seq_tr, req->data, body);
+    rc = tk_seq_feed(tpm, seq, req->data, body);
     if (rc != TSS2_RC_SUCCESS)
         goto fail;
     if (req->mac == NULL) {
         /* Saving keeps the sequence; flushing frees its slot. */
-        rc = Esys_ContextSave(tpm->esys, seq_tr, &saved);
+        rc = Tss2_Sys_ContextSave(tpm->sys, seq, &req->next);
         if (rc != TSS2_RC_SUCCESS) {
             tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "saving the HMAC sequence");
             goto fail;
         }
-        req->next = *saved;
-        Esys_Free(saved);
-        Esys_FlushContext(tpm->esys, seq_tr);
+        Tss2_Sys_FlushContext(tpm->sys, seq);
         return TSS2_RC_SUCCESS;
     }
-    Esys_TR_SetAuth(tpm->esys, seq_tr, &(TPM2B_AUTH){ 0 });
-    rc = tk_session_auth(tpm, TPMA_SESSION_ENCRYPT, &session);
-    if (rc != TSS2_RC_SUCCESS)
-        goto fail;
-    rc = Esys_SequenceComplete(tpm->esys, seq_tr, session, ESYS_TR_NONE,
-                               ESYS_TR_NONE, &last, TPM2_RH_NULL, &result, &ticket);
+    tk_call_init(&call);
+    tk_call_handle_sequence(&call, seq);
+    rc = tk_session_auth(tpm, &call, NULL, TPMA_SESSION_ENCRYPT);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_SequenceComplete_Prepare(tpm->sys, seq, &last, TPM2_RH_NULL);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_run(tpm, &call, TPM2_CC_SequenceComplete);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_SequenceComplete_Complete(tpm->sys, &result, &ticket);
     if (rc != TSS2_RC_SUCCESS) {
         tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceComplete");
         goto fail;
     }
-    Esys_Free(ticket);
-    rc = copy_mac(tpm, result, mac_size(req->seq->key), req->mac, req->mac_len,
+    rc = copy_mac(tpm, &result, mac_size(req->seq->key), req->mac, req->mac_len,
                   "TPM2_SequenceComplete");
-    OPENSSL_cleanse(result, sizeof(*result));
-    Esys_Free(result);
+    OPENSSL_cleanse(&result, sizeof(result));
     return rc;
 fail:
     /* The saved state is untouched: a retry starts from it again. */
-    Esys_FlushContext(tpm->esys, seq_tr);
+    Tss2_Sys_FlushContext(tpm->sys, seq);
     return rc;
 }
 

@@ -11,19 +11,36 @@
 #include "key.h"
 #include "../provider/errors.h"
 
-TSS2_RC tk_import_duplicate(tk_tpm *tpm, ESYS_TR parent, ESYS_TR session,
+TSS2_RC tk_import_duplicate(tk_tpm *tpm, ESYS_TR parent,
+                            const TPM2B_AUTH *parent_auth,
                             const TPM2B_PUBLIC *pub, const TPM2B_PRIVATE *dup,
                             const TPM2B_ENCRYPTED_SECRET *seed,
-                            TPM2B_PRIVATE **out)
+                            TPM2B_PRIVATE *out)
 {
     TPM2B_DATA no_inner_key = { 0 };
     TPMT_SYM_DEF_OBJECT no_inner = { .algorithm = TPM2_ALG_NULL };
-    TSS2_RC rc = Esys_Import(tpm->esys, parent, session, ESYS_TR_NONE,
-                             ESYS_TR_NONE, &no_inner_key, pub, dup, seed,
-                             &no_inner, out);
+    TPM2_HANDLE handle;
+    tk_call call;
+    TSS2_RC rc;
 
+    /* Nothing secret crosses for an Import but the parent's password. */
+    tk_call_init(&call);
+    rc = TSS2_RC_SUCCESS;
+    if (parent_auth->size == 0)
+        tk_call_auth_add(&call, NULL, NULL, 0);
+    else
+        rc = tk_session_auth(tpm, &call, parent_auth, 0);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_handle(tpm, &call, parent, &handle);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_Import_Prepare(tpm->sys, handle, &no_inner_key, pub, dup,
+                                     seed, &no_inner);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_run(tpm, &call, TPM2_CC_Import);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_Import_Complete(tpm->sys, out);
+    OPENSSL_cleanse(&call, sizeof(call));
     if (rc != TSS2_RC_SUCCESS) {
-        *out = NULL;
         tk_fail(tpm, rc, TK_R_BAD_KEY, "TPM2_Import of the importable key"
                 " (was it made for this TPM's storage key?)");
     }

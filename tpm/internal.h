@@ -7,6 +7,7 @@
 #include <time.h>
 #include <sys/types.h>
 #include <tss2/tss2_esys.h>
+#include <tss2/tss2_sys.h>
 #include <openssl/types.h>
 
 #include "tpm.h"
@@ -36,6 +37,99 @@ void tk_watchdog_stop(tk_watchdog *wd);
 #define TK_TPM_TIMEOUT 5
 #define TK_TPM_CREATE_TIMEOUT 180
 
+/* session_crypto.c: the arithmetic of TPM sessions, with OpenSSL objects
+ * fetched once per connection (callers hold the connection lock). */
+#define TK_CRYPTO_HASHES 4
+typedef struct tk_crypto {
+    OSSL_LIB_CTX *libctx;
+    EVP_MD *md[TK_CRYPTO_HASHES];
+    EVP_MAC *hmac;
+    EVP_MAC_CTX *mac_ctx[TK_CRYPTO_HASHES];
+    EVP_CIPHER *aes_cfb;
+    EVP_MD_CTX *md_ctx;
+    EVP_CIPHER_CTX *cipher_ctx;
+} tk_crypto;
+
+typedef struct tk_iov {
+    const void *data;
+    size_t len;
+} tk_iov;
+
+int tk_crypto_init(tk_crypto *c, OSSL_LIB_CTX *libctx);
+void tk_crypto_free(tk_crypto *c);
+size_t tk_crypto_hash_size(TPMI_ALG_HASH alg);
+int tk_crypto_hash(tk_crypto *c, TPMI_ALG_HASH alg, const tk_iov *parts,
+                   size_t n, unsigned char *out);
+int tk_crypto_hmac(tk_crypto *c, TPMI_ALG_HASH alg, const unsigned char *key,
+                   size_t key_len, const tk_iov *parts, size_t n,
+                   unsigned char *out);
+int tk_crypto_kdfa(tk_crypto *c, TPMI_ALG_HASH alg, const unsigned char *key,
+                   size_t key_len, const char *label, const tk_iov *u,
+                   const tk_iov *v, size_t bits, unsigned char *out);
+/* AES-128-CFB in place; key_iv is the key then the IV (KDFa "CFB"). */
+int tk_crypto_cfb(tk_crypto *c, const unsigned char key_iv[32],
+                  unsigned char *buf, size_t len, int encrypt);
+int tk_crypto_random(tk_crypto *c, unsigned char *out, size_t len);
+int tk_crypto_ecdh_salt(tk_crypto *c, TPMI_ALG_HASH name_alg,
+                        const TPMS_ECC_POINT *tpm_point,
+                        TPMS_ECC_POINT *ephemeral, unsigned char *salt,
+                        size_t salt_len);
+
+/* session.c: a TPM session whose arithmetic tpmkit does itself (ESYS's
+ * costs milliseconds of CPU per command). */
+enum tk_policy_auth {
+    TK_POLICY_PLAIN,            /* an HMAC session, or a policy session with
+                                 * neither of the two below */
+    TK_POLICY_AUTH_VALUE,       /* PolicyAuthValue: HMAC with the password */
+    TK_POLICY_PASSWORD,         /* PolicyPassword: the password in clear */
+};
+typedef struct tk_sess {
+    TPM2_HANDLE handle;         /* 0: no session */
+    int loaded;                 /* in a TPM slot; else context-saved in `saved` */
+    TPMS_CONTEXT saved;
+    TPM2_SE type;
+    TPMI_ALG_HASH hash;
+    unsigned char key[64];      /* the session key (empty: unsalted, unbound) */
+    size_t key_len;
+    TPM2B_NONCE nonce_tpm;
+    enum tk_policy_auth policy_auth;
+} tk_sess;
+
+/* Start a session; `salted`: salted by the storage primary, with AES-128-CFB
+ * parameter encryption. */
+TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash,
+                      int salted, tk_sess *out);
+/* Flush a session from the TPM (loaded or saved) and forget it. */
+void tk_sess_flush(tk_tpm *tpm, tk_sess *s);
+
+/* call.c: one TPM command through SYS with tpmkit's session arithmetic.
+ * Between Tss2_Sys_<Command>_Prepare and _Complete: name the command's
+ * handles and authorizations, then tk_call_run(). */
+typedef struct tk_call_auth {
+    tk_sess *sess;              /* NULL: a password authorization */
+    TPM2B_AUTH auth;            /* password of the entity it authorizes */
+    TPMA_SESSION attrs;
+} tk_call_auth;
+typedef struct tk_call {
+    int n_handles;
+    ESYS_TR trs[3];             /* ESYS_TR_NONE: a sequence (empty name) */
+    TPM2_HANDLE handles[3];
+    int n_auths;
+    tk_call_auth auths[3];
+    tk_sess policy;             /* a policy session made for this command */
+} tk_call;
+
+void tk_call_init(tk_call *call);
+/* Record `tr` as the command's next handle; *out is its TPM handle. */
+TSS2_RC tk_call_handle(tk_tpm *tpm, tk_call *call, ESYS_TR tr, TPM2_HANDLE *out);
+/* A hash or HMAC sequence object: its name is empty. */
+void tk_call_handle_sequence(tk_call *call, TPM2_HANDLE handle);
+/* The next authorization: `sess` (NULL for a password), the password of
+ * the entity it authorizes, and DECRYPT/ENCRYPT for parameter encryption. */
+void tk_call_auth_add(tk_call *call, tk_sess *sess, const TPM2B_AUTH *auth,
+                      TPMA_SESSION attrs);
+TSS2_RC tk_call_run(tk_tpm *tpm, tk_call *call, TPM2_CC cc);
+
 struct tk_tpm {
     char *tcti_conf;
     int encrypt;
@@ -46,14 +140,16 @@ struct tk_tpm {
     pid_t owner;                /* process that opened the connection */
     TSS2_TCTI_CONTEXT *tcti;
     ESYS_CONTEXT *esys;
+    TSS2_SYS_CONTEXT *sys;      /* ESYS's, for commands with our sessions */
     ESYS_TR primary;            /* ESYS_TR_NONE unless loaded right now */
     TPMS_CONTEXT *primary_saved; /* the primary, parked outside the TPM */
-    ESYS_TR session;            /* ESYS_TR_NONE unless loaded right now */
-    TPMS_CONTEXT *session_saved; /* the session, parked between operations */
+    TPMS_ECC_POINT primary_point; /* its public key: the session salt key */
+    tk_sess session;            /* the salted session, parked between operations */
     int park;                   /* park between operations: no resource manager */
     UINT32 reset_count, restart_count; /* TPM clock counters at connect */
     OSSL_LIB_CTX *crypto_ctx;   /* where ESYS's own OpenSSL calls resolve:
                                  * OpenSSL's providers only, made at acquire */
+    tk_crypto crypto;           /* session arithmetic, fetched from crypto_ctx */
     struct tk_tpm_key *loaded;  /* keys loaded in the TPM now, most recent first */
     unsigned generation;        /* bumped whenever TPM-side state is forgotten */
     tk_watchdog watchdog;
@@ -87,14 +183,15 @@ TSS2_RC tk_primary_park(tk_tpm *tpm);
 /* Forget the primary: flush it if loaded and `flush`, drop the saved copy. */
 void tk_primary_drop(tk_tpm *tpm, int flush);
 
-/* session.c: the salted AES-128-CFB session for commands with secrets, with
- * `attrs` (TPMA_SESSION_ENCRYPT/DECRYPT) set for the next command; returns
- * ESYS_TR_NONE in *out when encryption is off. */
-TSS2_RC tk_session_get(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out);
-/* The session to authorize a command with: the salted session (HMAC
- * authorization, so passwords never cross the bus), or a plain password
- * session when encryption is off. */
-TSS2_RC tk_session_auth(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out);
+/* session.c: the connection's salted AES-128-CFB session for commands
+ * with secrets, loaded; NULL in *out when encryption is off. */
+TSS2_RC tk_session_get(tk_tpm *tpm, tk_sess **out);
+/* Add the authorization of a command's entity with password `auth`: the
+ * salted session (an HMAC, so the password never crosses the bus) with
+ * parameter encryption `attrs`, or the password itself when encryption
+ * is off. */
+TSS2_RC tk_session_auth(tk_tpm *tpm, tk_call *call, const TPM2B_AUTH *auth,
+                        TPMA_SESSION attrs);
 /* After an operation: context-save the session when `park` is set. */
 void tk_session_park(tk_tpm *tpm);
 /* Forget the session: flush it (loaded or parked) if `flush`. */
@@ -121,11 +218,13 @@ TSS2_RC tk_key_load(tk_tpm *tpm, struct tk_tpm_key *key, ESYS_TR *out);
 tk_tpm *tk_tpm_key_tpm(const struct tk_tpm_key *key);
 /* After an operation: park loaded keys when `park` is set. */
 void tk_keys_park(tk_tpm *tpm);
-/* import.c: TPM2_Import of a duplicate (no inner wrapper) under `parent`. */
-TSS2_RC tk_import_duplicate(tk_tpm *tpm, ESYS_TR parent, ESYS_TR session,
+/* import.c: TPM2_Import of a duplicate (no inner wrapper) under `parent`
+ * (the parent's session loaded first: starting it may park the primary). */
+TSS2_RC tk_import_duplicate(tk_tpm *tpm, ESYS_TR parent,
+                            const TPM2B_AUTH *parent_auth,
                             const TPM2B_PUBLIC *pub, const TPM2B_PRIVATE *dup,
                             const TPM2B_ENCRYPTED_SECRET *seed,
-                            TPM2B_PRIVATE **out);
+                            TPM2B_PRIVATE *out);
 /* keyobj.c: the key's private blob is a duplicate to import on first use. */
 int tk_key_set_import_seed(struct tk_tpm_key *key,
                            const TPM2B_ENCRYPTED_SECRET *seed);
@@ -135,27 +234,28 @@ TPMI_ALG_HASH tk_key_name_alg(const struct tk_tpm_key *key);
 /* Has the key a password (then it is authorized through the salted
  * session, never in clear)? */
 int tk_key_has_password(const struct tk_tpm_key *key);
+const TPM2B_AUTH *tk_key_auth(const struct tk_tpm_key *key);
 /* Does using the key need its policy (no userWithAuth, steps known)? */
 int tk_key_needs_policy(const struct tk_tpm_key *key);
 
-/* authorize.c: the key loaded, and the sessions for one command with it.
- * s1 authorizes: the salted session (HMAC, password never in clear), a
- * plain password session when there is nothing to hide (no password, no
- * parameter encryption wanted, or encryption off), or a fresh policy
- * session replaying the key's policy; s2 then carries the parameter
- * encryption `attrs` (or is ESYS_TR_NONE). */
+/* authorize.c: the key loaded, recorded as the next handle of `call`
+ * (*handle: its TPM handle), and its authorization added: the salted
+ * session (an HMAC, password never in clear) carrying parameter
+ * encryption `attrs`, a plain password when there is nothing to hide (no
+ * password and no secret parameters, or encryption off), or a fresh policy
+ * session replaying the key's policy, then the salted session for `attrs`. */
 TSS2_RC tk_key_authorize(tk_tpm *tpm, struct tk_tpm_key *key, TPMA_SESSION attrs,
-                         ESYS_TR *handle, ESYS_TR *s1, ESYS_TR *s2);
+                         tk_call *call, TPM2_HANDLE *handle);
 /* After the command: forget a policy session (the TPM consumed it on
  * success; flush it after a failure). */
-void tk_key_authorize_end(tk_tpm *tpm, ESYS_TR *s1, TSS2_RC rc);
+void tk_key_authorize_end(tk_tpm *tpm, tk_call *call, TSS2_RC rc);
 /* Report a failed key operation: a wrong password or an unmet policy reads
  * as such (and is never retried: dictionary-attack lockout). */
 TSS2_RC tk_key_op_fail(tk_tpm *tpm, TSS2_RC rc, const char *what);
 
 /* hmac.c: feed `len` bytes to a hash or HMAC sequence in TPM-sized
  * pieces (SequenceComplete takes the last piece itself). */
-TSS2_RC tk_seq_feed(tk_tpm *tpm, ESYS_TR seq_tr, const unsigned char *data,
+TSS2_RC tk_seq_feed(tk_tpm *tpm, TPM2_HANDLE seq, const unsigned char *data,
                     size_t len);
 
 /* Flush our least recently used key to free an object slot; 0 if we

@@ -14,8 +14,8 @@ struct keygen_request {
     const tk_tpm_keygen *gen;
     TPM2B_PUBLIC template;
     TPM2B_SENSITIVE_CREATE sensitive;
-    TPM2B_PUBLIC *out_pub;
-    TPM2B_PRIVATE *out_priv;
+    TPM2B_PUBLIC out_pub;
+    TPM2B_PRIVATE out_priv;
 };
 
 static int build_template(const tk_tpm_keygen *gen, TPM2B_PUBLIC *tmpl)
@@ -96,7 +96,13 @@ static TSS2_RC create(tk_tpm *tpm, void *arg)
     TPM2B_AUTH parent_auth = { 0 };
     TPM2B_DATA outside = { 0 };
     TPML_PCR_SELECTION pcrs = { 0 };
-    ESYS_TR parent, session;
+    /* SYS unmarshals nested sized structures only into zeroed ones. */
+    TPM2B_CREATION_DATA creation_data = { 0 };
+    TPM2B_DIGEST creation_hash = { 0 };
+    TPMT_TK_CREATION creation_ticket = { 0 };
+    TPM2_HANDLE parent_handle;
+    ESYS_TR parent;
+    tk_call call;
     TSS2_RC rc;
 
     if (req->gen->parent_auth_len > sizeof(parent_auth.buffer))
@@ -105,16 +111,29 @@ static TSS2_RC create(tk_tpm *tpm, void *arg)
     parent_auth.size = (UINT16)req->gen->parent_auth_len;
     if (parent_auth.size > 0)
         memcpy(parent_auth.buffer, req->gen->parent_auth, parent_auth.size);
-    /* Session first: starting it may park the primary we are about to use. */
-    rc = tk_session_auth(tpm, TPMA_SESSION_DECRYPT, &session);
+    /* Session first: starting it may park the primary we are about to use.
+     * The new key's password and secret ride the encrypted first parameter. */
+    tk_call_init(&call);
+    rc = tk_session_auth(tpm, &call, &parent_auth, TPMA_SESSION_DECRYPT);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_parent_get(tpm, req->gen->parent, &parent_auth, &parent);
     OPENSSL_cleanse(&parent_auth, sizeof(parent_auth));
-    if (rc != TSS2_RC_SUCCESS)
+    if (rc != TSS2_RC_SUCCESS) {
+        OPENSSL_cleanse(&call, sizeof(call));
         return rc;
-    rc = Esys_Create(tpm->esys, parent, session, ESYS_TR_NONE, ESYS_TR_NONE,
-                         &req->sensitive, &req->template, &outside, &pcrs,
-                         &req->out_priv, &req->out_pub, NULL, NULL, NULL);
+    }
+    rc = tk_call_handle(tpm, &call, parent, &parent_handle);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_Create_Prepare(tpm->sys, parent_handle, &req->sensitive,
+                                     &req->template, &outside, &pcrs);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_run(tpm, &call, TPM2_CC_Create);
+    memset(&req->out_pub, 0, sizeof(req->out_pub));
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_Create_Complete(tpm->sys, &req->out_priv, &req->out_pub,
+                                      &creation_data, &creation_hash,
+                                      &creation_ticket);
+    OPENSSL_cleanse(&call, sizeof(call));
     if (rc != TSS2_RC_SUCCESS)
         tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_Create");
     tk_parent_release(tpm, req->gen->parent, &parent);
@@ -174,12 +193,11 @@ int tk_tpm_create_key(tk_tpm *tpm, const tk_tpm_keygen *gen,
     if (gen->secret != NULL && gen->secret_len > 0)
         memcpy(req.sensitive.sensitive.data.buffer, gen->secret, gen->secret_len);
     if (tk_tpm_run_timed(tpm, create, &req, TK_TPM_CREATE_TIMEOUT)
-        && marshal(req.out_pub, 1, pub, pub_len)
-        && marshal(req.out_priv, 0, priv, priv_len))
+        && marshal(&req.out_pub, 1, pub, pub_len)
+        && marshal(&req.out_priv, 0, priv, priv_len))
         ok = 1;
     OPENSSL_cleanse(&req.sensitive, sizeof(req.sensitive));
-    Esys_Free(req.out_pub);
-    Esys_Free(req.out_priv);
+    OPENSSL_cleanse(&req.out_priv, sizeof(req.out_priv));
     if (!ok) {
         OPENSSL_free(*pub);
         OPENSSL_free(*priv);

@@ -345,6 +345,11 @@ int tk_key_has_password(const tk_tpm_key *key)
     return key->auth.size > 0;
 }
 
+const TPM2B_AUTH *tk_key_auth(const tk_tpm_key *key)
+{
+    return &key->auth;
+}
+
 int tk_key_needs_policy(const tk_tpm_key *key)
 {
     return !key->info.userwithauth && key->policy_count > 0;
@@ -368,24 +373,21 @@ int tk_key_set_import_seed(tk_tpm_key *key, const TPM2B_ENCRYPTED_SECRET *seed)
  * private blob becomes the TPM's own. The duplicate's blob stays alive
  * until the key is freed: a reader may still hold it. */
 static TSS2_RC import_now(tk_tpm *tpm, tk_tpm_key *key, ESYS_TR parent,
-                          ESYS_TR session)
+                          const TPM2B_AUTH *parent_auth)
 {
     unsigned char blob[sizeof(TPM2B_PRIVATE)], *copy;
     size_t len = 0;
-    TPM2B_PRIVATE *out = NULL;
-    TSS2_RC rc = tk_import_duplicate(tpm, parent, session, &key->pub, &key->priv,
-                                     key->import_seed, &out);
+    TPM2B_PRIVATE out = { 0 };
+    TSS2_RC rc = tk_import_duplicate(tpm, parent, parent_auth, &key->pub,
+                                     &key->priv, key->import_seed, &out);
 
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    if (Tss2_MU_TPM2B_PRIVATE_Marshal(out, blob, sizeof(blob), &len)
-        != TSS2_RC_SUCCESS || (copy = OPENSSL_memdup(blob, len)) == NULL) {
-        Esys_Free(out);
+    if (Tss2_MU_TPM2B_PRIVATE_Marshal(&out, blob, sizeof(blob), &len)
+        != TSS2_RC_SUCCESS || (copy = OPENSSL_memdup(blob, len)) == NULL)
         return tk_fail(tpm, TSS2_ESYS_RC_MEMORY, TK_R_INTERNAL,
                        "keeping the imported key");
-    }
-    key->priv = *out;
-    Esys_Free(out);
+    key->priv = out;
     key->dup_blob = key->priv_blob;
     key->priv_len = len;
     __atomic_store_n(&key->priv_blob, copy, __ATOMIC_RELEASE);
@@ -398,17 +400,15 @@ static TSS2_RC import_pending(tk_tpm *tpm, void *arg)
 {
     tk_tpm_key *key = arg;
     TPM2B_AUTH no_auth = { 0 };
-    ESYS_TR parent, session;
+    ESYS_TR parent;
     TSS2_RC rc;
 
     if (key->import_seed == NULL)
         return TSS2_RC_SUCCESS;
-    rc = tk_session_auth(tpm, 0, &session);
-    if (rc == TSS2_RC_SUCCESS)
-        rc = tk_parent_get(tpm, key->parent, &no_auth, &parent);
+    rc = tk_parent_get(tpm, key->parent, &no_auth, &parent);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = import_now(tpm, key, parent, session);
+    rc = import_now(tpm, key, parent, &no_auth);
     tk_parent_release(tpm, key->parent, &parent);
     return rc;
 }
@@ -488,19 +488,42 @@ int tk_keys_make_room(tk_tpm *tpm)
     return evict_one(tpm, NULL);
 }
 
+/* An object loaded through SYS, made known to ESYS (for its later context
+ * saves and flushes). */
+static TSS2_RC adopt(tk_tpm *tpm, TPM2_HANDLE handle, ESYS_TR *out)
+{
+    TSS2_RC rc = Esys_TR_FromTPMPublic(tpm->esys, handle, ESYS_TR_NONE,
+                                       ESYS_TR_NONE, ESYS_TR_NONE, out);
+
+    if (rc != TSS2_RC_SUCCESS) {
+        Tss2_Sys_FlushContext(tpm->sys, handle);
+        *out = ESYS_TR_NONE;
+    }
+    return rc;
+}
+
 static TSS2_RC load_external(tk_tpm *tpm, tk_tpm_key *key)
 {
-    ESYS_TR session;
-    TSS2_RC rc = tk_session_get(tpm, TPMA_SESSION_DECRYPT, &session);
+    TPM2_HANDLE handle;
+    TPM2B_NAME name;
+    tk_call call;
+    TSS2_RC rc;
 
+    tk_call_init(&call);
+    rc = tk_session_auth(tpm, &call, NULL, TPMA_SESSION_DECRYPT);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    if (session == ESYS_TR_NONE)
+    if (call.auths[0].sess == NULL)
         return tk_fail(tpm, TSS2_ESYS_RC_BAD_VALUE, TK_R_NOT_SUPPORTED,
                        "loading a raw HMAC key without session encryption");
-    rc = Esys_LoadExternal(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE,
-                           key->external, &key->pub, ESYS_TR_RH_NULL,
-                           &key->handle);
+    rc = Tss2_Sys_LoadExternal_Prepare(tpm->sys, key->external, &key->pub,
+                                       TPM2_RH_NULL);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_run(tpm, &call, TPM2_CC_LoadExternal);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_LoadExternal_Complete(tpm->sys, &handle, &name);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = adopt(tpm, handle, &key->handle);
     if (rc != TSS2_RC_SUCCESS) {
         key->handle = ESYS_TR_NONE;
         if (rc != TPM2_RC_OBJECT_MEMORY)
@@ -509,9 +532,34 @@ static TSS2_RC load_external(tk_tpm *tpm, tk_tpm_key *key)
     return rc;
 }
 
+/* TPM2_Load with the parent's password through the salted session. */
+static TSS2_RC load_with_password(tk_tpm *tpm, tk_tpm_key *key, ESYS_TR parent)
+{
+    TPM2_HANDLE parent_handle, handle;
+    TPM2B_NAME name;
+    tk_call call;
+    TSS2_RC rc;
+
+    tk_call_init(&call);
+    rc = tk_session_auth(tpm, &call, &key->parent_auth, 0);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_handle(tpm, &call, parent, &parent_handle);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_Load_Prepare(tpm->sys, parent_handle, &key->priv, &key->pub);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_run(tpm, &call, TPM2_CC_Load);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_Load_Complete(tpm->sys, &handle, &name);
+    OPENSSL_cleanse(&call, sizeof(call));
+    if (rc == TSS2_RC_SUCCESS)
+        rc = adopt(tpm, handle, &key->handle);
+    return rc;
+}
+
 static TSS2_RC load_from_blobs(tk_tpm *tpm, tk_tpm_key *key)
 {
-    ESYS_TR parent, session;
+    ESYS_TR parent;
+    tk_sess *session;
     TSS2_RC rc;
 
     if (key->external != NULL)
@@ -520,20 +568,23 @@ static TSS2_RC load_from_blobs(tk_tpm *tpm, tk_tpm_key *key)
     /* A parent password goes through the salted session; without one,
      * nothing secret crosses the bus (the private blob is wrapped by the
      * parent). Session first: starting it may park the primary. */
-    session = ESYS_TR_PASSWORD;
     if (key->parent_auth.size > 0
-        && (rc = tk_session_auth(tpm, 0, &session)) != TSS2_RC_SUCCESS)
+        && (rc = tk_session_get(tpm, &session)) != TSS2_RC_SUCCESS)
         return rc;
     rc = tk_parent_get(tpm, key->parent, &key->parent_auth, &parent);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     if (key->import_seed != NULL
-        && (rc = import_now(tpm, key, parent, session)) != TSS2_RC_SUCCESS) {
+        && (rc = import_now(tpm, key, parent, &key->parent_auth))
+           != TSS2_RC_SUCCESS) {
         tk_parent_release(tpm, key->parent, &parent);
         return rc;
     }
-    rc = Esys_Load(tpm->esys, parent, session, ESYS_TR_NONE, ESYS_TR_NONE,
-                       &key->priv, &key->pub, &key->handle);
+    if (key->parent_auth.size > 0)
+        rc = load_with_password(tpm, key, parent);
+    else
+        rc = Esys_Load(tpm->esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                       ESYS_TR_NONE, &key->priv, &key->pub, &key->handle);
     if (rc != TSS2_RC_SUCCESS) {
         key->handle = ESYS_TR_NONE;
         tk_fail(tpm, rc, (rc & 0xfff) == TPM2_RC_AUTH_FAIL

@@ -31,32 +31,38 @@ struct sign_request {
  * attestation). A sequence takes a transient slot only for its duration. */
 #define HASH_CHUNK TK_TPM_HMAC_ONESHOT
 static TSS2_RC tpm_hash(tk_tpm *tpm, struct sign_request *req,
-                        TPM2B_DIGEST **digest, TPMT_TK_HASHCHECK **ticket)
+                        TPM2B_DIGEST *digest, TPMT_TK_HASHCHECK *ticket)
 {
     TPM2B_AUTH no_auth = { 0 };
     TPM2B_MAX_BUFFER chunk = { 0 };
-    ESYS_TR seq;
+    TPM2_HANDLE seq;
+    tk_call call;
     size_t done = 0;
     TSS2_RC rc;
 
-    rc = Esys_HashSequenceStart(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE,
-                                ESYS_TR_NONE, &no_auth,
-                                tk_tpm_hash_alg(req->hash_nid), &seq);
+    rc = Tss2_Sys_HashSequenceStart(tpm->sys, NULL, &no_auth,
+                                    tk_tpm_hash_alg(req->hash_nid), &seq, NULL);
     if (rc != TSS2_RC_SUCCESS)
         return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_HashSequenceStart");
     /* SequenceComplete takes the last piece (possibly empty). */
     done = req->msg_len > HASH_CHUNK ? (req->msg_len - 1) / HASH_CHUNK * HASH_CHUNK : 0;
     rc = tk_seq_feed(tpm, seq, req->msg, done);
     if (rc != TSS2_RC_SUCCESS) {
-        Esys_FlushContext(tpm->esys, seq);
+        Tss2_Sys_FlushContext(tpm->sys, seq);
         return rc;
     }
     chunk.size = (UINT16)(req->msg_len - done);
     memcpy(chunk.buffer, req->msg + done, chunk.size);
-    rc = Esys_SequenceComplete(tpm->esys, seq, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                               ESYS_TR_NONE, &chunk, TPM2_RH_OWNER, digest, ticket);
+    tk_call_init(&call);
+    tk_call_handle_sequence(&call, seq);
+    tk_call_auth_add(&call, NULL, NULL, 0);
+    rc = Tss2_Sys_SequenceComplete_Prepare(tpm->sys, seq, &chunk, TPM2_RH_OWNER);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_run(tpm, &call, TPM2_CC_SequenceComplete);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_SequenceComplete_Complete(tpm->sys, digest, ticket);
     if (rc != TSS2_RC_SUCCESS) {
-        Esys_FlushContext(tpm->esys, seq);
+        Tss2_Sys_FlushContext(tpm->sys, seq);
         return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceComplete");
     }
     return TSS2_RC_SUCCESS;
@@ -67,12 +73,12 @@ static TSS2_RC sign(tk_tpm *tpm, void *arg)
     struct sign_request *req = arg;
     const tk_tpm_pubinfo *info = tk_tpm_key_info(req->key);
     TPMT_SIG_SCHEME scheme = { 0 };
-    TPMT_TK_HASHCHECK no_ticket = { .tag = TPM2_ST_HASHCHECK,
-                                    .hierarchy = TPM2_RH_NULL };
-    TPMT_TK_HASHCHECK *ticket = NULL;
-    TPM2B_DIGEST digest = { 0 }, *tpm_digest = NULL;
-    TPMT_SIGNATURE *sig = NULL;
-    ESYS_TR handle, s1, s2;
+    TPMT_TK_HASHCHECK ticket = { .tag = TPM2_ST_HASHCHECK,
+                                 .hierarchy = TPM2_RH_NULL };
+    TPM2B_DIGEST digest = { 0 };
+    TPMT_SIGNATURE sig;
+    TPM2_HANDLE handle;
+    tk_call call;
     TSS2_RC rc;
 
     scheme.scheme = req->scheme == TK_TPM_SIG_RSASSA ? TPM2_ALG_RSASSA
@@ -80,33 +86,31 @@ static TSS2_RC sign(tk_tpm *tpm, void *arg)
                     : TPM2_ALG_ECDSA;
     scheme.details.any.hashAlg = tk_tpm_hash_alg(req->hash_nid);
     if (req->msg != NULL) {
-        rc = tpm_hash(tpm, req, &tpm_digest, &ticket);
+        rc = tpm_hash(tpm, req, &digest, &ticket);
         if (rc != TSS2_RC_SUCCESS)
             return rc;
-        digest = *tpm_digest;
-        Esys_Free(tpm_digest);
     } else {
         digest.size = (UINT16)req->digest_len;
         memcpy(digest.buffer, req->digest, req->digest_len);
     }
 
-    rc = tk_key_authorize(tpm, req->key, 0, &handle, &s1, &s2);
-    if (rc != TSS2_RC_SUCCESS) {
-        Esys_Free(ticket);
+    tk_call_init(&call);
+    rc = tk_key_authorize(tpm, req->key, 0, &call, &handle);
+    if (rc != TSS2_RC_SUCCESS)
         return rc;
-    }
-    rc = Esys_Sign(tpm->esys, handle, s1, s2, ESYS_TR_NONE,
-                   &digest, &scheme, ticket != NULL ? ticket : &no_ticket, &sig);
-    tk_key_authorize_end(tpm, &s1, rc);
-    Esys_Free(ticket);
+    rc = Tss2_Sys_Sign_Prepare(tpm->sys, handle, &digest, &scheme, &ticket);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_run(tpm, &call, TPM2_CC_Sign);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_Sign_Complete(tpm->sys, &sig);
+    tk_key_authorize_end(tpm, &call, rc);
     if (rc != TSS2_RC_SUCCESS)
         return tk_key_op_fail(tpm, rc, "TPM2_Sign");
     if (scheme.scheme == TPM2_ALG_ECDSA) {
-        const TPMS_SIGNATURE_ECDSA *ec = &sig->signature.ecdsa;
+        const TPMS_SIGNATURE_ECDSA *ec = &sig.signature.ecdsa;
         size_t field = (info->bits + 7) / 8;
 
         if (ec->signatureR.size > field || ec->signatureS.size > field) {
-            Esys_Free(sig);
             return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
                            TK_R_TPM_COMMAND_FAILED, "TPM2_Sign");
         }
@@ -115,17 +119,15 @@ static TSS2_RC sign(tk_tpm *tpm, void *arg)
                     ec->signatureS.size);
         *req->sig_len = 2 * field;
     } else {
-        const TPM2B_PUBLIC_KEY_RSA *rsa = &sig->signature.rsassa.sig;
+        const TPM2B_PUBLIC_KEY_RSA *rsa = &sig.signature.rsassa.sig;
 
         if (rsa->size > info->n_len) {
-            Esys_Free(sig);
             return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
                            TK_R_TPM_COMMAND_FAILED, "TPM2_Sign");
         }
         copy_padded(req->sig, info->n_len, rsa->buffer, rsa->size);
         *req->sig_len = info->n_len;
     }
-    Esys_Free(sig);
     return TSS2_RC_SUCCESS;
 }
 
@@ -172,32 +174,36 @@ static TSS2_RC rsa_private(tk_tpm *tpm, void *arg)
 {
     struct key_io_request *req = arg;
     const tk_tpm_pubinfo *info = tk_tpm_key_info(req->key);
-    TPM2B_PUBLIC_KEY_RSA in = { 0 }, *out = NULL;
+    TPM2B_PUBLIC_KEY_RSA in = { 0 }, out = { 0 };
     TPMT_RSA_DECRYPT raw = { .scheme = TPM2_ALG_NULL };
     TPM2B_DATA label = { 0 };
-    ESYS_TR handle, s1, s2;
+    TPM2_HANDLE handle;
+    tk_call call;
     TSS2_RC rc;
 
     in.size = (UINT16)req->in_len;
     memcpy(in.buffer, req->in, req->in_len);
     /* A plaintext is encrypted on its way back; a signature is public. */
-    rc = tk_key_authorize(tpm, req->key, req->attrs, &handle, &s1, &s2);
+    tk_call_init(&call);
+    rc = tk_key_authorize(tpm, req->key, req->attrs, &call, &handle);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = Esys_RSA_Decrypt(tpm->esys, handle, s1, s2, ESYS_TR_NONE, &in, &raw,
-                          &label, &out);
-    tk_key_authorize_end(tpm, &s1, rc);
+    rc = Tss2_Sys_RSA_Decrypt_Prepare(tpm->sys, handle, &in, &raw, &label);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_run(tpm, &call, TPM2_CC_RSA_Decrypt);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_RSA_Decrypt_Complete(tpm->sys, &out);
+    tk_key_authorize_end(tpm, &call, rc);
     if (rc != TSS2_RC_SUCCESS)
         return tk_key_op_fail(tpm, rc, "TPM2_RSA_Decrypt");
-    if (out->size > info->n_len) {
-        Esys_Free(out);
+    if (out.size > info->n_len) {
+        OPENSSL_cleanse(&out, sizeof(out));
         return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
                        TK_R_TPM_COMMAND_FAILED, "TPM2_RSA_Decrypt");
     }
-    copy_padded(req->out, info->n_len, out->buffer, out->size);
+    copy_padded(req->out, info->n_len, out.buffer, out.size);
     *req->out_len = info->n_len;
-    OPENSSL_cleanse(out, sizeof(*out));
-    Esys_Free(out);
+    OPENSSL_cleanse(&out, sizeof(out));
     return TSS2_RC_SUCCESS;
 }
 
@@ -235,30 +241,35 @@ static TSS2_RC ecdh(tk_tpm *tpm, void *arg)
 {
     struct key_io_request *req = arg;
     size_t field = (tk_tpm_key_info(req->key)->bits + 7) / 8;
-    TPM2B_ECC_POINT peer = { 0 }, *z = NULL;
-    ESYS_TR handle, s1, s2;
+    TPM2B_ECC_POINT peer = { 0 }, z = { 0 };
+    TPM2_HANDLE handle;
+    tk_call call;
     TSS2_RC rc;
 
     peer.point.x.size = (UINT16)field;
     memcpy(peer.point.x.buffer, req->in + 1, field);
     peer.point.y.size = (UINT16)field;
     memcpy(peer.point.y.buffer, req->in + 1 + field, field);
-    rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &handle, &s1, &s2);
+    tk_call_init(&call);
+    rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &call, &handle);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = Esys_ECDH_ZGen(tpm->esys, handle, s1, s2, ESYS_TR_NONE, &peer, &z);
-    tk_key_authorize_end(tpm, &s1, rc);
+    rc = Tss2_Sys_ECDH_ZGen_Prepare(tpm->sys, handle, &peer);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_run(tpm, &call, TPM2_CC_ECDH_ZGen);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_ECDH_ZGen_Complete(tpm->sys, &z);
+    tk_key_authorize_end(tpm, &call, rc);
     if (rc != TSS2_RC_SUCCESS)
         return tk_key_op_fail(tpm, rc, "TPM2_ECDH_ZGen");
-    if (z->point.x.size > field) {
-        Esys_Free(z);
+    if (z.point.x.size > field) {
+        OPENSSL_cleanse(&z, sizeof(z));
         return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
                        TK_R_TPM_COMMAND_FAILED, "TPM2_ECDH_ZGen");
     }
-    copy_padded(req->out, field, z->point.x.buffer, z->point.x.size);
+    copy_padded(req->out, field, z.point.x.buffer, z.point.x.size);
     *req->out_len = field;
-    OPENSSL_cleanse(z, sizeof(*z));
-    Esys_Free(z);
+    OPENSSL_cleanse(&z, sizeof(z));
     return TSS2_RC_SUCCESS;
 }
 

@@ -46,6 +46,7 @@ TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
     TPM2B_SENSITIVE_CREATE sensitive = { 0 };
     TPM2B_DATA outside_info = { 0 };
     TPML_PCR_SELECTION pcrs = { 0 };
+    TPM2B_PUBLIC *pub = NULL;
     TSS2_RC rc;
 
     if (tpm->primary == ESYS_TR_NONE && tpm->primary_saved != NULL) {
@@ -57,7 +58,10 @@ TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
         rc = Esys_CreatePrimary(tpm->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
                                 ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
                                 &storage_primary_template, &outside_info,
-                                &pcrs, &tpm->primary, NULL, NULL, NULL, NULL);
+                                &pcrs, &tpm->primary, &pub, NULL, NULL, NULL);
+        if (rc == TSS2_RC_SUCCESS)
+            tpm->primary_point = pub->publicArea.unique.ecc;
+        Esys_Free(pub);
         if (rc != TSS2_RC_SUCCESS) {
             tpm->primary = ESYS_TR_NONE;
             return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED,

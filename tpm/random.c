@@ -15,8 +15,9 @@ struct random_request {
 static TSS2_RC get_random(tk_tpm *tpm, void *arg)
 {
     struct random_request *req = arg;
-    TPM2B_DIGEST *bytes = NULL;
-    ESYS_TR session;
+    TPM2B_DIGEST bytes;
+    tk_sess *session;
+    tk_call call;
     TSS2_RC rc;
 
     while (req->done < req->len) {
@@ -24,24 +25,29 @@ static TSS2_RC get_random(tk_tpm *tpm, void *arg)
 
         if (want > TK_TPM_RANDOM_CHUNK)
             want = TK_TPM_RANDOM_CHUNK;
-        rc = tk_session_get(tpm, TPMA_SESSION_ENCRYPT, &session);
+        rc = tk_session_get(tpm, &session);
         if (rc != TSS2_RC_SUCCESS)
             return rc;
-        rc = Esys_GetRandom(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE,
-                            (UINT16)want, &bytes);
+        tk_call_init(&call);
+        if (session != NULL)
+            tk_call_auth_add(&call, session, NULL,
+                             TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION);
+        rc = Tss2_Sys_GetRandom_Prepare(tpm->sys, (UINT16)want);
+        if (rc == TSS2_RC_SUCCESS)
+            rc = tk_call_run(tpm, &call, TPM2_CC_GetRandom);
+        if (rc == TSS2_RC_SUCCESS)
+            rc = Tss2_Sys_GetRandom_Complete(tpm->sys, &bytes);
         if (rc != TSS2_RC_SUCCESS)
             return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_GetRandom");
         /* A TPM may return fewer bytes than asked: keep asking. */
-        if (bytes->size == 0 || bytes->size > want) {
-            Esys_Free(bytes);
+        if (bytes.size == 0 || bytes.size > want) {
+            OPENSSL_cleanse(&bytes, sizeof(bytes));
             return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
                            TK_R_TPM_COMMAND_FAILED, "TPM2_GetRandom");
         }
-        memcpy(req->out + req->done, bytes->buffer, bytes->size);
-        req->done += bytes->size;
-        OPENSSL_cleanse(bytes->buffer, bytes->size);
-        Esys_Free(bytes);
-        bytes = NULL;
+        memcpy(req->out + req->done, bytes.buffer, bytes.size);
+        req->done += bytes.size;
+        OPENSSL_cleanse(&bytes, sizeof(bytes));
     }
     return TSS2_RC_SUCCESS;
 }

@@ -78,9 +78,13 @@ tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt)
     }
     tpm = calloc(1, sizeof(*tpm));
     if (tpm == NULL || (tpm->tcti_conf = strdup(tcti)) == NULL
-        || (tpm->crypto_ctx = OSSL_LIB_CTX_new()) == NULL) {
-        if (tpm != NULL)
+        || (tpm->crypto_ctx = OSSL_LIB_CTX_new()) == NULL
+        || !tk_crypto_init(&tpm->crypto, tpm->crypto_ctx)) {
+        if (tpm != NULL) {
+            tk_crypto_free(&tpm->crypto);
+            OSSL_LIB_CTX_free(tpm->crypto_ctx);
             free(tpm->tcti_conf);
+        }
         free(tpm);
         tpm = NULL;
         goto out;
@@ -89,7 +93,6 @@ tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt)
     tpm->park = !tk_tcti_has_resource_manager(tcti);
     tpm->refs = 1;
     tpm->primary = ESYS_TR_NONE;
-    tpm->session = ESYS_TR_NONE;
     pthread_mutex_init(&tpm->lock, NULL);
     tk_watchdog_init(&tpm->watchdog, tpm->tcti_conf);
     tpm->next = registry;
@@ -121,6 +124,7 @@ void tk_tpm_release(tk_tpm *tpm)
     tk_tpm_locked(tpm, close_connection, NULL);
     pthread_mutex_destroy(&tpm->lock);
     tk_watchdog_stop(&tpm->watchdog);
+    tk_crypto_free(&tpm->crypto);
     OSSL_LIB_CTX_free(tpm->crypto_ctx);
     free(tpm->tcti_conf);
     free(tpm);

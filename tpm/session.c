@@ -1,130 +1,173 @@
 /* Bus protection: one salted HMAC session per connection, with AES-128-CFB
  * parameter encryption, salted by the storage primary so that only this
- * TPM can derive the session key.
+ * TPM can derive the session key. tpmkit does the session arithmetic
+ * itself (call.c): ESYS's costs milliseconds of CPU per command.
  *
  * Without a resource manager the session is parked (context-saved) between
  * operations: a loaded session holds one of the TPM's three session slots,
  * shared by every process, and a process killed with Ctrl-C never flushes
  * it. A saved session holds no slot. */
+#include <string.h>
+#include <openssl/crypto.h>
+#include <tss2/tss2_mu.h>
+
 #include "internal.h"
 #include "../provider/errors.h"
 
-static TSS2_RC start_session(tk_tpm *tpm)
+/* The salt, encrypted to the storage primary: an ephemeral ECDH point. */
+static TSS2_RC make_salt(tk_tpm *tpm, TPM2_HANDLE *salt_key,
+                         TPM2B_ENCRYPTED_SECRET *secret, unsigned char *salt)
 {
-    TPMT_SYM_DEF symmetric = {
-        .algorithm = TPM2_ALG_AES,
-        .keyBits.aes = 128,
-        .mode.aes = TPM2_ALG_CFB,
-    };
-    ESYS_TR salt_key;
-    TSS2_RC rc = tk_primary_get(tpm, &salt_key);
+    TPMS_ECC_POINT ephemeral = { 0 };
+    ESYS_TR primary;
+    size_t len = 0;
+    TSS2_RC rc = tk_primary_get(tpm, &primary);
 
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Esys_TR_GetTpmHandle(tpm->esys, primary, salt_key);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = Esys_StartAuthSession(tpm->esys, salt_key, ESYS_TR_NONE,
-                               ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                               NULL, TPM2_SE_HMAC, &symmetric,
-                               TPM2_ALG_SHA256, &tpm->session);
-    if (rc != TSS2_RC_SUCCESS) {
-        tpm->session = ESYS_TR_NONE;
-        return tk_fail(tpm, rc, TK_R_SESSION_FAILED, "TPM2_StartAuthSession");
-    }
-    tk_debug("salted encrypting session started");
-    /* The salt key is not needed once the session exists; without a
-     * resource manager its slot is better left to other processes. */
-    return tk_primary_park(tpm);
+    if (!tk_crypto_ecdh_salt(&tpm->crypto, TPM2_ALG_SHA256, &tpm->primary_point,
+                             &ephemeral, salt, 32))
+        return tk_fail(tpm, TSS2_ESYS_RC_GENERAL_FAILURE, TK_R_SESSION_FAILED,
+                       "salting the session");
+    rc = Tss2_MU_TPMS_ECC_POINT_Marshal(&ephemeral, secret->secret,
+                                        sizeof(secret->secret), &len);
+    secret->size = (UINT16)len;
+    return rc;
 }
 
-/* Flush a parked session by its handle: no slot is needed for that. */
-static void flush_parked(tk_tpm *tpm)
+TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash,
+                      int salted, tk_sess *out)
 {
-    TSS2_SYS_CONTEXT *sys = NULL;
+    TPMT_SYM_DEF symmetric = { .algorithm = TPM2_ALG_NULL };
+    TPM2B_ENCRYPTED_SECRET secret = { 0 };
+    TPM2B_NONCE nonce_caller = { 0 };
+    TPM2_HANDLE salt_key = TPM2_RH_NULL;
+    unsigned char salt[32];
+    size_t size = tk_crypto_hash_size(hash);
+    TSS2_RC rc;
 
-    if (Esys_GetSysContext(tpm->esys, &sys) == TSS2_RC_SUCCESS)
-        Tss2_Sys_FlushContext(sys, tpm->session_saved->savedHandle);
-    Esys_Free(tpm->session_saved);
-    tpm->session_saved = NULL;
+    memset(out, 0, sizeof(*out));
+    out->type = type;
+    out->hash = hash;
+    nonce_caller.size = (UINT16)size;
+    if (size == 0 || !tk_crypto_random(&tpm->crypto, nonce_caller.buffer, size))
+        return tk_fail(tpm, TSS2_ESYS_RC_BAD_VALUE, TK_R_SESSION_FAILED,
+                       "session nonce");
+    if (salted) {
+        symmetric = (TPMT_SYM_DEF){ .algorithm = TPM2_ALG_AES,
+                                    .keyBits.aes = 128,
+                                    .mode.aes = TPM2_ALG_CFB };
+        if ((rc = make_salt(tpm, &salt_key, &secret, salt)) != TSS2_RC_SUCCESS)
+            return rc;
+    }
+    rc = Tss2_Sys_StartAuthSession(tpm->sys, salt_key, TPM2_RH_NULL, NULL,
+                                   &nonce_caller, &secret, type, &symmetric,
+                                   hash, &out->handle, &out->nonce_tpm, NULL);
+    /* The salt key is not needed once the session exists; without a
+     * resource manager its slot is better left to other processes. */
+    if (salted && tpm->park)
+        tk_primary_park(tpm);
+    if (rc != TSS2_RC_SUCCESS) {
+        OPENSSL_cleanse(salt, sizeof(salt));
+        out->handle = 0;
+        return tk_fail(tpm, rc, TK_R_SESSION_FAILED, "TPM2_StartAuthSession");
+    }
+    out->loaded = 1;
+    if (salted) {
+        tk_iov u = { out->nonce_tpm.buffer, out->nonce_tpm.size };
+        tk_iov v = { nonce_caller.buffer, nonce_caller.size };
+
+        out->key_len = size;
+        if (!tk_crypto_kdfa(&tpm->crypto, hash, salt, sizeof(salt), "ATH", &u,
+                            &v, size * 8, out->key)) {
+            OPENSSL_cleanse(salt, sizeof(salt));
+            tk_sess_flush(tpm, out);
+            return tk_fail(tpm, TSS2_ESYS_RC_GENERAL_FAILURE,
+                           TK_R_SESSION_FAILED, "session key");
+        }
+    }
+    OPENSSL_cleanse(salt, sizeof(salt));
+    return TSS2_RC_SUCCESS;
+}
+
+void tk_sess_flush(tk_tpm *tpm, tk_sess *s)
+{
+    /* A saved session still holds its handle: flushing needs no slot. */
+    if (s->handle != 0 && tpm->sys != NULL)
+        Tss2_Sys_FlushContext(tpm->sys, s->handle);
+    OPENSSL_cleanse(s, sizeof(*s));
 }
 
 static TSS2_RC unpark(tk_tpm *tpm)
 {
-    TSS2_RC rc = Esys_ContextLoad(tpm->esys, tpm->session_saved, &tpm->session);
+    TPM2_HANDLE handle = 0;
+    TSS2_RC rc = Tss2_Sys_ContextLoad(tpm->sys, &tpm->session.saved, &handle);
 
     if (rc == TSS2_RC_SUCCESS) {
-        Esys_Free(tpm->session_saved);
-        tpm->session_saved = NULL;
+        tpm->session.loaded = 1;
         return rc;
     }
-    tpm->session = ESYS_TR_NONE;
     /* Slots full, or the connection broke: keep it parked, let the caller
      * wait for a slot or reconnect. */
     if (tk_rc_classify(rc) == TK_RC_BUSY || tk_rc_classify(rc) == TK_RC_TRANSPORT)
         return tk_fail(tpm, rc, TK_R_SESSION_FAILED, "TPM2_ContextLoad");
     /* Too old (context gap) or gone: drop it, a fresh session will do. */
     tk_debug("saved session did not load (0x%x): starting anew", (unsigned)rc);
-    flush_parked(tpm);
+    tk_sess_flush(tpm, &tpm->session);
     return TSS2_RC_SUCCESS;
 }
 
-TSS2_RC tk_session_get(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out)
+TSS2_RC tk_session_get(tk_tpm *tpm, tk_sess **out)
 {
     TSS2_RC rc;
 
-    *out = ESYS_TR_NONE;
+    *out = NULL;
     if (!tpm->encrypt)
         return TSS2_RC_SUCCESS;
-    if (tpm->session == ESYS_TR_NONE && tpm->session_saved != NULL) {
-        rc = unpark(tpm);
+    if (tpm->session.handle != 0 && !tpm->session.loaded
+        && (rc = unpark(tpm)) != TSS2_RC_SUCCESS)
+        return rc;
+    if (tpm->session.handle == 0) {
+        rc = tk_sess_start(tpm, TPM2_SE_HMAC, TPM2_ALG_SHA256, 1, &tpm->session);
         if (rc != TSS2_RC_SUCCESS)
             return rc;
+        tk_debug("salted encrypting session started");
     }
-    if (tpm->session == ESYS_TR_NONE) {
-        rc = start_session(tpm);
-        if (rc != TSS2_RC_SUCCESS)
-            return rc;
-    }
-    rc = Esys_TRSess_SetAttributes(tpm->esys, tpm->session,
-                                   attrs | TPMA_SESSION_CONTINUESESSION, 0xff);
+    *out = &tpm->session;
+    return TSS2_RC_SUCCESS;
+}
+
+TSS2_RC tk_session_auth(tk_tpm *tpm, tk_call *call, const TPM2B_AUTH *auth,
+                        TPMA_SESSION attrs)
+{
+    tk_sess *sess;
+    TSS2_RC rc = tk_session_get(tpm, &sess);
+
     if (rc != TSS2_RC_SUCCESS)
-        return tk_fail(tpm, rc, TK_R_SESSION_FAILED, "session attributes");
-    *out = tpm->session;
+        return rc;
+    tk_call_auth_add(call, sess, auth,
+                     sess ? attrs | TPMA_SESSION_CONTINUESESSION : 0);
     return TSS2_RC_SUCCESS;
 }
 
 void tk_session_park(tk_tpm *tpm)
 {
-    if (!tpm->park || tpm->session == ESYS_TR_NONE)
+    if (!tpm->park || tpm->session.handle == 0 || !tpm->session.loaded)
         return;
-    /* ContextSave of a session also frees its slot and its ESYS_TR. */
-    if (Esys_ContextSave(tpm->esys, tpm->session, &tpm->session_saved)
+    /* ContextSave of a session also frees its slot. */
+    if (Tss2_Sys_ContextSave(tpm->sys, tpm->session.handle, &tpm->session.saved)
         != TSS2_RC_SUCCESS) {
-        tpm->session_saved = NULL;
         tk_session_drop(tpm, 1);
         return;
     }
-    tpm->session = ESYS_TR_NONE;
+    tpm->session.loaded = 0;
 }
 
 void tk_session_drop(tk_tpm *tpm, int flush)
 {
-    /* A parked session still exists in the TPM. */
-    if (flush && tpm->session_saved != NULL)
-        flush_parked(tpm);
-    if (tpm->session != ESYS_TR_NONE) {
-        if (!flush || Esys_FlushContext(tpm->esys, tpm->session)
-                      != TSS2_RC_SUCCESS)
-            Esys_TR_Close(tpm->esys, &tpm->session);
-        tpm->session = ESYS_TR_NONE;
-    }
-    Esys_Free(tpm->session_saved);
-    tpm->session_saved = NULL;
-}
-
-TSS2_RC tk_session_auth(tk_tpm *tpm, TPMA_SESSION attrs, ESYS_TR *out)
-{
-    TSS2_RC rc = tk_session_get(tpm, attrs, out);
-
-    if (rc == TSS2_RC_SUCCESS && *out == ESYS_TR_NONE)
-        *out = ESYS_TR_PASSWORD;
-    return rc;
+    if (flush)
+        tk_sess_flush(tpm, &tpm->session);
+    OPENSSL_cleanse(&tpm->session, sizeof(tpm->session));
 }

@@ -1,0 +1,331 @@
+/* One TPM command through the SYS API with tpmkit's own session arithmetic
+ * (TPM 2.0 Part 1, "Session-based authorization", "Parameter encryption"):
+ * encrypt the first command parameter, compute cpHash and each session's
+ * HMAC, run the command, check the response HMACs, roll the nonces and
+ * decrypt the first response parameter. */
+#include <string.h>
+#include <openssl/crypto.h>
+#include <tss2/tss2_mu.h>
+
+#include "internal.h"
+#include "../provider/errors.h"
+
+void tk_call_init(tk_call *call)
+{
+    memset(call, 0, sizeof(*call));
+}
+
+TSS2_RC tk_call_handle(tk_tpm *tpm, tk_call *call, ESYS_TR tr, TPM2_HANDLE *out)
+{
+    TSS2_RC rc = Esys_TR_GetTpmHandle(tpm->esys, tr, out);
+
+    if (rc != TSS2_RC_SUCCESS)
+        return tk_fail(tpm, rc, TK_R_INTERNAL, "object handle");
+    call->trs[call->n_handles] = tr;
+    call->handles[call->n_handles++] = *out;
+    return TSS2_RC_SUCCESS;
+}
+
+void tk_call_handle_sequence(tk_call *call, TPM2_HANDLE handle)
+{
+    call->trs[call->n_handles] = ESYS_TR_NONE;
+    call->handles[call->n_handles++] = handle;
+}
+
+void tk_call_auth_add(tk_call *call, tk_sess *sess, const TPM2B_AUTH *auth,
+                      TPMA_SESSION attrs)
+{
+    tk_call_auth *a = &call->auths[call->n_auths++];
+
+    a->sess = sess;
+    a->attrs = attrs;
+    a->auth.size = 0;
+    if (auth != NULL)
+        a->auth = *auth;
+    /* The TPM drops trailing zero octets of an authValue in HMAC keys. */
+    if (sess != NULL)
+        while (a->auth.size > 0 && a->auth.buffer[a->auth.size - 1] == 0)
+            a->auth.size--;
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* Everything of one command the hashes need. */
+struct pass {
+    tk_call *call;
+    TPM2_CC cc;
+    TPM2B_NONCE nonce_caller[3];
+    int decrypt, encrypt;       /* index of the session doing it, or -1 */
+};
+
+/* The key of an HMAC or of parameter encryption: session key || password.
+ * A policy session uses the password only after PolicyAuthValue. */
+static size_t hmac_key(const tk_call_auth *a, unsigned char *key)
+{
+    size_t len = a->sess->key_len;
+
+    memcpy(key, a->sess->key, len);
+    if (a->sess->type != TPM2_SE_POLICY
+        || a->sess->policy_auth == TK_POLICY_AUTH_VALUE) {
+        memcpy(key + len, a->auth.buffer, a->auth.size);
+        len += a->auth.size;
+    }
+    return len;
+}
+
+static int param_crypt(tk_tpm *tpm, const tk_call_auth *a,
+                       const TPM2B_NONCE *newer, const TPM2B_NONCE *older,
+                       unsigned char *buf, size_t len, int encrypt)
+{
+    unsigned char key[64 + sizeof(TPMU_HA)], key_iv[32];
+    size_t key_len = a->sess->key_len + a->auth.size;
+    tk_iov u = { newer->buffer, newer->size }, v = { older->buffer, older->size };
+    int ok;
+
+    /* Parameter encryption always folds in the password (Part 1, 21.3). */
+    memcpy(key, a->sess->key, a->sess->key_len);
+    memcpy(key + a->sess->key_len, a->auth.buffer, a->auth.size);
+    ok = tk_crypto_kdfa(&tpm->crypto, a->sess->hash, key, key_len, "CFB", &u,
+                        &v, 256, key_iv)
+         && tk_crypto_cfb(&tpm->crypto, key_iv, buf, len, encrypt);
+    OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(key_iv, sizeof(key_iv));
+    return ok;
+}
+
+static TSS2_RC encrypt_command(tk_tpm *tpm, struct pass *p)
+{
+    const tk_call_auth *a = &p->call->auths[p->decrypt];
+    const uint8_t *param;
+    unsigned char buf[4096];
+    size_t size;
+    TSS2_RC rc = Tss2_Sys_GetDecryptParam(tpm->sys, &size, &param);
+
+    if (rc != TSS2_RC_SUCCESS || size == 0)
+        return rc;
+    if (size > sizeof(buf))
+        return TSS2_SYS_RC_INSUFFICIENT_BUFFER;
+    memcpy(buf, param, size);
+    if (!param_crypt(tpm, a, &p->nonce_caller[p->decrypt], &a->sess->nonce_tpm,
+                     buf, size, 1))
+        return TSS2_ESYS_RC_GENERAL_FAILURE;
+    rc = Tss2_Sys_SetDecryptParam(tpm->sys, size, buf);
+    OPENSSL_cleanse(buf, size);
+    return rc;
+}
+
+static int names_of(tk_tpm *tpm, const tk_call *call, TPM2B_NAME *names)
+{
+    for (int i = 0; i < call->n_handles; i++) {
+        TPM2B_NAME *name = NULL;
+
+        if (call->trs[i] == ESYS_TR_NONE) {
+            names[i].size = 0;
+            continue;
+        }
+        if (Esys_TR_GetName(tpm->esys, call->trs[i], &name) != TSS2_RC_SUCCESS)
+            return 0;
+        names[i] = *name;
+        Esys_Free(name);
+    }
+    return 1;
+}
+
+/* cpHash or rpHash in the session's hash. */
+static int params_hash(tk_tpm *tpm, TPMI_ALG_HASH alg, const tk_iov *parts,
+                       size_t n, unsigned char *out, UINT16 *out_len)
+{
+    *out_len = (UINT16)tk_crypto_hash_size(alg);
+    return tk_crypto_hash(&tpm->crypto, alg, parts, n, out);
+}
+
+static TSS2_RC command_auths(tk_tpm *tpm, struct pass *p,
+                             TSS2L_SYS_AUTH_COMMAND *auths)
+{
+    tk_call *call = p->call;
+    TPM2B_NAME names[3];
+    const uint8_t *cp;
+    size_t cp_size;
+    unsigned char cc_be[4];
+    TSS2_RC rc;
+
+    if (!names_of(tpm, call, names))
+        return TSS2_ESYS_RC_BAD_TR;
+    if ((rc = Tss2_Sys_GetCpBuffer(tpm->sys, &cp_size, &cp)) != TSS2_RC_SUCCESS)
+        return rc;
+    put_be32(cc_be, p->cc);
+    auths->count = (UINT16)call->n_auths;
+    for (int i = 0; i < call->n_auths; i++) {
+        tk_call_auth *a = &call->auths[i];
+        TPMS_AUTH_COMMAND *out = &auths->auths[i];
+        tk_iov hash_parts[5], hmac_parts[6];
+        unsigned char cp_hash[64], key[64 + sizeof(TPMU_HA)], attrs;
+        UINT16 cp_hash_len;
+        size_t n = 0, key_len;
+
+        memset(out, 0, sizeof(*out));
+        if (a->sess == NULL || a->sess->policy_auth == TK_POLICY_PASSWORD) {
+            out->sessionHandle = a->sess ? a->sess->handle : TPM2_RH_PW;
+            out->sessionAttributes = a->attrs;
+            out->hmac.size = a->auth.size;
+            memcpy(out->hmac.buffer, a->auth.buffer, a->auth.size);
+            continue;
+        }
+        hash_parts[n++] = (tk_iov){ cc_be, 4 };
+        for (int h = 0; h < call->n_handles; h++)
+            hash_parts[n++] = (tk_iov){ names[h].name, names[h].size };
+        hash_parts[n++] = (tk_iov){ cp, cp_size };
+        if (!params_hash(tpm, a->sess->hash, hash_parts, n, cp_hash, &cp_hash_len))
+            return TSS2_ESYS_RC_GENERAL_FAILURE;
+        attrs = a->attrs;
+        n = 0;
+        hmac_parts[n++] = (tk_iov){ cp_hash, cp_hash_len };
+        hmac_parts[n++] = (tk_iov){ p->nonce_caller[i].buffer, p->nonce_caller[i].size };
+        hmac_parts[n++] = (tk_iov){ a->sess->nonce_tpm.buffer, a->sess->nonce_tpm.size };
+        /* The first session also vouches for the nonces of the sessions
+         * that encrypt, when those are other sessions. */
+        if (i == 0 && p->decrypt > 0) {
+            const TPM2B_NONCE *nd = &call->auths[p->decrypt].sess->nonce_tpm;
+
+            hmac_parts[n++] = (tk_iov){ nd->buffer, nd->size };
+        }
+        if (i == 0 && p->encrypt > 0 && p->encrypt != p->decrypt) {
+            const TPM2B_NONCE *ne = &call->auths[p->encrypt].sess->nonce_tpm;
+
+            hmac_parts[n++] = (tk_iov){ ne->buffer, ne->size };
+        }
+        hmac_parts[n++] = (tk_iov){ &attrs, 1 };
+        key_len = hmac_key(a, key);
+        out->sessionHandle = a->sess->handle;
+        out->nonce = p->nonce_caller[i];
+        out->sessionAttributes = attrs;
+        out->hmac.size = (UINT16)tk_crypto_hash_size(a->sess->hash);
+        if (!tk_crypto_hmac(&tpm->crypto, a->sess->hash, key, key_len,
+                            hmac_parts, n, out->hmac.buffer)) {
+            OPENSSL_cleanse(key, sizeof(key));
+            return TSS2_ESYS_RC_GENERAL_FAILURE;
+        }
+        OPENSSL_cleanse(key, sizeof(key));
+    }
+    return TSS2_RC_SUCCESS;
+}
+
+/* Check the TPM's response HMACs and take its new nonces. */
+static TSS2_RC check_response(tk_tpm *tpm, struct pass *p)
+{
+    tk_call *call = p->call;
+    TSS2L_SYS_AUTH_RESPONSE rsp;
+    const uint8_t *rp;
+    size_t rp_size;
+    unsigned char rc_be[4] = { 0 }, cc_be[4];
+    TSS2_RC rc;
+
+    if ((rc = Tss2_Sys_GetRspAuths(tpm->sys, &rsp)) != TSS2_RC_SUCCESS
+        || (rc = Tss2_Sys_GetRpBuffer(tpm->sys, &rp_size, &rp)) != TSS2_RC_SUCCESS)
+        return rc;
+    put_be32(cc_be, p->cc);
+    for (int i = 0; i < call->n_auths; i++) {
+        tk_call_auth *a = &call->auths[i];
+        const TPMS_AUTH_RESPONSE *r = &rsp.auths[i];
+        tk_iov hash_parts[] = { { rc_be, 4 }, { cc_be, 4 }, { rp, rp_size } };
+        unsigned char rp_hash[64], key[64 + sizeof(TPMU_HA)], mac[64];
+        UINT16 rp_hash_len;
+        size_t key_len;
+        int ok;
+
+        if (a->sess == NULL)
+            continue;
+        a->sess->nonce_tpm = r->nonce;
+        if (a->sess->policy_auth == TK_POLICY_PASSWORD)
+            continue;
+        {
+            tk_iov hmac_parts[] = {
+                { rp_hash, 0 },
+                { r->nonce.buffer, r->nonce.size },
+                { p->nonce_caller[i].buffer, p->nonce_caller[i].size },
+                { &r->sessionAttributes, 1 },
+            };
+
+            key_len = hmac_key(a, key);
+            ok = params_hash(tpm, a->sess->hash, hash_parts, 3, rp_hash,
+                             &rp_hash_len);
+            hmac_parts[0].len = rp_hash_len;
+            ok = ok && tk_crypto_hmac(&tpm->crypto, a->sess->hash, key, key_len,
+                                      hmac_parts, 4, mac);
+            OPENSSL_cleanse(key, sizeof(key));
+        }
+        if (!ok || r->hmac.size != tk_crypto_hash_size(a->sess->hash)
+            || CRYPTO_memcmp(mac, r->hmac.buffer, r->hmac.size) != 0)
+            return TSS2_ESYS_RC_RSP_AUTH_FAILED;
+    }
+    return TSS2_RC_SUCCESS;
+}
+
+static TSS2_RC decrypt_response(tk_tpm *tpm, struct pass *p)
+{
+    const tk_call_auth *a = &p->call->auths[p->encrypt];
+    const uint8_t *param;
+    unsigned char buf[4096];
+    size_t size;
+    TSS2_RC rc = Tss2_Sys_GetEncryptParam(tpm->sys, &size, &param);
+
+    if (rc != TSS2_RC_SUCCESS || size == 0)
+        return rc;
+    if (size > sizeof(buf))
+        return TSS2_SYS_RC_INSUFFICIENT_BUFFER;
+    memcpy(buf, param, size);
+    if (!param_crypt(tpm, a, &a->sess->nonce_tpm, &p->nonce_caller[p->encrypt],
+                     buf, size, 0))
+        return TSS2_ESYS_RC_GENERAL_FAILURE;
+    rc = Tss2_Sys_SetEncryptParam(tpm->sys, size, buf);
+    OPENSSL_cleanse(buf, size);
+    return rc;
+}
+
+TSS2_RC tk_call_run(tk_tpm *tpm, tk_call *call, TPM2_CC cc)
+{
+    struct pass p = { call, cc, { { 0 } }, -1, -1 };
+    TSS2L_SYS_AUTH_COMMAND auths;
+    TSS2_RC rc;
+
+    for (int i = 0; i < call->n_auths; i++) {
+        tk_sess *s = call->auths[i].sess;
+
+        if (s == NULL)
+            continue;
+        p.nonce_caller[i].size = (UINT16)tk_crypto_hash_size(s->hash);
+        if (!tk_crypto_random(&tpm->crypto, p.nonce_caller[i].buffer,
+                              p.nonce_caller[i].size))
+            return tk_fail(tpm, TSS2_ESYS_RC_GENERAL_FAILURE, TK_R_INTERNAL,
+                           "session nonce");
+        if ((call->auths[i].attrs & TPMA_SESSION_DECRYPT) && p.decrypt < 0)
+            p.decrypt = i;
+        if ((call->auths[i].attrs & TPMA_SESSION_ENCRYPT) && p.encrypt < 0)
+            p.encrypt = i;
+    }
+    if (p.decrypt >= 0 && (rc = encrypt_command(tpm, &p)) != TSS2_RC_SUCCESS)
+        return rc;
+    if (call->n_auths > 0) {
+        if ((rc = command_auths(tpm, &p, &auths)) != TSS2_RC_SUCCESS)
+            return rc;
+        rc = Tss2_Sys_SetCmdAuths(tpm->sys, &auths);
+        OPENSSL_cleanse(&auths, sizeof(auths));
+        if (rc != TSS2_RC_SUCCESS)
+            return rc;
+    }
+    rc = Tss2_Sys_Execute(tpm->sys);
+    /* A failed command has no session area; the nonces stay as they were. */
+    if (rc != TSS2_RC_SUCCESS || call->n_auths == 0)
+        return rc;
+    if ((rc = check_response(tpm, &p)) != TSS2_RC_SUCCESS)
+        return rc;
+    if (p.encrypt >= 0)
+        rc = decrypt_response(tpm, &p);
+    return rc;
+}
