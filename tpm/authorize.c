@@ -108,6 +108,22 @@ static TSS2_RC start_policy(tk_tpm *tpm, tk_tpm_key *key, tk_sess *policy)
     return rc;
 }
 
+/* The loaded key as the command's handle, with the name tpmkit computed. */
+static TSS2_RC tk_key_call_handle(tk_tpm *tpm, tk_tpm_key *key, tk_call *call,
+                                  ESYS_TR tr, TPM2_HANDLE *handle)
+{
+    const TPM2B_NAME *name = tk_key_name(tpm, key);
+    TSS2_RC rc;
+
+    if (name == NULL)
+        return tk_call_handle(tpm, call, tr, handle);
+    rc = Esys_TR_GetTpmHandle(tpm->esys, tr, handle);
+    if (rc != TSS2_RC_SUCCESS)
+        return tk_fail(tpm, rc, TK_R_INTERNAL, "key handle");
+    tk_call_handle_named(call, *handle, name);
+    return TSS2_RC_SUCCESS;
+}
+
 TSS2_RC tk_key_authorize(tk_tpm *tpm, tk_tpm_key *key, TPMA_SESSION attrs,
                          tk_call *call, TPM2_HANDLE *handle)
 {
@@ -139,7 +155,7 @@ TSS2_RC tk_key_authorize(tk_tpm *tpm, tk_tpm_key *key, TPMA_SESSION attrs,
     }
     rc = tk_key_load(tpm, key, &tr);
     if (rc == TSS2_RC_SUCCESS)
-        rc = tk_call_handle(tpm, call, tr, handle);
+        rc = tk_key_call_handle(tpm, key, call, tr, handle);
     if (rc != TSS2_RC_SUCCESS)
         tk_key_authorize_end(tpm, call, rc);
     return rc;

@@ -21,15 +21,48 @@ TSS2_RC tk_call_handle(tk_tpm *tpm, tk_call *call, ESYS_TR tr, TPM2_HANDLE *out)
 
     if (rc != TSS2_RC_SUCCESS)
         return tk_fail(tpm, rc, TK_R_INTERNAL, "object handle");
+    if (tr == tpm->primary && tpm->primary_name.size > 0) {
+        tk_call_handle_named(call, *out, &tpm->primary_name);
+        return TSS2_RC_SUCCESS;
+    }
     call->trs[call->n_handles] = tr;
+    call->named[call->n_handles] = 0;
     call->handles[call->n_handles++] = *out;
     return TSS2_RC_SUCCESS;
 }
 
-void tk_call_handle_sequence(tk_call *call, TPM2_HANDLE handle)
+void tk_call_handle_named(tk_call *call, TPM2_HANDLE handle,
+                          const TPM2B_NAME *name)
 {
     call->trs[call->n_handles] = ESYS_TR_NONE;
+    call->named[call->n_handles] = 1;
+    call->names[call->n_handles] = *name;
     call->handles[call->n_handles++] = handle;
+}
+
+void tk_call_handle_sequence(tk_call *call, TPM2_HANDLE handle)
+{
+    TPM2B_NAME empty = { 0 };
+
+    tk_call_handle_named(call, handle, &empty);
+}
+
+int tk_object_name(tk_tpm *tpm, const TPM2B_PUBLIC *pub, TPM2B_NAME *name)
+{
+    unsigned char area[sizeof(TPMT_PUBLIC)];
+    size_t len = 0, size = tk_crypto_hash_size(pub->publicArea.nameAlg);
+    tk_iov part = { area, 0 };
+
+    if (size == 0 || Tss2_MU_TPMT_PUBLIC_Marshal(&pub->publicArea, area,
+                                                 sizeof(area), &len)
+                     != TSS2_RC_SUCCESS)
+        return 0;
+    part.len = len;
+    name->name[0] = (unsigned char)(pub->publicArea.nameAlg >> 8);
+    name->name[1] = (unsigned char)pub->publicArea.nameAlg;
+    name->size = (UINT16)(2 + size);
+    return tk_crypto_hash(&tpm->crypto, pub->publicArea.nameAlg, &part, 1,
+                          name->name + 2);
 }
 
 void tk_call_auth_add(tk_call *call, tk_sess *sess, const TPM2B_AUTH *auth,
@@ -120,18 +153,18 @@ static TSS2_RC encrypt_command(tk_tpm *tpm, struct pass *p)
     return rc;
 }
 
-static int names_of(tk_tpm *tpm, const tk_call *call, TPM2B_NAME *names)
+/* Names not known yet, from ESYS (only commands with an HMAC need them). */
+static int complete_names(tk_tpm *tpm, tk_call *call)
 {
     for (int i = 0; i < call->n_handles; i++) {
         TPM2B_NAME *name = NULL;
 
-        if (call->trs[i] == ESYS_TR_NONE) {
-            names[i].size = 0;
+        if (call->named[i])
             continue;
-        }
         if (Esys_TR_GetName(tpm->esys, call->trs[i], &name) != TSS2_RC_SUCCESS)
             return 0;
-        names[i] = *name;
+        call->names[i] = *name;
+        call->named[i] = 1;
         Esys_Free(name);
     }
     return 1;
@@ -149,14 +182,11 @@ static TSS2_RC command_auths(tk_tpm *tpm, struct pass *p,
                              TSS2L_SYS_AUTH_COMMAND *auths)
 {
     tk_call *call = p->call;
-    TPM2B_NAME names[3];
     const uint8_t *cp;
     size_t cp_size;
     unsigned char cc_be[4];
     TSS2_RC rc;
 
-    if (!names_of(tpm, call, names))
-        return TSS2_ESYS_RC_BAD_TR;
     if ((rc = Tss2_Sys_GetCpBuffer(tpm->sys, &cp_size, &cp)) != TSS2_RC_SUCCESS)
         return rc;
     put_be32(cc_be, p->cc);
@@ -177,9 +207,11 @@ static TSS2_RC command_auths(tk_tpm *tpm, struct pass *p,
             memcpy(out->hmac.buffer, a->auth.buffer, a->auth.size);
             continue;
         }
+        if (!complete_names(tpm, call))
+            return TSS2_ESYS_RC_BAD_TR;
         hash_parts[n++] = (tk_iov){ cc_be, 4 };
         for (int h = 0; h < call->n_handles; h++)
-            hash_parts[n++] = (tk_iov){ names[h].name, names[h].size };
+            hash_parts[n++] = (tk_iov){ call->names[h].name, call->names[h].size };
         hash_parts[n++] = (tk_iov){ cp, cp_size };
         if (!params_hash(tpm, a->sess->hash, hash_parts, n, cp_hash, &cp_hash_len))
             return TSS2_ESYS_RC_GENERAL_FAILURE;

@@ -19,7 +19,7 @@ typedef struct tk_watchdog {
     pid_t pid;                  /* process whose watching thread runs */
     pthread_t thread;
     int armed, fired, stop;
-    unsigned seq;
+    int idle;                   /* the thread waits for an operation to start */
     struct timespec deadline;   /* CLOCK_MONOTONIC */
     const char *tcti_conf;
 } tk_watchdog;
@@ -112,8 +112,10 @@ typedef struct tk_call_auth {
 } tk_call_auth;
 typedef struct tk_call {
     int n_handles;
-    ESYS_TR trs[3];             /* ESYS_TR_NONE: a sequence (empty name) */
+    ESYS_TR trs[3];             /* whose name ESYS knows, unless named[] */
     TPM2_HANDLE handles[3];
+    TPM2B_NAME names[3];
+    int named[3];
     int n_auths;
     tk_call_auth auths[3];
     tk_sess policy;             /* a policy session made for this command */
@@ -122,8 +124,14 @@ typedef struct tk_call {
 void tk_call_init(tk_call *call);
 /* Record `tr` as the command's next handle; *out is its TPM handle. */
 TSS2_RC tk_call_handle(tk_tpm *tpm, tk_call *call, ESYS_TR tr, TPM2_HANDLE *out);
+/* The same for a handle whose name is known. */
+void tk_call_handle_named(tk_call *call, TPM2_HANDLE handle,
+                          const TPM2B_NAME *name);
 /* A hash or HMAC sequence object: its name is empty. */
 void tk_call_handle_sequence(tk_call *call, TPM2_HANDLE handle);
+/* An object's name: its name algorithm, then the hash of its public area
+ * (ESYS would hash it again, expensively, for every command). */
+int tk_object_name(tk_tpm *tpm, const TPM2B_PUBLIC *pub, TPM2B_NAME *name);
 /* The next authorization: `sess` (NULL for a password), the password of
  * the entity it authorizes, and DECRYPT/ENCRYPT for parameter encryption. */
 void tk_call_auth_add(tk_call *call, tk_sess *sess, const TPM2B_AUTH *auth,
@@ -144,6 +152,7 @@ struct tk_tpm {
     ESYS_TR primary;            /* ESYS_TR_NONE unless loaded right now */
     TPMS_CONTEXT *primary_saved; /* the primary, parked outside the TPM */
     TPMS_ECC_POINT primary_point; /* its public key: the session salt key */
+    TPM2B_NAME primary_name;
     tk_sess session;            /* the salted session, parked between operations */
     int park;                   /* park between operations: no resource manager */
     UINT32 reset_count, restart_count; /* TPM clock counters at connect */
@@ -235,6 +244,8 @@ TPMI_ALG_HASH tk_key_name_alg(const struct tk_tpm_key *key);
  * session, never in clear)? */
 int tk_key_has_password(const struct tk_tpm_key *key);
 const TPM2B_AUTH *tk_key_auth(const struct tk_tpm_key *key);
+/* The key's name (computed once); NULL if it cannot be. */
+const TPM2B_NAME *tk_key_name(tk_tpm *tpm, struct tk_tpm_key *key);
 /* Does using the key need its policy (no userWithAuth, steps known)? */
 int tk_key_needs_policy(const struct tk_tpm_key *key);
 

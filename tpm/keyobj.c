@@ -31,6 +31,7 @@ struct tk_tpm_key {
     tk_tpm_pubinfo info;
 
     /* Guarded by tpm->lock. */
+    TPM2B_NAME name;            /* computed on first use */
     ESYS_TR handle;             /* ESYS_TR_NONE unless loaded */
     TPMS_CONTEXT *saved;        /* context for a cheap reload */
     unsigned saved_generation;
@@ -343,6 +344,15 @@ TPMI_ALG_HASH tk_key_name_alg(const tk_tpm_key *key)
 int tk_key_has_password(const tk_tpm_key *key)
 {
     return key->auth.size > 0;
+}
+
+const TPM2B_NAME *tk_key_name(tk_tpm *tpm, tk_tpm_key *key)
+{
+    if (key->name.size == 0 && !tk_object_name(tpm, &key->pub, &key->name)) {
+        key->name.size = 0;
+        return NULL;
+    }
+    return &key->name;
 }
 
 const TPM2B_AUTH *tk_key_auth(const tk_tpm_key *key)

@@ -59,8 +59,11 @@ TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
                                 ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
                                 &storage_primary_template, &outside_info,
                                 &pcrs, &tpm->primary, &pub, NULL, NULL, NULL);
-        if (rc == TSS2_RC_SUCCESS)
+        if (rc == TSS2_RC_SUCCESS) {
             tpm->primary_point = pub->publicArea.unique.ecc;
+            if (!tk_object_name(tpm, pub, &tpm->primary_name))
+                tpm->primary_name.size = 0;
+        }
         Esys_Free(pub);
         if (rc != TSS2_RC_SUCCESS) {
             tpm->primary = ESYS_TR_NONE;

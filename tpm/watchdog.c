@@ -81,29 +81,38 @@ static void cut_tpm_sockets(const char *conf)
     closedir(dir);
 }
 
+static int reached(const struct timespec *deadline)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > deadline->tv_sec
+           || (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+/* Operations start and end without waking this thread (that would cost
+ * two thread switches per TPM operation): it sleeps until the deadline of
+ * the operation running when it last looked, then checks whether the one
+ * running now has overrun. Only an operation starting while it sleeps
+ * without a deadline wakes it. */
 static void *watch(void *arg)
 {
     tk_watchdog *wd = arg;
 
     pthread_mutex_lock(&wd->lock);
-    for (;;) {
-        unsigned seq;
-        int rc = 0;
-
-        while (!wd->armed && !wd->stop)
+    while (!wd->stop) {
+        if (!wd->armed || wd->fired) {
+            wd->idle = 1;
             pthread_cond_wait(&wd->cond, &wd->lock);
-        if (wd->stop)
-            break;
-        seq = wd->seq;
-        while (wd->armed && wd->seq == seq && rc != ETIMEDOUT)
-            rc = pthread_cond_timedwait(&wd->cond, &wd->lock, &wd->deadline);
-        if (!wd->armed || wd->seq != seq)
+            wd->idle = 0;
             continue;
-        wd->fired = 1;
-        cut_tpm_sockets(wd->tcti_conf);
-        /* Once per operation: wait for this one to end. */
-        while (wd->armed && wd->seq == seq)
-            pthread_cond_wait(&wd->cond, &wd->lock);
+        }
+        if (pthread_cond_timedwait(&wd->cond, &wd->lock, &wd->deadline) == ETIMEDOUT
+            && wd->armed && !wd->fired && reached(&wd->deadline)) {
+            /* Once per operation: the next arm clears it. */
+            wd->fired = 1;
+            cut_tpm_sockets(wd->tcti_conf);
+        }
     }
     pthread_mutex_unlock(&wd->lock);
     return NULL;
@@ -130,10 +139,10 @@ void tk_watchdog_arm(tk_watchdog *wd, int seconds)
         wd->pid = getpid();
     clock_gettime(CLOCK_MONOTONIC, &wd->deadline);
     wd->deadline.tv_sec += seconds;
-    wd->seq++;
     wd->armed = 1;
     wd->fired = 0;
-    pthread_cond_broadcast(&wd->cond);
+    if (wd->idle)
+        pthread_cond_broadcast(&wd->cond);
     pthread_mutex_unlock(&wd->lock);
 }
 
@@ -151,7 +160,6 @@ void tk_watchdog_disarm(tk_watchdog *wd)
 {
     pthread_mutex_lock(&wd->lock);
     wd->armed = 0;
-    pthread_cond_broadcast(&wd->cond);
     pthread_mutex_unlock(&wd->lock);
 }
 
