@@ -94,9 +94,6 @@ extern const bench_impl evp_impl;
  * (tpm2-openssl missing is not an error: env->t2o stays NULL). */
 int evp_env_init(bench_env *env, char *why);
 void evp_env_free(bench_env *env);
-/* Microseconds of session crypto per command with OpenSSL objects fetched
- * once (the proposed fix), or < 0 on failure. */
-double evp_session_crypto_model(bench_env *env, long iterations);
 /* Unload the providers loaded into `libctx`, then free it. */
 void bench_libctx_free(OSSL_LIB_CTX *libctx);
 OSSL_LIB_CTX *evp_libctx(bench_env *env, enum evp_which which);
