@@ -34,6 +34,14 @@ TSS2_RC tk_conn_open(tk_tpm *tpm)
 
     tpm->primary = ESYS_TR_NONE;
     memset(&tpm->session, 0, sizeof(tpm->session));
+    /* Fetched at the first connection, not at provider load: loading
+     * OpenSSL's default provider into the private context takes a few
+     * milliseconds that programs never using the TPM should not pay. */
+    if (tpm->crypto.hmac == NULL && !tk_crypto_init(&tpm->crypto, tpm->crypto_ctx)) {
+        tk_crypto_free(&tpm->crypto);
+        return tk_fail(tpm, TSS2_ESYS_RC_GENERAL_FAILURE, TK_R_INTERNAL,
+                       "OpenSSL's SHA, HMAC and AES for TPM sessions");
+    }
     rc = Tss2_TctiLdr_Initialize(tpm->tcti_conf, &tpm->tcti);
     if (rc != TSS2_RC_SUCCESS) {
         tpm->tcti = NULL;

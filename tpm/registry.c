@@ -78,13 +78,9 @@ tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt)
     }
     tpm = calloc(1, sizeof(*tpm));
     if (tpm == NULL || (tpm->tcti_conf = strdup(tcti)) == NULL
-        || (tpm->crypto_ctx = OSSL_LIB_CTX_new()) == NULL
-        || !tk_crypto_init(&tpm->crypto, tpm->crypto_ctx)) {
-        if (tpm != NULL) {
-            tk_crypto_free(&tpm->crypto);
-            OSSL_LIB_CTX_free(tpm->crypto_ctx);
+        || (tpm->crypto_ctx = OSSL_LIB_CTX_new()) == NULL) {
+        if (tpm != NULL)
             free(tpm->tcti_conf);
-        }
         free(tpm);
         tpm = NULL;
         goto out;
