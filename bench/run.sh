@@ -14,6 +14,9 @@
 # D-Bus session bus; packages tpm2-abrmd and libtss2-tcti-tabrmd0), as a
 # machine with /dev/tpmrm0 would: tpmkit then keeps keys and its session
 # loaded between operations instead of parking them.
+#
+# BENCH_WRAPPER="valgrind --tool=callgrind" runs the program under a
+# profiler (use --iterations then).
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -87,7 +90,7 @@ echo "versions: $(openssl version), tpm2-tss $(pkg-config --modversion tss2-esys
      "$(swtpm --version 2>&1 | head -n1 | sed 's/ version/,/;s/,.*//') $(swtpm --version 2>&1 | head -n1 | grep -o '[0-9][0-9.]*' | head -n1)," \
      "tpm2-openssl $(dpkg-query -W -f '${Version}' tpm2-openssl 2>/dev/null || echo none)"
 echo "keys: $(tail -n 1 "$work/keys.log")"
-"$prog" --keys "$work/keys" --module-dir "$build" "${args[@]}"
+${BENCH_WRAPPER:-} "$prog" --keys "$work/keys" --module-dir "$build" "${args[@]}"
 echo "load after the run: $(uptime | sed 's/.*load average: //')"
 
 # The bench must leave the TPM as it found it.
