@@ -132,23 +132,31 @@ static int param_crypt(tk_tpm *tpm, const tk_call_auth *a,
     return ok;
 }
 
-static TSS2_RC encrypt_command(tk_tpm *tpm, struct pass *p)
+/* Encrypt the first command parameter (`command`) or decrypt the first
+ * response parameter, in place in SYS's buffer. The newer nonce comes
+ * first: the caller's for a command, the TPM's for a response. */
+static TSS2_RC crypt_first_param(tk_tpm *tpm, struct pass *p, int command)
 {
-    const tk_call_auth *a = &p->call->auths[p->decrypt];
+    int index = command ? p->decrypt : p->encrypt;
+    const tk_call_auth *a = &p->call->auths[index];
+    const TPM2B_NONCE *caller = &p->nonce_caller[index];
+    const TPM2B_NONCE *tpm_nonce = &a->sess->nonce_tpm;
     const uint8_t *param;
     unsigned char buf[4096];
     size_t size;
-    TSS2_RC rc = Tss2_Sys_GetDecryptParam(tpm->sys, &size, &param);
+    TSS2_RC rc = command ? Tss2_Sys_GetDecryptParam(tpm->sys, &size, &param)
+                         : Tss2_Sys_GetEncryptParam(tpm->sys, &size, &param);
 
     if (rc != TSS2_RC_SUCCESS || size == 0)
         return rc;
     if (size > sizeof(buf))
         return TSS2_SYS_RC_INSUFFICIENT_BUFFER;
     memcpy(buf, param, size);
-    if (!param_crypt(tpm, a, &p->nonce_caller[p->decrypt], &a->sess->nonce_tpm,
-                     buf, size, 1))
+    if (!param_crypt(tpm, a, command ? caller : tpm_nonce,
+                     command ? tpm_nonce : caller, buf, size, command))
         return TSS2_ESYS_RC_GENERAL_FAILURE;
-    rc = Tss2_Sys_SetDecryptParam(tpm->sys, size, buf);
+    rc = command ? Tss2_Sys_SetDecryptParam(tpm->sys, size, buf)
+                 : Tss2_Sys_SetEncryptParam(tpm->sys, size, buf);
     OPENSSL_cleanse(buf, size);
     return rc;
 }
@@ -299,27 +307,6 @@ static TSS2_RC check_response(tk_tpm *tpm, struct pass *p)
     return TSS2_RC_SUCCESS;
 }
 
-static TSS2_RC decrypt_response(tk_tpm *tpm, struct pass *p)
-{
-    const tk_call_auth *a = &p->call->auths[p->encrypt];
-    const uint8_t *param;
-    unsigned char buf[4096];
-    size_t size;
-    TSS2_RC rc = Tss2_Sys_GetEncryptParam(tpm->sys, &size, &param);
-
-    if (rc != TSS2_RC_SUCCESS || size == 0)
-        return rc;
-    if (size > sizeof(buf))
-        return TSS2_SYS_RC_INSUFFICIENT_BUFFER;
-    memcpy(buf, param, size);
-    if (!param_crypt(tpm, a, &a->sess->nonce_tpm, &p->nonce_caller[p->encrypt],
-                     buf, size, 0))
-        return TSS2_ESYS_RC_GENERAL_FAILURE;
-    rc = Tss2_Sys_SetEncryptParam(tpm->sys, size, buf);
-    OPENSSL_cleanse(buf, size);
-    return rc;
-}
-
 TSS2_RC tk_call_run(tk_tpm *tpm, tk_call *call, TPM2_CC cc)
 {
     struct pass p = { call, cc, { { 0 } }, -1, -1 };
@@ -341,7 +328,7 @@ TSS2_RC tk_call_run(tk_tpm *tpm, tk_call *call, TPM2_CC cc)
         if ((call->auths[i].attrs & TPMA_SESSION_ENCRYPT) && p.encrypt < 0)
             p.encrypt = i;
     }
-    if (p.decrypt >= 0 && (rc = encrypt_command(tpm, &p)) != TSS2_RC_SUCCESS)
+    if (p.decrypt >= 0 && (rc = crypt_first_param(tpm, &p, 1)) != TSS2_RC_SUCCESS)
         return rc;
     if (call->n_auths > 0) {
         if ((rc = command_auths(tpm, &p, &auths)) != TSS2_RC_SUCCESS)
@@ -358,6 +345,6 @@ TSS2_RC tk_call_run(tk_tpm *tpm, tk_call *call, TPM2_CC cc)
     if ((rc = check_response(tpm, &p)) != TSS2_RC_SUCCESS)
         return rc;
     if (p.encrypt >= 0)
-        rc = decrypt_response(tpm, &p);
+        rc = crypt_first_param(tpm, &p, 0);
     return rc;
 }
