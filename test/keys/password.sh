@@ -81,4 +81,12 @@ tpm2 dictionarylockout -c >/dev/null || fail "tpm2_dictionarylockout -c"
 echo correct-horse >"$T/pw.txt"
 sign_verify "EC key, -passin file:" "$T/ec.pem" "$T/ec.pub" -passin "file:$T/pw.txt"
 assert_eq "lockout counter stays 0" 0 "$(lockout_counter)"
+# Session encryption off: the password goes to the TPM as it is (the
+# user's choice), and still authorizes.
+TPMKIT_SESSION_ENCRYPTION=no run tk dgst -sha256 -sign "$T/ec.pem" \
+    -passin pass:correct-horse -out "$T/sig" "$T/msg"
+assert_ok "encryption off: password key signs"
+run sw dgst -sha256 -verify "$T/ec.pub" -signature "$T/sig" "$T/msg"
+assert_ok "encryption off: the signature verifies"
+
 assert_no_tpm_leftovers

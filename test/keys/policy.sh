@@ -111,6 +111,24 @@ run tk dgst -sha256 -sign "$T/swapped.der" -passin pass:both-pw -out "$T/sig" "$
 assert_fails "policy steps in the wrong order"
 assert_grep "wrong order: the error names the unmet policy" "authorization policy" "$T/err"
 
+# --- session encryption off: unsalted policy sessions --------------------
+# tpmkit computes policy sessions itself; without salt the session key is
+# empty and PolicyAuthValue's HMAC is keyed by the password alone.
+export TPMKIT_SESSION_ENCRYPTION=no
+sign_verify "encryption off: PolicyAuthValue key" "$T/av.der" "$T/av.pub" \
+    -passin pass:policy-pw
+sign_verify "encryption off: PolicyPCR+PolicyAuthValue key" "$T/both.der" \
+    "$T/both.pub" -passin pass:both-pw
+before=$(lockout_counter)
+run tk dgst -sha256 -sign "$T/av.der" -passin pass:wrong-pw -out "$T/sig" "$T/msg"
+assert_fails "encryption off: PolicyAuthValue key, wrong password"
+assert_grep "encryption off, wrong password: says authorization failed" \
+    "authorization failed" "$T/err"
+assert_eq "encryption off, wrong password: the lockout counter moves exactly once" \
+    "$((before + 1))" "$(lockout_counter)"
+tpm2 dictionarylockout -c >/dev/null 2>&1 || true
+unset TPMKIT_SESSION_ENCRYPTION
+
 # --- what tpmkit cannot replay: clear refusals ---------------------------
 make_keyfile "$T/secret.der" 2.23.133.10.1.3 TRUE "$T/pcr.tpub" "$T/pcr.tpriv" \
     "policy=$CC_SECRET:00000000"
