@@ -192,7 +192,9 @@ static TSS2_RC command_auths(tk_tpm *tpm, struct pass *p,
     tk_call *call = p->call;
     const uint8_t *cp;
     size_t cp_size;
-    unsigned char cc_be[4];
+    unsigned char cc_be[4], cp_hash[64];
+    UINT16 cp_hash_len = 0;
+    TPMI_ALG_HASH cp_alg = TPM2_ALG_NULL;
     TSS2_RC rc;
 
     if ((rc = Tss2_Sys_GetCpBuffer(tpm->sys, &cp_size, &cp)) != TSS2_RC_SUCCESS)
@@ -203,26 +205,33 @@ static TSS2_RC command_auths(tk_tpm *tpm, struct pass *p,
         tk_call_auth *a = &call->auths[i];
         TPMS_AUTH_COMMAND *out = &auths->auths[i];
         tk_iov hash_parts[5], hmac_parts[6];
-        unsigned char cp_hash[64], key[64 + sizeof(TPMU_HA)], attrs;
-        UINT16 cp_hash_len;
+        unsigned char key[64 + sizeof(TPMU_HA)], attrs;
         size_t n = 0, key_len;
 
         memset(out, 0, sizeof(*out));
+        /* A password, or a policy session after PolicyPassword: the
+         * password itself in place of the HMAC. */
         if (a->sess == NULL || a->sess->policy_auth == TK_POLICY_PASSWORD) {
             out->sessionHandle = a->sess ? a->sess->handle : TPM2_RH_PW;
+            if (a->sess != NULL)
+                out->nonce = p->nonce_caller[i];
             out->sessionAttributes = a->attrs;
             out->hmac.size = a->auth.size;
             memcpy(out->hmac.buffer, a->auth.buffer, a->auth.size);
             continue;
         }
-        if (!complete_names(tpm, call))
-            return TSS2_ESYS_RC_BAD_TR;
-        hash_parts[n++] = (tk_iov){ cc_be, 4 };
-        for (int h = 0; h < call->n_handles; h++)
-            hash_parts[n++] = (tk_iov){ call->names[h].name, call->names[h].size };
-        hash_parts[n++] = (tk_iov){ cp, cp_size };
-        if (!params_hash(tpm, a->sess->hash, hash_parts, n, cp_hash, &cp_hash_len))
-            return TSS2_ESYS_RC_GENERAL_FAILURE;
+        /* cpHash once per hash algorithm among the sessions. */
+        if (a->sess->hash != cp_alg) {
+            if (!complete_names(tpm, call))
+                return TSS2_ESYS_RC_BAD_TR;
+            hash_parts[n++] = (tk_iov){ cc_be, 4 };
+            for (int h = 0; h < call->n_handles; h++)
+                hash_parts[n++] = (tk_iov){ call->names[h].name, call->names[h].size };
+            hash_parts[n++] = (tk_iov){ cp, cp_size };
+            if (!params_hash(tpm, a->sess->hash, hash_parts, n, cp_hash, &cp_hash_len))
+                return TSS2_ESYS_RC_GENERAL_FAILURE;
+            cp_alg = a->sess->hash;
+        }
         attrs = a->attrs;
         n = 0;
         hmac_parts[n++] = (tk_iov){ cp_hash, cp_hash_len };

@@ -23,7 +23,7 @@ trial_policy() {
 # PolicyPCR parameters: an empty pcrDigest (the TPM uses the PCRs' current
 # values) and a selection of sha256 PCR 16.
 PCR16=0000''00000001''000B''03''000001
-CC_PCR=0x17F CC_AUTHVALUE=0x16B CC_SECRET=0x151
+CC_PCR=0x17F CC_AUTHVALUE=0x16B CC_SECRET=0x151 CC_PASSWORD=0x18C
 
 # --- PolicyPCR: an EC key bound to PCR 16 --------------------------------
 tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
@@ -87,6 +87,26 @@ run tk dgst -sha256 -sign "$T/av.der" -passin pass:wrong-pw -out "$T/sig" "$T/ms
 assert_fails "PolicyAuthValue key, wrong password"
 assert_grep "wrong password: says authorization failed" "authorization failed" "$T/err"
 assert_eq "wrong password: the lockout counter moves exactly once (no retry)" \
+    "$((before + 1))" "$(lockout_counter)"
+tpm2 dictionarylockout -c >/dev/null 2>&1 || true
+
+# --- PolicyPassword: the password itself in the policy session -----------
+trial_policy "$T/pp.pol" policypassword
+tools create -C "$T/srk.ctx" -G ecc256 -L "$T/pp.pol" -p pp-pw \
+    -a 'fixedtpm|fixedparent|sensitivedataorigin|sign|decrypt' \
+    -u "$T/pp.tpub" -r "$T/pp.tpriv"
+make_keyfile "$T/pp.der" 2.23.133.10.1.3 FALSE "$T/pp.tpub" "$T/pp.tpriv" \
+    "policy=$CC_PASSWORD:"
+run tk pkey -in "$T/pp.der" -passin pass:pp-pw -pubout -out "$T/pp.pub"
+assert_ok "PolicyPassword key: pkey -pubout"
+sign_verify "PolicyPassword key, right password" "$T/pp.der" "$T/pp.pub" \
+    -passin pass:pp-pw
+before=$(lockout_counter)
+run tk dgst -sha256 -sign "$T/pp.der" -passin pass:wrong-pw -out "$T/sig" "$T/msg"
+assert_fails "PolicyPassword key, wrong password"
+assert_grep "PolicyPassword, wrong password: says authorization failed" \
+    "authorization failed" "$T/err"
+assert_eq "PolicyPassword, wrong password: the lockout counter moves exactly once" \
     "$((before + 1))" "$(lockout_counter)"
 tpm2 dictionarylockout -c >/dev/null 2>&1 || true
 
