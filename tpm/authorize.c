@@ -8,6 +8,7 @@
  * knowing its parameters. PolicyAuthValue and PolicyPassword change how
  * the command is authorized afterwards, so tpmkit sends those itself. */
 #include <string.h>
+#include <openssl/crypto.h>
 #include <tss2/tss2_tcti.h>
 
 #include "internal.h"
@@ -181,6 +182,8 @@ TSS2_RC tk_key_op_fail(tk_tpm *tpm, TSS2_RC rc, const char *what)
 
 void tk_key_authorize_end(tk_tpm *tpm, tk_call *call, TSS2_RC rc)
 {
+    /* The call holds copies of the key's password. */
+    OPENSSL_cleanse(call->auths, sizeof(call->auths));
     if (call->policy.handle == 0)
         return;
     /* The TPM consumed the policy session if the command succeeded. */

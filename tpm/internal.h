@@ -257,8 +257,8 @@ int tk_key_needs_policy(const struct tk_tpm_key *key);
  * session replaying the key's policy, then the salted session for `attrs`. */
 TSS2_RC tk_key_authorize(tk_tpm *tpm, struct tk_tpm_key *key, TPMA_SESSION attrs,
                          tk_call *call, TPM2_HANDLE *handle);
-/* After the command: forget a policy session (the TPM consumed it on
- * success; flush it after a failure). */
+/* After the command: wipe the password copies, forget a policy session
+ * (the TPM consumed it on success; flush it after a failure). */
 void tk_key_authorize_end(tk_tpm *tpm, tk_call *call, TSS2_RC rc);
 /* Report a failed key operation: a wrong password or an unmet policy reads
  * as such (and is never retried: dictionary-attack lockout). */
