@@ -74,6 +74,9 @@ start_server() {
     local log=$1
     shift
     SERVER_PORT=$(free_port)
+    # A previous server's log still says ACCEPT until the new one truncates
+    # it: remove it first, or a busy machine lets the client in too early.
+    rm -f "$log" "$log.err"
     "$@" -accept "127.0.0.1:$SERVER_PORT" >"$log" 2>"$log.err" </dev/null &
     SERVER_PID=$!
     TK_BG_PIDS+=("$SERVER_PID")

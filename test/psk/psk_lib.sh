@@ -50,6 +50,8 @@ start_psk_server() {
         envs+=("$1")
         shift
     done
+    # A previous server's log would already say "listening".
+    rm -f "$log" "$log.err"
     env "${envs[@]}" timeout -k 5 "${TK_TIMEOUT:-120}" \
         "$TK_PSK_SERVER" --port 0 "$@" >"$log" 2>"$log.err" </dev/null &
     SERVER_PID=$!
