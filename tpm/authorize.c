@@ -45,12 +45,6 @@ int tk_tpm_policy_supported(uint32_t code)
     }
 }
 
-static void put_be(unsigned char *p, uint32_t v, int bytes)
-{
-    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)v;
-}
-
 /* One policy command without sessions, straight through the TCTI. */
 #define RAW_MAX 4096
 static TSS2_RC replay_raw(tk_tpm *tpm, TPM2_HANDLE session,
@@ -63,10 +57,10 @@ static TSS2_RC replay_raw(tk_tpm *tpm, TPM2_HANDLE session,
     if (size > sizeof(cmd))
         return tk_fail(tpm, TSS2_ESYS_RC_BAD_VALUE, TK_R_BAD_KEY,
                        "a policy step is too large");
-    put_be(cmd, TPM2_ST_NO_SESSIONS, 2);
-    put_be(cmd + 2, (uint32_t)size, 4);
-    put_be(cmd + 6, step->code, 4);
-    put_be(cmd + 10, session, 4);
+    tk_put_be(cmd, TPM2_ST_NO_SESSIONS, 2);
+    tk_put_be(cmd + 2, (uint32_t)size, 4);
+    tk_put_be(cmd + 6, step->code, 4);
+    tk_put_be(cmd + 10, session, 4);
     memcpy(cmd + 14, step->params, step->len);
     rc = Tss2_Tcti_Transmit(tpm->tcti, size, cmd);
     if (rc == TSS2_RC_SUCCESS)

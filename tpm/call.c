@@ -81,14 +81,6 @@ void tk_call_auth_add(tk_call *call, tk_sess *sess, const TPM2B_AUTH *auth,
             a->auth.size--;
 }
 
-static void put_be32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
 /* Everything of one command the hashes need. */
 struct pass {
     tk_call *call;
@@ -199,7 +191,7 @@ static TSS2_RC command_auths(tk_tpm *tpm, struct pass *p,
 
     if ((rc = Tss2_Sys_GetCpBuffer(tpm->sys, &cp_size, &cp)) != TSS2_RC_SUCCESS)
         return rc;
-    put_be32(cc_be, p->cc);
+    tk_put_be(cc_be, p->cc, 4);
     auths->count = (UINT16)call->n_auths;
     for (int i = 0; i < call->n_auths; i++) {
         tk_call_auth *a = &call->auths[i];
@@ -278,7 +270,7 @@ static TSS2_RC check_response(tk_tpm *tpm, struct pass *p)
     if ((rc = Tss2_Sys_GetRspAuths(tpm->sys, &rsp)) != TSS2_RC_SUCCESS
         || (rc = Tss2_Sys_GetRpBuffer(tpm->sys, &rp_size, &rp)) != TSS2_RC_SUCCESS)
         return rc;
-    put_be32(cc_be, p->cc);
+    tk_put_be(cc_be, p->cc, 4);
     for (int i = 0; i < call->n_auths; i++) {
         tk_call_auth *a = &call->auths[i];
         const TPMS_AUTH_RESPONSE *r = &rsp.auths[i];

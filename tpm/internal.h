@@ -50,6 +50,13 @@ typedef struct tk_crypto {
     EVP_CIPHER_CTX *cipher_ctx;
 } tk_crypto;
 
+/* Big-endian integers of `bytes` octets, as TPM structures carry them. */
+static inline void tk_put_be(unsigned char *p, uint32_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
 typedef struct tk_iov {
     const void *data;
     size_t len;

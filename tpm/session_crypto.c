@@ -117,14 +117,6 @@ int tk_crypto_hmac(tk_crypto *c, TPMI_ALG_HASH alg, const unsigned char *key,
     return EVP_MAC_final(c->mac_ctx[i], out, &out_len, EVP_MAX_MD_SIZE);
 }
 
-static void put_be32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
 /* KDFa: SP 800-108 counter mode with HMAC, the label NUL-terminated, the
  * output length in bits after the contexts. */
 int tk_crypto_kdfa(tk_crypto *c, TPMI_ALG_HASH alg, const unsigned char *key,
@@ -134,14 +126,14 @@ int tk_crypto_kdfa(tk_crypto *c, TPMI_ALG_HASH alg, const unsigned char *key,
     size_t size = tk_crypto_hash_size(alg), want = bits / 8, done = 0;
     unsigned char counter[4], len_be[4], block[EVP_MAX_MD_SIZE];
 
-    put_be32(len_be, (uint32_t)bits);
+    tk_put_be(len_be, (uint32_t)bits, 4);
     for (uint32_t i = 1; done < want; i++) {
         tk_iov parts[] = {
             { counter, 4 }, { label, strlen(label) + 1 }, *u, *v, { len_be, 4 },
         };
         size_t take = want - done < size ? want - done : size;
 
-        put_be32(counter, i);
+        tk_put_be(counter, i, 4);
         if (size == 0 || !tk_crypto_hmac(c, alg, key, key_len, parts, 5, block))
             return 0;
         memcpy(out + done, block, take);
@@ -165,7 +157,7 @@ static int kdfe(tk_crypto *c, TPMI_ALG_HASH alg, const tk_iov *z,
         };
         size_t take = bytes - done < size ? bytes - done : size;
 
-        put_be32(counter, i);
+        tk_put_be(counter, i, 4);
         if (size == 0 || !tk_crypto_hash(c, alg, parts, 5, block))
             return 0;
         memcpy(out + done, block, take);

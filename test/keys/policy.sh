@@ -20,6 +20,21 @@ trial_policy() {
     tools_cleanup
 }
 
+# wrong_password WHAT KEY: signing with a wrong password fails as an
+# authorization failure and moves the lockout counter exactly once (no
+# retry); the counter is reset afterwards.
+wrong_password() {
+    local before
+    before=$(lockout_counter)
+    run tk dgst -sha256 -sign "$2" -passin pass:wrong-pw -out "$T/sig" "$T/msg"
+    assert_fails "$1, wrong password"
+    assert_grep "$1, wrong password: says authorization failed" \
+        "authorization failed" "$T/err"
+    assert_eq "$1, wrong password: the lockout counter moves exactly once (no retry)" \
+        "$((before + 1))" "$(lockout_counter)"
+    tpm2 dictionarylockout -c >/dev/null 2>&1 || true
+}
+
 # PolicyPCR parameters: an empty pcrDigest (the TPM uses the PCRs' current
 # values) and a selection of sha256 PCR 16.
 PCR16=0000''00000001''000B''03''000001
@@ -82,13 +97,7 @@ run tk pkeyutl -decrypt -inkey "$T/av.der" -passin pass:policy-pw \
 assert_ok "PolicyAuthValue key: decrypts (OAEP)"
 cmp -s "$T/plain" "$T/decrypted" || fail "PolicyAuthValue key: decrypted text differs"
 pass "PolicyAuthValue key: decrypted text matches"
-before=$(lockout_counter)
-run tk dgst -sha256 -sign "$T/av.der" -passin pass:wrong-pw -out "$T/sig" "$T/msg"
-assert_fails "PolicyAuthValue key, wrong password"
-assert_grep "wrong password: says authorization failed" "authorization failed" "$T/err"
-assert_eq "wrong password: the lockout counter moves exactly once (no retry)" \
-    "$((before + 1))" "$(lockout_counter)"
-tpm2 dictionarylockout -c >/dev/null 2>&1 || true
+wrong_password "PolicyAuthValue key" "$T/av.der"
 
 # --- PolicyPassword: the password itself in the policy session -----------
 trial_policy "$T/pp.pol" policypassword
@@ -101,14 +110,7 @@ run tk pkey -in "$T/pp.der" -passin pass:pp-pw -pubout -out "$T/pp.pub"
 assert_ok "PolicyPassword key: pkey -pubout"
 sign_verify "PolicyPassword key, right password" "$T/pp.der" "$T/pp.pub" \
     -passin pass:pp-pw
-before=$(lockout_counter)
-run tk dgst -sha256 -sign "$T/pp.der" -passin pass:wrong-pw -out "$T/sig" "$T/msg"
-assert_fails "PolicyPassword key, wrong password"
-assert_grep "PolicyPassword, wrong password: says authorization failed" \
-    "authorization failed" "$T/err"
-assert_eq "PolicyPassword, wrong password: the lockout counter moves exactly once" \
-    "$((before + 1))" "$(lockout_counter)"
-tpm2 dictionarylockout -c >/dev/null 2>&1 || true
+wrong_password "PolicyPassword key" "$T/pp.der"
 
 # --- two steps in order: PolicyPCR then PolicyAuthValue ------------------
 tpm2 startauthsession -S "$T/trial.ctx" >/dev/null 2>&1 || fail "trial session"
@@ -139,14 +141,7 @@ sign_verify "encryption off: PolicyAuthValue key" "$T/av.der" "$T/av.pub" \
     -passin pass:policy-pw
 sign_verify "encryption off: PolicyPCR+PolicyAuthValue key" "$T/both.der" \
     "$T/both.pub" -passin pass:both-pw
-before=$(lockout_counter)
-run tk dgst -sha256 -sign "$T/av.der" -passin pass:wrong-pw -out "$T/sig" "$T/msg"
-assert_fails "encryption off: PolicyAuthValue key, wrong password"
-assert_grep "encryption off, wrong password: says authorization failed" \
-    "authorization failed" "$T/err"
-assert_eq "encryption off, wrong password: the lockout counter moves exactly once" \
-    "$((before + 1))" "$(lockout_counter)"
-tpm2 dictionarylockout -c >/dev/null 2>&1 || true
+wrong_password "encryption off: PolicyAuthValue key" "$T/av.der"
 unset TPMKIT_SESSION_ENCRYPTION
 
 # --- what tpmkit cannot replay: clear refusals ---------------------------
