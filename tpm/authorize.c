@@ -11,39 +11,11 @@
 #include <openssl/crypto.h>
 #include <tss2/tss2_tcti.h>
 
-#include "internal.h"
-#include "key.h"
+#include "authorize.h"
+#include "keyobj.h"
+#include "session.h"
+#include "state.h"
 #include "../provider/errors.h"
-
-/* Command codes not all tss2 headers name. */
-#define CC_POLICY_TEMPLATE 0x00000190u
-
-int tk_tpm_policy_supported(uint32_t code)
-{
-    switch (code) {
-    case TPM2_CC_PolicyAuthValue:
-    case TPM2_CC_PolicyPassword:
-    case TPM2_CC_PolicyPCR:
-    case TPM2_CC_PolicyLocality:
-    case TPM2_CC_PolicyCommandCode:
-    case TPM2_CC_PolicyCounterTimer:
-    case TPM2_CC_PolicyCpHash:
-    case TPM2_CC_PolicyNameHash:
-    case TPM2_CC_PolicyOR:
-    case TPM2_CC_PolicyPhysicalPresence:
-    case TPM2_CC_PolicyNvWritten:
-    case CC_POLICY_TEMPLATE:
-        return 1;
-    default:
-        tk_raise(TK_R_NOT_SUPPORTED, "the key's policy uses TPM command 0x%x,"
-                 " which tpmkit cannot replay (supported: PolicyPCR,"
-                 " PolicyAuthValue, PolicyPassword, PolicyCommandCode,"
-                 " PolicyLocality, PolicyCounterTimer, PolicyCpHash,"
-                 " PolicyNameHash, PolicyOR, PolicyPhysicalPresence,"
-                 " PolicyNvWritten, PolicyTemplate)", (unsigned)code);
-        return 0;
-    }
-}
 
 /* One policy command without sessions, straight through the TCTI. */
 #define RAW_MAX 4096
@@ -62,9 +34,9 @@ static TSS2_RC replay_raw(tk_tpm *tpm, TPM2_HANDLE session,
     tk_put_be(cmd + 6, step->code, 4);
     tk_put_be(cmd + 10, session, 4);
     memcpy(cmd + 14, step->params, step->len);
-    rc = Tss2_Tcti_Transmit(tpm->tcti, size, cmd);
+    rc = Tss2_Tcti_Transmit(tpm->conn.tcti, size, cmd);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Tcti_Receive(tpm->tcti, &resp_size, resp, TSS2_TCTI_TIMEOUT_BLOCK);
+        rc = Tss2_Tcti_Receive(tpm->conn.tcti, &resp_size, resp, TSS2_TCTI_TIMEOUT_BLOCK);
     if (rc == TSS2_RC_SUCCESS && resp_size < 10)
         rc = TSS2_ESYS_RC_MALFORMED_RESPONSE;
     if (rc == TSS2_RC_SUCCESS)
@@ -87,10 +59,10 @@ static TSS2_RC start_policy(tk_tpm *tpm, tk_tpm_key *key, tk_sess *policy)
         return tk_fail(tpm, rc, TK_R_SESSION_FAILED, "starting a policy session");
     for (size_t i = 0; i < count && rc == TSS2_RC_SUCCESS; i++) {
         if (steps[i].code == TPM2_CC_PolicyAuthValue) {
-            rc = Tss2_Sys_PolicyAuthValue(tpm->sys, policy->handle, NULL, NULL);
+            rc = Tss2_Sys_PolicyAuthValue(tpm->conn.sys, policy->handle, NULL, NULL);
             policy->policy_auth = TK_POLICY_AUTH_VALUE;
         } else if (steps[i].code == TPM2_CC_PolicyPassword) {
-            rc = Tss2_Sys_PolicyPassword(tpm->sys, policy->handle, NULL, NULL);
+            rc = Tss2_Sys_PolicyPassword(tpm->conn.sys, policy->handle, NULL, NULL);
             policy->policy_auth = TK_POLICY_PASSWORD;
         } else {
             rc = replay_raw(tpm, policy->handle, &steps[i]);
@@ -107,12 +79,12 @@ static TSS2_RC start_policy(tk_tpm *tpm, tk_tpm_key *key, tk_sess *policy)
 static TSS2_RC tk_key_call_handle(tk_tpm *tpm, tk_tpm_key *key, tk_call *call,
                                   ESYS_TR tr, TPM2_HANDLE *handle)
 {
-    const TPM2B_NAME *name = tk_key_name(tpm, key);
+    const TPM2B_NAME *name = tk_key_name(&tpm->conn.crypto, key);
     TSS2_RC rc;
 
     if (name == NULL)
         return tk_call_handle(tpm, call, tr, handle);
-    rc = Esys_TR_GetTpmHandle(tpm->esys, tr, handle);
+    rc = Esys_TR_GetTpmHandle(tpm->conn.esys, tr, handle);
     if (rc != TSS2_RC_SUCCESS)
         return tk_fail(tpm, rc, TK_R_INTERNAL, "key handle");
     tk_call_handle_named(call, *handle, name);
@@ -161,7 +133,7 @@ TSS2_RC tk_key_op_fail(tk_tpm *tpm, TSS2_RC rc, const char *what)
 {
     TSS2_RC base = rc & ~(TSS2_RC)(TPM2_RC_N_MASK);
 
-    if (base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH)
+    if (tk_rc_is_auth_failure(rc))
         return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
                        "authorizing the key (wrong password?)");
     if (base == TPM2_RC_POLICY_FAIL || base == TPM2_RC_PCR_CHANGED)

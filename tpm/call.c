@@ -7,7 +7,7 @@
 #include <openssl/crypto.h>
 #include <tss2/tss2_mu.h>
 
-#include "internal.h"
+#include "state.h"
 #include "../provider/errors.h"
 
 void tk_call_init(tk_call *call)
@@ -17,12 +17,12 @@ void tk_call_init(tk_call *call)
 
 TSS2_RC tk_call_handle(tk_tpm *tpm, tk_call *call, ESYS_TR tr, TPM2_HANDLE *out)
 {
-    TSS2_RC rc = Esys_TR_GetTpmHandle(tpm->esys, tr, out);
+    TSS2_RC rc = Esys_TR_GetTpmHandle(tpm->conn.esys, tr, out);
 
     if (rc != TSS2_RC_SUCCESS)
         return tk_fail(tpm, rc, TK_R_INTERNAL, "object handle");
-    if (tr == tpm->primary && tpm->primary_name.size > 0) {
-        tk_call_handle_named(call, *out, &tpm->primary_name);
+    if (tr == tpm->prim.handle && tpm->prim.name.size > 0) {
+        tk_call_handle_named(call, *out, &tpm->prim.name);
         return TSS2_RC_SUCCESS;
     }
     call->trs[call->n_handles] = tr;
@@ -45,24 +45,6 @@ void tk_call_handle_sequence(tk_call *call, TPM2_HANDLE handle)
     TPM2B_NAME empty = { 0 };
 
     tk_call_handle_named(call, handle, &empty);
-}
-
-int tk_object_name(tk_tpm *tpm, const TPM2B_PUBLIC *pub, TPM2B_NAME *name)
-{
-    unsigned char area[sizeof(TPMT_PUBLIC)];
-    size_t len = 0, size = tk_crypto_hash_size(pub->publicArea.nameAlg);
-    tk_iov part = { area, 0 };
-
-    if (size == 0 || Tss2_MU_TPMT_PUBLIC_Marshal(&pub->publicArea, area,
-                                                 sizeof(area), &len)
-                     != TSS2_RC_SUCCESS)
-        return 0;
-    part.len = len;
-    name->name[0] = (unsigned char)(pub->publicArea.nameAlg >> 8);
-    name->name[1] = (unsigned char)pub->publicArea.nameAlg;
-    name->size = (UINT16)(2 + size);
-    return tk_crypto_hash(&tpm->crypto, pub->publicArea.nameAlg, &part, 1,
-                          name->name + 2);
 }
 
 void tk_call_auth_add(tk_call *call, tk_sess *sess, const TPM2B_AUTH *auth,
@@ -116,9 +98,9 @@ static int param_crypt(tk_tpm *tpm, const tk_call_auth *a,
     /* Parameter encryption always folds in the password (Part 1, 21.3). */
     memcpy(key, a->sess->key, a->sess->key_len);
     memcpy(key + a->sess->key_len, a->auth.buffer, a->auth.size);
-    ok = tk_crypto_kdfa(&tpm->crypto, a->sess->hash, key, key_len, "CFB", &u,
+    ok = tk_crypto_kdfa(&tpm->conn.crypto, a->sess->hash, key, key_len, "CFB", &u,
                         &v, 256, key_iv)
-         && tk_crypto_cfb(&tpm->crypto, key_iv, buf, len, encrypt);
+         && tk_crypto_cfb(&tpm->conn.crypto, key_iv, buf, len, encrypt);
     OPENSSL_cleanse(key, sizeof(key));
     OPENSSL_cleanse(key_iv, sizeof(key_iv));
     return ok;
@@ -136,8 +118,8 @@ static TSS2_RC crypt_first_param(tk_tpm *tpm, struct pass *p, int command)
     const uint8_t *param;
     unsigned char buf[4096];
     size_t size;
-    TSS2_RC rc = command ? Tss2_Sys_GetDecryptParam(tpm->sys, &size, &param)
-                         : Tss2_Sys_GetEncryptParam(tpm->sys, &size, &param);
+    TSS2_RC rc = command ? Tss2_Sys_GetDecryptParam(tpm->conn.sys, &size, &param)
+                         : Tss2_Sys_GetEncryptParam(tpm->conn.sys, &size, &param);
 
     if (rc != TSS2_RC_SUCCESS || size == 0)
         return rc;
@@ -147,8 +129,8 @@ static TSS2_RC crypt_first_param(tk_tpm *tpm, struct pass *p, int command)
     if (!param_crypt(tpm, a, command ? caller : tpm_nonce,
                      command ? tpm_nonce : caller, buf, size, command))
         return TSS2_ESYS_RC_GENERAL_FAILURE;
-    rc = command ? Tss2_Sys_SetDecryptParam(tpm->sys, size, buf)
-                 : Tss2_Sys_SetEncryptParam(tpm->sys, size, buf);
+    rc = command ? Tss2_Sys_SetDecryptParam(tpm->conn.sys, size, buf)
+                 : Tss2_Sys_SetEncryptParam(tpm->conn.sys, size, buf);
     OPENSSL_cleanse(buf, size);
     return rc;
 }
@@ -161,7 +143,7 @@ static int complete_names(tk_tpm *tpm, tk_call *call)
 
         if (call->named[i])
             continue;
-        if (Esys_TR_GetName(tpm->esys, call->trs[i], &name) != TSS2_RC_SUCCESS)
+        if (Esys_TR_GetName(tpm->conn.esys, call->trs[i], &name) != TSS2_RC_SUCCESS)
             return 0;
         call->names[i] = *name;
         call->named[i] = 1;
@@ -175,7 +157,7 @@ static int params_hash(tk_tpm *tpm, TPMI_ALG_HASH alg, const tk_iov *parts,
                        size_t n, unsigned char *out, UINT16 *out_len)
 {
     *out_len = (UINT16)tk_crypto_hash_size(alg);
-    return tk_crypto_hash(&tpm->crypto, alg, parts, n, out);
+    return tk_crypto_hash(&tpm->conn.crypto, alg, parts, n, out);
 }
 
 static TSS2_RC command_auths(tk_tpm *tpm, struct pass *p,
@@ -189,7 +171,7 @@ static TSS2_RC command_auths(tk_tpm *tpm, struct pass *p,
     TPMI_ALG_HASH cp_alg = TPM2_ALG_NULL;
     TSS2_RC rc;
 
-    if ((rc = Tss2_Sys_GetCpBuffer(tpm->sys, &cp_size, &cp)) != TSS2_RC_SUCCESS)
+    if ((rc = Tss2_Sys_GetCpBuffer(tpm->conn.sys, &cp_size, &cp)) != TSS2_RC_SUCCESS)
         return rc;
     tk_put_be(cc_be, p->cc, 4);
     auths->count = (UINT16)call->n_auths;
@@ -247,7 +229,7 @@ static TSS2_RC command_auths(tk_tpm *tpm, struct pass *p,
         out->nonce = p->nonce_caller[i];
         out->sessionAttributes = attrs;
         out->hmac.size = (UINT16)tk_crypto_hash_size(a->sess->hash);
-        if (!tk_crypto_hmac(&tpm->crypto, a->sess->hash, key, key_len,
+        if (!tk_crypto_hmac(&tpm->conn.crypto, a->sess->hash, key, key_len,
                             hmac_parts, n, out->hmac.buffer)) {
             OPENSSL_cleanse(key, sizeof(key));
             return TSS2_ESYS_RC_GENERAL_FAILURE;
@@ -267,8 +249,8 @@ static TSS2_RC check_response(tk_tpm *tpm, struct pass *p)
     unsigned char rc_be[4] = { 0 }, cc_be[4];
     TSS2_RC rc;
 
-    if ((rc = Tss2_Sys_GetRspAuths(tpm->sys, &rsp)) != TSS2_RC_SUCCESS
-        || (rc = Tss2_Sys_GetRpBuffer(tpm->sys, &rp_size, &rp)) != TSS2_RC_SUCCESS)
+    if ((rc = Tss2_Sys_GetRspAuths(tpm->conn.sys, &rsp)) != TSS2_RC_SUCCESS
+        || (rc = Tss2_Sys_GetRpBuffer(tpm->conn.sys, &rp_size, &rp)) != TSS2_RC_SUCCESS)
         return rc;
     tk_put_be(cc_be, p->cc, 4);
     for (int i = 0; i < call->n_auths; i++) {
@@ -297,7 +279,7 @@ static TSS2_RC check_response(tk_tpm *tpm, struct pass *p)
             ok = params_hash(tpm, a->sess->hash, hash_parts, 3, rp_hash,
                              &rp_hash_len);
             hmac_parts[0].len = rp_hash_len;
-            ok = ok && tk_crypto_hmac(&tpm->crypto, a->sess->hash, key, key_len,
+            ok = ok && tk_crypto_hmac(&tpm->conn.crypto, a->sess->hash, key, key_len,
                                       hmac_parts, 4, mac);
             OPENSSL_cleanse(key, sizeof(key));
         }
@@ -320,7 +302,7 @@ TSS2_RC tk_call_run(tk_tpm *tpm, tk_call *call, TPM2_CC cc)
         if (s == NULL)
             continue;
         p.nonce_caller[i].size = (UINT16)tk_crypto_hash_size(s->hash);
-        if (!tk_crypto_random(&tpm->crypto, p.nonce_caller[i].buffer,
+        if (!tk_crypto_random(&tpm->conn.crypto, p.nonce_caller[i].buffer,
                               p.nonce_caller[i].size))
             return tk_fail(tpm, TSS2_ESYS_RC_GENERAL_FAILURE, TK_R_INTERNAL,
                            "session nonce");
@@ -334,12 +316,12 @@ TSS2_RC tk_call_run(tk_tpm *tpm, tk_call *call, TPM2_CC cc)
     if (call->n_auths > 0) {
         if ((rc = command_auths(tpm, &p, &auths)) != TSS2_RC_SUCCESS)
             return rc;
-        rc = Tss2_Sys_SetCmdAuths(tpm->sys, &auths);
+        rc = Tss2_Sys_SetCmdAuths(tpm->conn.sys, &auths);
         OPENSSL_cleanse(&auths, sizeof(auths));
         if (rc != TSS2_RC_SUCCESS)
             return rc;
     }
-    rc = Tss2_Sys_Execute(tpm->sys);
+    rc = Tss2_Sys_Execute(tpm->conn.sys);
     /* A failed command has no session area; the nonces stay as they were. */
     if (rc != TSS2_RC_SUCCESS || call->n_auths == 0)
         return rc;

@@ -6,8 +6,13 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
-#include "internal.h"
-#include "key.h"
+#include "authorize.h"
+#include "keyobj.h"
+#include "pubinfo.h"
+#include "run.h"
+#include "sequence.h"
+#include "session.h"
+#include "state.h"
 #include "../provider/errors.h"
 
 struct tk_tpm_hmac_seq {
@@ -77,12 +82,12 @@ static TSS2_RC hmac_once(tk_tpm *tpm, void *arg)
     rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &call, &handle);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = Tss2_Sys_HMAC_Prepare(tpm->sys, handle, &buf,
+    rc = Tss2_Sys_HMAC_Prepare(tpm->conn.sys, handle, &buf,
                                tk_tpm_hash_alg(tk_tpm_key_info(req->key)->hash_nid));
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_HMAC);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_HMAC_Complete(tpm->sys, &result);
+        rc = Tss2_Sys_HMAC_Complete(tpm->conn.sys, &result);
     tk_key_authorize_end(tpm, &call, rc);
     if (rc != TSS2_RC_SUCCESS)
         return tk_key_op_fail(tpm, rc, "TPM2_HMAC");
@@ -154,7 +159,7 @@ static TSS2_RC seq_open(tk_tpm *tpm, struct hmac_request *req, TPM2_HANDLE *seq)
 
     for (;;) {
         if (req->seq->started) {
-            rc = Tss2_Sys_ContextLoad(tpm->sys, &req->seq->saved, seq);
+            rc = Tss2_Sys_ContextLoad(tpm->conn.sys, &req->seq->saved, seq);
             if (rc == TPM2_RC_OBJECT_MEMORY && tk_keys_make_room(tpm))
                 continue;
             if (rc != TSS2_RC_SUCCESS)
@@ -167,12 +172,12 @@ static TSS2_RC seq_open(tk_tpm *tpm, struct hmac_request *req, TPM2_HANDLE *seq)
         rc = tk_key_authorize(tpm, req->seq->key, 0, &call, &handle);
         if (rc != TSS2_RC_SUCCESS)
             return rc;
-        rc = Tss2_Sys_HMAC_Start_Prepare(tpm->sys, handle, &no_auth,
+        rc = Tss2_Sys_HMAC_Start_Prepare(tpm->conn.sys, handle, &no_auth,
                                          tk_tpm_hash_alg(tk_tpm_key_info(req->seq->key)->hash_nid));
         if (rc == TSS2_RC_SUCCESS)
             rc = tk_call_run(tpm, &call, TPM2_CC_HMAC_Start);
         if (rc == TSS2_RC_SUCCESS)
-            rc = Tss2_Sys_HMAC_Start_Complete(tpm->sys, seq);
+            rc = Tss2_Sys_HMAC_Start_Complete(tpm->conn.sys, seq);
         tk_key_authorize_end(tpm, &call, rc);
         if (rc == TPM2_RC_OBJECT_MEMORY && tk_keys_make_room(tpm))
             continue;
@@ -180,32 +185,6 @@ static TSS2_RC seq_open(tk_tpm *tpm, struct hmac_request *req, TPM2_HANDLE *seq)
             return tk_key_op_fail(tpm, rc, "TPM2_HMAC_Start");
         return TSS2_RC_SUCCESS;
     }
-}
-
-TSS2_RC tk_seq_feed(tk_tpm *tpm, TPM2_HANDLE seq, const unsigned char *data,
-                    size_t len)
-{
-    TPM2B_MAX_BUFFER chunk;
-    size_t done = 0;
-    tk_call call;
-    TSS2_RC rc;
-
-    while (done < len) {
-        chunk.size = (UINT16)(len - done > TK_TPM_HMAC_ONESHOT
-                              ? TK_TPM_HMAC_ONESHOT : len - done);
-        memcpy(chunk.buffer, data + done, chunk.size);
-        /* The input is not secret; a sequence's auth is empty. */
-        tk_call_init(&call);
-        tk_call_handle_sequence(&call, seq);
-        tk_call_auth_add(&call, NULL, NULL, 0);
-        rc = Tss2_Sys_SequenceUpdate_Prepare(tpm->sys, seq, &chunk);
-        if (rc == TSS2_RC_SUCCESS)
-            rc = tk_call_run(tpm, &call, TPM2_CC_SequenceUpdate);
-        if (rc != TSS2_RC_SUCCESS)
-            return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceUpdate");
-        done += chunk.size;
-    }
-    return TSS2_RC_SUCCESS;
 }
 
 static TSS2_RC seq_step(tk_tpm *tpm, void *arg)
@@ -234,23 +213,23 @@ static TSS2_RC seq_step(tk_tpm *tpm, void *arg)
         goto fail;
     if (req->mac == NULL) {
         /* Saving keeps the sequence; flushing frees its slot. */
-        rc = Tss2_Sys_ContextSave(tpm->sys, seq, &req->next);
+        rc = Tss2_Sys_ContextSave(tpm->conn.sys, seq, &req->next);
         if (rc != TSS2_RC_SUCCESS) {
             tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "saving the HMAC sequence");
             goto fail;
         }
-        Tss2_Sys_FlushContext(tpm->sys, seq);
+        Tss2_Sys_FlushContext(tpm->conn.sys, seq);
         return TSS2_RC_SUCCESS;
     }
     tk_call_init(&call);
     tk_call_handle_sequence(&call, seq);
     rc = tk_session_auth(tpm, &call, NULL, TPMA_SESSION_ENCRYPT);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_SequenceComplete_Prepare(tpm->sys, seq, &last, TPM2_RH_NULL);
+        rc = Tss2_Sys_SequenceComplete_Prepare(tpm->conn.sys, seq, &last, TPM2_RH_NULL);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_SequenceComplete);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_SequenceComplete_Complete(tpm->sys, &result, &ticket);
+        rc = Tss2_Sys_SequenceComplete_Complete(tpm->conn.sys, &result, &ticket);
     if (rc != TSS2_RC_SUCCESS) {
         tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceComplete");
         goto fail;
@@ -261,7 +240,7 @@ static TSS2_RC seq_step(tk_tpm *tpm, void *arg)
     return rc;
 fail:
     /* The saved state is untouched: a retry starts from it again. */
-    Tss2_Sys_FlushContext(tpm->sys, seq);
+    Tss2_Sys_FlushContext(tpm->conn.sys, seq);
     return rc;
 }
 

@@ -7,8 +7,9 @@
 #include <openssl/crypto.h>
 #include <tss2/tss2_mu.h>
 
-#include "internal.h"
-#include "key.h"
+#include "import.h"
+#include "session.h"
+#include "state.h"
 #include "../provider/errors.h"
 
 TSS2_RC tk_import_duplicate(tk_tpm *tpm, ESYS_TR parent,
@@ -33,12 +34,12 @@ TSS2_RC tk_import_duplicate(tk_tpm *tpm, ESYS_TR parent,
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_handle(tpm, &call, parent, &handle);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_Import_Prepare(tpm->sys, handle, &no_inner_key, pub, dup,
+        rc = Tss2_Sys_Import_Prepare(tpm->conn.sys, handle, &no_inner_key, pub, dup,
                                      seed, &no_inner);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_Import);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_Import_Complete(tpm->sys, out);
+        rc = Tss2_Sys_Import_Complete(tpm->conn.sys, out);
     OPENSSL_cleanse(&call, sizeof(call));
     if (rc != TSS2_RC_SUCCESS) {
         tk_fail(tpm, rc, TK_R_BAD_KEY, "TPM2_Import of the importable key"
@@ -47,7 +48,7 @@ TSS2_RC tk_import_duplicate(tk_tpm *tpm, ESYS_TR parent,
     return rc;
 }
 
-static int read_seed(const unsigned char *seed, size_t len,
+int tk_import_read_seed(const unsigned char *seed, size_t len,
                      TPM2B_ENCRYPTED_SECRET *out)
 {
     size_t offset = 0;
@@ -61,25 +62,4 @@ static int read_seed(const unsigned char *seed, size_t len,
     out->size = (UINT16)len;
     memcpy(out->secret, seed, len);
     return 1;
-}
-
-tk_tpm_key *tk_tpm_key_import(tk_tpm *tpm, uint32_t parent,
-                              const unsigned char *pub, size_t pub_len,
-                              const unsigned char *dup, size_t dup_len,
-                              const unsigned char *seed, size_t seed_len)
-{
-    TPM2B_ENCRYPTED_SECRET secret;
-    tk_tpm_key *key;
-
-    if (!read_seed(seed, seed_len, &secret)) {
-        tk_raise(TK_R_BAD_KEY, "malformed encrypted seed in the importable key"
-                 " file (%zu bytes)", seed_len);
-        return NULL;
-    }
-    key = tk_tpm_key_from_blobs(tpm, parent, pub, pub_len, dup, dup_len);
-    if (key != NULL && !tk_key_set_import_seed(key, &secret)) {
-        tk_tpm_key_free(key);
-        key = NULL;
-    }
-    return key;
 }

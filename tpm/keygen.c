@@ -6,8 +6,11 @@
 #include <openssl/crypto.h>
 #include <tss2/tss2_mu.h>
 
-#include "internal.h"
-#include "key.h"
+#include "keyobj.h"
+#include "pubinfo.h"
+#include "run.h"
+#include "session.h"
+#include "state.h"
 #include "../provider/errors.h"
 
 struct keygen_request {
@@ -124,13 +127,13 @@ static TSS2_RC create(tk_tpm *tpm, void *arg)
     }
     rc = tk_call_handle(tpm, &call, parent, &parent_handle);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_Create_Prepare(tpm->sys, parent_handle, &req->sensitive,
+        rc = Tss2_Sys_Create_Prepare(tpm->conn.sys, parent_handle, &req->sensitive,
                                      &req->template, &outside, &pcrs);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_Create);
     memset(&req->out_pub, 0, sizeof(req->out_pub));
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_Create_Complete(tpm->sys, &req->out_priv, &req->out_pub,
+        rc = Tss2_Sys_Create_Complete(tpm->conn.sys, &req->out_priv, &req->out_pub,
                                       &creation_data, &creation_hash,
                                       &creation_ticket);
     OPENSSL_cleanse(&call, sizeof(call));

@@ -4,8 +4,12 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
-#include "internal.h"
-#include "key.h"
+#include "authorize.h"
+#include "keyobj.h"
+#include "pubinfo.h"
+#include "run.h"
+#include "sequence.h"
+#include "state.h"
 #include "../provider/errors.h"
 
 static void copy_padded(unsigned char *dst, size_t width,
@@ -40,7 +44,7 @@ static TSS2_RC tpm_hash(tk_tpm *tpm, struct sign_request *req,
     size_t done = 0;
     TSS2_RC rc;
 
-    rc = Tss2_Sys_HashSequenceStart(tpm->sys, NULL, &no_auth,
+    rc = Tss2_Sys_HashSequenceStart(tpm->conn.sys, NULL, &no_auth,
                                     tk_tpm_hash_alg(req->hash_nid), &seq, NULL);
     if (rc != TSS2_RC_SUCCESS)
         return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_HashSequenceStart");
@@ -48,7 +52,7 @@ static TSS2_RC tpm_hash(tk_tpm *tpm, struct sign_request *req,
     done = req->msg_len > HASH_CHUNK ? (req->msg_len - 1) / HASH_CHUNK * HASH_CHUNK : 0;
     rc = tk_seq_feed(tpm, seq, req->msg, done);
     if (rc != TSS2_RC_SUCCESS) {
-        Tss2_Sys_FlushContext(tpm->sys, seq);
+        Tss2_Sys_FlushContext(tpm->conn.sys, seq);
         return rc;
     }
     chunk.size = (UINT16)(req->msg_len - done);
@@ -56,13 +60,13 @@ static TSS2_RC tpm_hash(tk_tpm *tpm, struct sign_request *req,
     tk_call_init(&call);
     tk_call_handle_sequence(&call, seq);
     tk_call_auth_add(&call, NULL, NULL, 0);
-    rc = Tss2_Sys_SequenceComplete_Prepare(tpm->sys, seq, &chunk, TPM2_RH_OWNER);
+    rc = Tss2_Sys_SequenceComplete_Prepare(tpm->conn.sys, seq, &chunk, TPM2_RH_OWNER);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_SequenceComplete);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_SequenceComplete_Complete(tpm->sys, digest, ticket);
+        rc = Tss2_Sys_SequenceComplete_Complete(tpm->conn.sys, digest, ticket);
     if (rc != TSS2_RC_SUCCESS) {
-        Tss2_Sys_FlushContext(tpm->sys, seq);
+        Tss2_Sys_FlushContext(tpm->conn.sys, seq);
         return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceComplete");
     }
     return TSS2_RC_SUCCESS;
@@ -98,11 +102,11 @@ static TSS2_RC sign(tk_tpm *tpm, void *arg)
     rc = tk_key_authorize(tpm, req->key, 0, &call, &handle);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = Tss2_Sys_Sign_Prepare(tpm->sys, handle, &digest, &scheme, &ticket);
+    rc = Tss2_Sys_Sign_Prepare(tpm->conn.sys, handle, &digest, &scheme, &ticket);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_Sign);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_Sign_Complete(tpm->sys, &sig);
+        rc = Tss2_Sys_Sign_Complete(tpm->conn.sys, &sig);
     tk_key_authorize_end(tpm, &call, rc);
     if (rc != TSS2_RC_SUCCESS)
         return tk_key_op_fail(tpm, rc, "TPM2_Sign");
@@ -188,11 +192,11 @@ static TSS2_RC rsa_private(tk_tpm *tpm, void *arg)
     rc = tk_key_authorize(tpm, req->key, req->attrs, &call, &handle);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = Tss2_Sys_RSA_Decrypt_Prepare(tpm->sys, handle, &in, &raw, &label);
+    rc = Tss2_Sys_RSA_Decrypt_Prepare(tpm->conn.sys, handle, &in, &raw, &label);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_RSA_Decrypt);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_RSA_Decrypt_Complete(tpm->sys, &out);
+        rc = Tss2_Sys_RSA_Decrypt_Complete(tpm->conn.sys, &out);
     tk_key_authorize_end(tpm, &call, rc);
     if (rc != TSS2_RC_SUCCESS)
         return tk_key_op_fail(tpm, rc, "TPM2_RSA_Decrypt");
@@ -254,11 +258,11 @@ static TSS2_RC ecdh(tk_tpm *tpm, void *arg)
     rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &call, &handle);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = Tss2_Sys_ECDH_ZGen_Prepare(tpm->sys, handle, &peer);
+    rc = Tss2_Sys_ECDH_ZGen_Prepare(tpm->conn.sys, handle, &peer);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_ECDH_ZGen);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_ECDH_ZGen_Complete(tpm->sys, &z);
+        rc = Tss2_Sys_ECDH_ZGen_Complete(tpm->conn.sys, &z);
     tk_key_authorize_end(tpm, &call, rc);
     if (rc != TSS2_RC_SUCCESS)
         return tk_key_op_fail(tpm, rc, "TPM2_ECDH_ZGen");

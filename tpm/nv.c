@@ -2,8 +2,8 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
-#include "internal.h"
-#include "key.h"
+#include "run.h"
+#include "state.h"
 #include "../provider/errors.h"
 
 /* Below every TPM's TPM2_PT_NV_BUFFER_MAX. */
@@ -23,14 +23,14 @@ static TSS2_RC nv_read(tk_tpm *tpm, void *arg)
     TSS2_RC rc;
     size_t size;
 
-    rc = Esys_TR_FromTPMPublic(tpm->esys, req->index, ESYS_TR_NONE,
+    rc = Esys_TR_FromTPMPublic(tpm->conn.esys, req->index, ESYS_TR_NONE,
                                ESYS_TR_NONE, ESYS_TR_NONE, &nv);
     if (rc != TSS2_RC_SUCCESS)
         return tk_fail(tpm, rc, TK_R_BAD_REQUEST, "finding the NV index");
-    rc = Esys_NV_ReadPublic(tpm->esys, nv, ESYS_TR_NONE, ESYS_TR_NONE,
+    rc = Esys_NV_ReadPublic(tpm->conn.esys, nv, ESYS_TR_NONE, ESYS_TR_NONE,
                             ESYS_TR_NONE, &pub, NULL);
     if (rc != TSS2_RC_SUCCESS) {
-        Esys_TR_Close(tpm->esys, &nv);
+        Esys_TR_Close(tpm->conn.esys, &nv);
         return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_NV_ReadPublic");
     }
     size = pub->nvPublic.dataSize;
@@ -42,7 +42,7 @@ static TSS2_RC nv_read(tk_tpm *tpm, void *arg)
     OPENSSL_free(req->data);
     req->data = OPENSSL_malloc(size > 0 ? size : 1);
     if (req->data == NULL) {
-        Esys_TR_Close(tpm->esys, &nv);
+        Esys_TR_Close(tpm->conn.esys, &nv);
         return tk_fail(tpm, TSS2_ESYS_RC_MEMORY, TK_R_OUT_OF_MEMORY, "NV buffer");
     }
     for (req->len = 0; req->len < size;) {
@@ -50,12 +50,12 @@ static TSS2_RC nv_read(tk_tpm *tpm, void *arg)
         UINT16 want = (UINT16)(size - req->len > NV_CHUNK ? NV_CHUNK
                                                           : size - req->len);
 
-        rc = Esys_NV_Read(tpm->esys, auth_entity, nv, ESYS_TR_PASSWORD,
+        rc = Esys_NV_Read(tpm->conn.esys, auth_entity, nv, ESYS_TR_PASSWORD,
                           ESYS_TR_NONE, ESYS_TR_NONE, want, (UINT16)req->len,
                           &chunk);
         if (rc != TSS2_RC_SUCCESS || chunk->size != want) {
             Esys_Free(chunk);
-            Esys_TR_Close(tpm->esys, &nv);
+            Esys_TR_Close(tpm->conn.esys, &nv);
             return tk_fail(tpm, rc != TSS2_RC_SUCCESS ? rc
                                 : TSS2_ESYS_RC_MALFORMED_RESPONSE,
                            TK_R_TPM_COMMAND_FAILED, "TPM2_NV_Read");
@@ -64,7 +64,7 @@ static TSS2_RC nv_read(tk_tpm *tpm, void *arg)
         req->len += chunk->size;
         Esys_Free(chunk);
     }
-    Esys_TR_Close(tpm->esys, &nv);
+    Esys_TR_Close(tpm->conn.esys, &nv);
     return TSS2_RC_SUCCESS;
 }
 

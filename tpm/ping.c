@@ -2,7 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "run.h"
+#include "state.h"
 #include "../provider/errors.h"
 
 struct ping_request {
@@ -36,7 +37,7 @@ static TSS2_RC ping(tk_tpm *tpm, void *arg)
     char vendor[5];
     TSS2_RC rc;
 
-    rc = Esys_GetCapability(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE,
+    rc = Esys_GetCapability(tpm->conn.esys, ESYS_TR_NONE, ESYS_TR_NONE,
                             ESYS_TR_NONE, TPM2_CAP_TPM_PROPERTIES,
                             TPM2_PT_MANUFACTURER, 16, NULL, &caps);
     if (rc != TSS2_RC_SUCCESS)

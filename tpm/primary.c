@@ -1,7 +1,8 @@
 /* The standard storage primary key: the parent that TSS2 key files call
  * 0x40000001, and the salt key of our encrypted session. Its template must
  * match other tools' exactly, or their keys will not load under it. */
-#include "internal.h"
+#include "primary.h"
+#include "state.h"
 #include "../provider/errors.h"
 
 static const TPM2B_PUBLIC storage_primary_template = {
@@ -27,17 +28,17 @@ static const TPM2B_PUBLIC storage_primary_template = {
 
 static TSS2_RC unpark(tk_tpm *tpm)
 {
-    TSS2_RC rc = Esys_ContextLoad(tpm->esys, tpm->primary_saved, &tpm->primary);
+    TSS2_RC rc = Esys_ContextLoad(tpm->conn.esys, tpm->prim.saved, &tpm->prim.handle);
 
     if (rc == TSS2_RC_SUCCESS)
         return rc;
-    tpm->primary = ESYS_TR_NONE;
+    tpm->prim.handle = ESYS_TR_NONE;
     if (tk_rc_classify(rc) == TK_RC_BUSY || tk_rc_classify(rc) == TK_RC_TRANSPORT)
         return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED, "TPM2_ContextLoad");
     /* Saved before a TPM reset, say: recreate it instead. */
     tk_debug("saved primary did not load (0x%x): recreating", (unsigned)rc);
-    Esys_Free(tpm->primary_saved);
-    tpm->primary_saved = NULL;
+    Esys_Free(tpm->prim.saved);
+    tpm->prim.saved = NULL;
     return TSS2_RC_SUCCESS;
 }
 
@@ -49,30 +50,30 @@ TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
     TPM2B_PUBLIC *pub = NULL;
     TSS2_RC rc;
 
-    if (tpm->primary == ESYS_TR_NONE && tpm->primary_saved != NULL) {
+    if (tpm->prim.handle == ESYS_TR_NONE && tpm->prim.saved != NULL) {
         rc = unpark(tpm);
         if (rc != TSS2_RC_SUCCESS)
             return rc;
     }
-    if (tpm->primary == ESYS_TR_NONE) {
-        rc = Esys_CreatePrimary(tpm->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
+    if (tpm->prim.handle == ESYS_TR_NONE) {
+        rc = Esys_CreatePrimary(tpm->conn.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
                                 ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
                                 &storage_primary_template, &outside_info,
-                                &pcrs, &tpm->primary, &pub, NULL, NULL, NULL);
+                                &pcrs, &tpm->prim.handle, &pub, NULL, NULL, NULL);
         if (rc == TSS2_RC_SUCCESS) {
-            tpm->primary_point = pub->publicArea.unique.ecc;
-            if (!tk_object_name(tpm, pub, &tpm->primary_name))
-                tpm->primary_name.size = 0;
+            tpm->prim.point = pub->publicArea.unique.ecc;
+            if (!tk_object_name(&tpm->conn.crypto, pub, &tpm->prim.name))
+                tpm->prim.name.size = 0;
         }
         Esys_Free(pub);
         if (rc != TSS2_RC_SUCCESS) {
-            tpm->primary = ESYS_TR_NONE;
+            tpm->prim.handle = ESYS_TR_NONE;
             return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED,
                            "TPM2_CreatePrimary");
         }
         tk_debug("storage primary created");
     }
-    *out = tpm->primary;
+    *out = tpm->prim.handle;
     return TSS2_RC_SUCCESS;
 }
 
@@ -80,30 +81,30 @@ TSS2_RC tk_primary_park(tk_tpm *tpm)
 {
     TSS2_RC rc;
 
-    if (tpm->primary == ESYS_TR_NONE)
+    if (tpm->prim.handle == ESYS_TR_NONE)
         return TSS2_RC_SUCCESS;
-    if (tpm->primary_saved == NULL) {
-        rc = Esys_ContextSave(tpm->esys, tpm->primary, &tpm->primary_saved);
+    if (tpm->prim.saved == NULL) {
+        rc = Esys_ContextSave(tpm->conn.esys, tpm->prim.handle, &tpm->prim.saved);
         if (rc != TSS2_RC_SUCCESS) {
-            tpm->primary_saved = NULL;
+            tpm->prim.saved = NULL;
             return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED, "TPM2_ContextSave");
         }
     }
-    rc = Esys_FlushContext(tpm->esys, tpm->primary);
+    rc = Esys_FlushContext(tpm->conn.esys, tpm->prim.handle);
     if (rc != TSS2_RC_SUCCESS)
         return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED, "TPM2_FlushContext");
-    tpm->primary = ESYS_TR_NONE;
+    tpm->prim.handle = ESYS_TR_NONE;
     return TSS2_RC_SUCCESS;
 }
 
 void tk_primary_drop(tk_tpm *tpm, int flush)
 {
-    if (tpm->primary != ESYS_TR_NONE) {
-        if (!flush || Esys_FlushContext(tpm->esys, tpm->primary)
+    if (tpm->prim.handle != ESYS_TR_NONE) {
+        if (!flush || Esys_FlushContext(tpm->conn.esys, tpm->prim.handle)
                       != TSS2_RC_SUCCESS)
-            Esys_TR_Close(tpm->esys, &tpm->primary);
-        tpm->primary = ESYS_TR_NONE;
+            Esys_TR_Close(tpm->conn.esys, &tpm->prim.handle);
+        tpm->prim.handle = ESYS_TR_NONE;
     }
-    Esys_Free(tpm->primary_saved);
-    tpm->primary_saved = NULL;
+    Esys_Free(tpm->prim.saved);
+    tpm->prim.saved = NULL;
 }

@@ -5,8 +5,8 @@
 #include <openssl/obj_mac.h>
 #include <tss2/tss2_mu.h>
 
-#include "internal.h"
 #include "key.h"
+#include "pubinfo.h"
 #include "../provider/errors.h"
 
 static int curve_nid(TPMI_ECC_CURVE curve, unsigned *bits)

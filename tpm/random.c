@@ -3,7 +3,9 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
-#include "internal.h"
+#include "run.h"
+#include "session.h"
+#include "state.h"
 #include "../provider/errors.h"
 
 struct random_request {
@@ -32,11 +34,11 @@ static TSS2_RC get_random(tk_tpm *tpm, void *arg)
         if (session != NULL)
             tk_call_auth_add(&call, session, NULL,
                              TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION);
-        rc = Tss2_Sys_GetRandom_Prepare(tpm->sys, (UINT16)want);
+        rc = Tss2_Sys_GetRandom_Prepare(tpm->conn.sys, (UINT16)want);
         if (rc == TSS2_RC_SUCCESS)
             rc = tk_call_run(tpm, &call, TPM2_CC_GetRandom);
         if (rc == TSS2_RC_SUCCESS)
-            rc = Tss2_Sys_GetRandom_Complete(tpm->sys, &bytes);
+            rc = Tss2_Sys_GetRandom_Complete(tpm->conn.sys, &bytes);
         if (rc != TSS2_RC_SUCCESS)
             return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_GetRandom");
         /* A TPM may return fewer bytes than asked: keep asking. */

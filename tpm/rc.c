@@ -1,7 +1,8 @@
 /* Sorting TPM and TSS return codes into what the caller should do next. */
 #include <tss2/tss2_rc.h>
+#include <tss2/tss2_tpm2_types.h>
 
-#include "internal.h"
+#include "rc.h"
 
 #define LAYER(rc) ((rc) & TSS2_RC_LAYER_MASK)
 
@@ -58,4 +59,20 @@ enum tk_rc_class tk_rc_classify(TSS2_RC rc)
 const char *tk_rc_text(TSS2_RC rc)
 {
     return Tss2_RC_Decode(rc);
+}
+
+int tk_rc_is_auth_failure(TSS2_RC rc)
+{
+    TSS2_RC base = rc & ~(TSS2_RC)TPM2_RC_N_MASK;
+
+    if ((rc & TSS2_RC_LAYER_MASK) != TSS2_TPM_RC_LAYER || !(rc & TPM2_RC_FMT1))
+        return 0;
+    return base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH;
+}
+
+TSS2_RC tk_failure_set(tk_failure *f, TSS2_RC rc, int reason, const char *what)
+{
+    f->what = what;
+    f->reason = reason;
+    return rc;
 }

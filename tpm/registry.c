@@ -5,35 +5,46 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 
-#include "internal.h"
+#include "run.h"
+#include "state.h"
+#include "tcti_kind.h"
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static tk_tpm *registry;
 static pthread_once_t process_hooks_once = PTHREAD_ONCE_INIT;
 
-/* Hold every lock across fork() so the child never inherits a lock taken
- * mid-command by another thread; the child then opens its own connection
- * on first use (see ensure_open). */
+/* fork() never waits for a TPM operation: the prepare hook only tries
+ * each connection's lock. A connection that was free is consistent in the
+ * child; one that another thread was using may be half-way through a
+ * command in the child's copy, so the child abandons it untouched (its
+ * memory and socket stay unused) and opens its own on first use. */
 static void before_fork(void)
 {
     pthread_mutex_lock(&registry_lock);
     for (tk_tpm *t = registry; t != NULL; t = t->next)
-        pthread_mutex_lock(&t->lock);
+        t->fork_locked = pthread_mutex_trylock(&t->lock) == 0;
 }
 
-static void after_fork(void);
+static void after_fork_parent(void)
+{
+    for (tk_tpm *t = registry; t != NULL; t = t->next)
+        if (t->fork_locked)
+            pthread_mutex_unlock(&t->lock);
+    pthread_mutex_unlock(&registry_lock);
+}
 
 static void after_fork_child(void)
 {
-    for (tk_tpm *t = registry; t != NULL; t = t->next)
+    for (tk_tpm *t = registry; t != NULL; t = t->next) {
         tk_watchdog_after_fork_child(&t->watchdog);
-    after_fork();
-}
-
-static void after_fork(void)
-{
-    for (tk_tpm *t = registry; t != NULL; t = t->next)
-        pthread_mutex_unlock(&t->lock);
+        if (t->fork_locked) {
+            pthread_mutex_unlock(&t->lock);
+            continue;
+        }
+        /* Held by a thread that does not exist here. */
+        pthread_mutex_init(&t->lock, NULL);
+        tk_tpm_abandon_inherited(t);
+    }
     pthread_mutex_unlock(&registry_lock);
 }
 
@@ -44,9 +55,7 @@ static void after_fork(void)
 static TSS2_RC close_connection(tk_tpm *tpm, void *arg)
 {
     (void)arg;
-    /* Flush only what this process created; an inherited connection's
-     * handles belong to the parent. */
-    tk_conn_close(tpm, tpm->esys != NULL && tpm->owner == getpid());
+    tk_tpm_disconnect(tpm);
     return TSS2_RC_SUCCESS;
 }
 
@@ -60,7 +69,7 @@ static void close_all_at_exit(void)
 
 static void install_process_hooks(void)
 {
-    pthread_atfork(before_fork, after_fork, after_fork_child);
+    pthread_atfork(before_fork, after_fork_parent, after_fork_child);
     atexit(close_all_at_exit);
 }
 
@@ -88,7 +97,7 @@ tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt)
     tpm->encrypt = encrypt;
     tpm->park = !tk_tcti_has_resource_manager(tcti);
     tpm->refs = 1;
-    tpm->primary = ESYS_TR_NONE;
+    tpm->prim.handle = ESYS_TR_NONE;
     pthread_mutex_init(&tpm->lock, NULL);
     tk_watchdog_init(&tpm->watchdog, tpm->tcti_conf);
     tpm->next = registry;
@@ -120,7 +129,7 @@ void tk_tpm_release(tk_tpm *tpm)
     tk_tpm_locked(tpm, close_connection, NULL);
     pthread_mutex_destroy(&tpm->lock);
     tk_watchdog_stop(&tpm->watchdog);
-    tk_crypto_free(&tpm->crypto);
+    tk_crypto_free(&tpm->conn.crypto);
     OSSL_LIB_CTX_free(tpm->crypto_ctx);
     free(tpm->tcti_conf);
     free(tpm);

@@ -1,11 +1,20 @@
 /* Running one TPM operation: the lock, fork safety, ESYS's crypto scope,
- * retries and recovery from a broken connection or a reset TPM. */
+ * retries and recovery from a broken connection or a reset TPM, and what
+ * tpmkit holds in the TPM between operations (parked, dropped, flushed).
+ * Waits (retry back-off, busy TPM slots) happen without the lock. */
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
 
-#include "internal.h"
+#include "keyobj.h"
+#include "primary.h"
+#include "run.h"
+#include "session.h"
+#include "sigpipe.h"
+#include "state.h"
 #include "../provider/errors.h"
 
 #define MAX_RETRIES 5
@@ -19,95 +28,112 @@ static void sleep_ms(long ms)
     nanosleep(&delay, NULL);
 }
 
+/* Forget what lives in the TPM, flushing it first when `flush`, then close
+ * the transport. */
+static void close_and_forget(tk_tpm *tpm, int flush)
+{
+    if (tpm->conn.esys != NULL) {
+        tk_keys_drop(tpm, flush);
+        tk_session_drop(tpm, flush);
+        tk_primary_drop(tpm, flush);
+    }
+    tk_conn_close(tpm);
+    tpm->prim.handle = ESYS_TR_NONE;
+    memset(&tpm->session, 0, sizeof(tpm->session));
+}
+
+void tk_tpm_disconnect(tk_tpm *tpm)
+{
+    /* Flush only what this process created; an inherited connection's
+     * handles belong to the parent. */
+    close_and_forget(tpm, tpm->conn.esys != NULL && tpm->conn.owner == getpid());
+}
+
+/* Forget TPM-side state after a command hinted that it vanished: flush it
+ * unless the TPM reports it was reset or restarted since we connected
+ * (then the handle numbers may already name someone else's objects). */
+static void resync(tk_tpm *tpm)
+{
+    UINT32 reset = 0, restart = 0;
+    TSS2_RC rc = tk_conn_read_clock(tpm, &reset, &restart);
+    int was_reset;
+
+    if (rc == TPM2_RC_INITIALIZE
+        && Esys_Startup(tpm->conn.esys, TPM2_SU_CLEAR) == TSS2_RC_SUCCESS)
+        rc = tk_conn_read_clock(tpm, &reset, &restart);
+    was_reset = rc != TSS2_RC_SUCCESS || reset != tpm->conn.reset_count
+                || restart != tpm->conn.restart_count;
+    tk_debug("resync on %s: TPM %s", tpm->tcti_conf,
+             was_reset ? "was reset" : "kept its state");
+    tk_keys_drop(tpm, !was_reset);
+    tk_session_drop(tpm, !was_reset);
+    tk_primary_drop(tpm, !was_reset);
+    if (rc == TSS2_RC_SUCCESS) {
+        tpm->conn.reset_count = reset;
+        tpm->conn.restart_count = restart;
+    }
+}
+
+/* Drop a connection to a TPM that stopped answering; the session it held
+ * is flushed after the next connect if the TPM was not reset meanwhile. */
+static void abandon(tk_tpm *tpm)
+{
+    if (tpm->conn.esys != NULL && tpm->conn.owner == getpid()) {
+        tpm->orphan.session = tpm->session.handle;
+        tpm->orphan.reset = tpm->conn.reset_count;
+        tpm->orphan.restart = tpm->conn.restart_count;
+    }
+    close_and_forget(tpm, 0);
+}
+
+void tk_tpm_abandon_inherited(tk_tpm *tpm)
+{
+    for (tk_tpm_key *k = tpm->keys.loaded, *next; k != NULL; k = next) {
+        next = k->next;
+        k->handle = ESYS_TR_NONE;
+        k->prev = k->next = NULL;
+    }
+    tpm->keys.loaded = NULL;
+    tpm->keys.generation++;
+    memset(&tpm->conn, 0, offsetof(tk_conn, crypto));
+    memset(&tpm->prim, 0, sizeof(tpm->prim));
+    tpm->prim.handle = ESYS_TR_NONE;
+    memset(&tpm->session, 0, sizeof(tpm->session));
+    tpm->orphan.session = 0;
+}
+
 static TSS2_RC ensure_open(tk_tpm *tpm)
 {
+    TSS2_RC rc;
+
     /* A forked child inherits the parent's connection: never use it, and
      * never flush the parent's handles; open our own. */
-    if (tpm->esys != NULL && tpm->owner != getpid()) {
+    if (tpm->conn.esys != NULL && tpm->conn.owner != getpid()) {
         tk_debug("fork detected: opening a connection for pid %d",
                  (int)getpid());
-        tk_conn_close(tpm, 0);
+        close_and_forget(tpm, 0);
     }
-    if (tpm->esys != NULL)
+    if (tpm->conn.esys != NULL)
         return TSS2_RC_SUCCESS;
-    return tk_conn_open(tpm);
+    tpm->prim.handle = ESYS_TR_NONE;
+    memset(&tpm->session, 0, sizeof(tpm->session));
+    if ((rc = tk_conn_open(tpm)) != TSS2_RC_SUCCESS)
+        return rc;
+    if (tpm->orphan.session != 0) {
+        if (tpm->orphan.reset == tpm->conn.reset_count
+            && tpm->orphan.restart == tpm->conn.restart_count)
+            Tss2_Sys_FlushContext(tpm->conn.sys, tpm->orphan.session);
+        tpm->orphan.session = 0;
+    }
+    return TSS2_RC_SUCCESS;
 }
 
 static void report_failure(tk_tpm *tpm, TSS2_RC rc)
 {
-    snprintf(tpm->last_error, sizeof(tpm->last_error),
-             "%s failed (TCTI \"%s\"): %s (0x%x)", tpm->fail_what,
+    snprintf(tpm->fail.text, sizeof(tpm->fail.text),
+             "%s failed (TCTI \"%s\"): %s (0x%x)", tpm->fail.what,
              tpm->tcti_conf, tk_rc_text(rc), (unsigned)rc);
-    tk_raise(tpm->fail_reason, "%s", tpm->last_error);
-}
-
-static int run_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg)
-{
-    int retries = 0, rebuilt = 0;
-    long busy_waited = 0;
-    TSS2_RC rc;
-
-    for (;;) {
-        tpm->fail_what = "TPM command";
-        tpm->fail_reason = TK_R_TPM_COMMAND_FAILED;
-        rc = ensure_open(tpm);
-        if (rc != TSS2_RC_SUCCESS) {
-            if (tk_watchdog_fired(&tpm->watchdog))
-                tpm->fail_what = "connect (the TPM did not answer in time)";
-            report_failure(tpm, rc);
-            return 0;
-        }
-        rc = op(tpm, arg);
-        switch (tk_rc_classify(rc)) {
-        case TK_RC_OK:
-            return 1;
-        case TK_RC_RETRY:
-            if (retries < MAX_RETRIES) {
-                sleep_ms(20L * ++retries);
-                continue;
-            }
-            break;
-        case TK_RC_BUSY:
-            if (busy_waited < BUSY_WAIT_MS) {
-                tk_debug("TPM slots full (0x%x): waiting", (unsigned)rc);
-                sleep_ms(50);
-                busy_waited += 50;
-                continue;
-            }
-            break;
-        case TK_RC_TRANSPORT:
-            if (tk_watchdog_fired(&tpm->watchdog)) {
-                tk_conn_abandon(tpm);
-                tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE,
-                        "the TPM did not answer in time:");
-                break;
-            }
-            if (!rebuilt) {
-                tk_debug("connection to %s broke (0x%x): reconnecting",
-                         tpm->tcti_conf, (unsigned)rc);
-                tk_conn_close(tpm, 0);
-                rebuilt = 1;
-                continue;
-            }
-            break;
-        case TK_RC_LOST_STATE:
-            if (!rebuilt) {
-                tk_conn_resync(tpm);
-                rebuilt = 1;
-                continue;
-            }
-            break;
-        case TK_RC_FATAL:
-            break;
-        }
-        report_failure(tpm, rc);
-        return 0;
-    }
-}
-
-int tk_tpm_run(tk_tpm *tpm, tk_tpm_op *op, void *arg)
-{
-    return tk_tpm_run_timed(tpm, op, arg, TK_TPM_TIMEOUT);
+    tk_raise(tpm->fail.reason, "%s", tpm->fail.text);
 }
 
 /* Everything that brackets talking to the TPM: the lock, SIGPIPE kept away
@@ -136,18 +162,106 @@ static void leave(tk_tpm *tpm, struct tk_guard *g)
     pthread_mutex_unlock(&tpm->lock);
 }
 
+/* Between operations without a resource manager nothing stays in the
+ * TPM's slots: keys and the session are context-saved. */
+static void park(tk_tpm *tpm)
+{
+    if (tpm->conn.esys != NULL) {
+        tk_keys_park(tpm);
+        tk_session_park(tpm);
+    }
+}
+
+/* Wait with the lock released (and our slots parked): other threads and a
+ * fork() must not wait behind a sleep. */
+static void wait_unlocked(tk_tpm *tpm, struct tk_guard *g, long ms)
+{
+    park(tpm);
+    tk_watchdog_disarm(&tpm->watchdog);
+    leave(tpm, g);
+    sleep_ms(ms);
+    enter(tpm, g);
+}
+
+static int run_locked(tk_tpm *tpm, struct tk_guard *g, tk_tpm_op *op,
+                      void *arg, int seconds)
+{
+    int retries = 0, rebuilt = 0;
+    long busy_waited = 0;
+    TSS2_RC rc;
+
+    for (;;) {
+        tk_watchdog_arm(&tpm->watchdog, seconds);
+        tpm->fail.what = "TPM command";
+        tpm->fail.reason = TK_R_TPM_COMMAND_FAILED;
+        rc = ensure_open(tpm);
+        if (rc != TSS2_RC_SUCCESS) {
+            if (tk_watchdog_fired(&tpm->watchdog))
+                tpm->fail.what = "connect (the TPM did not answer in time)";
+            report_failure(tpm, rc);
+            return 0;
+        }
+        rc = op(tpm, arg);
+        switch (tk_rc_classify(rc)) {
+        case TK_RC_OK:
+            return 1;
+        case TK_RC_RETRY:
+            if (retries < MAX_RETRIES) {
+                wait_unlocked(tpm, g, 20L * ++retries);
+                continue;
+            }
+            break;
+        case TK_RC_BUSY:
+            if (busy_waited < BUSY_WAIT_MS) {
+                tk_debug("TPM slots full (0x%x): waiting", (unsigned)rc);
+                wait_unlocked(tpm, g, 50);
+                busy_waited += 50;
+                continue;
+            }
+            break;
+        case TK_RC_TRANSPORT:
+            if (tk_watchdog_fired(&tpm->watchdog)) {
+                abandon(tpm);
+                tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE,
+                        "the TPM did not answer in time:");
+                break;
+            }
+            if (!rebuilt) {
+                tk_debug("connection to %s broke (0x%x): reconnecting",
+                         tpm->tcti_conf, (unsigned)rc);
+                close_and_forget(tpm, 0);
+                rebuilt = 1;
+                continue;
+            }
+            break;
+        case TK_RC_LOST_STATE:
+            if (!rebuilt) {
+                resync(tpm);
+                rebuilt = 1;
+                continue;
+            }
+            break;
+        case TK_RC_FATAL:
+            break;
+        }
+        report_failure(tpm, rc);
+        return 0;
+    }
+}
+
+int tk_tpm_run(tk_tpm *tpm, tk_tpm_op *op, void *arg)
+{
+    return tk_tpm_run_timed(tpm, op, arg, TK_TPM_TIMEOUT);
+}
+
 int tk_tpm_run_timed(tk_tpm *tpm, tk_tpm_op *op, void *arg, int seconds)
 {
     struct tk_guard g;
     int ok;
 
     enter(tpm, &g);
-    tk_watchdog_arm(&tpm->watchdog, seconds);
-    ok = run_locked(tpm, op, arg);
-    if (tpm->esys != NULL) {
-        tk_keys_park(tpm);
-        tk_session_park(tpm);
-    }
+    ok = run_locked(tpm, &g, op, arg, seconds);
+    park(tpm);
     tk_watchdog_disarm(&tpm->watchdog);
     leave(tpm, &g);
     return ok;
@@ -165,6 +279,6 @@ void tk_tpm_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg)
 void tk_tpm_last_error(tk_tpm *tpm, char *out, size_t out_len)
 {
     pthread_mutex_lock(&tpm->lock);
-    snprintf(out, out_len, "%s", tpm->last_error);
+    snprintf(out, out_len, "%s", tpm->fail.text);
     pthread_mutex_unlock(&tpm->lock);
 }

@@ -11,7 +11,9 @@
 #include <openssl/crypto.h>
 #include <tss2/tss2_mu.h>
 
-#include "internal.h"
+#include "primary.h"
+#include "session.h"
+#include "state.h"
 #include "../provider/errors.h"
 
 /* The salt, encrypted to the storage primary: an ephemeral ECDH point. */
@@ -24,10 +26,10 @@ static TSS2_RC make_salt(tk_tpm *tpm, TPM2_HANDLE *salt_key,
     TSS2_RC rc = tk_primary_get(tpm, &primary);
 
     if (rc == TSS2_RC_SUCCESS)
-        rc = Esys_TR_GetTpmHandle(tpm->esys, primary, salt_key);
+        rc = Esys_TR_GetTpmHandle(tpm->conn.esys, primary, salt_key);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    if (!tk_crypto_ecdh_salt(&tpm->crypto, TPM2_ALG_SHA256, &tpm->primary_point,
+    if (!tk_crypto_ecdh_salt(&tpm->conn.crypto, TPM2_ALG_SHA256, &tpm->prim.point,
                              &ephemeral, salt, 32))
         return tk_fail(tpm, TSS2_ESYS_RC_GENERAL_FAILURE, TK_R_SESSION_FAILED,
                        "salting the session");
@@ -52,7 +54,7 @@ TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash,
     out->type = type;
     out->hash = hash;
     nonce_caller.size = (UINT16)size;
-    if (size == 0 || !tk_crypto_random(&tpm->crypto, nonce_caller.buffer, size))
+    if (size == 0 || !tk_crypto_random(&tpm->conn.crypto, nonce_caller.buffer, size))
         return tk_fail(tpm, TSS2_ESYS_RC_BAD_VALUE, TK_R_SESSION_FAILED,
                        "session nonce");
     if (salted) {
@@ -62,7 +64,7 @@ TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash,
         if ((rc = make_salt(tpm, &salt_key, &secret, salt)) != TSS2_RC_SUCCESS)
             return rc;
     }
-    rc = Tss2_Sys_StartAuthSession(tpm->sys, salt_key, TPM2_RH_NULL, NULL,
+    rc = Tss2_Sys_StartAuthSession(tpm->conn.sys, salt_key, TPM2_RH_NULL, NULL,
                                    &nonce_caller, &secret, type, &symmetric,
                                    hash, &out->handle, &out->nonce_tpm, NULL);
     /* The salt key is not needed once the session exists; without a
@@ -80,7 +82,7 @@ TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash,
         tk_iov v = { nonce_caller.buffer, nonce_caller.size };
 
         out->key_len = size;
-        if (!tk_crypto_kdfa(&tpm->crypto, hash, salt, sizeof(salt), "ATH", &u,
+        if (!tk_crypto_kdfa(&tpm->conn.crypto, hash, salt, sizeof(salt), "ATH", &u,
                             &v, size * 8, out->key)) {
             OPENSSL_cleanse(salt, sizeof(salt));
             tk_sess_flush(tpm, out);
@@ -95,15 +97,15 @@ TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash,
 void tk_sess_flush(tk_tpm *tpm, tk_sess *s)
 {
     /* A saved session still holds its handle: flushing needs no slot. */
-    if (s->handle != 0 && tpm->sys != NULL)
-        Tss2_Sys_FlushContext(tpm->sys, s->handle);
+    if (s->handle != 0 && tpm->conn.sys != NULL)
+        Tss2_Sys_FlushContext(tpm->conn.sys, s->handle);
     OPENSSL_cleanse(s, sizeof(*s));
 }
 
 static TSS2_RC unpark(tk_tpm *tpm)
 {
     TPM2_HANDLE handle = 0;
-    TSS2_RC rc = Tss2_Sys_ContextLoad(tpm->sys, &tpm->session.saved, &handle);
+    TSS2_RC rc = Tss2_Sys_ContextLoad(tpm->conn.sys, &tpm->session.saved, &handle);
 
     if (rc == TSS2_RC_SUCCESS) {
         tpm->session.loaded = 1;
@@ -157,7 +159,7 @@ void tk_session_park(tk_tpm *tpm)
     if (!tpm->park || tpm->session.handle == 0 || !tpm->session.loaded)
         return;
     /* ContextSave of a session also frees its slot. */
-    if (Tss2_Sys_ContextSave(tpm->sys, tpm->session.handle, &tpm->session.saved)
+    if (Tss2_Sys_ContextSave(tpm->conn.sys, tpm->session.handle, &tpm->session.saved)
         != TSS2_RC_SUCCESS) {
         tk_session_drop(tpm, 1);
         return;

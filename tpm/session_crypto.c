@@ -11,8 +11,9 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
+#include <tss2/tss2_mu.h>
 
-#include "internal.h"
+#include "session_crypto.h"
 
 static const struct {
     TPMI_ALG_HASH alg;
@@ -248,4 +249,22 @@ done:
     EVP_PKEY_free(mine);
     EVP_PKEY_free(peer);
     return ok;
+}
+
+int tk_object_name(tk_crypto *c, const TPM2B_PUBLIC *pub, TPM2B_NAME *name)
+{
+    unsigned char area[sizeof(TPMT_PUBLIC)];
+    size_t len = 0, size = tk_crypto_hash_size(pub->publicArea.nameAlg);
+    tk_iov part = { area, 0 };
+
+    if (size == 0 || Tss2_MU_TPMT_PUBLIC_Marshal(&pub->publicArea, area,
+                                                 sizeof(area), &len)
+                     != TSS2_RC_SUCCESS)
+        return 0;
+    part.len = len;
+    name->name[0] = (unsigned char)(pub->publicArea.nameAlg >> 8);
+    name->name[1] = (unsigned char)pub->publicArea.nameAlg;
+    name->size = (UINT16)(2 + size);
+    return tk_crypto_hash(c, pub->publicArea.nameAlg, &part, 1,
+                          name->name + 2);
 }

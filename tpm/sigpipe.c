@@ -3,7 +3,7 @@
 #include <signal.h>
 #include <time.h>
 
-#include "internal.h"
+#include "sigpipe.h"
 
 /* A TPM restarted under us closes the socket; writing to it must give an
  * error, not kill the host process with SIGPIPE. Block SIGPIPE for this

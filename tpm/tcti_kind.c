@@ -1,7 +1,7 @@
 /* What a TCTI string tells us about the path to the TPM. */
 #include <string.h>
 
-#include "internal.h"
+#include "tcti_kind.h"
 
 static int starts_with(const char *s, const char *prefix)
 {

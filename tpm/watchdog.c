@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "watchdog.h"
 #include "../provider/errors.h"
 
 /* The TCP ports (server and control) or the Unix path of a socket TCTI:

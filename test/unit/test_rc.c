@@ -5,7 +5,7 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "../../provider/config.h"
-#include "../../tpm/internal.h"
+#include "../../tpm/state.h"
 
 START_TEST(success_is_ok)
 {

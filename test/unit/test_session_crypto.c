@@ -10,7 +10,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
-#include "../../tpm/internal.h"
+#include "../../tpm/session_crypto.h"
 
 static tk_crypto crypto;
 

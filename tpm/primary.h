@@ -1,0 +1,24 @@
+/* The standard storage primary (parent 0x40000001), created once per
+ * connection: the parent of key files and the salt key of sessions. */
+#ifndef TK_TPM_PRIMARY_H
+#define TK_TPM_PRIMARY_H
+
+#include <tss2/tss2_esys.h>
+
+#include "tpm.h"
+
+typedef struct tk_primary {
+    ESYS_TR handle;             /* ESYS_TR_NONE unless loaded right now */
+    TPMS_CONTEXT *saved;        /* parked outside the TPM */
+    TPMS_ECC_POINT point;       /* its public key: the session salt key */
+    TPM2B_NAME name;
+} tk_primary;
+
+/* tk_primary_park() moves it out of the TPM's scarce object slots
+ * (ContextSave + flush); tk_primary_get() brings it back. */
+TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out);
+TSS2_RC tk_primary_park(tk_tpm *tpm);
+/* Forget the primary: flush it if loaded and `flush`, drop the saved copy. */
+void tk_primary_drop(tk_tpm *tpm, int flush);
+
+#endif

@@ -1,0 +1,15 @@
+/* Hash and HMAC sequences: feeding data in TPM-sized pieces. */
+#ifndef TK_TPM_SEQUENCE_H
+#define TK_TPM_SEQUENCE_H
+
+#include <stddef.h>
+#include <tss2/tss2_tpm2_types.h>
+
+#include "tpm.h"
+
+/* Feed `len` bytes to a sequence (SequenceComplete takes the last piece
+ * itself). */
+TSS2_RC tk_seq_feed(tk_tpm *tpm, TPM2_HANDLE seq, const unsigned char *data,
+                    size_t len);
+
+#endif

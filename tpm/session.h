@@ -1,0 +1,30 @@
+/* Sessions: starting (salted by the storage primary) and flushing them,
+ * and the connection's one salted AES-128-CFB session for commands with
+ * secrets, parked between operations without a resource manager. */
+#ifndef TK_TPM_SESSION_H
+#define TK_TPM_SESSION_H
+
+#include "call.h"
+
+/* Start a session; `salted`: salted by the storage primary, with AES-128-CFB
+ * parameter encryption. */
+TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash,
+                      int salted, tk_sess *out);
+/* Flush a session from the TPM (loaded or saved) and forget it. */
+void tk_sess_flush(tk_tpm *tpm, tk_sess *s);
+
+/* The connection's salted session, loaded; NULL in *out when encryption
+ * is off. */
+TSS2_RC tk_session_get(tk_tpm *tpm, tk_sess **out);
+/* Add the authorization of a command's entity with password `auth`: the
+ * salted session (an HMAC, so the password never crosses the bus) with
+ * parameter encryption `attrs`, or the password itself when encryption
+ * is off. */
+TSS2_RC tk_session_auth(tk_tpm *tpm, tk_call *call, const TPM2B_AUTH *auth,
+                        TPMA_SESSION attrs);
+/* After an operation: context-save the session when `park` is set. */
+void tk_session_park(tk_tpm *tpm);
+/* Forget the session: flush it (loaded or parked) if `flush`. */
+void tk_session_drop(tk_tpm *tpm, int flush);
+
+#endif

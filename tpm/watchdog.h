@@ -1,0 +1,34 @@
+/* Bounds every TPM operation in time: an overrunning one has the
+ * process's sockets to the TPM cut, so its blocked read returns. */
+#ifndef TK_TPM_WATCHDOG_H
+#define TK_TPM_WATCHDOG_H
+
+#include <pthread.h>
+#include <sys/types.h>
+#include <time.h>
+
+typedef struct tk_watchdog {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pid_t pid;                  /* process whose watching thread runs */
+    pthread_t thread;
+    int armed, fired, stop;
+    int idle;                   /* the thread waits for an operation to start */
+    struct timespec deadline;   /* CLOCK_MONOTONIC */
+    const char *tcti_conf;
+} tk_watchdog;
+
+/* Seconds a TPM operation may take; creating keys takes real TPMs long. */
+#define TK_TPM_TIMEOUT 5
+#define TK_TPM_CREATE_TIMEOUT 180
+
+void tk_watchdog_init(tk_watchdog *wd, const char *tcti_conf);
+void tk_watchdog_arm(tk_watchdog *wd, int seconds);
+void tk_watchdog_disarm(tk_watchdog *wd);
+/* Did the armed operation overrun (its sockets were cut)? */
+int tk_watchdog_fired(tk_watchdog *wd);
+void tk_watchdog_after_fork_child(tk_watchdog *wd);
+/* End the watching thread (before the tk_tpm is freed). */
+void tk_watchdog_stop(tk_watchdog *wd);
+
+#endif
