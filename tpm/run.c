@@ -15,6 +15,7 @@
 #include "session.h"
 #include "sigpipe.h"
 #include "state.h"
+#include "tcti_fds.h"
 #include "../provider/errors.h"
 
 #define MAX_RETRIES 5
@@ -86,8 +87,17 @@ static void abandon(tk_tpm *tpm)
     close_and_forget(tpm, 0);
 }
 
+static void close_fd(int fd)
+{
+    close(fd);
+}
+
 void tk_tpm_abandon_inherited(tk_tpm *tpm)
 {
+    /* A command was in flight: our copy of its socket would keep the
+     * TPM's connection open (swtpm serves one at a time) and block the
+     * parent's next command. */
+    tk_tcti_each_fd(tpm->tcti_conf, close_fd);
     for (tk_tpm_key *k = tpm->keys.loaded, *next; k != NULL; k = next) {
         next = k->next;
         k->handle = ESYS_TR_NONE;
@@ -95,6 +105,8 @@ void tk_tpm_abandon_inherited(tk_tpm *tpm)
     }
     tpm->keys.loaded = NULL;
     tpm->keys.generation++;
+    tpm->inherited.conn = tpm->conn;
+    tpm->inherited.primary_saved = tpm->prim.saved;
     memset(&tpm->conn, 0, offsetof(tk_conn, crypto));
     memset(&tpm->prim, 0, sizeof(tpm->prim));
     tpm->prim.handle = ESYS_TR_NONE;

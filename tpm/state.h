@@ -32,6 +32,12 @@ struct tk_tpm {
     } orphan;
 
     tk_conn conn;               /* connection.c */
+    struct {                    /* run.c: a forked child's abandoned copy of a
+                                 * connection in use at fork(), kept (never
+                                 * freed: it may be half-updated) */
+        tk_conn conn;
+        TPMS_CONTEXT *primary_saved;
+    } inherited;
     tk_primary prim;            /* primary.c */
     tk_sess session;            /* session.c: the salted session */
     tk_key_cache keys;          /* keyload.c */

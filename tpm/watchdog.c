@@ -14,71 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tcti_fds.h"
 #include "watchdog.h"
 #include "../provider/errors.h"
 
-/* The TCP ports (server and control) or the Unix path of a socket TCTI:
- * "swtpm:host=H,port=P", "mssim:port=P", "swtpm:path=F", "pcap:<those>". */
-static void tcti_endpoint(const char *conf, int *port, const char **path,
-                          size_t *path_len)
+static void cut(int fd)
 {
-    const char *p;
-
-    *port = 0;
-    *path = NULL;
-    *path_len = 0;
-    while (strncmp(conf, "pcap:", 5) == 0)
-        conf += 5;
-    if (strncmp(conf, "swtpm", 5) != 0 && strncmp(conf, "mssim", 5) != 0)
-        return;
-    *port = 2321;                       /* both TCTIs' default */
-    if ((p = strstr(conf, "port=")) != NULL)
-        *port = atoi(p + 5);
-    if ((p = strstr(conf, "path=")) != NULL) {
-        *path = p + 5;
-        *path_len = strcspn(*path, ",");
-    }
-}
-
-static int is_tpm_socket(int fd, int port, const char *path, size_t path_len)
-{
-    struct sockaddr_storage peer;
-    socklen_t len = sizeof(peer);
-    struct stat st;
-    int peer_port = -1;
-
-    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)
-        || getpeername(fd, (struct sockaddr *)&peer, &len) != 0)
-        return 0;
-    if (peer.ss_family == AF_UNIX)
-        return path != NULL
-               && strncmp(((struct sockaddr_un *)&peer)->sun_path, path, path_len) == 0;
-    if (peer.ss_family == AF_INET)
-        peer_port = ntohs(((struct sockaddr_in *)&peer)->sin_port);
-    else if (peer.ss_family == AF_INET6)
-        peer_port = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
-    return port > 0 && (peer_port == port || peer_port == port + 1);
-}
-
-static void cut_tpm_sockets(const char *conf)
-{
-    int port;
-    const char *path;
-    size_t path_len;
-    DIR *dir;
-    struct dirent *entry;
-
-    tcti_endpoint(conf, &port, &path, &path_len);
-    if ((port == 0 && path == NULL) || (dir = opendir("/proc/self/fd")) == NULL)
-        return;
-    while ((entry = readdir(dir)) != NULL) {
-        int fd = atoi(entry->d_name);
-
-        if (entry->d_name[0] != '.' && fd != dirfd(dir)
-            && is_tpm_socket(fd, port, path, path_len))
-            shutdown(fd, SHUT_RDWR);
-    }
-    closedir(dir);
+    shutdown(fd, SHUT_RDWR);
 }
 
 static int reached(const struct timespec *deadline)
@@ -111,7 +53,7 @@ static void *watch(void *arg)
             && wd->armed && !wd->fired && reached(&wd->deadline)) {
             /* Once per operation: the next arm clears it. */
             wd->fired = 1;
-            cut_tpm_sockets(wd->tcti_conf);
+            tk_tcti_each_fd(wd->tcti_conf, cut);
         }
     }
     pthread_mutex_unlock(&wd->lock);

@@ -23,3 +23,12 @@ run tkprog tk_fork 4
 assert_ok "4 children at once: all draws succeed"
 check_draws "at once"
 assert_no_tpm_leftovers
+
+# fork() while another thread waits on a TPM that does not answer: the
+# fork returns at once (it never waits behind a TPM operation), the waiting
+# operation completes once the TPM answers, the child uses its own
+# connection.
+run tkprog tk_forkbusy "$SWTPM_PID"
+assert_ok "fork while a thread waits on a stopped TPM: fork does not wait, both processes work"
+assert_grep "fork() did not wait for the busy thread" "did not wait" "$T/out"
+assert_no_tpm_leftovers "fork while busy"

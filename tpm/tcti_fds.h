@@ -1,0 +1,10 @@
+/* The process's open sockets to a socket TCTI's TPM ("swtpm:host=H,port=P",
+ * "mssim:port=P", "swtpm:path=F", under "pcap:" too). Other TCTIs have
+ * none that tpmkit can find. */
+#ifndef TK_TPM_TCTI_FDS_H
+#define TK_TPM_TCTI_FDS_H
+
+/* Call fn for each such file descriptor. */
+void tk_tcti_each_fd(const char *conf, void (*fn)(int fd));
+
+#endif
