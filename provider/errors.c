@@ -1,14 +1,22 @@
 #include "errors.h"
 
+#include <pthread.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <openssl/core_dispatch.h>
+#include <openssl/crypto.h>
 
-static const OSSL_CORE_HANDLE *err_core;
-static OSSL_FUNC_core_new_error_fn *core_new_error;
-static OSSL_FUNC_core_set_error_debug_fn *core_set_error_debug;
-static OSSL_FUNC_core_vset_error_fn *core_vset_error;
+struct tk_errors {
+    const OSSL_CORE_HANDLE *core;
+    OSSL_FUNC_core_new_error_fn *new_error;
+    OSSL_FUNC_core_set_error_debug_fn *set_error_debug;
+    OSSL_FUNC_core_vset_error_fn *vset_error;
+    struct tk_errors *next;
+};
+
+/* The live instances, newest first. A raise holds the read lock across
+ * its calls into the core, so a teardown (write lock) waits for it. */
+static pthread_rwlock_t live_lock = PTHREAD_RWLOCK_INITIALIZER;
+static tk_errors *live;
 
 static const OSSL_ITEM reason_strings[] = {
     { TK_R_TPM_UNREACHABLE, "TPM unreachable" },
@@ -26,27 +34,49 @@ static const OSSL_ITEM reason_strings[] = {
     { 0, NULL }
 };
 
-void tk_errors_init(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in)
+tk_errors *tk_errors_register(const OSSL_CORE_HANDLE *core,
+                              const OSSL_DISPATCH *in)
 {
-    /* The first provider instance wins; all instances share one core. */
-    if (err_core != NULL)
-        return;
+    tk_errors *errs = OPENSSL_zalloc(sizeof(*errs));
+
+    if (errs == NULL)
+        return NULL;
+    errs->core = core;
     for (; in->function_id != 0; in++) {
         switch (in->function_id) {
         case OSSL_FUNC_CORE_NEW_ERROR:
-            core_new_error = OSSL_FUNC_core_new_error(in);
+            errs->new_error = OSSL_FUNC_core_new_error(in);
             break;
         case OSSL_FUNC_CORE_SET_ERROR_DEBUG:
-            core_set_error_debug = OSSL_FUNC_core_set_error_debug(in);
+            errs->set_error_debug = OSSL_FUNC_core_set_error_debug(in);
             break;
         case OSSL_FUNC_CORE_VSET_ERROR:
-            core_vset_error = OSSL_FUNC_core_vset_error(in);
+            errs->vset_error = OSSL_FUNC_core_vset_error(in);
             break;
         default:
             break;
         }
     }
-    err_core = core;
+    pthread_rwlock_wrlock(&live_lock);
+    errs->next = live;
+    live = errs;
+    pthread_rwlock_unlock(&live_lock);
+    return errs;
+}
+
+void tk_errors_unregister(tk_errors *errs)
+{
+    if (errs == NULL)
+        return;
+    pthread_rwlock_wrlock(&live_lock);
+    for (tk_errors **link = &live; *link != NULL; link = &(*link)->next) {
+        if (*link == errs) {
+            *link = errs->next;
+            break;
+        }
+    }
+    pthread_rwlock_unlock(&live_lock);
+    OPENSSL_free(errs);
 }
 
 const OSSL_ITEM *tk_reason_strings(void)
@@ -59,32 +89,19 @@ void tk_raise_at(const char *file, int line, const char *func, int reason,
 {
     va_list ap;
 
-    va_start(ap, fmt);
-    if (core_new_error != NULL && core_vset_error != NULL) {
-        core_new_error(err_core);
-        if (core_set_error_debug != NULL)
-            core_set_error_debug(err_core, file, line, func);
-        core_vset_error(err_core, (uint32_t)reason, fmt, ap);
-    }
-    va_end(ap);
-    if (getenv("TPMKIT_DEBUG") != NULL) {
+    pthread_rwlock_rdlock(&live_lock);
+    if (live != NULL && live->new_error != NULL && live->vset_error != NULL) {
         va_start(ap, fmt);
-        fprintf(stderr, "tpmkit: error %d at %s:%d: ", reason, file, line);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
+        live->new_error(live->core);
+        if (live->set_error_debug != NULL)
+            live->set_error_debug(live->core, file, line, func);
+        live->vset_error(live->core, (uint32_t)reason, fmt, ap);
         va_end(ap);
     }
-}
-
-void tk_debug(const char *fmt, ...)
-{
-    va_list ap;
-
-    if (getenv("TPMKIT_DEBUG") == NULL)
-        return;
-    va_start(ap, fmt);
-    fputs("tpmkit: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
+    pthread_rwlock_unlock(&live_lock);
+    if (tk_debug_level() >= TK_DEBUG_ERRORS) {
+        va_start(ap, fmt);
+        tk_debug_vprint(TK_DEBUG_ERRORS, file, line, reason, fmt, ap);
+        va_end(ap);
+    }
 }

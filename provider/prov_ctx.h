@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "../tpm/tpm.h"
+#include "errors.h"
 
 typedef struct tk_seed_stats {
     pthread_mutex_t lock;
@@ -19,6 +20,7 @@ typedef struct tk_seed_stats {
 
 typedef struct tk_prov_ctx {
     const OSSL_CORE_HANDLE *core;
+    tk_errors *errors;          /* this instance's error functions */
     /* Wraps the core's BIOs (decoders, encoders, store). */
     OSSL_LIB_CTX *core_libctx;
     /* Software crypto tpmkit does itself (public keys, hashing, padding):

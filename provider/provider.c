@@ -198,6 +198,7 @@ static void tk_teardown(void *provctx)
     OSSL_LIB_CTX_free(ctx->sw_libctx);
     OSSL_LIB_CTX_free(ctx->core_libctx);
     pthread_mutex_destroy(&ctx->seed.lock);
+    tk_errors_unregister(ctx->errors);
     OPENSSL_free(ctx);
 }
 
@@ -212,12 +213,22 @@ static const OSSL_DISPATCH provider_functions[] = {
     { 0, NULL }
 };
 
-/* tpm2-tss logs every failed connect to stderr; a library must not. Keep
- * it quiet unless the user asked for tracing. */
+/* tpm2-tss logs every failed connect to stderr; a library must not. tss2
+ * reads its log level from the environment only (no API), so this is the
+ * one place tpmkit sets a variable: once per process, at the first
+ * provider load, and never over a TSS2_LOG the user set or when tracing
+ * is on (then tss2's own messages are wanted). */
+static void quiet_tss_logging_once(void)
+{
+    if (getenv("TSS2_LOG") == NULL && tk_debug_level() == TK_DEBUG_OFF)
+        setenv("TSS2_LOG", "all+NONE", 0);
+}
+
 static void quiet_tss_logging(void)
 {
-    if (getenv("TSS2_LOG") == NULL && getenv("TPMKIT_DEBUG") == NULL)
-        setenv("TSS2_LOG", "all+NONE", 0);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+    pthread_once(&once, quiet_tss_logging_once);
 }
 
 __attribute__((visibility("default")))
@@ -226,17 +237,23 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
 {
     tk_prov_ctx *ctx;
     tk_config cfg;
+    tk_errors *errors = tk_errors_register(core, in);
 
-    tk_errors_init(core, in);
-    if (!tk_config_load(core, in, &cfg))
+    if (errors == NULL)
         return 0;
+    if (!tk_config_load(core, in, &cfg)) {
+        tk_errors_unregister(errors);
+        return 0;
+    }
     quiet_tss_logging();
     ctx = OPENSSL_zalloc(sizeof(*ctx));
     if (ctx == NULL) {
         tk_raise(TK_R_OUT_OF_MEMORY, "provider context");
+        tk_errors_unregister(errors);
         return 0;
     }
     ctx->core = core;
+    ctx->errors = errors;
     pthread_mutex_init(&ctx->seed.lock, NULL);
     ctx->tpm = tk_tpm_acquire(cfg.tcti, cfg.encrypt);
     ctx->core_libctx = OSSL_LIB_CTX_new_from_dispatch(core, in);

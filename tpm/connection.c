@@ -5,6 +5,7 @@
 #include <tss2/tss2_tctildr.h>
 
 #include "state.h"
+#include "tcti_trace.h"
 #include "../provider/errors.h"
 
 TSS2_RC tk_conn_read_clock(tk_tpm *tpm, UINT32 *reset, UINT32 *restart)
@@ -34,11 +35,15 @@ TSS2_RC tk_conn_open(tk_tpm *tpm)
         return tk_fail(tpm, TSS2_ESYS_RC_GENERAL_FAILURE, TK_R_INTERNAL,
                        "OpenSSL's SHA, HMAC and AES for TPM sessions");
     }
-    rc = Tss2_TctiLdr_Initialize(tpm->tcti_conf, &c->tcti);
+    rc = Tss2_TctiLdr_Initialize(tpm->tcti_conf, &c->loaded);
     if (rc != TSS2_RC_SUCCESS) {
-        c->tcti = NULL;
+        c->loaded = NULL;
         return tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE, "connect");
     }
+    c->tcti = c->loaded;
+    if (tk_debug_level() >= TK_DEBUG_COMMANDS
+        && (c->tcti = tk_tcti_trace_new(c->loaded)) == NULL)
+        c->tcti = c->loaded;
     rc = Esys_Initialize(&c->esys, c->tcti, NULL);
     if (rc == TSS2_RC_SUCCESS)
         rc = Esys_GetSysContext(c->esys, &c->sys);
@@ -72,8 +77,11 @@ void tk_conn_close(tk_tpm *tpm)
     /* Esys_Finalize only frees memory: it sends nothing to the TPM. */
     if (c->esys != NULL)
         Esys_Finalize(&c->esys);
-    if (c->tcti != NULL)
-        Tss2_TctiLdr_Finalize(&c->tcti);
+    if (c->tcti != NULL && c->tcti != c->loaded)
+        tk_tcti_trace_free(c->tcti);
+    if (c->loaded != NULL)
+        Tss2_TctiLdr_Finalize(&c->loaded);
+    c->loaded = NULL;
     c->esys = NULL;
     c->sys = NULL;
     c->tcti = NULL;

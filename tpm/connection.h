@@ -12,7 +12,8 @@
 #include "tpm.h"
 
 typedef struct tk_conn {
-    TSS2_TCTI_CONTEXT *tcti;
+    TSS2_TCTI_CONTEXT *tcti;    /* what ESYS talks to: `loaded`, or a trace of it */
+    TSS2_TCTI_CONTEXT *loaded;  /* the TCTI loader's */
     ESYS_CONTEXT *esys;
     TSS2_SYS_CONTEXT *sys;      /* ESYS's, for commands with our sessions */
     pid_t owner;                /* process that opened the connection */
