@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <openssl/core_dispatch.h>
 #include <openssl/types.h>
 
 #include "../provider/prov_ctx.h"
@@ -48,7 +49,7 @@ tk_key *tk_key_from_tpm_key(tk_prov_ctx *prov, tk_key_type type_hint,
 tk_key *tk_key_new_empty(void *provctx, tk_key_type type);
 /* keymgmt load: decoders and the store hand over their tk_key by
  * reference; this takes it and clears the sender's pointer. */
-void *tk_key_take_reference(const void *reference, size_t reference_sz);
+OSSL_FUNC_keymgmt_load_fn tk_key_take_reference;
 int tk_key_up_ref(tk_key *key);
 void tk_key_free(tk_key *key);
 
