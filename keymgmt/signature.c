@@ -35,6 +35,25 @@ typedef struct tk_sig_ctx {
     BUF_MEM *msg;               /* restricted keys: the message, for the TPM */
 } tk_sig_ctx;
 
+static OSSL_FUNC_signature_newctx_fn rsa_newctx;
+static OSSL_FUNC_signature_newctx_fn ecdsa_newctx;
+static OSSL_FUNC_signature_freectx_fn sig_freectx;
+static OSSL_FUNC_signature_dupctx_fn sig_dupctx;
+static OSSL_FUNC_signature_sign_init_fn sign_init;
+static OSSL_FUNC_signature_sign_fn sig_sign;
+static OSSL_FUNC_signature_verify_init_fn verify_init;
+static OSSL_FUNC_signature_verify_fn sig_verify;
+static OSSL_FUNC_signature_digest_sign_init_fn digest_sign_init;
+/* digest_update serves both digest_sign_update and digest_verify_update. */
+static OSSL_FUNC_signature_digest_sign_update_fn digest_update;
+static OSSL_FUNC_signature_digest_sign_final_fn digest_sign_final;
+static OSSL_FUNC_signature_digest_verify_init_fn digest_verify_init;
+static OSSL_FUNC_signature_digest_verify_final_fn digest_verify_final;
+static OSSL_FUNC_signature_get_ctx_params_fn sig_get_ctx_params;
+static OSSL_FUNC_signature_gettable_ctx_params_fn sig_gettable_ctx_params;
+static OSSL_FUNC_signature_set_ctx_params_fn sig_set_ctx_params;
+static OSSL_FUNC_signature_settable_ctx_params_fn sig_settable_ctx_params;
+
 static void *sig_newctx(void *provctx, int rsa)
 {
     tk_sig_ctx *ctx = OPENSSL_zalloc(sizeof(*ctx));
@@ -584,8 +603,8 @@ static int digest_verify_final(void *vctx, const unsigned char *sig,
     return sig_verify(ctx, sig, siglen, dgst, dlen);
 }
 
-#define SIGNATURE_FUNCTIONS(newctx)                                            \
-    { OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))newctx },                    \
+/* Everything but the constructor, which says RSA or ECDSA. */
+#define SIGNATURE_FUNCTIONS                                                    \
     { OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))sig_freectx },              \
     { OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx },                \
     { OSSL_FUNC_SIGNATURE_SIGN_INIT, (void (*)(void))sign_init },              \
@@ -604,11 +623,13 @@ static int digest_verify_final(void *vctx, const unsigned char *sig,
     { OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, (void (*)(void))sig_settable_ctx_params }
 
 const OSSL_DISPATCH tk_rsa_signature_functions[] = {
-    SIGNATURE_FUNCTIONS(rsa_newctx),
+    { OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))rsa_newctx },
+    SIGNATURE_FUNCTIONS,
     { 0, NULL }
 };
 
 const OSSL_DISPATCH tk_ecdsa_signature_functions[] = {
-    SIGNATURE_FUNCTIONS(ecdsa_newctx),
+    { OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))ecdsa_newctx },
+    SIGNATURE_FUNCTIONS,
     { 0, NULL }
 };
