@@ -30,7 +30,9 @@ static OSSL_FUNC_keymgmt_import_fn km_import;
 static OSSL_FUNC_keymgmt_export_fn km_export;
 /* Each *_io_types serves as both import_types and export_types. */
 static OSSL_FUNC_keymgmt_import_types_fn rsa_io_types;
+static OSSL_FUNC_keymgmt_export_types_fn rsa_io_types;
 static OSSL_FUNC_keymgmt_import_types_fn ec_io_types;
+static OSSL_FUNC_keymgmt_export_types_fn ec_io_types;
 static OSSL_FUNC_keymgmt_get_params_fn km_get_params;
 static OSSL_FUNC_keymgmt_gettable_params_fn rsa_gettable_params;
 static OSSL_FUNC_keymgmt_gettable_params_fn ec_gettable_params;
@@ -51,6 +53,7 @@ static OSSL_FUNC_keymgmt_settable_params_fn eph_settable_params;
 static OSSL_FUNC_keymgmt_import_fn eph_import;
 static OSSL_FUNC_keymgmt_export_fn eph_export;
 static OSSL_FUNC_keymgmt_import_types_fn eph_io_types;
+static OSSL_FUNC_keymgmt_export_types_fn eph_io_types;
 static OSSL_FUNC_keymgmt_query_operation_name_fn eph_query_name;
 
 static void *rsa_new(void *provctx) { return tk_key_new_empty(provctx, TK_KEY_RSA); }

@@ -46,6 +46,7 @@ static OSSL_FUNC_signature_verify_fn sig_verify;
 static OSSL_FUNC_signature_digest_sign_init_fn digest_sign_init;
 /* digest_update serves both digest_sign_update and digest_verify_update. */
 static OSSL_FUNC_signature_digest_sign_update_fn digest_update;
+static OSSL_FUNC_signature_digest_verify_update_fn digest_update;
 static OSSL_FUNC_signature_digest_sign_final_fn digest_sign_final;
 static OSSL_FUNC_signature_digest_verify_init_fn digest_verify_init;
 static OSSL_FUNC_signature_digest_verify_final_fn digest_verify_final;
