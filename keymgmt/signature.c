@@ -94,34 +94,54 @@ static void sig_freectx(void *vctx)
     OPENSSL_free(ctx);
 }
 
+/* As OpenSSL's own providers do: the copy starts with none of the
+ * original's references, takes each one in turn, and owns a reference only
+ * once it has it, so that sig_freectx() cleans up after any failure. */
 static void *sig_dupctx(void *vctx)
 {
-    tk_sig_ctx *src = vctx, *dst = OPENSSL_memdup(src, sizeof(*src));
+    const tk_sig_ctx *src = vctx;
+    tk_sig_ctx *dst = OPENSSL_memdup(src, sizeof(*src));
 
     if (dst == NULL)
         return NULL;
+    dst->key = NULL;
+    dst->md = NULL;
+    dst->mgf1_md = NULL;
     dst->mdctx = NULL;
     dst->msg = NULL;
-    if (src->msg != NULL) {
-        if ((dst->msg = BUF_MEM_new()) == NULL
-            || !BUF_MEM_grow(dst->msg, src->msg->length)) {
-            BUF_MEM_free(dst->msg);
-            OPENSSL_free(dst);
-            return NULL;
-        }
-        memcpy(dst->msg->data, src->msg->data, src->msg->length);
+
+    if (src->key != NULL) {
+        if (!tk_key_up_ref(src->key))
+            goto err;
+        dst->key = src->key;
     }
-    if ((src->key != NULL && !tk_key_up_ref(src->key))
-        || (src->md != NULL && !EVP_MD_up_ref(src->md))
-        || (src->mgf1_md != NULL && !EVP_MD_up_ref(src->mgf1_md))
-        || (src->mdctx != NULL
-            && ((dst->mdctx = EVP_MD_CTX_new()) == NULL
-                || !EVP_MD_CTX_copy_ex(dst->mdctx, src->mdctx)))) {
-        EVP_MD_CTX_free(dst->mdctx);
-        OPENSSL_free(dst);
-        return NULL;
+    if (src->md != NULL) {
+        if (!EVP_MD_up_ref(src->md))
+            goto err;
+        dst->md = src->md;
+    }
+    if (src->mgf1_md != NULL) {
+        if (!EVP_MD_up_ref(src->mgf1_md))
+            goto err;
+        dst->mgf1_md = src->mgf1_md;
+    }
+    if (src->mdctx != NULL) {
+        if ((dst->mdctx = EVP_MD_CTX_new()) == NULL
+            || !EVP_MD_CTX_copy_ex(dst->mdctx, src->mdctx))
+            goto err;
+    }
+    if (src->msg != NULL) {
+        /* Empty until the first update: BUF_MEM_grow(, 0) returns 0. */
+        if ((dst->msg = BUF_MEM_new()) == NULL
+            || (src->msg->length > 0 && !BUF_MEM_grow(dst->msg, src->msg->length)))
+            goto err;
+        if (src->msg->length > 0)
+            memcpy(dst->msg->data, src->msg->data, src->msg->length);
     }
     return dst;
+err:
+    sig_freectx(dst);
+    return NULL;
 }
 
 static int set_md(tk_sig_ctx *ctx, EVP_MD **dst, const char *name)
