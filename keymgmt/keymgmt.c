@@ -202,14 +202,12 @@ static const OSSL_PARAM *ec_gettable_params(void *provctx)
     return gettable;
 }
 
+/* EVP_PKEY_dup and EVP_PKEY_copy_parameters: a copy that changes
+ * independently of the original (libssl sets a peer's key share on a copy
+ * of our ephemeral key's parameters). */
 static void *km_dup(const void *keydata, int selection)
 {
-    tk_key *key = (tk_key *)keydata;
-
-    /* Keys are immutable once made: a copy can share them. */
-    (void)selection;
-    tk_key_up_ref(key);
-    return key;
+    return keydata != NULL ? tk_key_dup(keydata, selection) : NULL;
 }
 
 static const char *rsa_query_name(int operation_id)
