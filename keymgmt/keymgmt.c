@@ -82,10 +82,13 @@ static int km_match(const void *keydata1, const void *keydata2, int selection)
 {
     const tk_key *a = keydata1, *b = keydata2;
 
-    (void)selection;    /* the private halves match when the public ones do */
     if (a->pub == NULL || b->pub == NULL)
         return 0;
-    return EVP_PKEY_eq(a->pub, b->pub) == 1;
+    /* The private halves match when the public ones do. */
+    if ((selection & OSSL_KEYMGMT_SELECT_KEYPAIR) != 0)
+        return EVP_PKEY_eq(a->pub, b->pub) == 1;
+    /* EVP_PKEY_parameters_eq, e.g. with a copy of the parameters alone. */
+    return EVP_PKEY_parameters_eq(a->pub, b->pub) == 1;
 }
 
 static int km_import(void *keydata, int selection, const OSSL_PARAM params[])
