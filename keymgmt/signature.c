@@ -588,7 +588,8 @@ static int digest_update(void *vctx, const unsigned char *data, size_t len)
 {
     tk_sig_ctx *ctx = vctx;
 
-    if (ctx->msg != NULL) {
+    /* BUF_MEM_grow of an empty buffer by nothing returns 0. */
+    if (ctx->msg != NULL && len > 0) {
         size_t old = ctx->msg->length;
 
         if (!BUF_MEM_grow(ctx->msg, old + len))
