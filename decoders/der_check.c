@@ -14,6 +14,10 @@
 #include "../provider/errors.h"
 #include "../provider/prov_ctx.h"
 
+static OSSL_FUNC_decoder_newctx_fn der_check_newctx;
+static OSSL_FUNC_decoder_freectx_fn der_check_freectx;
+static OSSL_FUNC_decoder_decode_fn der_check_decode;
+
 static void *der_check_newctx(void *provctx)
 {
     return provctx;

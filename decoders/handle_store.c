@@ -31,6 +31,14 @@ typedef struct handle_ctx {
     int done;
 } handle_ctx;
 
+static OSSL_FUNC_store_open_fn handle_open;
+static OSSL_FUNC_store_settable_ctx_params_fn handle_settable_ctx_params;
+static OSSL_FUNC_store_set_ctx_params_fn handle_set_ctx_params;
+static OSSL_FUNC_store_load_fn handle_load;
+static OSSL_FUNC_store_eof_fn handle_eof;
+static OSSL_FUNC_store_close_fn handle_close;
+static OSSL_FUNC_store_export_object_fn handle_export_object;
+
 /* "handle:" HEX ["?pass"], HEX with or without 0x, at most 8 digits. */
 static int parse_uri(const char *uri, uint32_t *handle, int *ask_pass)
 {

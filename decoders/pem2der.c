@@ -16,6 +16,10 @@
 #include "../provider/errors.h"
 #include "../provider/prov_ctx.h"
 
+static OSSL_FUNC_decoder_newctx_fn pem2der_newctx;
+static OSSL_FUNC_decoder_freectx_fn pem2der_freectx;
+static OSSL_FUNC_decoder_decode_fn pem2der_decode;
+
 static void *pem2der_newctx(void *provctx)
 {
     /* Stateless: the provider context is all we need. */

@@ -10,6 +10,10 @@
 #include "../provider/errors.h"
 #include "../provider/prov_ctx.h"
 
+static OSSL_FUNC_encoder_newctx_fn text_newctx;
+static OSSL_FUNC_encoder_freectx_fn text_freectx;
+static OSSL_FUNC_encoder_encode_fn text_encode;
+
 static void *text_newctx(void *provctx)
 {
     return provctx;

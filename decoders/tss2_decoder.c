@@ -17,6 +17,15 @@
 #include "../provider/errors.h"
 #include "../provider/prov_ctx.h"
 
+static OSSL_FUNC_decoder_newctx_fn tss2_newctx;
+static OSSL_FUNC_decoder_freectx_fn tss2_freectx;
+static OSSL_FUNC_decoder_does_selection_fn tss2_does_selection;
+static OSSL_FUNC_decoder_decode_fn tss2_rsa_decode;
+static OSSL_FUNC_decoder_decode_fn tss2_rsapss_decode;
+static OSSL_FUNC_decoder_decode_fn tss2_ec_decode;
+static OSSL_FUNC_decoder_decode_fn tss2_hmac_decode;
+static OSSL_FUNC_decoder_export_object_fn tss2_export_object;
+
 static void *tss2_newctx(void *provctx)
 {
     return provctx;
@@ -220,16 +229,13 @@ static int tss2_export_object(void *ctx, const void *reference,
     return 0;
 }
 
-#define TSS2_DECODER(name, decode)                                            \
-    const OSSL_DISPATCH name[] = {                                            \
-        { OSSL_FUNC_DECODER_NEWCTX, (void (*)(void))tss2_newctx },            \
-        { OSSL_FUNC_DECODER_FREECTX, (void (*)(void))tss2_freectx },          \
-        { OSSL_FUNC_DECODER_DOES_SELECTION,                                   \
-          (void (*)(void))tss2_does_selection },                              \
-        { OSSL_FUNC_DECODER_DECODE, (void (*)(void))decode },                 \
-        { OSSL_FUNC_DECODER_EXPORT_OBJECT, (void (*)(void))tss2_export_object }, \
-        { 0, NULL }                                                           \
-    }
+/* Everything but decode(), which knows the key type. */
+#define TSS2_DECODER_FUNCTIONS                                                \
+    { OSSL_FUNC_DECODER_NEWCTX, (void (*)(void))tss2_newctx },                \
+    { OSSL_FUNC_DECODER_FREECTX, (void (*)(void))tss2_freectx },              \
+    { OSSL_FUNC_DECODER_DOES_SELECTION,                                       \
+      (void (*)(void))tss2_does_selection },                                  \
+    { OSSL_FUNC_DECODER_EXPORT_OBJECT, (void (*)(void))tss2_export_object }
 
 static int tss2_hmac_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
                             OSSL_CALLBACK *data_cb, void *data_cbarg,
@@ -239,7 +245,26 @@ static int tss2_hmac_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
     return tss2_decode(ctx, TK_KEY_HMAC, cin, data_cb, data_cbarg, pw_cb, pw_cbarg);
 }
 
-TSS2_DECODER(tk_tss2_rsa_decoder_functions, tss2_rsa_decode);
-TSS2_DECODER(tk_tss2_hmac_decoder_functions, tss2_hmac_decode);
-TSS2_DECODER(tk_tss2_rsapss_decoder_functions, tss2_rsapss_decode);
-TSS2_DECODER(tk_tss2_ec_decoder_functions, tss2_ec_decode);
+const OSSL_DISPATCH tk_tss2_rsa_decoder_functions[] = {
+    TSS2_DECODER_FUNCTIONS,
+    { OSSL_FUNC_DECODER_DECODE, (void (*)(void))tss2_rsa_decode },
+    { 0, NULL }
+};
+
+const OSSL_DISPATCH tk_tss2_hmac_decoder_functions[] = {
+    TSS2_DECODER_FUNCTIONS,
+    { OSSL_FUNC_DECODER_DECODE, (void (*)(void))tss2_hmac_decode },
+    { 0, NULL }
+};
+
+const OSSL_DISPATCH tk_tss2_rsapss_decoder_functions[] = {
+    TSS2_DECODER_FUNCTIONS,
+    { OSSL_FUNC_DECODER_DECODE, (void (*)(void))tss2_rsapss_decode },
+    { 0, NULL }
+};
+
+const OSSL_DISPATCH tk_tss2_ec_decoder_functions[] = {
+    TSS2_DECODER_FUNCTIONS,
+    { OSSL_FUNC_DECODER_DECODE, (void (*)(void))tss2_ec_decode },
+    { 0, NULL }
+};

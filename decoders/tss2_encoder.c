@@ -20,6 +20,14 @@ typedef struct tss2_enc_ctx {
     int cipher_requested;
 } tss2_enc_ctx;
 
+static OSSL_FUNC_encoder_newctx_fn tss2_enc_newctx;
+static OSSL_FUNC_encoder_freectx_fn tss2_enc_freectx;
+static OSSL_FUNC_encoder_settable_ctx_params_fn tss2_enc_settable_ctx_params;
+static OSSL_FUNC_encoder_set_ctx_params_fn tss2_enc_set_ctx_params;
+static OSSL_FUNC_encoder_does_selection_fn tss2_enc_does_selection;
+static OSSL_FUNC_encoder_encode_fn tss2_pem_encode;
+static OSSL_FUNC_encoder_encode_fn tss2_der_encode;
+
 static void *tss2_enc_newctx(void *provctx)
 {
     tss2_enc_ctx *ctx = OPENSSL_zalloc(sizeof(*ctx));
@@ -176,19 +184,25 @@ static int tss2_der_encode(void *vctx, OSSL_CORE_BIO *cout, const void *key,
     return tss2_encode(vctx, cout, key, key_abstract, selection, 0);
 }
 
-#define TSS2_ENCODER(name, encode)                                            \
-    const OSSL_DISPATCH name[] = {                                            \
-        { OSSL_FUNC_ENCODER_NEWCTX, (void (*)(void))tss2_enc_newctx },        \
-        { OSSL_FUNC_ENCODER_FREECTX, (void (*)(void))tss2_enc_freectx },      \
-        { OSSL_FUNC_ENCODER_SETTABLE_CTX_PARAMS,                              \
-          (void (*)(void))tss2_enc_settable_ctx_params },                     \
-        { OSSL_FUNC_ENCODER_SET_CTX_PARAMS,                                   \
-          (void (*)(void))tss2_enc_set_ctx_params },                          \
-        { OSSL_FUNC_ENCODER_DOES_SELECTION,                                   \
-          (void (*)(void))tss2_enc_does_selection },                          \
-        { OSSL_FUNC_ENCODER_ENCODE, (void (*)(void))encode },                 \
-        { 0, NULL }                                                           \
-    }
+/* Everything but encode(), which writes PEM or DER. */
+#define TSS2_ENCODER_FUNCTIONS                                                \
+    { OSSL_FUNC_ENCODER_NEWCTX, (void (*)(void))tss2_enc_newctx },            \
+    { OSSL_FUNC_ENCODER_FREECTX, (void (*)(void))tss2_enc_freectx },          \
+    { OSSL_FUNC_ENCODER_SETTABLE_CTX_PARAMS,                                  \
+      (void (*)(void))tss2_enc_settable_ctx_params },                         \
+    { OSSL_FUNC_ENCODER_SET_CTX_PARAMS,                                       \
+      (void (*)(void))tss2_enc_set_ctx_params },                              \
+    { OSSL_FUNC_ENCODER_DOES_SELECTION,                                       \
+      (void (*)(void))tss2_enc_does_selection }
 
-TSS2_ENCODER(tk_tss2_pem_encoder_functions, tss2_pem_encode);
-TSS2_ENCODER(tk_tss2_der_encoder_functions, tss2_der_encode);
+const OSSL_DISPATCH tk_tss2_pem_encoder_functions[] = {
+    TSS2_ENCODER_FUNCTIONS,
+    { OSSL_FUNC_ENCODER_ENCODE, (void (*)(void))tss2_pem_encode },
+    { 0, NULL }
+};
+
+const OSSL_DISPATCH tk_tss2_der_encoder_functions[] = {
+    TSS2_ENCODER_FUNCTIONS,
+    { OSSL_FUNC_ENCODER_ENCODE, (void (*)(void))tss2_der_encode },
+    { 0, NULL }
+};

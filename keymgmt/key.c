@@ -157,6 +157,69 @@ int tk_key_up_ref(tk_key *key)
     return 1;
 }
 
+/* A software key (TPMKIT-EPHEMERAL-EC) with the parts `selection` asks
+ * for, in the same library context. */
+static EVP_PKEY *software_copy(const tk_key *key, int selection)
+{
+    EVP_PKEY_CTX *ctx = NULL;
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY *copy = NULL;
+
+    selection &= OSSL_KEYMGMT_SELECT_ALL;
+    /* A point or a private value means nothing without its group. */
+    if ((selection & OSSL_KEYMGMT_SELECT_KEYPAIR) != 0)
+        selection |= OSSL_KEYMGMT_SELECT_ALL_PARAMETERS;
+    if (selection == OSSL_KEYMGMT_SELECT_ALL)
+        return EVP_PKEY_dup(key->pub);
+    if (EVP_PKEY_todata(key->pub, selection, &params) > 0
+        && (ctx = EVP_PKEY_CTX_new_from_pkey(key->prov->sw_libctx, key->pub,
+                                             NULL)) != NULL
+        && EVP_PKEY_fromdata_init(ctx) > 0
+        && EVP_PKEY_fromdata(ctx, &copy, selection, params) <= 0)
+        copy = NULL;
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    return copy;
+}
+
+tk_key *tk_key_dup(const tk_key *key, int selection)
+{
+    tk_key *copy = tk_key_new_empty(key->prov, key->type);
+
+    if (copy == NULL)
+        return NULL;
+    copy->empty_auth = key->empty_auth;
+    copy->software = key->software;
+    if (key->description != NULL
+        && (copy->description = OPENSSL_strdup(key->description)) == NULL)
+        goto err;
+    /* The TPM key object is immutable and counts its own references. */
+    if (key->tpm_key != NULL
+        && (selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0) {
+        if (!tk_tpm_key_up_ref(key->tpm_key))
+            goto err;
+        copy->tpm_key = key->tpm_key;
+    }
+    if (key->pub != NULL && key->software) {
+        /* set_params changes a software key in place: copy it. */
+        if ((selection & OSSL_KEYMGMT_SELECT_ALL) != 0
+            && (copy->pub = software_copy(key, selection)) == NULL)
+            goto err;
+    } else if (key->pub != NULL) {
+        /* The public half of a TPM key is only ever replaced, never
+         * changed: share it. RSA keys have no parameters without it, an
+         * EC key's group comes with its point: keep it whatever the
+         * selection. */
+        if (!EVP_PKEY_up_ref(key->pub))
+            goto err;
+        copy->pub = key->pub;
+    }
+    return copy;
+err:
+    tk_key_free(copy);
+    return NULL;
+}
+
 void tk_key_free(tk_key *key)
 {
     if (key == NULL || __atomic_sub_fetch(&key->refs, 1, __ATOMIC_ACQ_REL) > 0)

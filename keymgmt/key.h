@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <openssl/core_dispatch.h>
 #include <openssl/types.h>
 
 #include "../provider/prov_ctx.h"
@@ -19,13 +20,19 @@ typedef enum tk_key_type {
     TK_KEY_HMAC,        /* keymgmt "TPM2-HMAC" (mac/): no public part */
 } tk_key_type;
 
+/* A tk_key is shared by reference between EVP_PKEYs and operation
+ * contexts. The TPM key object never changes once the key is handed to
+ * OpenSSL; `pub` does: import replaces it, and an ephemeral key's
+ * set_params changes the EVP_PKEY itself. Copies (tk_key_dup) therefore
+ * share the TPM key but not `pub` when it may change. */
 typedef struct tk_key {
     tk_prov_ctx *prov;
     tk_key_type type;
     int refs;                   /* atomic */
     tk_tpm_key *tpm_key;        /* NULL for a public-only key (import) */
     EVP_PKEY *pub;              /* software public key, default provider
-                                 * (NULL for HMAC keys) */
+                                 * (NULL for HMAC keys); a software key's
+                                 * whole key pair */
     int empty_auth;             /* key file's emptyAuth (1: no password) */
     char *description;          /* key file's description, or NULL */
     int software;               /* an ephemeral TLS key held in `pub` alone */
@@ -48,8 +55,11 @@ tk_key *tk_key_from_tpm_key(tk_prov_ctx *prov, tk_key_type type_hint,
 tk_key *tk_key_new_empty(void *provctx, tk_key_type type);
 /* keymgmt load: decoders and the store hand over their tk_key by
  * reference; this takes it and clears the sender's pointer. */
-void *tk_key_take_reference(const void *reference, size_t reference_sz);
+OSSL_FUNC_keymgmt_load_fn tk_key_take_reference;
 int tk_key_up_ref(tk_key *key);
+/* keymgmt dup: a new key object that changes independently of `key`,
+ * with the parts `selection` (OSSL_KEYMGMT_SELECT_*) asks for. */
+tk_key *tk_key_dup(const tk_key *key, int selection);
 void tk_key_free(tk_key *key);
 
 /* "RSA", "RSA-PSS", "EC" or "TPM2-HMAC": the keymgmt name, also the

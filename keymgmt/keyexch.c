@@ -16,6 +16,12 @@ typedef struct tk_ecdh_ctx {
     tk_key *key, *peer;
 } tk_ecdh_ctx;
 
+static OSSL_FUNC_keyexch_newctx_fn ecdh_newctx;
+static OSSL_FUNC_keyexch_freectx_fn ecdh_freectx;
+static OSSL_FUNC_keyexch_init_fn ecdh_init;
+static OSSL_FUNC_keyexch_set_peer_fn ecdh_set_peer;
+static OSSL_FUNC_keyexch_derive_fn ecdh_derive;
+
 static void *ecdh_newctx(void *provctx)
 {
     tk_ecdh_ctx *ctx = OPENSSL_zalloc(sizeof(*ctx));

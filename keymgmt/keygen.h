@@ -4,14 +4,17 @@
 #define TK_KEYGEN_H
 
 #include <openssl/core.h>
+#include <openssl/core_dispatch.h>
 
-void *tk_keygen_rsa_init(void *provctx, int selection, const OSSL_PARAM params[]);
-void *tk_keygen_rsapss_init(void *provctx, int selection, const OSSL_PARAM params[]);
-void *tk_keygen_ec_init(void *provctx, int selection, const OSSL_PARAM params[]);
-void *tk_keygen_hmac_init(void *provctx, int selection, const OSSL_PARAM params[]);
-int tk_keygen_set_params(void *genctx, const OSSL_PARAM params[]);
-const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx);
-void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg);
-void tk_keygen_cleanup(void *genctx);
+/* Entries of the keymgmt dispatch tables, typed so that the compiler
+ * checks them against OpenSSL's prototypes. */
+OSSL_FUNC_keymgmt_gen_init_fn tk_keygen_rsa_init;
+OSSL_FUNC_keymgmt_gen_init_fn tk_keygen_rsapss_init;
+OSSL_FUNC_keymgmt_gen_init_fn tk_keygen_ec_init;
+OSSL_FUNC_keymgmt_gen_init_fn tk_keygen_hmac_init;
+OSSL_FUNC_keymgmt_gen_set_params_fn tk_keygen_set_params;
+OSSL_FUNC_keymgmt_gen_settable_params_fn tk_keygen_settable_params;
+OSSL_FUNC_keymgmt_gen_fn tk_keygen_generate;
+OSSL_FUNC_keymgmt_gen_cleanup_fn tk_keygen_cleanup;
 
 #endif

@@ -20,6 +20,42 @@
 #define PRIVATE_SELECTED(sel) (((sel) & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0)
 #define PUBLIC_SELECTED(sel) (((sel) & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) != 0)
 
+static OSSL_FUNC_keymgmt_new_fn rsa_new;
+static OSSL_FUNC_keymgmt_new_fn rsapss_new;
+static OSSL_FUNC_keymgmt_new_fn ec_new;
+static OSSL_FUNC_keymgmt_free_fn km_free;
+static OSSL_FUNC_keymgmt_has_fn km_has;
+static OSSL_FUNC_keymgmt_match_fn km_match;
+static OSSL_FUNC_keymgmt_import_fn km_import;
+static OSSL_FUNC_keymgmt_export_fn km_export;
+/* Each *_io_types serves as both import_types and export_types. */
+static OSSL_FUNC_keymgmt_import_types_fn rsa_io_types;
+static OSSL_FUNC_keymgmt_export_types_fn rsa_io_types;
+static OSSL_FUNC_keymgmt_import_types_fn ec_io_types;
+static OSSL_FUNC_keymgmt_export_types_fn ec_io_types;
+static OSSL_FUNC_keymgmt_get_params_fn km_get_params;
+static OSSL_FUNC_keymgmt_gettable_params_fn rsa_gettable_params;
+static OSSL_FUNC_keymgmt_gettable_params_fn ec_gettable_params;
+static OSSL_FUNC_keymgmt_dup_fn km_dup;
+static OSSL_FUNC_keymgmt_query_operation_name_fn rsa_query_name;
+static OSSL_FUNC_keymgmt_query_operation_name_fn ec_query_name;
+/* TPMKIT-EPHEMERAL-EC */
+static OSSL_FUNC_keymgmt_new_fn eph_new;
+static OSSL_FUNC_keymgmt_gen_init_fn eph_gen_init;
+static OSSL_FUNC_keymgmt_gen_set_params_fn eph_gen_set_params;
+static OSSL_FUNC_keymgmt_gen_set_template_fn eph_gen_set_template;
+static OSSL_FUNC_keymgmt_gen_settable_params_fn eph_gen_settable_params;
+static OSSL_FUNC_keymgmt_gen_fn eph_gen;
+static OSSL_FUNC_keymgmt_gen_cleanup_fn eph_gen_cleanup;
+static OSSL_FUNC_keymgmt_has_fn eph_has;
+static OSSL_FUNC_keymgmt_set_params_fn eph_set_params;
+static OSSL_FUNC_keymgmt_settable_params_fn eph_settable_params;
+static OSSL_FUNC_keymgmt_import_fn eph_import;
+static OSSL_FUNC_keymgmt_export_fn eph_export;
+static OSSL_FUNC_keymgmt_import_types_fn eph_io_types;
+static OSSL_FUNC_keymgmt_export_types_fn eph_io_types;
+static OSSL_FUNC_keymgmt_query_operation_name_fn eph_query_name;
+
 static void *rsa_new(void *provctx) { return tk_key_new_empty(provctx, TK_KEY_RSA); }
 static void *rsapss_new(void *provctx) { return tk_key_new_empty(provctx, TK_KEY_RSA_PSS); }
 static void *ec_new(void *provctx) { return tk_key_new_empty(provctx, TK_KEY_EC); }
@@ -46,10 +82,13 @@ static int km_match(const void *keydata1, const void *keydata2, int selection)
 {
     const tk_key *a = keydata1, *b = keydata2;
 
-    (void)selection;    /* the private halves match when the public ones do */
     if (a->pub == NULL || b->pub == NULL)
         return 0;
-    return EVP_PKEY_eq(a->pub, b->pub) == 1;
+    /* The private halves match when the public ones do. */
+    if ((selection & OSSL_KEYMGMT_SELECT_KEYPAIR) != 0)
+        return EVP_PKEY_eq(a->pub, b->pub) == 1;
+    /* EVP_PKEY_parameters_eq, e.g. with a copy of the parameters alone. */
+    return EVP_PKEY_parameters_eq(a->pub, b->pub) == 1;
 }
 
 static int km_import(void *keydata, int selection, const OSSL_PARAM params[])
@@ -166,14 +205,12 @@ static const OSSL_PARAM *ec_gettable_params(void *provctx)
     return gettable;
 }
 
+/* EVP_PKEY_dup and EVP_PKEY_copy_parameters: a copy that changes
+ * independently of the original (libssl sets a peer's key share on a copy
+ * of our ephemeral key's parameters). */
 static void *km_dup(const void *keydata, int selection)
 {
-    tk_key *key = (tk_key *)keydata;
-
-    /* Keys are immutable once made: a copy can share them. */
-    (void)selection;
-    tk_key_up_ref(key);
-    return key;
+    return keydata != NULL ? tk_key_dup(keydata, selection) : NULL;
 }
 
 static const char *rsa_query_name(int operation_id)
@@ -194,17 +231,16 @@ static const char *ec_query_name(int operation_id)
     }
 }
 
-#define KEYMGMT_COMMON(io_types, gettable)                                     \
+/* The entries all three tables share; each adds its constructors, its
+ * parameter lists and its operation names. */
+#define KEYMGMT_COMMON                                                         \
     { OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))km_free },                       \
-    { OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))tk_key_take_reference },                       \
+    { OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))tk_key_take_reference },         \
     { OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))km_has },                         \
     { OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))km_match },                     \
     { OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))km_import },                   \
-    { OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))io_types },              \
     { OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))km_export },                   \
-    { OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))io_types },              \
     { OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))km_get_params },           \
-    { OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))gettable },           \
     { OSSL_FUNC_KEYMGMT_DUP, (void (*)(void))km_dup },                         \
     { OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))tk_keygen_set_params }, \
     { OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS,                                   \
@@ -212,11 +248,17 @@ static const char *ec_query_name(int operation_id)
     { OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))tk_keygen_generate },              \
     { OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))tk_keygen_cleanup }
 
+#define RSA_PARAMS                                                             \
+    { OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))rsa_io_types },          \
+    { OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))rsa_io_types },          \
+    { OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))rsa_gettable_params }
+
 const OSSL_DISPATCH tk_rsa_keymgmt_functions[] = {
     { OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))rsa_new },
     { OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))tk_keygen_rsa_init },
     { OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))rsa_query_name },
-    KEYMGMT_COMMON(rsa_io_types, rsa_gettable_params),
+    RSA_PARAMS,
+    KEYMGMT_COMMON,
     { 0, NULL }
 };
 
@@ -224,7 +266,8 @@ const OSSL_DISPATCH tk_rsapss_keymgmt_functions[] = {
     { OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))rsapss_new },
     { OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))tk_keygen_rsapss_init },
     { OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))rsa_query_name },
-    KEYMGMT_COMMON(rsa_io_types, rsa_gettable_params),
+    RSA_PARAMS,
+    KEYMGMT_COMMON,
     { 0, NULL }
 };
 
@@ -232,7 +275,10 @@ const OSSL_DISPATCH tk_ec_keymgmt_functions[] = {
     { OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))ec_new },
     { OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))tk_keygen_ec_init },
     { OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))ec_query_name },
-    KEYMGMT_COMMON(ec_io_types, ec_gettable_params),
+    { OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))ec_io_types },
+    { OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))ec_io_types },
+    { OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))ec_gettable_params },
+    KEYMGMT_COMMON,
     { 0, NULL }
 };
 

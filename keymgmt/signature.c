@@ -35,6 +35,26 @@ typedef struct tk_sig_ctx {
     BUF_MEM *msg;               /* restricted keys: the message, for the TPM */
 } tk_sig_ctx;
 
+static OSSL_FUNC_signature_newctx_fn rsa_newctx;
+static OSSL_FUNC_signature_newctx_fn ecdsa_newctx;
+static OSSL_FUNC_signature_freectx_fn sig_freectx;
+static OSSL_FUNC_signature_dupctx_fn sig_dupctx;
+static OSSL_FUNC_signature_sign_init_fn sign_init;
+static OSSL_FUNC_signature_sign_fn sig_sign;
+static OSSL_FUNC_signature_verify_init_fn verify_init;
+static OSSL_FUNC_signature_verify_fn sig_verify;
+static OSSL_FUNC_signature_digest_sign_init_fn digest_sign_init;
+/* digest_update serves both digest_sign_update and digest_verify_update. */
+static OSSL_FUNC_signature_digest_sign_update_fn digest_update;
+static OSSL_FUNC_signature_digest_verify_update_fn digest_update;
+static OSSL_FUNC_signature_digest_sign_final_fn digest_sign_final;
+static OSSL_FUNC_signature_digest_verify_init_fn digest_verify_init;
+static OSSL_FUNC_signature_digest_verify_final_fn digest_verify_final;
+static OSSL_FUNC_signature_get_ctx_params_fn sig_get_ctx_params;
+static OSSL_FUNC_signature_gettable_ctx_params_fn sig_gettable_ctx_params;
+static OSSL_FUNC_signature_set_ctx_params_fn sig_set_ctx_params;
+static OSSL_FUNC_signature_settable_ctx_params_fn sig_settable_ctx_params;
+
 static void *sig_newctx(void *provctx, int rsa)
 {
     tk_sig_ctx *ctx = OPENSSL_zalloc(sizeof(*ctx));
@@ -74,34 +94,54 @@ static void sig_freectx(void *vctx)
     OPENSSL_free(ctx);
 }
 
+/* As OpenSSL's own providers do: the copy starts with none of the
+ * original's references, takes each one in turn, and owns a reference only
+ * once it has it, so that sig_freectx() cleans up after any failure. */
 static void *sig_dupctx(void *vctx)
 {
-    tk_sig_ctx *src = vctx, *dst = OPENSSL_memdup(src, sizeof(*src));
+    const tk_sig_ctx *src = vctx;
+    tk_sig_ctx *dst = OPENSSL_memdup(src, sizeof(*src));
 
     if (dst == NULL)
         return NULL;
+    dst->key = NULL;
+    dst->md = NULL;
+    dst->mgf1_md = NULL;
     dst->mdctx = NULL;
     dst->msg = NULL;
-    if (src->msg != NULL) {
-        if ((dst->msg = BUF_MEM_new()) == NULL
-            || !BUF_MEM_grow(dst->msg, src->msg->length)) {
-            BUF_MEM_free(dst->msg);
-            OPENSSL_free(dst);
-            return NULL;
-        }
-        memcpy(dst->msg->data, src->msg->data, src->msg->length);
+
+    if (src->key != NULL) {
+        if (!tk_key_up_ref(src->key))
+            goto err;
+        dst->key = src->key;
     }
-    if ((src->key != NULL && !tk_key_up_ref(src->key))
-        || (src->md != NULL && !EVP_MD_up_ref(src->md))
-        || (src->mgf1_md != NULL && !EVP_MD_up_ref(src->mgf1_md))
-        || (src->mdctx != NULL
-            && ((dst->mdctx = EVP_MD_CTX_new()) == NULL
-                || !EVP_MD_CTX_copy_ex(dst->mdctx, src->mdctx)))) {
-        EVP_MD_CTX_free(dst->mdctx);
-        OPENSSL_free(dst);
-        return NULL;
+    if (src->md != NULL) {
+        if (!EVP_MD_up_ref(src->md))
+            goto err;
+        dst->md = src->md;
+    }
+    if (src->mgf1_md != NULL) {
+        if (!EVP_MD_up_ref(src->mgf1_md))
+            goto err;
+        dst->mgf1_md = src->mgf1_md;
+    }
+    if (src->mdctx != NULL) {
+        if ((dst->mdctx = EVP_MD_CTX_new()) == NULL
+            || !EVP_MD_CTX_copy_ex(dst->mdctx, src->mdctx))
+            goto err;
+    }
+    if (src->msg != NULL) {
+        /* Empty until the first update: BUF_MEM_grow(, 0) returns 0. */
+        if ((dst->msg = BUF_MEM_new()) == NULL
+            || (src->msg->length > 0 && !BUF_MEM_grow(dst->msg, src->msg->length)))
+            goto err;
+        if (src->msg->length > 0)
+            memcpy(dst->msg->data, src->msg->data, src->msg->length);
     }
     return dst;
+err:
+    sig_freectx(dst);
+    return NULL;
 }
 
 static int set_md(tk_sig_ctx *ctx, EVP_MD **dst, const char *name)
@@ -548,7 +588,8 @@ static int digest_update(void *vctx, const unsigned char *data, size_t len)
 {
     tk_sig_ctx *ctx = vctx;
 
-    if (ctx->msg != NULL) {
+    /* BUF_MEM_grow of an empty buffer by nothing returns 0. */
+    if (ctx->msg != NULL && len > 0) {
         size_t old = ctx->msg->length;
 
         if (!BUF_MEM_grow(ctx->msg, old + len))
@@ -584,8 +625,8 @@ static int digest_verify_final(void *vctx, const unsigned char *sig,
     return sig_verify(ctx, sig, siglen, dgst, dlen);
 }
 
-#define SIGNATURE_FUNCTIONS(newctx)                                            \
-    { OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))newctx },                    \
+/* Everything but the constructor, which says RSA or ECDSA. */
+#define SIGNATURE_FUNCTIONS                                                    \
     { OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))sig_freectx },              \
     { OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx },                \
     { OSSL_FUNC_SIGNATURE_SIGN_INIT, (void (*)(void))sign_init },              \
@@ -604,11 +645,13 @@ static int digest_verify_final(void *vctx, const unsigned char *sig,
     { OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, (void (*)(void))sig_settable_ctx_params }
 
 const OSSL_DISPATCH tk_rsa_signature_functions[] = {
-    SIGNATURE_FUNCTIONS(rsa_newctx),
+    { OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))rsa_newctx },
+    SIGNATURE_FUNCTIONS,
     { 0, NULL }
 };
 
 const OSSL_DISPATCH tk_ecdsa_signature_functions[] = {
-    SIGNATURE_FUNCTIONS(ecdsa_newctx),
+    { OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))ecdsa_newctx },
+    SIGNATURE_FUNCTIONS,
     { 0, NULL }
 };

@@ -11,6 +11,12 @@
 #include "../keymgmt/keygen.h"
 #include "../provider/errors.h"
 
+static OSSL_FUNC_keymgmt_new_fn hk_new;
+static OSSL_FUNC_keymgmt_free_fn hk_free;
+static OSSL_FUNC_keymgmt_has_fn hk_has;
+static OSSL_FUNC_keymgmt_get_params_fn hk_get_params;
+static OSSL_FUNC_keymgmt_gettable_params_fn hk_gettable_params;
+
 static void *hk_new(void *provctx)
 {
     return tk_key_new_empty(provctx, TK_KEY_HMAC);

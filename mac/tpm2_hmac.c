@@ -36,6 +36,17 @@ typedef struct tk_hmac_ctx {
     size_t len;
 } tk_hmac_ctx;
 
+static OSSL_FUNC_mac_newctx_fn hmac_new;
+static OSSL_FUNC_mac_dupctx_fn hmac_dup;
+static OSSL_FUNC_mac_freectx_fn hmac_free;
+static OSSL_FUNC_mac_init_fn hmac_init;
+static OSSL_FUNC_mac_update_fn hmac_update;
+static OSSL_FUNC_mac_final_fn hmac_final;
+static OSSL_FUNC_mac_get_ctx_params_fn hmac_get_ctx_params;
+static OSSL_FUNC_mac_gettable_ctx_params_fn hmac_gettable_ctx_params;
+static OSSL_FUNC_mac_set_ctx_params_fn hmac_set_ctx_params;
+static OSSL_FUNC_mac_settable_ctx_params_fn hmac_settable_ctx_params;
+
 static void *hmac_new(void *provctx)
 {
     tk_hmac_ctx *ctx = OPENSSL_zalloc(sizeof(*ctx));
@@ -84,34 +95,43 @@ static void hmac_free(void *vctx)
     OPENSSL_free(ctx);
 }
 
+/* A fresh context takes a copy or a reference of each part of the
+ * original in turn, so that hmac_free() cleans up after any failure. */
 static void *hmac_dup(void *vsrc)
 {
-    tk_hmac_ctx *src = vsrc, *dst = hmac_new(src->prov);
+    const tk_hmac_ctx *src = vsrc;
+    tk_hmac_ctx *dst = hmac_new(src->prov);
 
     if (dst == NULL)
         return NULL;
     dst->digest_nid = src->digest_nid;
     dst->key_changed = src->key_changed;
-    dst->len = src->len;
-    memcpy(dst->buf, src->buf, src->len);
-    if ((src->uri != NULL && (dst->uri = OPENSSL_strdup(src->uri)) == NULL)
-        || (src->password != NULL
-            && (dst->password = OPENSSL_strdup(src->password)) == NULL)
-        || (src->raw_key != NULL
-            && (dst->raw_key = OPENSSL_secure_malloc(src->raw_len > 0
-                                                     ? src->raw_len : 1)) == NULL)
-        || (src->seq != NULL && (dst->seq = tk_tpm_hmac_seq_dup(src->seq)) == NULL)) {
-        hmac_free(dst);
-        return NULL;
-    }
+    if (src->uri != NULL && (dst->uri = OPENSSL_strdup(src->uri)) == NULL)
+        goto err;
+    if (src->password != NULL
+        && (dst->password = OPENSSL_strdup(src->password)) == NULL)
+        goto err;
     if (src->raw_key != NULL) {
+        if ((dst->raw_key = OPENSSL_secure_malloc(src->raw_len > 0
+                                                  ? src->raw_len : 1)) == NULL)
+            goto err;
         if (src->raw_len > 0)
             memcpy(dst->raw_key, src->raw_key, src->raw_len);
         dst->raw_len = src->raw_len;
     }
-    if (src->key != NULL && tk_tpm_key_up_ref(src->key))
+    if (src->key != NULL) {
+        if (!tk_tpm_key_up_ref(src->key))
+            goto err;
         dst->key = src->key;
+    }
+    if (src->seq != NULL && (dst->seq = tk_tpm_hmac_seq_dup(src->seq)) == NULL)
+        goto err;
+    memcpy(dst->buf, src->buf, src->len);
+    dst->len = src->len;
     return dst;
+err:
+    hmac_free(dst);
+    return NULL;
 }
 
 static int set_raw_key(tk_hmac_ctx *ctx, const unsigned char *key, size_t len)

@@ -27,6 +27,14 @@
 #define TK_PARAM_SEED_STATUS "seed-status"
 #define TK_PARAM_TPM_STATUS "tpm-status"
 
+static OSSL_FUNC_provider_teardown_fn tk_teardown;
+static OSSL_FUNC_provider_gettable_params_fn tk_gettable_params;
+static OSSL_FUNC_provider_get_params_fn tk_get_params;
+static OSSL_FUNC_provider_query_operation_fn tk_query_operation;
+static OSSL_FUNC_provider_get_reason_strings_fn tk_get_reason_strings;
+static OSSL_FUNC_provider_self_test_fn tk_self_test;
+static OSSL_FUNC_provider_get_capabilities_fn tk_get_capabilities;
+
 static const OSSL_ALGORITHM rands[] = {
     { "TPM2-SEED", "provider=tpmkit", tk_seed_functions,
       "TPM2_GetRandom as a seed source and raw random bytes" },

@@ -26,6 +26,21 @@ typedef struct tk_seed {
     CRYPTO_RWLOCK *lock;
 } tk_seed;
 
+static OSSL_FUNC_rand_newctx_fn seed_newctx;
+static OSSL_FUNC_rand_freectx_fn seed_freectx;
+static OSSL_FUNC_rand_instantiate_fn seed_instantiate;
+static OSSL_FUNC_rand_uninstantiate_fn seed_uninstantiate;
+static OSSL_FUNC_rand_generate_fn seed_generate;
+static OSSL_FUNC_rand_reseed_fn seed_reseed;
+static OSSL_FUNC_rand_enable_locking_fn seed_enable_locking;
+static OSSL_FUNC_rand_lock_fn seed_lock;
+static OSSL_FUNC_rand_unlock_fn seed_unlock;
+static OSSL_FUNC_rand_gettable_ctx_params_fn seed_gettable_ctx_params;
+static OSSL_FUNC_rand_get_ctx_params_fn seed_get_ctx_params;
+static OSSL_FUNC_rand_verify_zeroization_fn seed_verify_zeroization;
+static OSSL_FUNC_rand_get_seed_fn seed_get_seed;
+static OSSL_FUNC_rand_clear_seed_fn seed_clear_seed;
+
 static void *seed_newctx(void *provctx, void *parent,
                          const OSSL_DISPATCH *parent_dispatch)
 {

@@ -155,6 +155,11 @@ tkkeys() {
     timeout -k 5 "${TK_TIMEOUT:-180}" "$TK_KEYS_PROG" "$@"
 }
 
+# tkdup ARGS...: the tk_dup program (test/keys/tk_dup.c).
+tkdup() {
+    timeout -k 5 "${TK_TIMEOUT:-240}" "$TK_DUP_PROG" "$@"
+}
+
 # tools CMD ARGS...: a tpm2-tools command that must succeed, then flush
 # what the tools leave behind.
 tools() {
