@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tpmkit-bench: what tpmkit costs against the TPM itself (raw ESYS) and
  * against tpm2-openssl. Shared between the measuring core (main.c), the
  * raw ESYS baseline (raw.c), the EVP operations (evp.c) and the TLS

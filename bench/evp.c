@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tpmkit and tpm2-openssl through EVP, the way an application calls them.
  * Each implementation lives in its own library context, so the two TPM
  * providers never see each other's keys or fetches. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tpmkit-bench: one table of operations per second for the raw TPM command
  * (ESYS), tpmkit through EVP and tpm2-openssl through EVP, each as
  * min/median/max over interleaved rounds, then the cost of first use and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # make-keys.sh DIR: the keys and certificates tpmkit-bench uses, in DIR.
 # The TPM is the one in TPMKIT_TCTI; tpmkit.so must be in OPENSSL_MODULES.
 #   ec.pem, rsa.pem   TPM keys (TSS2 PRIVATE KEY files) made by tpmkit

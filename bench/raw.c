@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The baseline: the TPM command itself through ESYS, with nothing around
  * it. This file is the one place outside tpm/ that calls ESYS: it is the
  * measuring stick, so it must not go through tpmkit.

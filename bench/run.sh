@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/run.sh [--build-dir DIR] [tpmkit-bench options]
 #
 # Builds tpmkit and the benchmark if needed (meson -Dbench=true, in

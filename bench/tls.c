@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Full TLS handshakes in one process: client and server joined by a BIO
  * pair, no sockets, no session resumption. The client is always plain
  * OpenSSL (default provider); only the server's key changes, so the

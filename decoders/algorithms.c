@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What decoders/ offers OpenSSL. Names are keymgmt names: OpenSSL matches
  * decoders and encoders to keys by name. */
 #include "algorithms.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The decoder, encoder and store algorithm tables (decoders/). */
 #ifndef TK_DECODERS_ALGORITHMS_H
 #define TK_DECODERS_ALGORITHMS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The dispatch tables of decoders/, collected by algorithms.c, and the few
  * helpers they share. */
 #ifndef TK_CODECS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "der.h"
 
 int tk_der_header(const tk_der *d, unsigned *tag, size_t *hdr_len,

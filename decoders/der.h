@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A minimal, strict DER reader and writer for the key-file codec and the
  * store. Reading never trusts a length: every TLV must fit inside its
  * parent. Only single-byte tags and definite, minimally encoded lengths of

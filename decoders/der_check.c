@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A DER -> DER "decoder" that only ever reports broken or unusable TSS2
  * key files.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OSSL_STORE loader for the "handle:" scheme:
  *   handle:0x81xxxxxx[?pass]  a persistent key (?pass: ask for its password)
  *   handle:0x01xxxxxx         an NV index holding a DER certificate, e.g.

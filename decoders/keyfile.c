@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TPMKey codec (see keyfile.h), written against DER by hand so that
  * every rejection can say why, and so that nothing BER-ish slips through.
  * Input comes from files anyone can write: no length is trusted. */

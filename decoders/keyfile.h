@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TPM 2.0 key-file format (TSS2 PRIVATE KEY): ASN.1 DER <-> struct.
  *
  *   TPMKey ::= SEQUENCE {

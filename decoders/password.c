@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Passwords for keys being loaded. tpmkit never guesses: a key gets the
  * password the caller's callback returns, or the empty password when the
  * callback has none. Each guess tried against the TPM would count towards

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PEM -> DER for "TSS2 PRIVATE KEY" only. OpenSSL's own PEM decoder drops
  * labels it does not know, so without this a TSS2 PEM file never reaches
  * a DER decoder. Any other PEM (or non-PEM) input is "not mine": return 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tpmkit key -> text, for "openssl pkey -text": what makes it a TPM key
  * (parent, handle, password, attributes), then the public key as OpenSSL
  * prints any other key's. */

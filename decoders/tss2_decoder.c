@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DER TPMKey -> tpmkit key object, handed to keymgmt by reference.
  *
  * One decoder per key type (RSA, RSA-PSS, EC, TPM2-HMAC): OpenSSL picks decoders by name, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tpmkit key -> TSS2 key file (PEM "TSS2 PRIVATE KEY" or DER). Registered
  * for the PrivateKeyInfo structure, which is what PEM_write_bio_PrivateKey
  * and i2d_PrivateKey ask for, and for type-specific DER, which

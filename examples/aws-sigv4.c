@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tpmkit-aws-sigv4: the AWS Signature Version 4 headers of one HTTP
  * request, with the secret access key held in the TPM.
  *

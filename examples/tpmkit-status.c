@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tpmkit-status: is tpmkit loaded, does the TPM answer, and does OpenSSL's
  * DRBG really draw its seed from the TPM?
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "algorithms.h"
 #include "dispatch.h"
 #include "../mac/mac.h"

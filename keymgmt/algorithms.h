@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The key management and key operation tables (keymgmt/). */
 #ifndef TK_KEYMGMT_ALGORITHMS_H
 #define TK_KEYMGMT_ALGORITHMS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* RSA decryption with a TPM key: the TPM does the raw private operation,
  * OpenSSL's constant-time checks remove PKCS#1 v1.5 or OAEP padding.
  * Encryption needs no secret and runs in software on the public key. */

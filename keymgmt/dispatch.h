@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Dispatch tables of keymgmt/, collected in algorithms.c. */
 #ifndef TK_KEYMGMT_DISPATCH_H
 #define TK_KEYMGMT_DISPATCH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The provider's key object: a TPM key plus a software copy of its public
  * half, built in tpmkit's private library context. */
 #include <string.h>

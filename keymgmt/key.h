@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The provider's key object, shared by keymgmt, signature, asym cipher,
  * key exchange, decoders, encoders and the store. The private key lives in
  * the TPM (tk_tpm_key); a software copy of the public key serves public

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ECDH with a TPM key: TPM2_ECDH_ZGen with the peer's public point. The
  * peer key arrives imported into our key management (public only). */
 #include <string.h>

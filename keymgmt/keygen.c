@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* genpkey for TPM keys: -pkeyopt bits, e, group, user-auth, parent,
  * parent-auth; for TPM2-HMAC keys digest and key/hexkey (an imported
  * secret; without one the TPM makes the secret). The key is created inside the TPM under the standard

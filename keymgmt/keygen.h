@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Key generation in the TPM (genpkey), for the RSA, RSA-PSS, EC and
  * TPM2-HMAC keymgmts. */
 #ifndef TK_KEYGEN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Key management for RSA, RSA-PSS and EC keys that live in the TPM.
  *
  * Public parts behave like any OpenSSL key (parameters, export, import,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Signatures with TPM keys: RSA PKCS#1 v1.5 and PSS, ECDSA.
  *
  * The message is hashed in software and only the digest goes to the TPM:

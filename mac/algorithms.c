@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "mac.h"
 
 const OSSL_ALGORITHM tk_mac_algorithms[] = {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* keymgmt "TPM2-HMAC": HMAC keys that live in the TPM. They are made by
  * genpkey, read from TSS2 key files and persistent handles, and written
  * back as key files; the secret is never exported or imported here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Digest names and secrets for TPM HMAC keys. */
 #include <string.h>
 #include <openssl/crypto.h>

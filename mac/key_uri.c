@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `key-uri` of TPM2-HMAC: a TSS2 key file or a persistent handle. The MAC
  * reads the file itself: EVP_MAC has no decoder chain behind it. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TPM2-HMAC: the EVP_MAC and the HMAC key type (keymgmt "TPM2-HMAC"). */
 #ifndef TK_MAC_H
 #define TK_MAC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* EVP_MAC "TPM2-HMAC": HMAC computed by the TPM with a key that never
  * leaves it. The key comes from `key-uri` (a TSS2 key file or a persistent
  * handle) or, as raw bytes (`key` or the init key), is loaded into the TPM

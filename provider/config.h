@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Where tpmkit's settings come from: the environment first, then the
  * provider's section in openssl.cnf, then the defaults. */
 #ifndef TK_CONFIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Debug tracing, like pkcs11-provider's: TPMKIT_DEBUG=LEVEL[,file:PATH],
  * read once. Level 1: errors and lifecycle (connect, sessions, recovery);
  * 2: also every TPM command and response code. Lines carry a timestamp

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tpmkit error reporting: every failure becomes an OpenSSL error raised
  * through the core, with a tpmkit reason code and a formatted detail. */
 #ifndef TK_ERRORS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The provider context: one per loaded tpmkit instance (per library
  * context). Algorithms reach the TPM through it. */
 #ifndef TK_PROV_CTX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tpmkit's entry point: OSSL_provider_init, the algorithm tables, the
  * provider parameters and the self-test. */
 #include <stdlib.h>

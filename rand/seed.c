@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TPM2-SEED: a seed source for OpenSSL's DRBGs ([random] seed = TPM2-SEED)
  * whose generate() also hands out raw TPM random bytes.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Configure (once) and build tpmkit into a build directory.
 # Usage: scripts/build.sh [BUILD_DIR [meson options...]]
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every function that goes into an OpenSSL dispatch table through a
 # (void (*)(void)) cast must also be declared with its OSSL_FUNC_*_fn type
 # (static OSSL_FUNC_rand_newctx_fn seed_newctx;), so that the compiler

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fails when a C file differs from what clang-format makes of it with the
 # project's .clang-format; prints the first differences.
 # Usage: scripts/check-format.sh [--fix]

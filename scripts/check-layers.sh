@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fails when the files of tpm/ depend on each other in a circle: builds the
 # "file uses a function defined in file" graph from the object files' symbol
 # tables and hands it to tsort, which reports every cycle.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tpmkit demo: installs what is missing, builds, and shows OpenSSL using the
 # TPM. Uses the TPM named by TPMKIT_TCTI, else /dev/tpmrm0, else a
 # throwaway swtpm that is removed afterwards.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install the Debian packages tpmkit needs to build, test and demo.
 # Usage: scripts/deps.sh [--always]   (--always: apt-get update + install
 # even when everything looks present, as CI does)

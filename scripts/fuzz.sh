@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fuzz the key-file decoder for a fixed number of runs: builds the libFuzzer
 # targets with clang (+ AddressSanitizer/UBSan) and runs each from the
 # committed seed corpus. Exits non-zero when an input crashes, leaks,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The whole test suite: installs what is missing, builds, runs every unit
 # and integration test against private swtpm instances.
 # Usage: scripts/test.sh [BUILD_DIR [meson options...]]

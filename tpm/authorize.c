@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Authorizing one command with a key: the key's password through the
  * salted session, or, for keys that only accept their policy, a fresh
  * policy session in which the key file's policy commands are replayed.

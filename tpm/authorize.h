@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Authorizing one command with a key: its password through the salted
  * session, a plain password when nothing is secret, or a fresh policy
  * session replaying the key file's policy. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One TPM command through the SYS API with tpmkit's own session arithmetic
  * (TPM 2.0 Part 1, "Session-based authorization", "Parameter encryption"):
  * encrypt the first command parameter, compute cpHash and each session's

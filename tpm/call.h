@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One TPM command through SYS with tpmkit's session arithmetic. Between
  * Tss2_Sys_<Command>_Prepare and _Complete: name the command's handles and
  * authorizations, then tk_call_run(). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Opening and closing the transport to the TPM. What lives in the TPM
  * (keys, sessions, the primary) is run.c's business. */
 #include <string.h>

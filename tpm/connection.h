@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The transport to one TPM: the TCTI, ESYS and SYS contexts, and the TPM
  * clock counters that tell a reset TPM apart. Knows nothing of the keys,
  * sessions or primary that live in the TPM (run.c forgets those). */

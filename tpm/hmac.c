@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* HMAC with a TPM keyed-hash key. Short inputs take one TPM2_HMAC; longer
  * ones stream through a TPM HMAC sequence. Between calls the sequence is
  * context-saved and flushed, so it holds no object slot and a retried step

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Importable key files: a key duplicated to the parent's public key (an
  * outer wrapper under an encrypted seed). TPM2_Import, run on first use,
  * turns it into an ordinary private blob for this TPM; from then on it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TPM2_Import of a duplicate (no inner wrapper) under a parent. */
 #ifndef TK_TPM_IMPORT_H
 #define TK_TPM_IMPORT_H

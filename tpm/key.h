@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TPM-resident keys, as the TPM layer sees them: marshalled public and
  * private blobs under a parent, loaded on demand and evicted when the TPM
  * runs short of slots. No tss2 type crosses this interface.

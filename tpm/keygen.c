@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Creating RSA, EC and HMAC keys inside the TPM, under the standard primary
  * or a persistent parent. The new key's password (and an imported HMAC
  * secret) travels in the command's first parameter, so the command runs

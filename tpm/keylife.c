@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The public key functions that take the connection lock: reading a
  * persistent key, freeing a key (flushing it if loaded), and handing out
  * the blobs of a key file (importing a pending duplicate first). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Loading keys into the TPM on demand; the caller holds the connection
  * lock. When the TPM has no free object slot our least recently used keys
  * are flushed (their saved contexts make the next load cheap). Without a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TPM-resident keys as objects: the blobs, the passwords, the policy and
  * what the public blob says. Nothing here talks to the TPM or takes the
  * connection lock (keyload.c loads keys, keylife.c frees them). */

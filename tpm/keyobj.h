@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Inside the TPM layer: a key object's fields, what its holders may ask of
  * it, and loading it into the TPM (keyload.c; the caller holds the
  * connection lock). */

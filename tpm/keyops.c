@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The private-key operations: one TPM command each, with the key loaded on
  * demand and authorized through the salted session (so a password is
  * never sent in clear) or, for policy-only keys, a policy session. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading NV indices, e.g. the EK certificate at 0x01c00002. */
 #include <string.h>
 #include <openssl/crypto.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* "Does the TPM answer?": used by the provider self-test and status. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The standard storage primary key: the parent that TSS2 key files call
  * 0x40000001, and the salt key of our encrypted session. Its template must
  * match other tools' exactly, or their keys will not load under it. */

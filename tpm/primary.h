@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The standard storage primary (parent 0x40000001), created once per
  * connection: the parent of key files and the salt key of sessions. */
 #ifndef TK_TPM_PRIMARY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading key blobs without the TPM: unmarshal TPM2B_PUBLIC/PRIVATE and
  * turn the public area into what OpenSSL needs. Input comes from key
  * files, so everything is checked. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TPM public and private blobs and algorithm identifiers (the parts of
  * pubinfo.c that speak tss2 types; key.h has the rest). */
 #ifndef TK_TPM_PUBINFO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TPM2_GetRandom, in as many commands as the request needs. The response
  * carries the secret, so it travels encrypted when sessions are on. */
 #include <string.h>

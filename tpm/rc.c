@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sorting TPM and TSS return codes into what the caller should do next. */
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tpm2_types.h>

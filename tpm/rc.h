@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TPM and TSS return codes: what the caller should do next, their text,
  * and the record of which step failed. The bottom of the TPM layer. */
 #ifndef TK_TPM_RC_H

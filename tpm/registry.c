@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One shared tk_tpm per TCTI string in the process, and the fork hooks
  * that keep their locks consistent across fork(). */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Running one TPM operation: the lock, fork safety, ESYS's crypto scope,
  * retries and recovery from a broken connection or a reset TPM, and what
  * tpmkit holds in the TPM between operations (parked, dropped, flushed).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The operation bracket: the connection lock, fork safety, the watchdog,
  * ESYS's crypto scope, retries, recovery from a broken connection or a
  * reset TPM, and parking or dropping everything tpmkit holds in the TPM. */

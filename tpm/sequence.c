@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Feeding a hash or HMAC sequence object in pieces the TPM accepts. */
 #include <string.h>
 

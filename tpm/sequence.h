@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hash and HMAC sequences: feeding data in TPM-sized pieces. */
 #ifndef TK_TPM_SEQUENCE_H
 #define TK_TPM_SEQUENCE_H

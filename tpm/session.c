@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bus protection: one salted HMAC session per connection, with AES-128-CFB
  * parameter encryption, salted by the storage primary so that only this
  * TPM can derive the session key. tpmkit does the session arithmetic

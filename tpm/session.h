@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sessions: starting (salted by the storage primary) and flushing them,
  * and the connection's one salted AES-128-CFB session for commands with
  * secrets, parked between operations without a resource manager. */

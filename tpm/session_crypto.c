@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The arithmetic of TPM sessions (TPM 2.0 Part 1, "Session-based
  * authorization" and "Parameter encryption"): hashes, HMACs, KDFa, KDFe,
  * AES-CFB, nonces and the ECDH salt.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The arithmetic of TPM sessions (hashes, HMAC, KDFa, AES-CFB, nonces,
  * the ECDH salt, object names), with OpenSSL objects fetched once per
  * connection. Callers serialise use (the connection lock). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Keeping SIGPIPE away from the host process while we talk to the TPM. */
 #include <errno.h>
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A TPM restarted under us closes the socket; writing to it must fail,
  * not kill the process. Block SIGPIPE for this thread around TPM I/O and
  * discard any that arrived meanwhile. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One TPM connection's state: each part belongs to the file named beside
  * it, which alone changes it. Private to tpm/. */
 #ifndef TK_TPM_STATE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Finding this process's open sockets to a socket TCTI's TPM (server and
  * control ports, or a Unix path) by looking at every file descriptor. */
 #include <dirent.h>

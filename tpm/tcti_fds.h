@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The process's open sockets to a socket TCTI's TPM ("swtpm:host=H,port=P",
  * "mssim:port=P", "swtpm:path=F", under "pcap:" too). Other TCTIs have
  * none that tpmkit can find. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What a TCTI string tells us about the path to the TPM. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Does a TCTI string reach the TPM through a resource manager (which
  * virtualises slots, so nothing needs parking)? */
 #ifndef TK_TPM_TCTI_KIND_H

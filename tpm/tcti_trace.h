@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A TCTI that passes every command to another and traces the command
  * code, and the response code with the time it took (TPMKIT_DEBUG=2).
  * Only headers are read: no parameter, so no secret, is ever traced. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TPM access layer: the only part of tpmkit that talks to ESYS.
  *
  * A tk_tpm is a process-wide, reference-counted handle on one TPM (one TCTI

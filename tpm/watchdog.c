@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A TPM that accepts connections but never answers (a hung daemon, a
  * stopped swtpm) would block tss2's socket reads forever: the socket TCTIs
  * have no timeout. The watchdog bounds every operation: when one overruns,

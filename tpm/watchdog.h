@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bounds every TPM operation in time: an overrunning one has the
  * process's sockets to the TPM cut, so its blocked read returns. */
 #ifndef TK_TPM_WATCHDOG_H

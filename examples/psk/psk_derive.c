@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "psk_derive.h"
 
 #include <stdio.h>

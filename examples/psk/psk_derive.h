@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The per-connection PSK: an HMAC keyed with the permanent PSK, computed
  * either by the TPM (EVP_MAC "TPM2-HMAC" with a key-uri: the permanent PSK
  * never enters this process) or in software (EVP_MAC "HMAC" with the key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Command line of tpmkit-psk-server and tpmkit-psk-client: one parser for
  * both, so the two programs always agree on what an option means. */
 #ifndef PSK_OPTIONS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What tpmkit-psk-server and -client share around the PSK itself: the TLS
  * context settings, the per-connection state and derivation, the TLS 1.3
  * session that carries the PSK, sockets with bounded waits, line I/O. */

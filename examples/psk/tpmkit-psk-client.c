@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tpmkit-psk-client: connects to tpmkit-psk-server with a per-connection
  * PSK derived from a permanent PSK (in the TPM with --key-uri, in software
  * with --hexkey), sends one line and prints the server's answer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tpmkit-psk-server: a TLS server authenticated by a per-connection PSK
  * derived from a permanent PSK, which can stay in the TPM (tpmkit's
  * TPM2-HMAC). Serves one connection at a time: reads one line, prints it,

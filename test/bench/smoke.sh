@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The benchmark builds and runs: one round of two iterations per cell
 # against a private swtpm prints a complete table -- every cell a figure or
 # an explicit n/a with its reason -- and leaves nothing in the TPM. Speed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: bytes -> TSS2 key file -> TPM blobs, and back.
  *
  * Whatever the input, decoding must not crash, leak or hang; a file that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Replays fuzz inputs (files, or every file in a directory) through the
  * fuzz target without libFuzzer: the seed corpus as a regression test in
  * every build, and a way to rerun a crash found by the fuzzer. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The random bytes travel encrypted: recorded with the pcap TCTI, the bytes
 # a program got from the TPM appear nowhere in the capture, and the traffic
 # runs in a session. The same search with encryption off finds them, which

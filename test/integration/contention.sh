@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Several processes share a TPM without a resource manager (3 object and 3
 # session slots for all). Every draw succeeds (tpmkit waits for a slot) and
 # no process leaves a session behind, even one that found the slots full

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # TPMKIT_DEBUG=LEVEL[,file:PATH]: level 2 traces every TPM command and its
 # response code, with timestamps, into PATH; level 1 does not trace
 # commands; unset, nothing is written. The trace never holds the random

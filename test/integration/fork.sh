@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fork: every process draws through its own TPM connection. Children must
 # neither use nor flush the parent's handles, nor leave their own behind.
 . "$TK_SOURCE_DIR/test/lib/common.sh"

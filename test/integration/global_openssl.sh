@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tpmkit active globally (openssl.cnf loads it and seeds the DRBG from it):
 # key generation, a self-signed certificate and a TLS 1.3 handshake with
 # the stock openssl commands all work. ESYS itself uses OpenSSL, so this is

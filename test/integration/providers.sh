@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tpmkit loads as a provider, says who it is, offers TPM2-SEED, and its
 # self-test really asks the TPM.
 . "$TK_SOURCE_DIR/test/lib/common.sh"

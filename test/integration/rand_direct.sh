@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # TPM2-SEED used directly through EVP_RAND: raw TPM bytes for any request
 # size, strength 256, a max_request, and 64 bytes per TPM2_GetRandom.
 . "$TK_SOURCE_DIR/test/lib/common.sh"

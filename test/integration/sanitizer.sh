@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The suite's openssl runs carry the sanitizer runtime in a sanitizer build
 # (tpmkit.so is instrumented, the openssl binary is not), and nothing
 # sanitizer-related in a plain build.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # With the generated openssl.cnf, OpenSSL's DRBG takes its seed from the TPM:
 # plain openssl commands work, tpmkit-status says so, and the TPM sees one
 # TPM2_GetRandom per seeding, not one per RAND_bytes call.

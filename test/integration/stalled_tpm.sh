@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A TPM that accepts connections but never answers (a hung swtpm, here
 # stopped with SIGSTOP: the kernel still completes connect() for it, only
 # the answers never come). What needs the TPM must fail within a few

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Nothing tpmkit creates in the TPM outlives the process, however the
 # program ends; and the leftover check itself does see leftovers.
 . "$TK_SOURCE_DIR/test/lib/common.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # 8 threads draw at once, each from its own TPM2-SEED context and from
 # RAND_bytes (seeded from the TPM by the config): every draw succeeds.
 . "$TK_SOURCE_DIR/test/lib/common.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The TPM is restarted or reset under a running process: the next draw
 # notices, rebuilds the primary and session, and succeeds.
 . "$TK_SOURCE_DIR/test/lib/common.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Two library contexts each load tpmkit; the first is unloaded and freed;
 # an operation in the second fails and its error is tpmkit's, intact
 # (under AddressSanitizer: never raised through the freed instance).

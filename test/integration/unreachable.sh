@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A TPM that cannot be reached: tpmkit still loads, and whatever needs the
 # TPM fails fast with an error that names the TCTI and the reason. Also:
 # which TCTI is used (TPMKIT_TCTI over the config's tcti parameter).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, point 4: pkeyutl -decrypt with a TPM RSA key, PKCS#1 v1.5 and
 # OAEP (SHA-1 and SHA-256), both provider orders; the ciphertext comes from
 # the default provider and the public key. One TPM2_RSA_Decrypt each.

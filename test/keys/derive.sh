@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, point 5: pkeyutl -derive (ECDH) with a TPM EC key and a software
 # peer gives the secret the peer computes with the TPM key's public key.
 . "$TK_SOURCE_DIR/test/keys/keys_lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Copies of tpmkit keys and signature contexts (EVP_PKEY_dup,
 # EVP_PKEY_copy_parameters, EVP_MD_CTX_copy_ex, EVP_PKEY_CTX_dup): a copy
 # changes independently of its original, a copied context finishes with a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, point 9: the EK certificate in NV through the handle: store. A
 # swtpm state made by swtpm_setup --create-ek-cert --create-platform-cert
 # (with a private swtpm-localca, offline) holds the EK certificate at

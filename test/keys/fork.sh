@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, robustness: a process loads a TPM key and signs, forks children
 # that sign with the inherited key (all at once), and signs again itself.
 . "$TK_SOURCE_DIR/test/keys/keys_lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, point 1: openssl genpkey -provider tpmkit -provider default (no
 # -propquery) creates RSA 2048/3072, RSA-PSS and EC P-256/384/521 keys in the
 # TPM under the standard storage primary and writes TSS2 PRIVATE KEY files;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, point 8: importable key files (2.23.133.10.1.4): a software key
 # duplicated offline to the storage primary's public key by tpm2_duplicate
 # (duplicate + encrypted seed). tpmkit imports it on load and uses it; the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, point 8: interop with the real tools. Key files from tpm2-tools
 # (tpm2_create + tpm2_encodeobject, whose 5.4 version writes emptyAuth
 # inverted) and from tpm2-openssl load and sign in tpmkit; tpmkit's key

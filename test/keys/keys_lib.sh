@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the issue-3 key tests (test/keys): common.sh (strict mode,
 # scratch dir $T, a private swtpm) plus helpers for TPM key files.
 . "$TK_SOURCE_DIR/test/lib/common.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, robustness: malformed key files (truncated, garbage, wrong OID,
 # trailing bytes, swapped fields, bad parent, oversized or inconsistent
 # blobs, a public part from another key), in PEM and DER, each give a clean

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, point 7: nginx from Debian, with the TPM key files given as
 # ssl_certificate_key and tpmkit activated by openssl.cnf (OPENSSL_CONF),
 # serves HTTPS to curl: RSA and EC keys, TLS 1.3 and TLS 1.2. nginx loads

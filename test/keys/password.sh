@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, robustness: passwords and dictionary-attack protection. A wrong
 # password gives a clear "authorization failed" error and costs exactly one
 # TPM lockout-counter step (tpmkit never retries a bad password); the right

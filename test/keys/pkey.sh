@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, point 2: openssl pkey -pubout and -text with TPM key files (both
 # provider orders): the public key is the key's, the default provider reads
 # it, -text describes the TPM key and never shows private parts; pkey can

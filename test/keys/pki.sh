@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, point 6: certificates and CRLs signed with TPM keys: req -new
 # -x509, req (CSR), x509 -req -CA/-CAkey, and a small `openssl ca` that
 # issues a certificate and a CRL; the default provider alone verifies all.

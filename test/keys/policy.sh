@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, point 8: key files whose key is usable only through its policy
 # (no userWithAuth), as other producers write them: the policy field's
 # commands are replayed in a policy session for every use. Keys made with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Restricted signing keys (tpm2-tools: attribute "restricted", a fixed
 # scheme) sign only digests the TPM made itself: tpmkit hashes the message
 # in the TPM (a hash sequence with a validation ticket) and signs with the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, robustness: the TPM (swtpm) is restarted under a running
 # s_server that uses a TPM key. The handshake after the restart succeeds
 # (no handshake was in flight during the restart), and so do later ones.

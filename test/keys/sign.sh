@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, point 3: dgst -sign and pkeyutl -sign with TPM keys (RSA PKCS#1
 # v1.5 and PSS, RSA-PSS keys, ECDSA P-256/384/521; SHA-256/384/512), in
 # both provider orders and without -propquery. The default provider alone

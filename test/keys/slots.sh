@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, robustness: one process uses more TPM keys than the TPM has
 # object slots (3 on swtpm, no resource manager): six key files loaded at
 # once, each signing in turn, twice round; every signature verifies and no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, point 9: the handle: store for persistent keys. A key made and
 # made persistent by tpm2-tools at 0x81000002 is used as handle:0x81000002
 # by pkey -pubout, dgst -sign and pkeyutl -sign; a persistent key with a

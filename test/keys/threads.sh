@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, robustness: 8 threads sign with one shared EVP_PKEY (EC and RSA
 # TPM keys); every signature is made and verifies.
 . "$TK_SOURCE_DIR/test/keys/keys_lib.sh"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tk_dup: copies of tpmkit keys and signature contexts, through OpenSSL's
  * public API (OPENSSL_CONF activates tpmkit).
  *

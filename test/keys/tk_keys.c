@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tk_keys: TPM key files used from one process, the way an application
  * uses them (OPENSSL_CONF activates tpmkit; OpenSSL's public API only).
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 3, point 7: openssl s_server with a TPM key serves TLS 1.3 and
 # TLS 1.2 (ECDHE-RSA, ECDHE-ECDSA) to a stock s_client, with RSA and EC
 # keys, on plain swtpm (no resource manager): first with -provider flags,

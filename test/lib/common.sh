@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by every integration test: strict mode, a scratch directory, a
 # private swtpm, and the helpers the tests share. Run through `meson test`,
 # which sets TK_SOURCE_DIR, TK_BUILD_DIR, TK_MODULE, TK_PROGS, TK_PRELOAD.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Throwaway swtpm instances for tests and the demo. Source this file.
 #
 #   swtpm_start DIR      start a TPM with state in DIR on two free loopback

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The module exports OSSL_provider_init and nothing else: any other
 # dynamic symbol could be replaced by a host program's (or replace one).
 set -euo pipefail

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 4, item 7: TPM2-HMAC from C (tk_mac.c, OpenSSL's public API, tpmkit
 # activated by OPENSSL_CONF): EVP_MAC_fetch("TPM2-HMAC") with key-uri and
 # digest (and raw `key`, an ephemeral TPM object); every MAC equals the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 4: an empty HMAC key (0 bytes; RFC 2104 pads it to a block of
 # zeros). As a raw key (-macopt key: with TPM2-HMAC, the `key` parameter
 # from C) the MAC equals the software HMAC for short and long inputs;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 4, item 6: TPM2-HMAC errors are clean (non-zero exit, a message that
 # says what is wrong, no MAC printed, no crash, no hang, no sanitizer
 # report): a digest other than the key's, digests the TPM lacks, key-uri to

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 4, item 1: genpkey -algorithm TPM2-HMAC with a secret the TPM makes
 # itself, for SHA-1/256/384/512. The file is a TSS2 key file (loadable OID
 # 2.23.133.10.1.3) holding a keyedhash HMAC object of that hash whose secret

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 4, item 2: existing secrets imported into the TPM with genpkey
 # (-pkeyopt hexkey:HEX and key:TEXT) and used as raw keys (-macopt hexkey /
 # key with TPM2-HMAC: an ephemeral TPM object). For SHA-256/384/512 (and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 4, item 5: interop with tpm2-tools 5.4.
 # - Secrets imported with tpm2_import -G hmac[:sha384|:sha512] under the
 #   standard storage primary and written as key files by tpm2_encodeobject

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the TPM2-HMAC tests (test/mac): keys_lib.sh (common.sh, the
 # `tk`/`sw` openssl wrappers, `genkey`, pcap helpers) plus helpers for MACs.
 . "$TK_SOURCE_DIR/test/keys/keys_lib.sh"

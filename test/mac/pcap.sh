@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 4, item 4: what crosses the TPM interface, recorded by the tss2 pcap
 # TCTI and decoded by tshark.
 # - Importing a secret (genpkey hexkey / key:TEXT, or a raw -macopt hexkey)

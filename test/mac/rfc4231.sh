@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 4, item 3: the RFC 4231 HMAC-SHA-256/384/512 test vectors (cases
 # 1-7, in rfc4231.txt; case 5 compares the 128-bit truncated prefix) through
 # key files imported with genpkey -pkeyopt hexkey and through -macopt hexkey

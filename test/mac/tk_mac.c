@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tk_mac: TPM2-HMAC (EVP_MAC) used from C, the way an application uses it
  * (OPENSSL_CONF activates tpmkit; OpenSSL's public API only). Every MAC
  * the TPM computes is compared with the default provider's "HMAC" over the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tk_fork [-s] [-r] CHILDREN: draw in the parent, fork CHILDREN children
  * that each draw and exit, wait for them, draw again in the parent.
  *

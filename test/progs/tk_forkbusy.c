@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tk_forkbusy SWTPM_PID: fork() while another thread waits on a TPM that
  * does not answer.
  *

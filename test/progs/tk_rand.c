@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Drawing random bytes the ways an application would.
  *
  *   tk_rand seed-hex N          N bytes straight from TPM2-SEED, as hex

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tk_rounds: a long-running process. For every line read on stdin it draws
  * from one TPM2-SEED context (kept across rounds) and from RAND_bytes, and
  * answers "ok <hex>" or "FAIL", so the caller can restart or reset the TPM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tk_selftest [keep]: OSSL_PROVIDER_self_test on tpmkit.
  * Exit 0 passed, 1 failed, 2 not loaded. With "keep" the program exits
  * without OSSL_PROVIDER_unload, as many applications do. */

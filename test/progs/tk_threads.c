@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tk_threads THREADS ITERATIONS: every thread draws from its own TPM2-SEED
  * context and from RAND_bytes, all at once. Exit 0 if every draw worked. */
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tk_twoctx MODULE_DIR: two library contexts each load tpmkit; the first is
  * freed; then an operation in the second fails (TPMKIT_TCTI names an
  * unreachable TPM). Its error must be tpmkit's, intact: raised through an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "tk_util.h"
 
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the integration test programs. They reach tpmkit only the way
  * an application does: through OPENSSL_CONF and OpenSSL's public API. */
 #ifndef TK_UTIL_H

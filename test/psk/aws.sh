@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tpmkit-aws-sigv4 (issue 4, item 6): AWS Signature Version 4 with the
 # secret in the TPM, checked against AWS's published SigV4 test suite
 # (aws-sig-v4-test-suite: get-vanilla, get-vanilla-query-order-key-case,

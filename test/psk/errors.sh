@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tpmkit-psk-server / -client when things are not as they should be: usage
 # errors, no tpmkit, bad keys, an unreachable TPM, silent peers, nobody
 # listening; and the other ways to name the TPM: a persistent handle, and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Per-session TLS-PSK, seen from the TPM interface (tss2 pcap TCTI): one
 # TPM2_HMAC per handshake per side holding a TPM key, in both modes; the
 # permanent PSK never crosses the interface in clear (not even when it is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Per-session TLS-PSK (issue 4): tpmkit-psk-server and -client, in TLS 1.2
 # (argument tls12) or --tls1.3 mode (tls13), with the permanent PSK in the
 # TPM on either side, on both, or on neither.

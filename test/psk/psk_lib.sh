@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the per-session TLS-PSK tests (test/psk): common.sh (strict
 # mode, scratch dir $T, a private swtpm) plus helpers to run
 # tpmkit-psk-server / -client and to check the PSKs they print.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # What a replayed ClientHello gets in --tls1.3 mode. The per-connection PSK
 # depends on the client random only, so a replay makes the server derive
 # the same PSK again. A running server refuses the repeat outright (it

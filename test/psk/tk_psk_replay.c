@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tk_psk_replay: records a TLS ClientHello in flight and replays it, to
  * show what a replayed ClientHello gets from tpmkit-psk-server.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A private swtpm for a Check suite: free loopback ports, own state dir. */
 #ifndef TK_SWTPM_FIXTURE_H
 #define TK_SWTPM_FIXTURE_H

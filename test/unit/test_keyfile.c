@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TSS2 key-file codec, without a TPM: round trips, vectors built by
  * hand, files from other tools, and every kind of malformed input. */
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Return-code classification and configuration parsing: pure functions. */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tpmkit's session arithmetic against OpenSSL's independent implementations
  * of the same standards: KDFa is SP 800-108 counter mode with HMAC (KBKDF),
  * KDFe is the SP 800-56A single-step KDF (SSKDF). A mistake here would show

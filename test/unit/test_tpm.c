@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TPM layer against a real swtpm: sizes, sharing, unreachable TPMs,
  * restarts, foreign flushes, fork and threads. */
 #include <check.h>
