@@ -117,7 +117,8 @@ static OSSL_LIB_CTX *t2o_rand_libctx(char *why)
 static int setup_rand(struct evp_state *st, char *why)
 {
     const char *name = st->arg->which == EVP_T2O ? "CTR-DRBG" : "TPM2-SEED";
-    const char *propq = st->arg->which == EVP_T2O ? "provider=tpm2" : "provider=tpmkit";
+    const char *propq = st->arg->which == EVP_T2O ? "provider=tpm2"
+                                                  : "provider=tpmkit";
     EVP_RAND *rand = EVP_RAND_fetch(st->libctx, name, propq);
 
     if (rand == NULL) {
@@ -126,7 +127,8 @@ static int setup_rand(struct evp_state *st, char *why)
     }
     st->rand = EVP_RAND_CTX_new(rand, NULL);
     EVP_RAND_free(rand);
-    if (st->rand == NULL || !EVP_RAND_instantiate(st->rand, 0, 0, NULL, 0, NULL)) {
+    if (st->rand == NULL
+        || !EVP_RAND_instantiate(st->rand, 0, 0, NULL, 0, NULL)) {
         bench_ossl_why(why, "cannot instantiate the TPM random source");
         return 0;
     }
@@ -137,10 +139,14 @@ static int setup_rand(struct evp_state *st, char *why)
 static int make_ciphertext(struct evp_state *st, bench_env *env, char *why)
 {
     char path[512];
-    BIO *in = BIO_new_file(bench_path(env, "rsa.pub.pem", path, sizeof(path)), "r");
-    EVP_PKEY *pub = in != NULL ? PEM_read_bio_PUBKEY_ex(in, NULL, NULL, NULL, env->sw, NULL)
+    BIO *in = BIO_new_file(bench_path(env, "rsa.pub.pem", path, sizeof(path)),
+                           "r");
+    EVP_PKEY *pub = in != NULL ? PEM_read_bio_PUBKEY_ex(in, NULL, NULL, NULL,
+                                                        env->sw, NULL)
                                : NULL;
-    EVP_PKEY_CTX *ctx = pub != NULL ? EVP_PKEY_CTX_new_from_pkey(env->sw, pub, NULL) : NULL;
+    EVP_PKEY_CTX *ctx = pub != NULL
+                            ? EVP_PKEY_CTX_new_from_pkey(env->sw, pub, NULL)
+                            : NULL;
     unsigned char msg[32];
     int ok;
 
@@ -162,8 +168,10 @@ static int make_ciphertext(struct evp_state *st, bench_env *env, char *why)
  * provider may refuse to import a private part). */
 static EVP_PKEY *public_peer(OSSL_LIB_CTX *libctx)
 {
-    EVP_PKEY *full = EVP_PKEY_Q_keygen(libctx, "provider=default", "EC", "P-256");
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(libctx, "EC", "provider=default");
+    EVP_PKEY *full = EVP_PKEY_Q_keygen(libctx, "provider=default", "EC",
+                                       "P-256");
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(libctx, "EC",
+                                                   "provider=default");
     EVP_PKEY *peer = NULL;
     unsigned char pt[65];
     size_t len = 0;
@@ -174,7 +182,8 @@ static EVP_PKEY *public_peer(OSSL_LIB_CTX *libctx)
                                            sizeof(pt), &len)) {
         params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
                                                      "P-256", 0);
-        params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, len);
+        params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+                                                      pt, len);
         params[2] = OSSL_PARAM_construct_end();
         if (EVP_PKEY_fromdata_init(ctx) <= 0
             || EVP_PKEY_fromdata(ctx, &peer, EVP_PKEY_PUBLIC_KEY, params) <= 0)
@@ -190,8 +199,7 @@ static int seeded_by_tpmkit(bench_env *env, char *why)
     char status[160] = "", *p = status;
     unsigned char b[16];
     OSSL_PARAM params[] = {
-        OSSL_PARAM_utf8_string("seed-status", p, sizeof(status)),
-        OSSL_PARAM_END
+        OSSL_PARAM_utf8_string("seed-status", p, sizeof(status)), OSSL_PARAM_END
     };
 
     if (!RAND_bytes_ex(env->tk, b, sizeof(b), 0)) {
@@ -200,7 +208,8 @@ static int seeded_by_tpmkit(bench_env *env, char *why)
     }
     if (!OSSL_PROVIDER_get_params(env->tk_prov, params)
         || strncmp(status, "ok:", 3) != 0) {
-        snprintf(why, BENCH_WHY, "the DRBG is not seeded by tpmkit: seed-status \"%.100s\"",
+        snprintf(why, BENCH_WHY,
+                 "the DRBG is not seeded by tpmkit: seed-status \"%.100s\"",
                  status);
         return 0;
     }
@@ -233,9 +242,10 @@ static int evp_setup(bench_env *env, const void *a, void **out, char *why)
         goto fail;
     RAND_bytes(st->buf, (int)st->buf_len);
     if (arg->key != NULL
-        && (st->key = bench_load_key(st->libctx, propq_of(arg->which),
-                                     bench_path(env, arg->key, path, sizeof(path)),
-                                     why)) == NULL)
+        && (st->key = bench_load_key(
+                st->libctx, propq_of(arg->which),
+                bench_path(env, arg->key, path, sizeof(path)), why))
+               == NULL)
         goto fail;
     switch (arg->op) {
     case EVP_SEED:
@@ -258,19 +268,23 @@ static int evp_setup(bench_env *env, const void *a, void **out, char *why)
             goto fail;
         /* fall through */
     case EVP_DERIVE:
-        st->pctx = EVP_PKEY_CTX_new_from_pkey(st->libctx, st->key, propq_of(arg->which));
+        st->pctx = EVP_PKEY_CTX_new_from_pkey(st->libctx, st->key,
+                                              propq_of(arg->which));
         if (st->pctx == NULL) {
             bench_ossl_why(why, "EVP_PKEY_CTX_new_from_pkey");
             goto fail;
         }
-        if (arg->op == EVP_DERIVE && (st->peer = public_peer(st->libctx)) == NULL) {
+        if (arg->op == EVP_DERIVE
+            && (st->peer = public_peer(st->libctx)) == NULL) {
             bench_ossl_why(why, "cannot make a peer key");
             goto fail;
         }
         /* A provider may not take OAEP at all: say so instead of "fails". */
         if (arg->op == EVP_DECRYPT_OAEP
             && (EVP_PKEY_decrypt_init(st->pctx) <= 0
-                || EVP_PKEY_CTX_set_rsa_padding(st->pctx, RSA_PKCS1_OAEP_PADDING) <= 0)) {
+                || EVP_PKEY_CTX_set_rsa_padding(st->pctx,
+                                                RSA_PKCS1_OAEP_PADDING)
+                       <= 0)) {
             bench_ossl_why(why, "EVP_PKEY_CTX_set_rsa_padding(OAEP) refused");
             goto fail;
         }
@@ -288,7 +302,8 @@ static int evp_setup(bench_env *env, const void *a, void **out, char *why)
         EVP_MAC_free(mac);
         bench_path(env, "hmac.pem", path, sizeof(path));
         params[0] = OSSL_PARAM_construct_utf8_string("key-uri", path, 0);
-        params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
+        params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                     "SHA256", 0);
         params[2] = OSSL_PARAM_construct_end();
         if (st->mac == NULL || !EVP_MAC_CTX_set_params(st->mac, params)) {
             bench_ossl_why(why, "cannot set up TPM2-HMAC");
@@ -315,7 +330,8 @@ static int sign_once(struct evp_state *st)
         return 0;
     if (st->arg->op == EVP_SIGN_PSS
         && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0
-            || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0))
+            || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST)
+                   <= 0))
         return 0;
     return EVP_DigestSign(st->md, sig, &sig_len, st->buf, MSG_LEN) > 0;
 }
@@ -328,7 +344,8 @@ static int evp_run(void *p)
 
     switch (st->arg->op) {
     case EVP_SEED:
-        return EVP_RAND_generate(st->rand, st->buf, st->arg->size, 0, 0, NULL, 0);
+        return EVP_RAND_generate(st->rand, st->buf, st->arg->size, 0, 0, NULL,
+                                 0);
     case EVP_RANDBYTES:
         return RAND_bytes_ex(st->libctx, st->buf, st->arg->size, 0);
     case EVP_SIGN_PKCS1:
@@ -337,8 +354,10 @@ static int evp_run(void *p)
         return sign_once(st);
     case EVP_DECRYPT_OAEP:
         return EVP_PKEY_decrypt_init(st->pctx) > 0
-               && EVP_PKEY_CTX_set_rsa_padding(st->pctx, RSA_PKCS1_OAEP_PADDING) > 0
-               && EVP_PKEY_decrypt(st->pctx, out, &out_len, st->in, st->in_len) > 0;
+               && EVP_PKEY_CTX_set_rsa_padding(st->pctx, RSA_PKCS1_OAEP_PADDING)
+                      > 0
+               && EVP_PKEY_decrypt(st->pctx, out, &out_len, st->in, st->in_len)
+                      > 0;
     case EVP_DERIVE:
         return EVP_PKEY_derive_init(st->pctx) > 0
                && EVP_PKEY_derive_set_peer(st->pctx, st->peer) > 0
@@ -355,8 +374,9 @@ const bench_impl evp_impl = { evp_setup, evp_run, evp_done, NULL };
 
 /* --- the shared library contexts ------------------------------------------ */
 
-static OSSL_LIB_CTX *tpmkit_libctx(const char *module_dir, const char *encryption,
-                                   int seed, OSSL_PROVIDER **prov, char *why)
+static OSSL_LIB_CTX *tpmkit_libctx(const char *module_dir,
+                                   const char *encryption, int seed,
+                                   OSSL_PROVIDER **prov, char *why)
 {
     OSSL_LIB_CTX *libctx = OSSL_LIB_CTX_new();
     const char *old = getenv("TPMKIT_SESSION_ENCRYPTION");
@@ -367,7 +387,9 @@ static OSSL_LIB_CTX *tpmkit_libctx(const char *module_dir, const char *encryptio
     if (encryption != NULL)
         setenv("TPMKIT_SESSION_ENCRYPTION", encryption, 1);
     ok = libctx != NULL
-         && (!seed || RAND_set_seed_source_type(libctx, "TPM2-SEED", "provider=tpmkit"))
+         && (!seed
+             || RAND_set_seed_source_type(libctx, "TPM2-SEED",
+                                          "provider=tpmkit"))
          && OSSL_PROVIDER_set_default_search_path(libctx, module_dir)
          && OSSL_PROVIDER_load(libctx, "default") != NULL
          && (*prov = OSSL_PROVIDER_load(libctx, "tpmkit")) != NULL;
@@ -396,9 +418,11 @@ int evp_env_init(bench_env *env, char *why)
         bench_ossl_why(why, "cannot load OpenSSL's default provider");
         return 0;
     }
-    if ((env->tk = tpmkit_libctx(env->module_dir, "yes", 1, &env->tk_prov, why)) == NULL
+    if ((env->tk = tpmkit_libctx(env->module_dir, "yes", 1, &env->tk_prov, why))
+            == NULL
         || (env->tk_clear = tpmkit_libctx(env->module_dir, "no", 0, &clear_prov,
-                                          why)) == NULL)
+                                          why))
+               == NULL)
         return 0;
 
     env->t2o = OSSL_LIB_CTX_new();
@@ -434,8 +458,8 @@ void evp_env_free(bench_env *env)
 
 /* --- first use, in a fresh process ---------------------------------------- */
 
-int evp_first_use(const char *module_dir, const char *keys, int t2o, double ms[3],
-                  char *why)
+int evp_first_use(const char *module_dir, const char *keys, int t2o,
+                  double ms[3], char *why)
 {
     OSSL_LIB_CTX *libctx = OSSL_LIB_CTX_new();
     bench_env env = { .keys = keys };
@@ -449,7 +473,8 @@ int evp_first_use(const char *module_dir, const char *keys, int t2o, double ms[3
     st.arg = &arg;
     st.libctx = libctx;
     if (libctx == NULL || OSSL_PROVIDER_load(libctx, "default") == NULL
-        || (!t2o && !OSSL_PROVIDER_set_default_search_path(libctx, module_dir))) {
+        || (!t2o
+            && !OSSL_PROVIDER_set_default_search_path(libctx, module_dir))) {
         bench_ossl_why(why, "OpenSSL");
         goto out;
     }
@@ -461,7 +486,8 @@ int evp_first_use(const char *module_dir, const char *keys, int t2o, double ms[3
     ms[0] = (bench_now() - t) * 1e3;
 
     t = bench_now();
-    if (!setup_rand(&st, why) || !EVP_RAND_generate(st.rand, buf, 32, 0, 0, NULL, 0)) {
+    if (!setup_rand(&st, why)
+        || !EVP_RAND_generate(st.rand, buf, 32, 0, 0, NULL, 0)) {
         bench_ossl_why(why, "first random bytes");
         goto out;
     }
@@ -472,7 +498,8 @@ int evp_first_use(const char *module_dir, const char *keys, int t2o, double ms[3
     st.buf = buf;
     if ((st.key = bench_load_key(libctx, propq_of(arg.which),
                                  bench_path(&env, "ec.pem", path, sizeof(path)),
-                                 why)) == NULL
+                                 why))
+            == NULL
         || (st.md = EVP_MD_CTX_new()) == NULL || !sign_once(&st)) {
         bench_ossl_why(why, "first signature");
         goto out;

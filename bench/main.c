@@ -29,7 +29,8 @@
 #define NCOL 3
 
 enum { COL_BASE, COL_TK, COL_T2O };
-static const char *const col_names[NCOL] = { "baseline", "tpmkit", "tpm2-openssl" };
+static const char *const col_names[NCOL] = { "baseline", "tpmkit",
+                                             "tpm2-openssl" };
 
 /* --- helpers ---------------------------------------------------------------- */
 
@@ -68,8 +69,8 @@ char *bench_path(const bench_env *env, const char *name, char *buf, size_t len)
     return buf;
 }
 
-EVP_PKEY *bench_load_key(OSSL_LIB_CTX *libctx, const char *propq, const char *path,
-                         char *why)
+EVP_PKEY *bench_load_key(OSSL_LIB_CTX *libctx, const char *propq,
+                         const char *path, char *why)
 {
     OSSL_STORE_CTX *store = OSSL_STORE_open_ex(path, libctx, propq, NULL, NULL,
                                                NULL, NULL, NULL);
@@ -78,7 +79,8 @@ EVP_PKEY *bench_load_key(OSSL_LIB_CTX *libctx, const char *propq, const char *pa
     while (store != NULL && key == NULL && !OSSL_STORE_eof(store)) {
         OSSL_STORE_INFO *info = OSSL_STORE_load(store);
 
-        if (info != NULL && OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
+        if (info != NULL
+            && OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
             key = OSSL_STORE_INFO_get1_PKEY(info);
         OSSL_STORE_INFO_free(info);
         if (info == NULL && OSSL_STORE_error(store))
@@ -93,7 +95,7 @@ EVP_PKEY *bench_load_key(OSSL_LIB_CTX *libctx, const char *propq, const char *pa
 /* --- the rows ------------------------------------------------------------ */
 
 typedef struct cell_def {
-    const bench_impl *impl;     /* NULL: not applicable, see na */
+    const bench_impl *impl; /* NULL: not applicable, see na */
     const void *arg;
     const char *na;
 } cell_def;
@@ -105,71 +107,134 @@ typedef struct row {
     cell_def col[NCOL];
 } row;
 
-#define RAW(op, size, sess, key) \
-    { &raw_impl, &(const raw_arg){ op, size, sess, key, 0 }, NULL }
-#define RAW_PARKED(op, size, sess, key) \
-    { &raw_impl, &(const raw_arg){ op, size, sess, key, 1 }, NULL }
-#define EVP(which, op, size, key) \
-    { &evp_impl, &(const evp_arg){ which, op, size, key }, NULL }
-#define TLS(which, key, cert, psk) \
-    { &tls_impl, &(const tls_arg){ which, key, cert, psk }, NULL }
-#define NA(why) { NULL, NULL, why }
+#define RAW(op, size, sess, key)                                               \
+    {                                                                          \
+        &raw_impl, &(const raw_arg){ op, size, sess, key, 0 }, NULL            \
+    }
+#define RAW_PARKED(op, size, sess, key)                                        \
+    {                                                                          \
+        &raw_impl, &(const raw_arg){ op, size, sess, key, 1 }, NULL            \
+    }
+#define EVP(which, op, size, key)                                              \
+    {                                                                          \
+        &evp_impl, &(const evp_arg){ which, op, size, key }, NULL              \
+    }
+#define TLS(which, key, cert, psk)                                             \
+    {                                                                          \
+        &tls_impl, &(const tls_arg){ which, key, cert, psk }, NULL             \
+    }
+#define NA(why)                                                                \
+    {                                                                          \
+        NULL, NULL, why                                                        \
+    }
 
-#define T2O_NO_SESSION "tpm2-openssl has no session-encryption setting: see the row without encryption"
+#define T2O_NO_SESSION                                                         \
+    "tpm2-openssl has no session-encryption setting: see the row without "     \
+    "encryption"
 #define T2O_NO_MAC "tpm2-openssl has no MAC"
-#define T2O_PARK "diagnostic row: raw ESYS with the parking tpmkit does without a resource manager"
+#define T2O_PARK                                                               \
+    "diagnostic row: raw ESYS with the parking tpmkit does without a "         \
+    "resource manager"
 
 static const row rows[] = {
-    { "rand32-enc", "TPM random 32 B, encrypted session", "op/s",
-      { RAW(RAW_RANDOM, 32, 1, NULL), EVP(EVP_TK, EVP_SEED, 32, NULL), NA(T2O_NO_SESSION) } },
-    { "rand4k-enc", "TPM random 4 KiB, encrypted session", "op/s",
-      { RAW(RAW_RANDOM, 4096, 1, NULL), EVP(EVP_TK, EVP_SEED, 4096, NULL), NA(T2O_NO_SESSION) } },
-    { "rand32-clear", "TPM random 32 B, no encryption", "op/s",
+    { "rand32-enc",
+      "TPM random 32 B, encrypted session",
+      "op/s",
+      { RAW(RAW_RANDOM, 32, 1, NULL), EVP(EVP_TK, EVP_SEED, 32, NULL),
+        NA(T2O_NO_SESSION) } },
+    { "rand4k-enc",
+      "TPM random 4 KiB, encrypted session",
+      "op/s",
+      { RAW(RAW_RANDOM, 4096, 1, NULL), EVP(EVP_TK, EVP_SEED, 4096, NULL),
+        NA(T2O_NO_SESSION) } },
+    { "rand32-clear",
+      "TPM random 32 B, no encryption",
+      "op/s",
       { RAW(RAW_RANDOM, 32, 0, NULL), EVP(EVP_TK_CLEAR, EVP_SEED, 32, NULL),
         EVP(EVP_T2O, EVP_SEED, 32, NULL) } },
-    { "rand4k-clear", "TPM random 4 KiB, no encryption", "op/s",
+    { "rand4k-clear",
+      "TPM random 4 KiB, no encryption",
+      "op/s",
       { RAW(RAW_RANDOM, 4096, 0, NULL), EVP(EVP_TK_CLEAR, EVP_SEED, 4096, NULL),
         EVP(EVP_T2O, EVP_SEED, 4096, NULL) } },
-    { "randbytes32", "RAND_bytes 32 B (base: OpenSSL default)", "op/s",
-      { EVP(EVP_SW, EVP_RANDBYTES, 32, NULL), EVP(EVP_TK, EVP_RANDBYTES, 32, NULL),
+    { "randbytes32",
+      "RAND_bytes 32 B (base: OpenSSL default)",
+      "op/s",
+      { EVP(EVP_SW, EVP_RANDBYTES, 32, NULL),
+        EVP(EVP_TK, EVP_RANDBYTES, 32, NULL),
         EVP(EVP_T2O, EVP_RANDBYTES, 32, NULL) } },
-    { "randbytes4k", "RAND_bytes 4 KiB (base: OpenSSL default)", "op/s",
-      { EVP(EVP_SW, EVP_RANDBYTES, 4096, NULL), EVP(EVP_TK, EVP_RANDBYTES, 4096, NULL),
+    { "randbytes4k",
+      "RAND_bytes 4 KiB (base: OpenSSL default)",
+      "op/s",
+      { EVP(EVP_SW, EVP_RANDBYTES, 4096, NULL),
+        EVP(EVP_TK, EVP_RANDBYTES, 4096, NULL),
         EVP(EVP_T2O, EVP_RANDBYTES, 4096, NULL) } },
-    { "sign-rsa", "DigestSign RSA-2048 PKCS#1 SHA-256", "op/s",
-      { RAW(RAW_SIGN_RSASSA, 0, 0, "rsa.pem"), EVP(EVP_TK, EVP_SIGN_PKCS1, 0, "rsa.pem"),
+    { "sign-rsa",
+      "DigestSign RSA-2048 PKCS#1 SHA-256",
+      "op/s",
+      { RAW(RAW_SIGN_RSASSA, 0, 0, "rsa.pem"),
+        EVP(EVP_TK, EVP_SIGN_PKCS1, 0, "rsa.pem"),
         EVP(EVP_T2O, EVP_SIGN_PKCS1, 0, "rsa.pem") } },
-    { "sign-pss", "DigestSign RSA-2048 PSS SHA-256", "op/s",
-      { RAW(RAW_RSA_RAW, 0, 0, "rsa.pem"), EVP(EVP_TK, EVP_SIGN_PSS, 0, "rsa.pem"),
+    { "sign-pss",
+      "DigestSign RSA-2048 PSS SHA-256",
+      "op/s",
+      { RAW(RAW_RSA_RAW, 0, 0, "rsa.pem"),
+        EVP(EVP_TK, EVP_SIGN_PSS, 0, "rsa.pem"),
         EVP(EVP_T2O, EVP_SIGN_PSS, 0, "rsa.pem") } },
-    { "sign-ecdsa", "DigestSign ECDSA P-256 SHA-256", "op/s",
-      { RAW(RAW_SIGN_ECDSA, 0, 0, "ec.pem"), EVP(EVP_TK, EVP_SIGN_ECDSA, 0, "ec.pem"),
+    { "sign-ecdsa",
+      "DigestSign ECDSA P-256 SHA-256",
+      "op/s",
+      { RAW(RAW_SIGN_ECDSA, 0, 0, "ec.pem"),
+        EVP(EVP_TK, EVP_SIGN_ECDSA, 0, "ec.pem"),
         EVP(EVP_T2O, EVP_SIGN_ECDSA, 0, "ec.pem") } },
-    { "sign-ecdsa-park", "ECDSA P-256, base: raw with tk's parking", "op/s",
-      { RAW_PARKED(RAW_SIGN_ECDSA, 0, 0, "ec.pem"), EVP(EVP_TK, EVP_SIGN_ECDSA, 0, "ec.pem"),
-        NA(T2O_PARK) } },
-    { "decrypt-oaep", "Decrypt RSA-2048 OAEP", "op/s",
-      { RAW(RAW_RSA_RAW, 0, 1, "rsa.pem"), EVP(EVP_TK, EVP_DECRYPT_OAEP, 0, "rsa.pem"),
+    { "sign-ecdsa-park",
+      "ECDSA P-256, base: raw with tk's parking",
+      "op/s",
+      { RAW_PARKED(RAW_SIGN_ECDSA, 0, 0, "ec.pem"),
+        EVP(EVP_TK, EVP_SIGN_ECDSA, 0, "ec.pem"), NA(T2O_PARK) } },
+    { "decrypt-oaep",
+      "Decrypt RSA-2048 OAEP",
+      "op/s",
+      { RAW(RAW_RSA_RAW, 0, 1, "rsa.pem"),
+        EVP(EVP_TK, EVP_DECRYPT_OAEP, 0, "rsa.pem"),
         EVP(EVP_T2O, EVP_DECRYPT_OAEP, 0, "rsa.pem") } },
-    { "ecdh", "Derive ECDH P-256", "op/s",
+    { "ecdh",
+      "Derive ECDH P-256",
+      "op/s",
       { RAW(RAW_ECDH, 0, 1, "ec.pem"), EVP(EVP_TK, EVP_DERIVE, 0, "ec.pem"),
         EVP(EVP_T2O, EVP_DERIVE, 0, "ec.pem") } },
-    { "hmac64", "TPM2-HMAC SHA-256 64 B", "op/s",
-      { RAW(RAW_HMAC, 64, 1, "hmac.pem"), EVP(EVP_TK, EVP_MAC_HMAC, 64, NULL), NA(T2O_NO_MAC) } },
-    { "hmac64k", "TPM2-HMAC SHA-256 64 KiB", "op/s",
-      { RAW(RAW_HMAC, 65536, 1, "hmac.pem"), EVP(EVP_TK, EVP_MAC_HMAC, 65536, NULL),
+    { "hmac64",
+      "TPM2-HMAC SHA-256 64 B",
+      "op/s",
+      { RAW(RAW_HMAC, 64, 1, "hmac.pem"), EVP(EVP_TK, EVP_MAC_HMAC, 64, NULL),
         NA(T2O_NO_MAC) } },
-    { "hmac64-clear", "TPM2-HMAC SHA-256 64 B, no session", "op/s",
-      { RAW(RAW_HMAC, 64, 0, "hmac.pem"), EVP(EVP_TK_CLEAR, EVP_MAC_HMAC, 64, NULL),
-        NA(T2O_NO_MAC) } },
-    { "tls13-ec", "TLS 1.3 handshake, P-256 key (base: soft)", "hs/s",
-      { TLS(EVP_SW, "sw-ec.pem", "sw-ec.crt", 0), TLS(EVP_TK, "ec.pem", "ec.crt", 0),
+    { "hmac64k",
+      "TPM2-HMAC SHA-256 64 KiB",
+      "op/s",
+      { RAW(RAW_HMAC, 65536, 1, "hmac.pem"),
+        EVP(EVP_TK, EVP_MAC_HMAC, 65536, NULL), NA(T2O_NO_MAC) } },
+    { "hmac64-clear",
+      "TPM2-HMAC SHA-256 64 B, no session",
+      "op/s",
+      { RAW(RAW_HMAC, 64, 0, "hmac.pem"),
+        EVP(EVP_TK_CLEAR, EVP_MAC_HMAC, 64, NULL), NA(T2O_NO_MAC) } },
+    { "tls13-ec",
+      "TLS 1.3 handshake, P-256 key (base: soft)",
+      "hs/s",
+      { TLS(EVP_SW, "sw-ec.pem", "sw-ec.crt", 0),
+        TLS(EVP_TK, "ec.pem", "ec.crt", 0),
         TLS(EVP_T2O, "ec.pem", "ec.crt", 0) } },
-    { "tls13-rsa", "TLS 1.3 handshake, RSA-2048 (base: soft)", "hs/s",
-      { TLS(EVP_SW, "sw-rsa.pem", "sw-rsa.crt", 0), TLS(EVP_TK, "rsa.pem", "rsa.crt", 0),
+    { "tls13-rsa",
+      "TLS 1.3 handshake, RSA-2048 (base: soft)",
+      "hs/s",
+      { TLS(EVP_SW, "sw-rsa.pem", "sw-rsa.crt", 0),
+        TLS(EVP_TK, "rsa.pem", "rsa.crt", 0),
         TLS(EVP_T2O, "rsa.pem", "rsa.crt", 0) } },
-    { "psk", "TLS 1.2 PSK handshake (base: fixed PSK)", "hs/s",
-      { TLS(EVP_SW, NULL, NULL, 1), TLS(EVP_TK, NULL, NULL, 1), NA(T2O_NO_MAC) } },
+    { "psk",
+      "TLS 1.2 PSK handshake (base: fixed PSK)",
+      "hs/s",
+      { TLS(EVP_SW, NULL, NULL, 1), TLS(EVP_TK, NULL, NULL, 1),
+        NA(T2O_NO_MAC) } },
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -185,9 +250,9 @@ typedef struct cell {
 static struct {
     int rounds;
     double seconds;
-    long iterations;            /* > 0: a fixed count instead of seconds */
+    long iterations; /* > 0: a fixed count instead of seconds */
     const char *only;
-    int columns;                /* bit mask of the columns to measure */
+    int columns; /* bit mask of the columns to measure */
 } opt = { 5, 0.5, 0, NULL, 7 };
 
 static int selected(const char *id)
@@ -198,7 +263,8 @@ static int selected(const char *id)
     if (opt.only == NULL)
         return 1;
     for (p = opt.only; (p = strstr(p, id)) != NULL; p += len)
-        if ((p == opt.only || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
+        if ((p == opt.only || p[-1] == ',')
+            && (p[len] == ',' || p[len] == '\0'))
             return 1;
     return 0;
 }
@@ -209,7 +275,8 @@ static void mark_na(cell *c, const char *why)
     snprintf(c->why, sizeof(c->why), "%.*s", BENCH_WHY - 1, why);
 }
 
-static void measure(bench_env *env, const cell_def *def, cell *c, int round, int col)
+static void measure(bench_env *env, const cell_def *def, cell *c, int round,
+                    int col)
 {
     char why[BENCH_WHY] = "";
     void *state = NULL;
@@ -242,13 +309,15 @@ static void measure(bench_env *env, const cell_def *def, cell *c, int round, int
     do {
         if (!def->impl->run(state)) {
             bench_ossl_why(why, "failed while measuring");
-            snprintf(c->why, sizeof(c->why), "round %d: %.180s", round + 1, why);
+            snprintf(c->why, sizeof(c->why), "round %d: %.180s", round + 1,
+                     why);
             c->na = 1;
             break;
         }
         count++;
         elapsed = bench_now() - start;
-    } while (opt.iterations > 0 ? count < opt.iterations : elapsed < opt.seconds);
+    } while (opt.iterations > 0 ? count < opt.iterations
+                                : elapsed < opt.seconds);
     def->impl->done(state);
     if (!c->na)
         c->rate[c->n++] = (double)count / elapsed;
@@ -371,17 +440,20 @@ static void print_table(void)
 {
     char cells[NCOL][48], r1[16], r2[16];
 
-    printf(LINE_FMT, "operation (rates: min/median/max)", "unit", "baseline", "tpmkit",
-           "tpm2-openssl", "tk/base", "tk/t2o");
+    printf(LINE_FMT, "operation (rates: min/median/max)", "unit", "baseline",
+           "tpmkit", "tpm2-openssl", "tk/base", "tk/t2o");
     for (size_t r = 0; r < NROWS; r++) {
         if (!selected(rows[r].id))
             continue;
         for (int c = 0; c < NCOL; c++)
-            fmt_cell(cells[c], sizeof(cells[c]), results[r][c].rate, results[r][c].n,
-                     results[r][c].na, results[r][c].why);
-        fmt_ratio(r1, sizeof(r1), paired(&results[r][COL_TK], &results[r][COL_BASE]));
-        fmt_ratio(r2, sizeof(r2), paired(&results[r][COL_TK], &results[r][COL_T2O]));
-        printf(LINE_FMT, rows[r].name, rows[r].unit, cells[0], cells[1], cells[2], r1, r2);
+            fmt_cell(cells[c], sizeof(cells[c]), results[r][c].rate,
+                     results[r][c].n, results[r][c].na, results[r][c].why);
+        fmt_ratio(r1, sizeof(r1),
+                  paired(&results[r][COL_TK], &results[r][COL_BASE]));
+        fmt_ratio(r2, sizeof(r2),
+                  paired(&results[r][COL_TK], &results[r][COL_T2O]));
+        printf(LINE_FMT, rows[r].name, rows[r].unit, cells[0], cells[1],
+               cells[2], r1, r2);
     }
 }
 
@@ -398,7 +470,8 @@ static cell first[NFIRST][NCOL];
 static const char *self_exe;
 
 /* Child side: print the milliseconds, or "error: why". */
-static int first_use_child(const char *which, const char *keys, const char *module_dir)
+static int first_use_child(const char *which, const char *keys,
+                           const char *module_dir)
 {
     double ms[4] = { 0 };
     char why[BENCH_WHY] = "";
@@ -408,7 +481,8 @@ static int first_use_child(const char *which, const char *keys, const char *modu
         ok = raw_first_use(keys, ms, why);
         n = 4;
     } else {
-        ok = evp_first_use(module_dir, keys, strcmp(which, "t2o") == 0, ms, why);
+        ok = evp_first_use(module_dir, keys, strcmp(which, "t2o") == 0, ms,
+                           why);
     }
     if (!ok) {
         printf("error: %s\n", why);
@@ -454,7 +528,8 @@ static void first_use_round(const char *keys, const char *module_dir, int col)
     n = sscanf(buf, "%lf %lf %lf %lf", &ms[0], &ms[1], &ms[2], &ms[3]);
     if (n < 3) {
         for (int i = 0; i < NFIRST; i++)
-            mark_na(&first[i][col], strncmp(buf, "error: ", 7) == 0 ? buf + 7
+            mark_na(&first[i][col], strncmp(buf, "error: ", 7) == 0
+                                        ? buf + 7
                                         : "the first-use process failed");
         return;
     }
@@ -462,7 +537,8 @@ static void first_use_round(const char *keys, const char *module_dir, int col)
         if (i < n)
             first[i][col].rate[first[i][col].n++] = ms[i];
         else if (!first[i][col].na)
-            mark_na(&first[i][col], "tpmkit and tpm2-openssl create the storage "
+            mark_na(&first[i][col],
+                    "tpmkit and tpm2-openssl create the storage "
                     "primary inside their first TPM use");
     }
 }
@@ -471,15 +547,18 @@ static void print_first_use(void)
 {
     char cells[NCOL][48], r1[16], r2[16];
 
-    printf(LINE_FMT, "cost of first use (min/median/max)", "unit", "raw ESYS", "tpmkit",
-           "tpm2-openssl", "tk/base", "tk/t2o");
+    printf(LINE_FMT, "cost of first use (min/median/max)", "unit", "raw ESYS",
+           "tpmkit", "tpm2-openssl", "tk/base", "tk/t2o");
     for (int i = 0; i < NFIRST; i++) {
         for (int c = 0; c < NCOL; c++)
-            fmt_cell(cells[c], sizeof(cells[c]), first[i][c].rate, first[i][c].n,
-                     first[i][c].na, first[i][c].why);
-        fmt_ratio(r1, sizeof(r1), paired(&first[i][COL_TK], &first[i][COL_BASE]));
-        fmt_ratio(r2, sizeof(r2), paired(&first[i][COL_TK], &first[i][COL_T2O]));
-        printf(LINE_FMT, first_names[i], "ms", cells[0], cells[1], cells[2], r1, r2);
+            fmt_cell(cells[c], sizeof(cells[c]), first[i][c].rate,
+                     first[i][c].n, first[i][c].na, first[i][c].why);
+        fmt_ratio(r1, sizeof(r1),
+                  paired(&first[i][COL_TK], &first[i][COL_BASE]));
+        fmt_ratio(r2, sizeof(r2),
+                  paired(&first[i][COL_TK], &first[i][COL_T2O]));
+        printf(LINE_FMT, first_names[i], "ms", cells[0], cells[1], cells[2], r1,
+               r2);
     }
 }
 
@@ -492,8 +571,9 @@ static void target(const char *what, double value, double goal, int at_least)
                at_least ? ">=" : "<=", goal);
         return;
     }
-    printf("  %-62s %6.2f   (goal %s %.2f): %s\n", what, value, at_least ? ">=" : "<=",
-           goal, (at_least ? value >= goal : value <= goal) ? "met" : "MISSED");
+    printf("  %-62s %6.2f   (goal %s %.2f): %s\n", what, value,
+           at_least ? ">=" : "<=", goal,
+           (at_least ? value >= goal : value <= goal) ? "met" : "MISSED");
 }
 
 static double ratio(const char *a, int ca, const char *b, int cb)
@@ -524,48 +604,69 @@ static double bound(const char *tls, const char *op, int n)
 
 static void print_targets(void)
 {
-    printf("targets (medians of per-round ratios; informational: the bench never fails"
+    printf("targets (medians of per-round ratios; informational: the bench "
+           "never fails"
            " on speed)\n");
-    target("RSA PKCS#1 sign: tpmkit / raw TPM2_Sign", ratio("sign-rsa", COL_TK, "sign-rsa", COL_BASE), 0.95, 1);
-    target("RSA PSS sign: tpmkit / raw TPM2_RSA_Decrypt", ratio("sign-pss", COL_TK, "sign-pss", COL_BASE), 0.95, 1);
-    target("ECDSA sign: tpmkit / raw TPM2_Sign", ratio("sign-ecdsa", COL_TK, "sign-ecdsa", COL_BASE), 0.95, 1);
-    target("HMAC 64 B: tpmkit / raw TPM2_HMAC", ratio("hmac64", COL_TK, "hmac64", COL_BASE), 0.95, 1);
-    target("HMAC 64 KiB: tpmkit / raw HMAC sequence", ratio("hmac64k", COL_TK, "hmac64k", COL_BASE), 0.95, 1);
-    target("ECDSA sign: tpmkit / tpm2-openssl", ratio("sign-ecdsa", COL_TK, "sign-ecdsa", COL_T2O), 1.3, 1);
-    target("TLS 1.3 P-256: tpmkit handshakes / raw ECDSA signs", ratio("tls13-ec", COL_TK, "sign-ecdsa", COL_BASE), 0.9, 1);
-    target("TLS 1.3 RSA: tpmkit handshakes / raw RSA_Decrypt (PSS) ops", ratio("tls13-rsa", COL_TK, "sign-pss", COL_BASE), 0.9, 1);
-    target("TLS 1.3 P-256: tpmkit / (soft handshake + raw sign) bound", bound("tls13-ec", "sign-ecdsa", 1), 0.9, 1);
-    target("TLS 1.3 RSA: tpmkit / (soft handshake + raw RSA_Decrypt) bound", bound("tls13-rsa", "sign-pss", 1), 0.9, 1);
-    target("TLS 1.2 PSK: tpmkit / (fixed-PSK handshake + 2 raw HMAC) bound", bound("psk", "hmac64", 2), 0.9, 1);
-    target("RAND_bytes 32 B: tpmkit-seeded / OpenSSL default", ratio("randbytes32", COL_TK, "randbytes32", COL_BASE), 0.9, 1);
-    target("RAND_bytes 4 KiB: tpmkit-seeded / OpenSSL default", ratio("randbytes4k", COL_TK, "randbytes4k", COL_BASE), 0.9, 1);
+    target("RSA PKCS#1 sign: tpmkit / raw TPM2_Sign",
+           ratio("sign-rsa", COL_TK, "sign-rsa", COL_BASE), 0.95, 1);
+    target("RSA PSS sign: tpmkit / raw TPM2_RSA_Decrypt",
+           ratio("sign-pss", COL_TK, "sign-pss", COL_BASE), 0.95, 1);
+    target("ECDSA sign: tpmkit / raw TPM2_Sign",
+           ratio("sign-ecdsa", COL_TK, "sign-ecdsa", COL_BASE), 0.95, 1);
+    target("HMAC 64 B: tpmkit / raw TPM2_HMAC",
+           ratio("hmac64", COL_TK, "hmac64", COL_BASE), 0.95, 1);
+    target("HMAC 64 KiB: tpmkit / raw HMAC sequence",
+           ratio("hmac64k", COL_TK, "hmac64k", COL_BASE), 0.95, 1);
+    target("ECDSA sign: tpmkit / tpm2-openssl",
+           ratio("sign-ecdsa", COL_TK, "sign-ecdsa", COL_T2O), 1.3, 1);
+    target("TLS 1.3 P-256: tpmkit handshakes / raw ECDSA signs",
+           ratio("tls13-ec", COL_TK, "sign-ecdsa", COL_BASE), 0.9, 1);
+    target("TLS 1.3 RSA: tpmkit handshakes / raw RSA_Decrypt (PSS) ops",
+           ratio("tls13-rsa", COL_TK, "sign-pss", COL_BASE), 0.9, 1);
+    target("TLS 1.3 P-256: tpmkit / (soft handshake + raw sign) bound",
+           bound("tls13-ec", "sign-ecdsa", 1), 0.9, 1);
+    target("TLS 1.3 RSA: tpmkit / (soft handshake + raw RSA_Decrypt) bound",
+           bound("tls13-rsa", "sign-pss", 1), 0.9, 1);
+    target("TLS 1.2 PSK: tpmkit / (fixed-PSK handshake + 2 raw HMAC) bound",
+           bound("psk", "hmac64", 2), 0.9, 1);
+    target("RAND_bytes 32 B: tpmkit-seeded / OpenSSL default",
+           ratio("randbytes32", COL_TK, "randbytes32", COL_BASE), 0.9, 1);
+    target("RAND_bytes 4 KiB: tpmkit-seeded / OpenSSL default",
+           ratio("randbytes4k", COL_TK, "randbytes4k", COL_BASE), 0.9, 1);
     /* Time per command, encrypted over clear: rate ratio inverted. */
-    target("GetRandom 32 B raw ESYS: time encrypted / time clear", ratio("rand32-clear", COL_BASE, "rand32-enc", COL_BASE), 1.25, 0);
-    target("GetRandom 32 B tpmkit: time encrypted / time clear", ratio("rand32-clear", COL_TK, "rand32-enc", COL_TK), 1.25, 0);
-    target("GetRandom 4 KiB (64 commands) tpmkit: time encrypted / clear", ratio("rand4k-clear", COL_TK, "rand4k-enc", COL_TK), 1.25, 0);
-    target("HMAC 64 B tpmkit: time encrypted / clear", ratio("hmac64-clear", COL_TK, "hmac64", COL_TK), 1.25, 0);
+    target("GetRandom 32 B raw ESYS: time encrypted / time clear",
+           ratio("rand32-clear", COL_BASE, "rand32-enc", COL_BASE), 1.25, 0);
+    target("GetRandom 32 B tpmkit: time encrypted / time clear",
+           ratio("rand32-clear", COL_TK, "rand32-enc", COL_TK), 1.25, 0);
+    target("GetRandom 4 KiB (64 commands) tpmkit: time encrypted / clear",
+           ratio("rand4k-clear", COL_TK, "rand4k-enc", COL_TK), 1.25, 0);
+    target("HMAC 64 B tpmkit: time encrypted / clear",
+           ratio("hmac64-clear", COL_TK, "hmac64", COL_TK), 1.25, 0);
     for (int col = COL_BASE; col <= COL_TK; col++) {
         double e = med_or_zero(result("rand32-enc", col));
         double c = med_or_zero(result("rand32-clear", col));
 
         if (e > 0 && c > 0)
             printf("  session encryption adds %.3f ms per GetRandom in %s "
-                   "(%.3f ms clear, %.3f ms encrypted)\n", 1e3 / e - 1e3 / c,
-                   col == COL_BASE ? "raw ESYS" : "tpmkit", 1e3 / c, 1e3 / e);
+                   "(%.3f ms clear, %.3f ms encrypted)\n",
+                   1e3 / e - 1e3 / c, col == COL_BASE ? "raw ESYS" : "tpmkit",
+                   1e3 / c, 1e3 / e);
     }
-    printf("  (tpmkit without a resource manager: the encrypted figure includes"
-           " loading and saving\n   its parked session, two more TPM commands)\n");
+    printf(
+        "  (tpmkit without a resource manager: the encrypted figure includes"
+        " loading and saving\n   its parked session, two more TPM commands)\n");
 }
 
 /* --- main ----------------------------------------------------------------- */
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: tpmkit-bench --keys DIR --module-dir DIR [--rounds N]\n"
-            "                    [--seconds S | --iterations N] [--only ID,...]\n"
-            "                    [--columns base,tk,t2o]\n"
-            "rows:");
+    fprintf(
+        stderr,
+        "usage: tpmkit-bench --keys DIR --module-dir DIR [--rounds N]\n"
+        "                    [--seconds S | --iterations N] [--only ID,...]\n"
+        "                    [--columns base,tk,t2o]\n"
+        "rows:");
     for (size_t r = 0; r < NROWS; r++)
         fprintf(stderr, " %s", rows[r].id);
     fprintf(stderr, " first-use\n");
@@ -597,7 +698,8 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--only") == 0)
             opt.only = v;
         else if (strcmp(a, "--columns") == 0)
-            opt.columns = (strstr(v, "base") ? 1 : 0) | (strstr(v, "tk") ? 2 : 0)
+            opt.columns = (strstr(v, "base") ? 1 : 0)
+                          | (strstr(v, "tk") ? 2 : 0)
                           | (strstr(v, "t2o") ? 4 : 0);
         else if (strcmp(a, "--first-use") == 0)
             first_use = v;
@@ -619,9 +721,10 @@ int main(int argc, char **argv)
     exe[exe_len] = '\0';
     self_exe = exe;
 
-    printf("tpmkit-bench: %d round(s), %s per cell and round; TPM %s\n", opt.rounds,
-           opt.iterations > 0 ? "fixed iterations" : "fixed time",
-           getenv("TPMKIT_TCTI") ? getenv("TPMKIT_TCTI") : "(TPMKIT_TCTI unset)");
+    printf("tpmkit-bench: %d round(s), %s per cell and round; TPM %s\n",
+           opt.rounds, opt.iterations > 0 ? "fixed iterations" : "fixed time",
+           getenv("TPMKIT_TCTI") ? getenv("TPMKIT_TCTI")
+                                 : "(TPMKIT_TCTI unset)");
     if (opt.iterations > 0)
         printf("  %ld iteration(s) per cell and round\n", opt.iterations);
     else
@@ -638,7 +741,8 @@ int main(int argc, char **argv)
         return 1;
     }
     if (!raw_open(&env))
-        fprintf(stderr, "tpmkit-bench: raw ESYS baseline unavailable: %s\n", env.raw_why);
+        fprintf(stderr, "tpmkit-bench: raw ESYS baseline unavailable: %s\n",
+                env.raw_why);
 
     /* Interleaved: every round visits every row and column, starting with
      * a different column each round, so drift hits all of them alike. */
@@ -652,7 +756,8 @@ int main(int argc, char **argv)
                 measure(&env, &rows[i].col[c], &results[i][c], r, c);
             }
         }
-        fprintf(stderr, "tpmkit-bench: round %d of %d done\n", r + 1, opt.rounds);
+        fprintf(stderr, "tpmkit-bench: round %d of %d done\n", r + 1,
+                opt.rounds);
     }
 
     printf("\n");
@@ -666,8 +771,10 @@ int main(int argc, char **argv)
     printf("\nnotes\n");
     for (int i = 0; i < nnotes; i++)
         printf("  n/a[%d] %s\n", i + 1, notes[i]);
-    printf("  columns: %s = raw ESYS command (or the software path where the row says"
-           " 'base:'), %s and %s through EVP\n", col_names[0], col_names[1], col_names[2]);
+    printf("  columns: %s = raw ESYS command (or the software path where the "
+           "row says"
+           " 'base:'), %s and %s through EVP\n",
+           col_names[0], col_names[1], col_names[2]);
 
     raw_close(&env);
     evp_env_free(&env);

@@ -52,11 +52,12 @@ static const TPM2B_PUBLIC primary_template = {
     },
 };
 
-#define HMAC_CHUNK 1024     /* TPM2B_MAX_BUFFER on swtpm; tpmkit uses the same */
+#define HMAC_CHUNK 1024 /* TPM2B_MAX_BUFFER on swtpm; tpmkit uses the same */
 
 static void rc_why(char *why, const char *what, TSS2_RC rc)
 {
-    snprintf(why, BENCH_WHY, "%s: %s (0x%x)", what, Tss2_RC_Decode(rc), (unsigned)rc);
+    snprintf(why, BENCH_WHY, "%s: %s (0x%x)", what, Tss2_RC_Decode(rc),
+             (unsigned)rc);
 }
 
 static int connect_tpm(TSS2_TCTI_CONTEXT **tcti, ESYS_CONTEXT **esys, char *why)
@@ -127,8 +128,8 @@ static int der_next(const unsigned char **p, long *left, int want_tag,
     return 1;
 }
 
-static int read_key_blobs(const char *path, TPM2B_PUBLIC *pub, TPM2B_PRIVATE *priv,
-                          char *why)
+static int read_key_blobs(const char *path, TPM2B_PUBLIC *pub,
+                          TPM2B_PRIVATE *priv, char *why)
 {
     BIO *in = BIO_new_file(path, "r");
     char *name = NULL, *header = NULL;
@@ -157,17 +158,20 @@ static int read_key_blobs(const char *path, TPM2B_PUBLIC *pub, TPM2B_PRIVATE *pr
     if (!der_next(&p, &left, V_ASN1_OCTET_STRING, &body, &len))
         goto bad;
     off = 0;
-    if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(body, (size_t)len, &off, pub) != TSS2_RC_SUCCESS)
+    if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(body, (size_t)len, &off, pub)
+        != TSS2_RC_SUCCESS)
         goto bad;
     if (!der_next(&p, &left, V_ASN1_OCTET_STRING, &body, &len))
         goto bad;
     off = 0;
-    if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(body, (size_t)len, &off, priv) != TSS2_RC_SUCCESS)
+    if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(body, (size_t)len, &off, priv)
+        != TSS2_RC_SUCCESS)
         goto bad;
     ok = 1;
     goto out;
 bad:
-    snprintf(why, BENCH_WHY, "%s is not a TSS2 key file the bench can read", path);
+    snprintf(why, BENCH_WHY, "%s is not a TSS2 key file the bench can read",
+             path);
 out:
     BIO_free(in);
     OPENSSL_free(name);
@@ -186,15 +190,16 @@ static TSS2_RC create_primary(ESYS_CONTEXT *esys, ESYS_TR *out)
 
     return Esys_CreatePrimary(esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
                               ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
-                              &primary_template, &outside, &pcrs, out,
-                              NULL, NULL, NULL, NULL);
+                              &primary_template, &outside, &pcrs, out, NULL,
+                              NULL, NULL, NULL);
 }
 
 /* A salted HMAC session with AES-128-CFB, as tpmkit starts it; the salt key
  * is flushed once the session exists (tpmkit parks it). */
 static int start_session(ESYS_CONTEXT *esys, ESYS_TR *session, char *why)
 {
-    TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128,
+    TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_AES,
+                         .keyBits.aes = 128,
                          .mode.aes = TPM2_ALG_CFB };
     ESYS_TR primary;
     TSS2_RC rc = create_primary(esys, &primary);
@@ -214,7 +219,8 @@ static int start_session(ESYS_CONTEXT *esys, ESYS_TR *session, char *why)
     return 1;
 }
 
-static int load_key(ESYS_CONTEXT *esys, const char *path, ESYS_TR *key, char *why)
+static int load_key(ESYS_CONTEXT *esys, const char *path, ESYS_TR *key,
+                    char *why)
 {
     TPM2B_PUBLIC pub = { 0 };
     TPM2B_PRIVATE priv = { 0 };
@@ -244,7 +250,7 @@ struct raw_state {
     ESYS_CONTEXT *esys;
     const raw_arg *arg;
     ESYS_TR session, key;
-    TPMS_CONTEXT *saved_session, *saved_key;    /* parked (arg->park) */
+    TPMS_CONTEXT *saved_session, *saved_key; /* parked (arg->park) */
     TPM2B_DIGEST digest;
     TPM2B_PUBLIC_KEY_RSA rsa_in;
     TPM2B_ECC_POINT peer;
@@ -259,7 +265,8 @@ static void raw_done(void *p)
         return;
     /* A parked session still holds its TPM context: load it to flush it. */
     if (st->saved_session != NULL && st->session == ESYS_TR_NONE
-        && Esys_ContextLoad(st->esys, st->saved_session, &st->session) != TSS2_RC_SUCCESS)
+        && Esys_ContextLoad(st->esys, st->saved_session, &st->session)
+               != TSS2_RC_SUCCESS)
         st->session = ESYS_TR_NONE;
     if (st->key != ESYS_TR_NONE)
         Esys_FlushContext(st->esys, st->key);
@@ -320,13 +327,14 @@ static int raw_setup(bench_env *env, const void *a, void **out, char *why)
     if (arg->park) {
         /* Saving a session also takes it out of the TPM's slot. */
         if (st->key != ESYS_TR_NONE
-            && (Esys_ContextSave(st->esys, st->key, &st->saved_key) != TSS2_RC_SUCCESS
+            && (Esys_ContextSave(st->esys, st->key, &st->saved_key)
+                    != TSS2_RC_SUCCESS
                 || Esys_FlushContext(st->esys, st->key) != TSS2_RC_SUCCESS))
             goto fail;
         st->key = ESYS_TR_NONE;
         if (st->session != ESYS_TR_NONE
             && Esys_ContextSave(st->esys, st->session, &st->saved_session)
-               != TSS2_RC_SUCCESS)
+                   != TSS2_RC_SUCCESS)
             goto fail;
         st->session = ESYS_TR_NONE;
     }
@@ -373,13 +381,15 @@ static TSS2_RC raw_hmac(struct raw_state *st)
     if (len <= HMAC_CHUNK) {
         chunk.size = (UINT16)len;
         memcpy(chunk.buffer, st->data, len);
-        rc = Esys_HMAC(st->esys, st->key, sess(st, TPMA_SESSION_ENCRYPT, ESYS_TR_PASSWORD),
-                       ESYS_TR_NONE, ESYS_TR_NONE, &chunk, TPM2_ALG_SHA256, &mac);
+        rc = Esys_HMAC(
+            st->esys, st->key, sess(st, TPMA_SESSION_ENCRYPT, ESYS_TR_PASSWORD),
+            ESYS_TR_NONE, ESYS_TR_NONE, &chunk, TPM2_ALG_SHA256, &mac);
         Esys_Free(mac);
         return rc;
     }
     rc = Esys_HMAC_Start(st->esys, st->key, sess(st, 0, ESYS_TR_PASSWORD),
-                         ESYS_TR_NONE, ESYS_TR_NONE, &none, TPM2_ALG_SHA256, &seq);
+                         ESYS_TR_NONE, ESYS_TR_NONE, &none, TPM2_ALG_SHA256,
+                         &seq);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     while (len - done > HMAC_CHUNK) {
@@ -395,9 +405,9 @@ static TSS2_RC raw_hmac(struct raw_state *st)
     }
     chunk.size = (UINT16)(len - done);
     memcpy(chunk.buffer, st->data + done, chunk.size);
-    rc = Esys_SequenceComplete(st->esys, seq, sess(st, TPMA_SESSION_ENCRYPT, ESYS_TR_PASSWORD),
-                               ESYS_TR_NONE, ESYS_TR_NONE, &chunk, TPM2_RH_NULL,
-                               &mac, &ticket);
+    rc = Esys_SequenceComplete(
+        st->esys, seq, sess(st, TPMA_SESSION_ENCRYPT, ESYS_TR_PASSWORD),
+        ESYS_TR_NONE, ESYS_TR_NONE, &chunk, TPM2_RH_NULL, &mac, &ticket);
     if (rc != TSS2_RC_SUCCESS) {
         Esys_FlushContext(st->esys, seq);
         return rc;
@@ -410,13 +420,15 @@ static TSS2_RC raw_hmac(struct raw_state *st)
 static TSS2_RC raw_sign(struct raw_state *st, TPMI_ALG_SIG_SCHEME alg)
 {
     TPMT_SIG_SCHEME scheme = { .scheme = alg };
-    TPMT_TK_HASHCHECK ticket = { .tag = TPM2_ST_HASHCHECK, .hierarchy = TPM2_RH_NULL };
+    TPMT_TK_HASHCHECK ticket = { .tag = TPM2_ST_HASHCHECK,
+                                 .hierarchy = TPM2_RH_NULL };
     TPMT_SIGNATURE *sig = NULL;
     TSS2_RC rc;
 
     scheme.details.any.hashAlg = TPM2_ALG_SHA256;
-    rc = Esys_Sign(st->esys, st->key, sess(st, 0, ESYS_TR_PASSWORD), ESYS_TR_NONE,
-                   ESYS_TR_NONE, &st->digest, &scheme, &ticket, &sig);
+    rc = Esys_Sign(st->esys, st->key, sess(st, 0, ESYS_TR_PASSWORD),
+                   ESYS_TR_NONE, ESYS_TR_NONE, &st->digest, &scheme, &ticket,
+                   &sig);
     Esys_Free(sig);
     return rc;
 }
@@ -435,16 +447,18 @@ static int raw_run(void *p)
     if (!st->arg->park)
         return raw_command(st) == TSS2_RC_SUCCESS;
     rc = st->saved_session != NULL
-         ? Esys_ContextLoad(st->esys, st->saved_session, &st->session)
-         : TSS2_RC_SUCCESS;
+             ? Esys_ContextLoad(st->esys, st->saved_session, &st->session)
+             : TSS2_RC_SUCCESS;
     if (rc == TSS2_RC_SUCCESS
-        && (rc = Esys_ContextLoad(st->esys, st->saved_key, &st->key)) == TSS2_RC_SUCCESS) {
+        && (rc = Esys_ContextLoad(st->esys, st->saved_key, &st->key))
+               == TSS2_RC_SUCCESS) {
         rc = raw_command(st);
         Esys_FlushContext(st->esys, st->key);
         st->key = ESYS_TR_NONE;
     }
     if (st->session != ESYS_TR_NONE) {
-        if (Esys_ContextSave(st->esys, st->session, &saved) == TSS2_RC_SUCCESS) {
+        if (Esys_ContextSave(st->esys, st->session, &saved)
+            == TSS2_RC_SUCCESS) {
             Esys_Free(st->saved_session);
             st->saved_session = saved;
         } else {
@@ -470,11 +484,12 @@ static TSS2_RC raw_command(struct raw_state *st)
 
     switch (st->arg->op) {
     case RAW_RANDOM:
-        for (size_t done = 0; done < st->arg->size && rc == TSS2_RC_SUCCESS; ) {
+        for (size_t done = 0; done < st->arg->size && rc == TSS2_RC_SUCCESS;) {
             size_t want = st->arg->size - done > 64 ? 64 : st->arg->size - done;
 
-            rc = Esys_GetRandom(st->esys, sess(st, TPMA_SESSION_ENCRYPT, ESYS_TR_NONE),
-                                ESYS_TR_NONE, ESYS_TR_NONE, (UINT16)want, &bytes);
+            rc = Esys_GetRandom(
+                st->esys, sess(st, TPMA_SESSION_ENCRYPT, ESYS_TR_NONE),
+                ESYS_TR_NONE, ESYS_TR_NONE, (UINT16)want, &bytes);
             if (rc == TSS2_RC_SUCCESS)
                 done += bytes->size;
             Esys_Free(bytes);
@@ -488,13 +503,14 @@ static TSS2_RC raw_command(struct raw_state *st)
         rc = raw_sign(st, TPM2_ALG_ECDSA);
         break;
     case RAW_RSA_RAW:
-        rc = Esys_RSA_Decrypt(st->esys, st->key, sess(st, TPMA_SESSION_ENCRYPT, ESYS_TR_PASSWORD),
-                              ESYS_TR_NONE, ESYS_TR_NONE, &st->rsa_in, &none, &label,
-                              &rsa_out);
+        rc = Esys_RSA_Decrypt(
+            st->esys, st->key, sess(st, TPMA_SESSION_ENCRYPT, ESYS_TR_PASSWORD),
+            ESYS_TR_NONE, ESYS_TR_NONE, &st->rsa_in, &none, &label, &rsa_out);
         Esys_Free(rsa_out);
         break;
     case RAW_ECDH:
-        rc = Esys_ECDH_ZGen(st->esys, st->key, sess(st, TPMA_SESSION_ENCRYPT, ESYS_TR_PASSWORD),
+        rc = Esys_ECDH_ZGen(st->esys, st->key,
+                            sess(st, TPMA_SESSION_ENCRYPT, ESYS_TR_PASSWORD),
                             ESYS_TR_NONE, ESYS_TR_NONE, &st->peer, &z);
         Esys_Free(z);
         break;
@@ -519,7 +535,8 @@ int raw_first_use(const char *keys, double ms[4], char *why)
     ESYS_TR session = ESYS_TR_NONE, key = ESYS_TR_NONE, primary;
     TPM2B_DIGEST *bytes = NULL, digest = { .size = 32 };
     TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_ECDSA };
-    TPMT_TK_HASHCHECK ticket = { .tag = TPM2_ST_HASHCHECK, .hierarchy = TPM2_RH_NULL };
+    TPMT_TK_HASHCHECK ticket = { .tag = TPM2_ST_HASHCHECK,
+                                 .hierarchy = TPM2_RH_NULL };
     TPMT_SIGNATURE *sig = NULL;
     char path[512];
     double t;
@@ -535,8 +552,9 @@ int raw_first_use(const char *keys, double ms[4], char *why)
     t = bench_now();
     if (!start_session(esys, &session, why))
         goto out;
-    Esys_TRSess_SetAttributes(esys, session, TPMA_SESSION_ENCRYPT
-                              | TPMA_SESSION_CONTINUESESSION, 0xff);
+    Esys_TRSess_SetAttributes(
+        esys, session, TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION,
+        0xff);
     rc = Esys_GetRandom(esys, session, ESYS_TR_NONE, ESYS_TR_NONE, 32, &bytes);
     Esys_Free(bytes);
     if (rc != TSS2_RC_SUCCESS) {
@@ -549,9 +567,10 @@ int raw_first_use(const char *keys, double ms[4], char *why)
     snprintf(path, sizeof(path), "%s/ec.pem", keys);
     if (!load_key(esys, path, &key, why))
         goto out;
-    Esys_TRSess_SetAttributes(esys, session, TPMA_SESSION_CONTINUESESSION, 0xff);
-    rc = Esys_Sign(esys, key, session, ESYS_TR_NONE, ESYS_TR_NONE, &digest, &scheme,
-                   &ticket, &sig);
+    Esys_TRSess_SetAttributes(esys, session, TPMA_SESSION_CONTINUESESSION,
+                              0xff);
+    rc = Esys_Sign(esys, key, session, ESYS_TR_NONE, ESYS_TR_NONE, &digest,
+                   &scheme, &ticket, &sig);
     Esys_Free(sig);
     if (rc != TSS2_RC_SUCCESS) {
         rc_why(why, "TPM2_Sign", rc);

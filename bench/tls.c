@@ -26,7 +26,7 @@ struct tls_state {
     const tls_arg *arg;
     SSL_CTX *server, *client;
     EVP_PKEY *key;
-    EVP_MAC_CTX *mac;           /* per-session PSK, or NULL: fixed PSK */
+    EVP_MAC_CTX *mac; /* per-session PSK, or NULL: fixed PSK */
 };
 
 static void tls_done(void *p)
@@ -60,14 +60,15 @@ static unsigned int derive_psk(SSL *ssl, unsigned char *psk, unsigned int max)
     SSL_get_client_random(ssl, in + sizeof(PSK_LABEL) - 1, SSL3_RANDOM_SIZE);
     SSL_get_server_random(ssl, in + sizeof(PSK_LABEL) - 1 + SSL3_RANDOM_SIZE,
                           SSL3_RANDOM_SIZE);
-    if (!EVP_MAC_init(st->mac, NULL, 0, NULL) || !EVP_MAC_update(st->mac, in, sizeof(in))
+    if (!EVP_MAC_init(st->mac, NULL, 0, NULL)
+        || !EVP_MAC_update(st->mac, in, sizeof(in))
         || !EVP_MAC_final(st->mac, psk, &len, max))
         return 0;
     return (unsigned int)len;
 }
 
-static unsigned int server_psk(SSL *ssl, const char *identity, unsigned char *psk,
-                               unsigned int max)
+static unsigned int server_psk(SSL *ssl, const char *identity,
+                               unsigned char *psk, unsigned int max)
 {
     if (identity == NULL || strcmp(identity, "bench") != 0)
         return 0;
@@ -113,7 +114,8 @@ static int setup_psk(bench_env *env, struct tls_state *st, char *why)
     EVP_MAC_free(mac);
     bench_path(env, "hmac.pem", path, sizeof(path));
     params[0] = OSSL_PARAM_construct_utf8_string("key-uri", path, 0);
-    params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
+    params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 "SHA256", 0);
     params[2] = OSSL_PARAM_construct_end();
     if (st->mac == NULL || !EVP_MAC_CTX_set_params(st->mac, params)) {
         bench_ossl_why(why, "cannot set up TPM2-HMAC");
@@ -122,8 +124,8 @@ static int setup_psk(bench_env *env, struct tls_state *st, char *why)
     return 1;
 }
 
-static int setup_cert(bench_env *env, OSSL_LIB_CTX *libctx, struct tls_state *st,
-                      char *why)
+static int setup_cert(bench_env *env, OSSL_LIB_CTX *libctx,
+                      struct tls_state *st, char *why)
 {
     char path[512];
 
@@ -134,14 +136,16 @@ static int setup_cert(bench_env *env, OSSL_LIB_CTX *libctx, struct tls_state *st
     }
     /* One full handshake each time: no tickets, nothing to resume. */
     SSL_CTX_set_num_tickets(st->server, 0);
-    if (SSL_CTX_use_certificate_file(st->server,
-                                      bench_path(env, st->arg->cert, path, sizeof(path)),
-                                      SSL_FILETYPE_PEM) != 1) {
+    if (SSL_CTX_use_certificate_file(
+            st->server, bench_path(env, st->arg->cert, path, sizeof(path)),
+            SSL_FILETYPE_PEM)
+        != 1) {
         bench_ossl_why(why, "cannot read the certificate");
         return 0;
     }
-    st->key = bench_load_key(libctx, st->arg->which == EVP_T2O ? "?provider=tpm2" : NULL,
-                             bench_path(env, st->arg->key, path, sizeof(path)), why);
+    st->key = bench_load_key(
+        libctx, st->arg->which == EVP_T2O ? "?provider=tpm2" : NULL,
+        bench_path(env, st->arg->key, path, sizeof(path)), why);
     if (st->key == NULL)
         return 0;
     if (SSL_CTX_use_PrivateKey(st->server, st->key) != 1) {
@@ -168,7 +172,8 @@ static int tls_setup(bench_env *env, const void *a, void **out, char *why)
     }
     /* tpm2-openssl lets its keys be exported (public part) to the default
      * provider, which then cannot sign: prefer tpm2's signatures. */
-    st->server = SSL_CTX_new_ex(libctx, arg->which == EVP_T2O ? "?provider=tpm2" : NULL,
+    st->server = SSL_CTX_new_ex(libctx,
+                                arg->which == EVP_T2O ? "?provider=tpm2" : NULL,
                                 TLS_server_method());
     st->client = SSL_CTX_new_ex(env->sw, NULL, TLS_client_method());
     if (st->server == NULL || st->client == NULL) {
@@ -194,7 +199,8 @@ static int tls_run(void *p)
     BIO *sbio = NULL, *cbio = NULL;
     int ok = 0, cdone = 0, sdone = 0;
 
-    if (server == NULL || client == NULL || !BIO_new_bio_pair(&sbio, 0, &cbio, 0))
+    if (server == NULL || client == NULL
+        || !BIO_new_bio_pair(&sbio, 0, &cbio, 0))
         goto out;
     SSL_set_bio(server, sbio, sbio);
     SSL_set_bio(client, cbio, cbio);

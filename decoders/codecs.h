@@ -53,9 +53,8 @@ tk_key *tk_key_from_keyfile(tk_prov_ctx *prov, tk_key_type want,
  * callback are dropped, no password is not an error by itself. `info`
  * names the key in the prompt; NULL lets the application name it
  * (openssl: the file name). */
-int tk_ask_password(OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg,
-                    const char *info, char *buf, size_t buf_size,
-                    size_t *len);
+int tk_ask_password(OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg, const char *info,
+                    char *buf, size_t buf_size, size_t *len);
 
 /* Give a freshly built key its password, asking for it: the one place
  * decoders and the store decide how passwords are obtained. */

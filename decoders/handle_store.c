@@ -28,7 +28,7 @@ typedef struct handle_ctx {
     char *uri;
     uint32_t handle;
     int ask_pass;
-    int expect;                 /* OSSL_STORE_INFO_* or 0 for anything */
+    int expect; /* OSSL_STORE_INFO_* or 0 for anything */
     int done;
 } handle_ctx;
 
@@ -55,8 +55,10 @@ static int parse_uri(const char *uri, uint32_t *handle, int *ask_pass)
     for (; isxdigit((unsigned char)*p); p++, digits++) {
         if (digits == 8)
             return 0;
-        v = (v << 4) | (uint32_t)(isdigit((unsigned char)*p) ? *p - '0'
-                                  : tolower((unsigned char)*p) - 'a' + 10);
+        v = (v << 4)
+            | (uint32_t)(isdigit((unsigned char)*p)
+                             ? *p - '0'
+                             : tolower((unsigned char)*p) - 'a' + 10);
     }
     if (digits == 0)
         return 0;
@@ -75,18 +77,23 @@ static void *handle_open(void *provctx, const char *uri)
     int ask_pass = 0;
 
     if (uri == NULL || !parse_uri(uri, &handle, &ask_pass)) {
-        tk_raise(TK_R_BAD_REQUEST, "bad URI \"%s\": expected handle:0x81xxxxxx"
+        tk_raise(TK_R_BAD_REQUEST,
+                 "bad URI \"%s\": expected handle:0x81xxxxxx"
                  " (persistent key, optionally ?pass) or handle:0x01xxxxxx"
-                 " (NV index)", uri != NULL ? uri : "");
+                 " (NV index)",
+                 uri != NULL ? uri : "");
         return NULL;
     }
     if ((handle >> 24) != 0x81 && (handle >> 24) != 0x01) {
-        tk_raise(TK_R_BAD_REQUEST, "%s: 0x%08x is neither a persistent key"
-                 " (0x81xxxxxx) nor an NV index (0x01xxxxxx)", uri, handle);
+        tk_raise(TK_R_BAD_REQUEST,
+                 "%s: 0x%08x is neither a persistent key"
+                 " (0x81xxxxxx) nor an NV index (0x01xxxxxx)",
+                 uri, handle);
         return NULL;
     }
     if (ask_pass && (handle >> 24) != 0x81) {
-        tk_raise(TK_R_BAD_REQUEST, "%s: ?pass applies to persistent keys only", uri);
+        tk_raise(TK_R_BAD_REQUEST, "%s: ?pass applies to persistent keys only",
+                 uri);
         return NULL;
     }
     if ((ctx = OPENSSL_zalloc(sizeof(*ctx))) == NULL
@@ -104,8 +111,7 @@ static void *handle_open(void *provctx, const char *uri)
 static const OSSL_PARAM *handle_settable_ctx_params(void *provctx)
 {
     static const OSSL_PARAM settable[] = {
-        OSSL_PARAM_int(OSSL_STORE_PARAM_EXPECT, NULL),
-        OSSL_PARAM_END
+        OSSL_PARAM_int(OSSL_STORE_PARAM_EXPECT, NULL), OSSL_PARAM_END
     };
 
     (void)provctx;
@@ -117,22 +123,25 @@ static const OSSL_PARAM *handle_settable_ctx_params(void *provctx)
 static int handle_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 {
     handle_ctx *ctx = vctx;
-    const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, OSSL_STORE_PARAM_EXPECT);
+    const OSSL_PARAM *p = OSSL_PARAM_locate_const(params,
+                                                  OSSL_STORE_PARAM_EXPECT);
 
     if (p != NULL && !OSSL_PARAM_get_int(p, &ctx->expect))
         return 0;
     return 1;
 }
 
-static int load_key(handle_ctx *ctx, OSSL_CALLBACK *object_cb, void *object_cbarg,
-                    OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
+static int load_key(handle_ctx *ctx, OSSL_CALLBACK *object_cb,
+                    void *object_cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb,
+                    void *pw_cbarg)
 {
     tk_key *key;
     int ok = 0;
 
     if (ctx->expect != 0 && ctx->expect != OSSL_STORE_INFO_PKEY
         && ctx->expect != OSSL_STORE_INFO_PUBKEY) {
-        tk_raise(TK_R_BAD_REQUEST, "%s is a TPM key, not a certificate", ctx->uri);
+        tk_raise(TK_R_BAD_REQUEST, "%s is a TPM key, not a certificate",
+                 ctx->uri);
         return 0;
     }
     if ((key = tk_key_from_persistent(ctx->prov, ctx->handle)) == NULL)
@@ -183,29 +192,35 @@ static size_t certificate_length(const unsigned char *data, size_t len)
     return cert_len;
 }
 
-static int load_nv(handle_ctx *ctx, OSSL_CALLBACK *object_cb, void *object_cbarg)
+static int load_nv(handle_ctx *ctx, OSSL_CALLBACK *object_cb,
+                   void *object_cbarg)
 {
     unsigned char *data = NULL;
     size_t len = 0, cert_len;
     int ok = 0;
 
     if (ctx->expect != 0 && ctx->expect != OSSL_STORE_INFO_CERT) {
-        tk_raise(TK_R_BAD_REQUEST, "%s is an NV index (certificates only), not a"
-                 " key", ctx->uri);
+        tk_raise(TK_R_BAD_REQUEST,
+                 "%s is an NV index (certificates only), not a"
+                 " key",
+                 ctx->uri);
         return 0;
     }
     if (!tk_tpm_nv_read(ctx->prov->tpm, ctx->handle, &data, &len))
         return 0;
     if ((cert_len = certificate_length(data, len)) == 0) {
-        tk_raise(TK_R_BAD_REQUEST, "NV index 0x%08x holds %zu bytes that are not"
-                 " a DER X.509 certificate", ctx->handle, len);
+        tk_raise(TK_R_BAD_REQUEST,
+                 "NV index 0x%08x holds %zu bytes that are not"
+                 " a DER X.509 certificate",
+                 ctx->handle, len);
         goto end;
     }
     {
         int object_type = OSSL_OBJECT_CERT;
         OSSL_PARAM params[4];
 
-        params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &object_type);
+        params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE,
+                                             &object_type);
         params[1] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_DATA,
                                                       data, cert_len);
         params[2] = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DESC,

@@ -12,8 +12,11 @@
 #include "../provider/errors.h"
 
 /* 2.23.133.10.1.3 and .4, OID body bytes. */
-static const unsigned char oid_loadable[] = { 0x67, 0x81, 0x05, 0x0a, 0x01, 0x03 };
-static const unsigned char oid_importable[] = { 0x67, 0x81, 0x05, 0x0a, 0x01, 0x04 };
+static const unsigned char oid_loadable[] = {
+    0x67, 0x81, 0x05, 0x0a, 0x01, 0x03
+};
+static const unsigned char oid_importable[] = { 0x67, 0x81, 0x05,
+                                                0x0a, 0x01, 0x04 };
 
 /* TPM2B_PUBLIC starts with size, then the object type. */
 #define TPM_ALG_RSA 0x0001
@@ -52,7 +55,8 @@ static int next(parse *ps, tk_der *d, unsigned want, tk_der *body,
     if (!tk_der_next(d, &tag, body, &why))
         return fail(ps, "%s: %s", what, why);
     if (tag != want)
-        return fail(ps, "%s: expected tag 0x%02x, found 0x%02x", what, want, tag);
+        return fail(ps, "%s: expected tag 0x%02x, found 0x%02x", what, want,
+                    tag);
     return 1;
 }
 
@@ -122,16 +126,19 @@ static int policy_list(parse *ps, tk_der *list, size_t *count, const char *what,
         if (out == NULL)
             continue;
         if (*count >= TK_KEYFILE_MAX_POLICY)
-            return fail(ps, "%s: more than %d steps", what, TK_KEYFILE_MAX_POLICY);
+            return fail(ps, "%s: more than %d steps", what,
+                        TK_KEYFILE_MAX_POLICY);
         if (value.left > TK_KEYFILE_MAX_BLOB)
             return fail(ps, "%s: step of %zu bytes", what, value.left);
         if (out->policy == NULL
             && (out->policy = OPENSSL_zalloc(TK_KEYFILE_MAX_POLICY
-                                             * sizeof(*out->policy))) == NULL)
+                                             * sizeof(*out->policy)))
+                   == NULL)
             return fail(ps, "out of memory");
         out->policy[*count].code = code;
         out->policy[*count].len = value.left;
-        if ((out->policy[*count].params = OPENSSL_zalloc(value.left + 1)) == NULL)
+        if ((out->policy[*count].params = OPENSSL_zalloc(value.left + 1))
+            == NULL)
             return fail(ps, "out of memory");
         if (value.left > 0)
             memcpy(out->policy[*count].params, value.p, value.left);
@@ -177,10 +184,20 @@ static int utf8_valid(const unsigned char *s, size_t len)
             i++;
             continue;
         }
-        if ((c & 0xe0) == 0xc0) { n = 1; c &= 0x1f; min = 0x80; }
-        else if ((c & 0xf0) == 0xe0) { n = 2; c &= 0x0f; min = 0x800; }
-        else if ((c & 0xf8) == 0xf0) { n = 3; c &= 0x07; min = 0x10000; }
-        else return 0;
+        if ((c & 0xe0) == 0xc0) {
+            n = 1;
+            c &= 0x1f;
+            min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2;
+            c &= 0x0f;
+            min = 0x800;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3;
+            c &= 0x07;
+            min = 0x10000;
+        } else
+            return 0;
         if (len - i - 1 < n)
             return 0;
         for (k = 1; k <= n; k++) {
@@ -195,11 +212,12 @@ static int utf8_valid(const unsigned char *s, size_t len)
     return 1;
 }
 
-static int copy_blob(parse *ps, const tk_der *b, size_t max, unsigned char **out,
-                     size_t *out_len, const char *what)
+static int copy_blob(parse *ps, const tk_der *b, size_t max,
+                     unsigned char **out, size_t *out_len, const char *what)
 {
     if (b->left == 0 || b->left > max)
-        return fail(ps, "%s of %zu bytes (1 to %zu allowed)", what, b->left, max);
+        return fail(ps, "%s of %zu bytes (1 to %zu allowed)", what, b->left,
+                    max);
     if ((*out = OPENSSL_memdup(b->p, b->left)) == NULL)
         return fail(ps, "out of memory");
     *out_len = b->left;
@@ -226,17 +244,18 @@ static int public_ok(parse *ps, const unsigned char *p, size_t len)
     type = ((unsigned)p[2] << 8) | p[3];
     if (type != TPM_ALG_RSA && type != TPM_ALG_ECC && type != TPM_ALG_KEYEDHASH
         && type != TPM_ALG_SYMCIPHER)
-        return fail(ps, "pubkey is not a TPM2B_PUBLIC (object type 0x%04x)", type);
+        return fail(ps, "pubkey is not a TPM2B_PUBLIC (object type 0x%04x)",
+                    type);
     return 1;
 }
 
 static int parent_handle_ok(uint32_t h)
 {
-    return (h >> 24) == 0x81            /* persistent key */
-           || h == 0x40000001           /* owner */
-           || h == 0x40000007           /* null */
-           || h == 0x4000000b           /* endorsement */
-           || h == 0x4000000c;          /* platform */
+    return (h >> 24) == 0x81   /* persistent key */
+           || h == 0x40000001  /* owner */
+           || h == 0x40000007  /* null */
+           || h == 0x4000000b  /* endorsement */
+           || h == 0x4000000c; /* platform */
 }
 
 static int parent(parse *ps, const tk_der *b, uint32_t *out)
@@ -255,8 +274,10 @@ static int parent(parse *ps, const tk_der *b, uint32_t *out)
     for (i = 0; i < b->left; i++)
         v = (v << 8) | b->p[i];
     if (!parent_handle_ok(v))
-        return fail(ps, "parent 0x%08x is neither a hierarchy nor a persistent"
-                    " handle", v);
+        return fail(ps,
+                    "parent 0x%08x is neither a hierarchy nor a persistent"
+                    " handle",
+                    v);
     *out = v;
     return 1;
 }
@@ -364,7 +385,8 @@ static int recognise(const unsigned char *der, size_t len, int *importable,
     return 1;
 }
 
-static int decode(parse *ps, const unsigned char *der, size_t len, tk_keyfile *kf)
+static int decode(parse *ps, const unsigned char *der, size_t len,
+                  tk_keyfile *kf)
 {
     tk_der seq, field;
     size_t hdr, body;
@@ -390,8 +412,8 @@ static int decode(parse *ps, const unsigned char *der, size_t len, tk_keyfile *k
                       "pubkey")
         || !public_ok(ps, kf->pub, kf->pub_len)
         || !next(ps, &seq, TK_DER_OCTET_STRING, &field, "privkey")
-        || !copy_blob(ps, &field, TK_KEYFILE_MAX_BLOB, &kf->priv,
-                      &kf->priv_len, "privkey")
+        || !copy_blob(ps, &field, TK_KEYFILE_MAX_BLOB, &kf->priv, &kf->priv_len,
+                      "privkey")
         || !tpm2b_ok(ps, kf->priv, kf->priv_len, "privkey")
         || !at_end(ps, &seq, "privkey"))
         return TK_KEYFILE_MALFORMED;
@@ -435,8 +457,8 @@ static size_t tlv_size(size_t len)
     return tk_der_hdr_size(len) + len;
 }
 
-static unsigned char *put_tlv(unsigned char *p, unsigned tag,
-                              const void *data, size_t len)
+static unsigned char *put_tlv(unsigned char *p, unsigned tag, const void *data,
+                              size_t len)
 {
     p = tk_der_put_hdr(p, tag, len);
     if (len > 0)
@@ -455,8 +477,9 @@ static unsigned char *put_explicit(unsigned char *p, int n, unsigned tag,
 /* The minimal positive INTEGER body of a 32-bit handle. */
 static size_t handle_integer(uint32_t h, unsigned char out[5])
 {
-    unsigned char be[5] = { 0, (unsigned char)(h >> 24), (unsigned char)(h >> 16),
-                            (unsigned char)(h >> 8), (unsigned char)h };
+    unsigned char be[5] = { 0, (unsigned char)(h >> 24),
+                            (unsigned char)(h >> 16), (unsigned char)(h >> 8),
+                            (unsigned char)h };
     size_t skip = 0;
 
     while (skip < 4 && be[skip] == 0 && (be[skip + 1] & 0x80) == 0)
@@ -491,7 +514,8 @@ static unsigned char *put_policy(unsigned char *p, const tk_keyfile *kf)
     p = tk_der_put_hdr(p, TK_DER_CTX(1), tlv_size(policy_list_size(kf)));
     p = tk_der_put_hdr(p, TK_DER_SEQUENCE, policy_list_size(kf));
     for (size_t i = 0; i < kf->policy_count; i++) {
-        p = tk_der_put_hdr(p, TK_DER_SEQUENCE, policy_body_size(&kf->policy[i]));
+        p = tk_der_put_hdr(p, TK_DER_SEQUENCE,
+                           policy_body_size(&kf->policy[i]));
         code_len = handle_integer(kf->policy[i].code, code);
         p = put_explicit(p, 0, TK_DER_INTEGER, code, code_len);
         p = put_explicit(p, 1, TK_DER_OCTET_STRING, kf->policy[i].params,
@@ -514,7 +538,8 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
         || kf->priv_len > TK_KEYFILE_MAX_BLOB
         || kf->secret_len > TK_KEYFILE_MAX_BLOB
         || (kf->importable && kf->secret == NULL)) {
-        tk_raise(TK_R_BAD_KEY, "cannot write a key file without valid key blobs");
+        tk_raise(TK_R_BAD_KEY,
+                 "cannot write a key file without valid key blobs");
         return 0;
     }
     if (!parent_handle_ok(kf->parent)) {
@@ -526,8 +551,10 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
         desc_len = strlen(kf->description);
         if (desc_len > TK_KEYFILE_MAX_DESCRIPTION
             || !utf8_valid((const unsigned char *)kf->description, desc_len)) {
-            tk_raise(TK_R_BAD_KEY, "key description must be UTF-8 of at most"
-                     " %d bytes", TK_KEYFILE_MAX_DESCRIPTION);
+            tk_raise(TK_R_BAD_KEY,
+                     "key description must be UTF-8 of at most"
+                     " %d bytes",
+                     TK_KEYFILE_MAX_DESCRIPTION);
             return 0;
         }
     }
@@ -542,7 +569,8 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
         body += tlv_size(tlv_size(kf->secret_len));
     if (desc_len > 0)
         body += tlv_size(tlv_size(desc_len));
-    body += tlv_size(parent_len) + tlv_size(kf->pub_len) + tlv_size(kf->priv_len);
+    body += tlv_size(parent_len) + tlv_size(kf->pub_len)
+            + tlv_size(kf->priv_len);
     total = tlv_size(body);
 
     if ((buf = OPENSSL_malloc(total)) == NULL) {

@@ -30,34 +30,34 @@ typedef struct tk_keyfile_policy {
     size_t len;
 } tk_keyfile_policy;
 
-#define TK_KEYFILE_MAX_POLICY 32        /* steps in the policy field */
+#define TK_KEYFILE_MAX_POLICY 32 /* steps in the policy field */
 
 typedef struct tk_keyfile {
-    int importable;             /* OID .4 (TPM2_Import blob) instead of .3 */
-    int empty_auth;             /* -1 absent, 0 FALSE, 1 TRUE */
-    int has_policy;             /* a policy / authPolicy is present */
-    tk_keyfile_policy *policy;  /* the policy field's steps, in order */
+    int importable;            /* OID .4 (TPM2_Import blob) instead of .3 */
+    int empty_auth;            /* -1 absent, 0 FALSE, 1 TRUE */
+    int has_policy;            /* a policy / authPolicy is present */
+    tk_keyfile_policy *policy; /* the policy field's steps, in order */
     size_t policy_count;
-    int has_auth_policy;        /* authPolicy (signed policies) present */
-    char *description;          /* NULL if absent */
-    uint32_t parent;            /* as a TPM handle (negative INTEGERs mapped) */
+    int has_auth_policy; /* authPolicy (signed policies) present */
+    char *description;   /* NULL if absent */
+    uint32_t parent;     /* as a TPM handle (negative INTEGERs mapped) */
     unsigned char *pub;
     size_t pub_len;
     unsigned char *priv;
     size_t priv_len;
-    unsigned char *secret;      /* importable keys: the encrypted seed */
+    unsigned char *secret; /* importable keys: the encrypted seed */
     size_t secret_len;
 } tk_keyfile;
 
 enum tk_keyfile_result {
     TK_KEYFILE_OK = 1,
-    TK_KEYFILE_NOT_MINE = 0,    /* not a TPM key file: let others try */
-    TK_KEYFILE_MALFORMED = -1,  /* a TPM key file, but broken */
+    TK_KEYFILE_NOT_MINE = 0,   /* not a TPM key file: let others try */
+    TK_KEYFILE_MALFORMED = -1, /* a TPM key file, but broken */
 };
 
 /* Limits: key files are small; anything bigger is hostile or broken. */
 #define TK_KEYFILE_MAX_DER 65536
-#define TK_KEYFILE_MAX_BLOB 4096        /* pubkey, privkey, secret */
+#define TK_KEYFILE_MAX_BLOB 4096 /* pubkey, privkey, secret */
 #define TK_KEYFILE_MAX_DESCRIPTION 1024
 
 /* Decode DER; the whole input must be one TPMKey (no trailing bytes).

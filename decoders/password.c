@@ -15,8 +15,8 @@
  * name algorithm and lets the TPM layer report an over-long password. */
 #define TK_PASSWORD_MAX 256
 
-int tk_ask_password(OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg,
-                    const char *info, char *buf, size_t buf_size, size_t *len)
+int tk_ask_password(OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg, const char *info,
+                    char *buf, size_t buf_size, size_t *len)
 {
     OSSL_PARAM params[2];
     int ok;

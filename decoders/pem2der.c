@@ -63,7 +63,7 @@ static int pem2der_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
     tk_keyfile_clear(&kf);
     if (rv == TK_KEYFILE_NOT_MINE) {
         tk_raise(TK_R_BAD_KEY, "malformed TSS2 key file: the PEM body is not a"
-                 " TPM 2.0 loadable or importable key");
+                               " TPM 2.0 loadable or importable key");
         ok = 0;
     } else if (rv == TK_KEYFILE_MALFORMED) {
         ok = 0;

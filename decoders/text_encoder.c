@@ -29,11 +29,16 @@ static const char *parent_name(uint32_t parent)
 {
     switch (parent) {
     case 0:
-    case TK_TPM_PARENT_PRIMARY: return " (storage primary key, owner hierarchy)";
-    case 0x4000000bu: return " (endorsement hierarchy)";
-    case 0x4000000cu: return " (platform hierarchy)";
-    case 0x40000007u: return " (null hierarchy)";
-    default: return (parent >> 24) == 0x81 ? " (persistent key)" : "";
+    case TK_TPM_PARENT_PRIMARY:
+        return " (storage primary key, owner hierarchy)";
+    case 0x4000000bu:
+        return " (endorsement hierarchy)";
+    case 0x4000000cu:
+        return " (platform hierarchy)";
+    case 0x40000007u:
+        return " (null hierarchy)";
+    default:
+        return (parent >> 24) == 0x81 ? " (persistent key)" : "";
     }
 }
 
@@ -45,7 +50,8 @@ static int print_tpm_part(BIO *out, const tk_key *key)
     size_t pub_len, priv_len;
 
     if (BIO_printf(out, "TPM 2.0 %s key (tpmkit)\n",
-                   tk_key_type_name(key->type)) <= 0)
+                   tk_key_type_name(key->type))
+        <= 0)
         return 0;
     if (handle != 0) {
         if (BIO_printf(out, "  persistent handle: 0x%08x\n", handle) <= 0)
@@ -54,11 +60,13 @@ static int print_tpm_part(BIO *out, const tk_key *key)
                                 &priv_len)) {
         if (parent == 0)
             parent = TK_TPM_PARENT_PRIMARY;
-        if (BIO_printf(out, "  parent: 0x%08x%s\n", parent, parent_name(parent)) <= 0)
+        if (BIO_printf(out, "  parent: 0x%08x%s\n", parent, parent_name(parent))
+            <= 0)
             return 0;
     }
     if (BIO_printf(out, "  emptyAuth: %s\n",
-                   key->empty_auth ? "TRUE (no password)" : "FALSE (password)") <= 0
+                   key->empty_auth ? "TRUE (no password)" : "FALSE (password)")
+            <= 0
         || (key->description != NULL
             && BIO_printf(out, "  description: %s\n", key->description) <= 0)
         || BIO_printf(out, "  attributes:%s%s%s%s%s\n",
@@ -66,7 +74,8 @@ static int print_tpm_part(BIO *out, const tk_key *key)
                       info->can_decrypt ? " decrypt" : "",
                       info->restricted ? " restricted" : "",
                       info->userwithauth ? " userwithauth" : "",
-                      info->noda ? " noda" : "") <= 0)
+                      info->noda ? " noda" : "")
+               <= 0)
         return 0;
     return 1;
 }
@@ -89,8 +98,8 @@ static int text_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj,
     }
     if ((out = BIO_new_from_core_bio(prov->core_libctx, cout)) == NULL)
         return 0;
-    if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0 && key->tpm_key != NULL
-        && !print_tpm_part(out, key))
+    if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0
+        && key->tpm_key != NULL && !print_tpm_part(out, key))
         goto end;
     /* The private key is in the TPM: its public half is all there is; an
      * HMAC key has none, only its hash. */
@@ -98,7 +107,8 @@ static int text_encode(void *ctx, OSSL_CORE_BIO *cout, const void *obj,
         ok = EVP_PKEY_print_public(out, key->pub, 0, NULL) > 0;
     else
         ok = BIO_printf(out, "  HMAC hash: %s\n",
-                        OBJ_nid2sn(tk_tpm_key_info(key->tpm_key)->hash_nid)) > 0;
+                        OBJ_nid2sn(tk_tpm_key_info(key->tpm_key)->hash_nid))
+             > 0;
 end:
     if (!ok)
         tk_raise(TK_R_INTERNAL, "could not print the key");

@@ -69,8 +69,10 @@ int tk_read_der(tk_prov_ctx *prov, OSSL_CORE_BIO *cin, unsigned char **der,
 static int kind_matches(tk_key_type want, const tk_tpm_pubinfo *info)
 {
     return (want == TK_KEY_EC && info->kind == TK_TPM_KEY_EC)
-           || (want == TK_KEY_RSA && info->kind == TK_TPM_KEY_RSA && !info->rsa_pss)
-           || (want == TK_KEY_RSA_PSS && info->kind == TK_TPM_KEY_RSA && info->rsa_pss)
+           || (want == TK_KEY_RSA && info->kind == TK_TPM_KEY_RSA
+               && !info->rsa_pss)
+           || (want == TK_KEY_RSA_PSS && info->kind == TK_TPM_KEY_RSA
+               && info->rsa_pss)
            || (want == TK_KEY_HMAC && info->kind == TK_TPM_KEY_HMAC);
 }
 
@@ -81,14 +83,17 @@ int tk_keyfile_usable(const tk_keyfile *kf, tk_tpm_pubinfo *info)
         return 0;
     if (kf->importable && kf->parent != TK_TPM_PARENT_PRIMARY
         && (kf->parent >> 24) != 0x81) {
-        tk_raise(TK_R_NOT_SUPPORTED, "importable key for parent 0x%08x: tpmkit"
-                 " imports under 0x40000001 or a persistent key", kf->parent);
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "importable key for parent 0x%08x: tpmkit"
+                 " imports under 0x40000001 or a persistent key",
+                 kf->parent);
         return 0;
     }
     /* A policy is only needed when the key does not take its password. */
     if (kf->has_policy && !info->userwithauth) {
         if (kf->policy_count == 0) {
-            tk_raise(TK_R_NOT_SUPPORTED, "this TPM key can only be used through"
+            tk_raise(TK_R_NOT_SUPPORTED,
+                     "this TPM key can only be used through"
                      " signed policies (authPolicy), which tpmkit does not"
                      " support");
             return 0;
@@ -152,7 +157,7 @@ static int tss2_decode(tk_prov_ctx *prov, tk_key_type want, OSSL_CORE_BIO *cin,
     if (!tk_keyfile_usable(&kf, &info))
         goto end;
     if (!kind_matches(want, &info)) {
-        ok = 1;                 /* another decoder's file */
+        ok = 1; /* another decoder's file */
         goto end;
     }
     key = tk_key_from_keyfile(prov, want, &kf);
@@ -161,8 +166,7 @@ static int tss2_decode(tk_prov_ctx *prov, tk_key_type want, OSSL_CORE_BIO *cin,
     /* emptyAuth FALSE or absent: the key may have a password. Ask, but
      * never try guesses against the TPM; no answer means the empty one
      * (tpm2_encodeobject writes FALSE for keys without a password). */
-    if (kf.empty_auth != 1
-        && !tk_key_ask_password(key, pw_cb, pw_cbarg, NULL))
+    if (kf.empty_auth != 1 && !tk_key_ask_password(key, pw_cb, pw_cbarg, NULL))
         goto end;
     ok = tk_key_pass_reference(&key, NULL, data_cb, data_cbarg);
 end:
@@ -178,11 +182,11 @@ int tk_key_pass_reference(tk_key **key, const char *desc, OSSL_CALLBACK *cb,
     OSSL_PARAM params[5], *p = params;
 
     *p++ = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &object_type);
-    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DATA_TYPE,
-                                            (char *)tk_key_type_name((*key)->type), 0);
+    *p++ = OSSL_PARAM_construct_utf8_string(
+        OSSL_OBJECT_PARAM_DATA_TYPE, (char *)tk_key_type_name((*key)->type), 0);
     /* keymgmt's load() takes the pointer and clears it. */
-    *p++ = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE,
-                                             key, sizeof(*key));
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE, key,
+                                             sizeof(*key));
     if (desc != NULL)
         *p++ = OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DESC,
                                                 (char *)desc, 0);
@@ -195,7 +199,8 @@ static int tss2_rsa_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
                            OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
 {
     (void)selection;
-    return tss2_decode(ctx, TK_KEY_RSA, cin, data_cb, data_cbarg, pw_cb, pw_cbarg);
+    return tss2_decode(ctx, TK_KEY_RSA, cin, data_cb, data_cbarg, pw_cb,
+                       pw_cbarg);
 }
 
 static int tss2_rsapss_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
@@ -212,7 +217,8 @@ static int tss2_ec_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
                           OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
 {
     (void)selection;
-    return tss2_decode(ctx, TK_KEY_EC, cin, data_cb, data_cbarg, pw_cb, pw_cbarg);
+    return tss2_decode(ctx, TK_KEY_EC, cin, data_cb, data_cbarg, pw_cb,
+                       pw_cbarg);
 }
 
 /* Asked when OpenSSL picked another provider's keymgmt for our object.
@@ -231,19 +237,22 @@ static int tss2_export_object(void *ctx, const void *reference,
 }
 
 /* Everything but decode(), which knows the key type. */
-#define TSS2_DECODER_FUNCTIONS                                                \
-    { OSSL_FUNC_DECODER_NEWCTX, (void (*)(void))tss2_newctx },                \
-    { OSSL_FUNC_DECODER_FREECTX, (void (*)(void))tss2_freectx },              \
-    { OSSL_FUNC_DECODER_DOES_SELECTION,                                       \
-      (void (*)(void))tss2_does_selection },                                  \
-    { OSSL_FUNC_DECODER_EXPORT_OBJECT, (void (*)(void))tss2_export_object }
+#define TSS2_DECODER_FUNCTIONS                                                 \
+    { OSSL_FUNC_DECODER_NEWCTX, (void (*)(void))tss2_newctx },                 \
+        { OSSL_FUNC_DECODER_FREECTX, (void (*)(void))tss2_freectx },           \
+        { OSSL_FUNC_DECODER_DOES_SELECTION,                                    \
+          (void (*)(void))tss2_does_selection },                               \
+    {                                                                          \
+        OSSL_FUNC_DECODER_EXPORT_OBJECT, (void (*)(void))tss2_export_object    \
+    }
 
 static int tss2_hmac_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
                             OSSL_CALLBACK *data_cb, void *data_cbarg,
                             OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
 {
     (void)selection;
-    return tss2_decode(ctx, TK_KEY_HMAC, cin, data_cb, data_cbarg, pw_cb, pw_cbarg);
+    return tss2_decode(ctx, TK_KEY_HMAC, cin, data_cb, data_cbarg, pw_cb,
+                       pw_cbarg);
 }
 
 const OSSL_DISPATCH tk_tss2_rsa_decoder_functions[] = {

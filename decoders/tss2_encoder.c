@@ -65,7 +65,8 @@ static const OSSL_PARAM *tss2_enc_settable_ctx_params(void *provctx)
 static int tss2_enc_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 {
     tss2_enc_ctx *ctx = vctx;
-    const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, OSSL_ENCODER_PARAM_CIPHER);
+    const OSSL_PARAM *p = OSSL_PARAM_locate_const(params,
+                                                  OSSL_ENCODER_PARAM_CIPHER);
     const char *name = NULL;
 
     if (p != NULL) {
@@ -92,7 +93,8 @@ static int key_file_der(const tk_key *key, unsigned char **der, size_t *len)
 
     memset(&kf, 0, sizeof(kf));
     if (key == NULL || key->tpm_key == NULL) {
-        tk_raise(TK_R_BAD_REQUEST, "only TPM keys can be written as TSS2 key files"
+        tk_raise(TK_R_BAD_REQUEST,
+                 "only TPM keys can be written as TSS2 key files"
                  " (this key has no TPM part)");
         return 0;
     }
@@ -101,9 +103,11 @@ static int key_file_der(const tk_key *key, unsigned char **der, size_t *len)
         uint32_t handle = tk_tpm_key_handle(key->tpm_key);
 
         if (handle == 0)
-            return 0;           /* an import failed: its error is raised */
-        tk_raise(TK_R_NOT_SUPPORTED, "persistent TPM key 0x%08x has no key file;"
-                 " refer to it as handle:0x%08x", handle, handle);
+            return 0; /* an import failed: its error is raised */
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "persistent TPM key 0x%08x has no key file;"
+                 " refer to it as handle:0x%08x",
+                 handle, handle);
         return 0;
     }
     /* kf borrows the blobs and the description: never cleared. */
@@ -142,11 +146,13 @@ static int tss2_encode(void *vctx, OSSL_CORE_BIO *cout, const void *key,
 
     if (key_abstract != NULL || key == NULL
         || (selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) == 0) {
-        tk_raise(TK_R_BAD_REQUEST, "a TSS2 key file holds a whole TPM key pair");
+        tk_raise(TK_R_BAD_REQUEST,
+                 "a TSS2 key file holds a whole TPM key pair");
         return 0;
     }
     if (ctx->cipher_requested) {
-        tk_raise(TK_R_NOT_SUPPORTED, "TSS2 key files cannot be encrypted: the TPM"
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "TSS2 key files cannot be encrypted: the TPM"
                  " already protects the private key; give the key a password"
                  " with -pkeyopt user-auth instead");
         return 0;
@@ -186,15 +192,17 @@ static int tss2_der_encode(void *vctx, OSSL_CORE_BIO *cout, const void *key,
 }
 
 /* Everything but encode(), which writes PEM or DER. */
-#define TSS2_ENCODER_FUNCTIONS                                                \
-    { OSSL_FUNC_ENCODER_NEWCTX, (void (*)(void))tss2_enc_newctx },            \
-    { OSSL_FUNC_ENCODER_FREECTX, (void (*)(void))tss2_enc_freectx },          \
-    { OSSL_FUNC_ENCODER_SETTABLE_CTX_PARAMS,                                  \
-      (void (*)(void))tss2_enc_settable_ctx_params },                         \
-    { OSSL_FUNC_ENCODER_SET_CTX_PARAMS,                                       \
-      (void (*)(void))tss2_enc_set_ctx_params },                              \
-    { OSSL_FUNC_ENCODER_DOES_SELECTION,                                       \
-      (void (*)(void))tss2_enc_does_selection }
+#define TSS2_ENCODER_FUNCTIONS                                                 \
+    { OSSL_FUNC_ENCODER_NEWCTX, (void (*)(void))tss2_enc_newctx },             \
+        { OSSL_FUNC_ENCODER_FREECTX, (void (*)(void))tss2_enc_freectx },       \
+        { OSSL_FUNC_ENCODER_SETTABLE_CTX_PARAMS,                               \
+          (void (*)(void))tss2_enc_settable_ctx_params },                      \
+        { OSSL_FUNC_ENCODER_SET_CTX_PARAMS,                                    \
+          (void (*)(void))tss2_enc_set_ctx_params },                           \
+    {                                                                          \
+        OSSL_FUNC_ENCODER_DOES_SELECTION,                                      \
+            (void (*)(void))tss2_enc_does_selection                            \
+    }
 
 const OSSL_DISPATCH tk_tss2_pem_encoder_functions[] = {
     TSS2_ENCODER_FUNCTIONS,

@@ -135,7 +135,8 @@ static int canonical_query(struct buf *out, const char *query)
         const char *eq = strchr(tok, '=');
         size_t klen = eq != NULL ? (size_t)(eq - tok) : strlen(tok);
         char *k = url_decode(tok, klen);
-        char *v = url_decode(eq != NULL ? eq + 1 : "", eq != NULL ? strlen(eq + 1) : 0);
+        char *v = url_decode(eq != NULL ? eq + 1 : "",
+                             eq != NULL ? strlen(eq + 1) : 0);
         struct buf item = { 0 };
 
         if (k != NULL && v != NULL) {
@@ -168,24 +169,26 @@ done:
 }
 
 struct header {
-    char *name;                 /* lowercase */
-    char *value;                /* trimmed, inner spaces collapsed */
+    char *name;  /* lowercase */
+    char *value; /* trimmed, inner spaces collapsed */
 };
 
 static int cmp_header(const void *a, const void *b)
 {
-    return strcmp(((const struct header *)a)->name, ((const struct header *)b)->name);
+    return strcmp(((const struct header *)a)->name,
+                  ((const struct header *)b)->name);
 }
 
-static int add_header(struct header *h, size_t *n, const char *name, size_t nlen,
-                      const char *value)
+static int add_header(struct header *h, size_t *n, const char *name,
+                      size_t nlen, const char *value)
 {
     char *nm, *v, *o;
     size_t i;
 
     if (*n >= MAX_HEADERS)
         return 0;
-    if ((nm = strndup(name, nlen)) == NULL || (v = malloc(strlen(value) + 1)) == NULL) {
+    if ((nm = strndup(name, nlen)) == NULL
+        || (v = malloc(strlen(value) + 1)) == NULL) {
         free(nm);
         return 0;
     }
@@ -226,13 +229,14 @@ static int hmac_sw(const unsigned char *key, size_t keylen, const char *msg,
     size_t len = 0;
 
     return EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, keylen,
-                     (const unsigned char *)msg, strlen(msg), out, 32, &len) != NULL
+                     (const unsigned char *)msg, strlen(msg), out, 32, &len)
+               != NULL
            && len == 32;
 }
 
 /* kDate in the TPM: HMAC(key held by the TPM, date). */
-static int kdate_tpm(const char *key_uri, const char *date, unsigned char out[32],
-                     OSSL_PROVIDER **loaded)
+static int kdate_tpm(const char *key_uri, const char *date,
+                     unsigned char out[32], OSSL_PROVIDER **loaded)
 {
     EVP_MAC *mac;
     EVP_MAC_CTX *ctx = NULL;
@@ -250,14 +254,16 @@ static int kdate_tpm(const char *key_uri, const char *date, unsigned char out[32
         if ((loaded[0] = OSSL_PROVIDER_load(NULL, "tpmkit")) == NULL
             || (loaded[1] = OSSL_PROVIDER_load(NULL, "default")) == NULL
             || (mac = EVP_MAC_fetch(NULL, "TPM2-HMAC", NULL)) == NULL) {
-            fprintf(stderr, PROG ": TPM2-HMAC is not available: cannot load the"
+            fprintf(stderr, PROG
+                    ": TPM2-HMAC is not available: cannot load the"
                     " tpmkit provider (set OPENSSL_MODULES to the directory of"
                     " tpmkit.so, or activate tpmkit in openssl.cnf)\n");
             return 0;
         }
     }
     params[0] = OSSL_PARAM_construct_utf8_string("key-uri", (char *)key_uri, 0);
-    params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
+    params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 "SHA256", 0);
     params[2] = OSSL_PARAM_construct_end();
     if ((ctx = EVP_MAC_CTX_new(mac)) == NULL
         || !EVP_MAC_init(ctx, NULL, 0, params)
@@ -273,13 +279,18 @@ static int kdate_tpm(const char *key_uri, const char *date, unsigned char out[32
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(
+        f,
         "usage: " PROG " (--key-uri URI | --secret SECRET) --access-key ID\n"
         "           --region R --service S --host HOST [options]\n"
-        "  --key-uri URI      TPM HMAC key (file or handle:0x81xxxxxx) holding \"AWS4\"+secret:\n"
-        "                     openssl genpkey -provider tpmkit -provider default -algorithm TPM2-HMAC \\\n"
-        "                       -pkeyopt digest:SHA256 -pkeyopt key:AWS4<secret> -out aws.pem\n"
-        "  --secret SECRET    the secret access key, in software ('-': read a line from stdin)\n"
+        "  --key-uri URI      TPM HMAC key (file or handle:0x81xxxxxx) holding "
+        "\"AWS4\"+secret:\n"
+        "                     openssl genpkey -provider tpmkit -provider "
+        "default -algorithm TPM2-HMAC \\\n"
+        "                       -pkeyopt digest:SHA256 -pkeyopt "
+        "key:AWS4<secret> -out aws.pem\n"
+        "  --secret SECRET    the secret access key, in software ('-': read a "
+        "line from stdin)\n"
         "  --date STAMP       request time, yyyymmddThhmmssZ (default: now)\n"
         "  --method M         (default GET)\n"
         "  --path P           the path, not URI-encoded (default /)\n"
@@ -287,14 +298,29 @@ static void usage(FILE *f)
         "  --header 'N: V'    another signed header (repeatable)\n"
         "  --payload TEXT     request body (default empty)\n"
         "  --content-sha256   also sign and print x-amz-content-sha256 (S3)\n"
-        "  --verbose          print the canonical request and string to sign on stderr\n");
+        "  --verbose          print the canonical request and string to sign "
+        "on stderr\n");
 }
 
 int main(int argc, char **argv)
 {
-    enum { O_KEY_URI = 256, O_SECRET, O_ACCESS, O_DATE, O_REGION, O_SERVICE,
-           O_METHOD, O_HOST, O_PATH, O_QUERY, O_HEADER, O_PAYLOAD, O_CSHA,
-           O_VERBOSE, O_HELP };
+    enum {
+        O_KEY_URI = 256,
+        O_SECRET,
+        O_ACCESS,
+        O_DATE,
+        O_REGION,
+        O_SERVICE,
+        O_METHOD,
+        O_HOST,
+        O_PATH,
+        O_QUERY,
+        O_HEADER,
+        O_PAYLOAD,
+        O_CSHA,
+        O_VERBOSE,
+        O_HELP
+    };
     static const struct option opts[] = {
         { "key-uri", required_argument, NULL, O_KEY_URI },
         { "secret", required_argument, NULL, O_SECRET },
@@ -329,22 +355,49 @@ int main(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case O_KEY_URI: key_uri = optarg; break;
-        case O_SECRET: secret = optarg; break;
-        case O_ACCESS: access = optarg; break;
-        case O_DATE: date = optarg; break;
-        case O_REGION: region = optarg; break;
-        case O_SERVICE: service = optarg; break;
-        case O_METHOD: method = optarg; break;
-        case O_HOST: host = optarg; break;
-        case O_PATH: path = optarg; break;
-        case O_QUERY: query = optarg; break;
-        case O_PAYLOAD: payload = optarg; break;
-        case O_CSHA: csha = 1; break;
-        case O_VERBOSE: verbose = 1; break;
+        case O_KEY_URI:
+            key_uri = optarg;
+            break;
+        case O_SECRET:
+            secret = optarg;
+            break;
+        case O_ACCESS:
+            access = optarg;
+            break;
+        case O_DATE:
+            date = optarg;
+            break;
+        case O_REGION:
+            region = optarg;
+            break;
+        case O_SERVICE:
+            service = optarg;
+            break;
+        case O_METHOD:
+            method = optarg;
+            break;
+        case O_HOST:
+            host = optarg;
+            break;
+        case O_PATH:
+            path = optarg;
+            break;
+        case O_QUERY:
+            query = optarg;
+            break;
+        case O_PAYLOAD:
+            payload = optarg;
+            break;
+        case O_CSHA:
+            csha = 1;
+            break;
+        case O_VERBOSE:
+            verbose = 1;
+            break;
         case O_HEADER:
             if (n_extra == MAX_HEADERS || strchr(optarg, ':') == NULL) {
-                fprintf(stderr, PROG ": --header 'Name: value', at most %d\n", MAX_HEADERS);
+                fprintf(stderr, PROG ": --header 'Name: value', at most %d\n",
+                        MAX_HEADERS);
                 return 2;
             }
             extra[n_extra++] = optarg;
@@ -359,8 +412,9 @@ int main(int argc, char **argv)
     }
     if (optind < argc || (key_uri == NULL) == (secret == NULL) || access == NULL
         || region == NULL || service == NULL || host == NULL) {
-        fprintf(stderr, PROG ": need one of --key-uri and --secret, and --access-key,"
-                " --region, --service, --host\n");
+        fprintf(stderr,
+                PROG ": need one of --key-uri and --secret, and --access-key,"
+                     " --region, --service, --host\n");
         usage(stderr);
         return 2;
     }
@@ -374,7 +428,8 @@ int main(int argc, char **argv)
         date = stamp;
     }
     if (strlen(date) != 16 || date[8] != 'T' || date[15] != 'Z') {
-        fprintf(stderr, PROG ": --date wants yyyymmddThhmmssZ, not '%s'\n", date);
+        fprintf(stderr, PROG ": --date wants yyyymmddThhmmssZ, not '%s'\n",
+                date);
         return 2;
     }
     memcpy(day, date, 8);
@@ -393,10 +448,13 @@ int main(int argc, char **argv)
     /* The signed headers: host and x-amz-date always, then the caller's. */
     if (!add_header(hdr, &n_hdr, "host", 4, host)
         || !add_header(hdr, &n_hdr, "x-amz-date", 10, date)
-        || (csha && !add_header(hdr, &n_hdr, "x-amz-content-sha256", 20, payload_hash)))
+        || (csha
+            && !add_header(hdr, &n_hdr, "x-amz-content-sha256", 20,
+                           payload_hash)))
         goto err;
     for (i = 0; i < n_extra; i++)
-        if (!add_header(hdr, &n_hdr, extra[i], (size_t)(strchr(extra[i], ':') - extra[i]),
+        if (!add_header(hdr, &n_hdr, extra[i],
+                        (size_t)(strchr(extra[i], ':') - extra[i]),
                         strchr(extra[i], ':') + 1))
             goto err;
     qsort(hdr, n_hdr, sizeof(hdr[0]), cmp_header);
@@ -422,7 +480,8 @@ int main(int argc, char **argv)
     puts_(&creq, signed_names.p);
     put(&creq, "\n", 1);
     puts_(&creq, payload_hash);
-    if (creq.failed || signed_names.failed || !sha256_hex(creq.p, creq.len, creq_hash))
+    if (creq.failed || signed_names.failed
+        || !sha256_hex(creq.p, creq.len, creq_hash))
         goto err;
 
     /* String to sign. */
@@ -441,7 +500,8 @@ int main(int argc, char **argv)
     if (scope.failed || sts.failed)
         goto err;
     if (verbose)
-        fprintf(stderr, "canonical request:\n%s\n\nstring to sign:\n%s\n\n", creq.p, sts.p);
+        fprintf(stderr, "canonical request:\n%s\n\nstring to sign:\n%s\n\n",
+                creq.p, sts.p);
 
     /* The key chain; the first link in the TPM with --key-uri. */
     if (key_uri != NULL) {
@@ -466,7 +526,8 @@ int main(int argc, char **argv)
     if (csha)
         printf("x-amz-content-sha256: %s\n", payload_hash);
     printf("Authorization: AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s,"
-           " Signature=%s\n", access, scope.p, signed_names.p, sig_hex);
+           " Signature=%s\n",
+           access, scope.p, signed_names.p, sig_hex);
     rc = 0;
     goto done;
 

@@ -18,10 +18,8 @@
 static const char *param(OSSL_PROVIDER *prov, const char *key, char *buf,
                          size_t len)
 {
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_utf8_string(key, buf, len),
-        OSSL_PARAM_END
-    };
+    OSSL_PARAM params[] = { OSSL_PARAM_utf8_string(key, buf, len),
+                            OSSL_PARAM_END };
 
     buf[0] = '\0';
     if (!OSSL_PROVIDER_get_params(prov, params))
@@ -32,10 +30,8 @@ static const char *param(OSSL_PROVIDER *prov, const char *key, char *buf,
 static const char *param_ptr(OSSL_PROVIDER *prov, const char *key)
 {
     const char *value = "(unavailable)";
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_utf8_ptr(key, (char **)&value, 0),
-        OSSL_PARAM_END
-    };
+    OSSL_PARAM params[] = { OSSL_PARAM_utf8_ptr(key, (char **)&value, 0),
+                            OSSL_PARAM_END };
 
     if (!OSSL_PROVIDER_get_params(prov, params))
         return "(unavailable)";
@@ -53,7 +49,7 @@ int main(void)
     prov = OSSL_PROVIDER_load(NULL, "tpmkit");
     if (prov == NULL) {
         fprintf(stderr, "tpmkit-status: tpmkit is not loadable "
-                "(set OPENSSL_MODULES or OPENSSL_CONF)\n");
+                        "(set OPENSSL_MODULES or OPENSSL_CONF)\n");
         ERR_print_errors_fp(stderr);
         return 2;
     }
@@ -89,7 +85,7 @@ int main(void)
     if (strncmp(buf, "FAILED", 6) == 0)
         ok = 0;
     printf("verdict:            %s\n",
-           !ok ? "tpmkit is NOT working"
+           !ok      ? "tpmkit is NOT working"
            : seeded ? "OpenSSL's DRBG is seeded by the TPM"
                     : "TPM reachable, but OpenSSL's DRBG is NOT seeded by "
                       "the TPM (check [random] seed = TPM2-SEED)");

@@ -19,15 +19,16 @@ const OSSL_ALGORITHM tk_keymgmt_algorithms[] = {
 };
 
 const OSSL_ALGORITHM tk_signature_algorithms[] = {
-    { "RSA:rsaEncryption:1.2.840.113549.1.1.1", PROPS, tk_rsa_signature_functions,
+    { "RSA:rsaEncryption:1.2.840.113549.1.1.1", PROPS,
+      tk_rsa_signature_functions,
       "RSA PKCS#1 v1.5 and PSS signatures with a TPM key" },
     { "ECDSA", PROPS, tk_ecdsa_signature_functions, "ECDSA with a TPM key" },
     { NULL, NULL, NULL, NULL }
 };
 
 const OSSL_ALGORITHM tk_asym_cipher_algorithms[] = {
-    { "RSA:rsaEncryption:1.2.840.113549.1.1.1", PROPS, tk_rsa_asym_cipher_functions,
-      "RSA decryption with a TPM key" },
+    { "RSA:rsaEncryption:1.2.840.113549.1.1.1", PROPS,
+      tk_rsa_asym_cipher_functions, "RSA decryption with a TPM key" },
     { NULL, NULL, NULL, NULL }
 };
 

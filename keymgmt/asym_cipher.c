@@ -2,7 +2,7 @@
 /* RSA decryption with a TPM key: the TPM does the raw private operation,
  * OpenSSL's constant-time checks remove PKCS#1 v1.5 or OAEP padding.
  * Encryption needs no secret and runs in software on the public key. */
-#define OPENSSL_SUPPRESS_DEPRECATED     /* RSA_padding_check_*: constant time */
+#define OPENSSL_SUPPRESS_DEPRECATED /* RSA_padding_check_*: constant time */
 #include <string.h>
 #include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
@@ -18,7 +18,7 @@
 typedef struct tk_rsa_ctx {
     tk_prov_ctx *prov;
     tk_key *key;
-    int pad_mode;               /* RSA_PKCS1_PADDING, RSA_PKCS1_OAEP_PADDING, RSA_NO_PADDING */
+    int pad_mode; /* RSA_PKCS1_PADDING, RSA_PKCS1_OAEP_PADDING, RSA_NO_PADDING */
     EVP_MD *oaep_md, *mgf1_md;
     unsigned char *label;
     size_t label_len;
@@ -104,16 +104,22 @@ static int rsa_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 
     if (params == NULL)
         return 1;
-    if ((p = OSSL_PARAM_locate_const(params, OSSL_ASYM_CIPHER_PARAM_PAD_MODE)) != NULL
+    if ((p = OSSL_PARAM_locate_const(params, OSSL_ASYM_CIPHER_PARAM_PAD_MODE))
+            != NULL
         && !set_pad_mode(ctx, p))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params, OSSL_ASYM_CIPHER_PARAM_OAEP_DIGEST)) != NULL
+    if ((p = OSSL_PARAM_locate_const(params,
+                                     OSSL_ASYM_CIPHER_PARAM_OAEP_DIGEST))
+            != NULL
         && !set_md(ctx, &ctx->oaep_md, p))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params, OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST)) != NULL
+    if ((p = OSSL_PARAM_locate_const(params,
+                                     OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST))
+            != NULL
         && !set_md(ctx, &ctx->mgf1_md, p))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params, OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL)) != NULL) {
+    if ((p = OSSL_PARAM_locate_const(params, OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL))
+        != NULL) {
         void *label = NULL;
         size_t len = 0;
 
@@ -151,8 +157,7 @@ static int rsa_get_ctx_params(void *vctx, OSSL_PARAM params[])
 static const OSSL_PARAM *rsa_gettable_ctx_params(void *vctx, void *provctx)
 {
     static const OSSL_PARAM gettable[] = {
-        OSSL_PARAM_int(OSSL_ASYM_CIPHER_PARAM_PAD_MODE, NULL),
-        OSSL_PARAM_END
+        OSSL_PARAM_int(OSSL_ASYM_CIPHER_PARAM_PAD_MODE, NULL), OSSL_PARAM_END
     };
 
     (void)vctx, (void)provctx;
@@ -164,7 +169,8 @@ static int rsa_init(tk_rsa_ctx *ctx, tk_key *key, const OSSL_PARAM params[],
 {
     if (key == NULL || key->type == TK_KEY_EC
         || (need_private && key->tpm_key == NULL)) {
-        tk_raise(TK_R_NOT_SUPPORTED, "RSA decryption needs an RSA key in the TPM");
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "RSA decryption needs an RSA key in the TPM");
         return 0;
     }
     tk_key_up_ref(key);
@@ -213,11 +219,9 @@ static int rsa_decrypt(void *vctx, unsigned char *out, size_t *outlen,
         const EVP_MD *md = ctx->oaep_md != NULL ? ctx->oaep_md : EVP_sha1();
 
         /* The encoded message starts with its leading zero byte: skip it. */
-        len = RSA_padding_check_PKCS1_OAEP_mgf1(out, (int)outsize, em + 1,
-                                                (int)k - 1, (int)k, ctx->label,
-                                                (int)ctx->label_len, md,
-                                                ctx->mgf1_md != NULL ? ctx->mgf1_md
-                                                                     : md);
+        len = RSA_padding_check_PKCS1_OAEP_mgf1(
+            out, (int)outsize, em + 1, (int)k - 1, (int)k, ctx->label,
+            (int)ctx->label_len, md, ctx->mgf1_md != NULL ? ctx->mgf1_md : md);
         break;
     }
     default:
@@ -227,7 +231,8 @@ static int rsa_decrypt(void *vctx, unsigned char *out, size_t *outlen,
     }
     OPENSSL_cleanse(em, sizeof(em));
     if (len < 0) {
-        tk_raise(TK_R_BAD_REQUEST, "RSA decryption failed (bad padding or buffer)");
+        tk_raise(TK_R_BAD_REQUEST,
+                 "RSA decryption failed (bad padding or buffer)");
         return 0;
     }
     *outlen = (size_t)len;
@@ -247,7 +252,8 @@ static int rsa_encrypt(void *vctx, unsigned char *out, size_t *outlen,
                  || ((ctx->oaep_md == NULL
                       || EVP_PKEY_CTX_set_rsa_oaep_md(pctx, ctx->oaep_md) > 0)
                      && (ctx->mgf1_md == NULL
-                         || EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, ctx->mgf1_md) > 0)))
+                         || EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, ctx->mgf1_md)
+                                > 0)))
              && (out == NULL || (*outlen = outsize, 1))
              && EVP_PKEY_encrypt(pctx, out, outlen, in, inlen) > 0;
 
@@ -262,9 +268,13 @@ const OSSL_DISPATCH tk_rsa_asym_cipher_functions[] = {
     { OSSL_FUNC_ASYM_CIPHER_DECRYPT, (void (*)(void))rsa_decrypt },
     { OSSL_FUNC_ASYM_CIPHER_ENCRYPT_INIT, (void (*)(void))encrypt_init },
     { OSSL_FUNC_ASYM_CIPHER_ENCRYPT, (void (*)(void))rsa_encrypt },
-    { OSSL_FUNC_ASYM_CIPHER_GET_CTX_PARAMS, (void (*)(void))rsa_get_ctx_params },
-    { OSSL_FUNC_ASYM_CIPHER_GETTABLE_CTX_PARAMS, (void (*)(void))rsa_gettable_ctx_params },
-    { OSSL_FUNC_ASYM_CIPHER_SET_CTX_PARAMS, (void (*)(void))rsa_set_ctx_params },
-    { OSSL_FUNC_ASYM_CIPHER_SETTABLE_CTX_PARAMS, (void (*)(void))rsa_settable_ctx_params },
+    { OSSL_FUNC_ASYM_CIPHER_GET_CTX_PARAMS,
+      (void (*)(void))rsa_get_ctx_params },
+    { OSSL_FUNC_ASYM_CIPHER_GETTABLE_CTX_PARAMS,
+      (void (*)(void))rsa_gettable_ctx_params },
+    { OSSL_FUNC_ASYM_CIPHER_SET_CTX_PARAMS,
+      (void (*)(void))rsa_set_ctx_params },
+    { OSSL_FUNC_ASYM_CIPHER_SETTABLE_CTX_PARAMS,
+      (void (*)(void))rsa_settable_ctx_params },
     { 0, NULL }
 };

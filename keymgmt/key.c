@@ -14,11 +14,16 @@
 const char *tk_key_type_name(tk_key_type type)
 {
     switch (type) {
-    case TK_KEY_RSA: return "RSA";
-    case TK_KEY_RSA_PSS: return "RSA-PSS";
-    case TK_KEY_EC: return "EC";
-    case TK_KEY_HMAC: return "TPM2-HMAC";
-    default: return "?";
+    case TK_KEY_RSA:
+        return "RSA";
+    case TK_KEY_RSA_PSS:
+        return "RSA-PSS";
+    case TK_KEY_EC:
+        return "EC";
+    case TK_KEY_HMAC:
+        return "TPM2-HMAC";
+    default:
+        return "?";
     }
 }
 
@@ -71,9 +76,10 @@ tk_key *tk_key_from_tpm_key(tk_prov_ctx *prov, tk_key_type type_hint,
     const tk_tpm_pubinfo *info = tk_tpm_key_info(tpm_key);
     tk_key *key;
     tk_key_type natural = info->kind == TK_TPM_KEY_RSA
-                          ? (info->rsa_pss ? TK_KEY_RSA_PSS : TK_KEY_RSA)
-                          : info->kind == TK_TPM_KEY_EC ? TK_KEY_EC
-                          : info->kind == TK_TPM_KEY_HMAC ? TK_KEY_HMAC : 0;
+                              ? (info->rsa_pss ? TK_KEY_RSA_PSS : TK_KEY_RSA)
+                          : info->kind == TK_TPM_KEY_EC   ? TK_KEY_EC
+                          : info->kind == TK_TPM_KEY_HMAC ? TK_KEY_HMAC
+                                                          : 0;
 
     if (natural == 0 || (type_hint != 0 && type_hint != natural)) {
         tk_raise(TK_R_BAD_KEY, "the TPM key is not a%s %s key",
@@ -96,7 +102,8 @@ tk_key *tk_key_from_tpm_key(tk_prov_ctx *prov, tk_key_type type_hint,
     if ((description != NULL
          && (key->description = OPENSSL_strdup(description)) == NULL)
         || (key->type != TK_KEY_HMAC
-            && (key->pub = public_pkey(prov->sw_libctx, key->type, info)) == NULL)) {
+            && (key->pub = public_pkey(prov->sw_libctx, key->type, info))
+                   == NULL)) {
         tk_key_free(key);
         return NULL;
     }
@@ -104,17 +111,18 @@ tk_key *tk_key_from_tpm_key(tk_prov_ctx *prov, tk_key_type type_hint,
 }
 
 tk_key *tk_key_from_blobs(tk_prov_ctx *prov, tk_key_type type_hint,
-                          uint32_t parent,
-                          const unsigned char *pub, size_t pub_len,
-                          const unsigned char *priv, size_t priv_len,
-                          int empty_auth, const char *description)
+                          uint32_t parent, const unsigned char *pub,
+                          size_t pub_len, const unsigned char *priv,
+                          size_t priv_len, int empty_auth,
+                          const char *description)
 {
     tk_tpm_key *tpm_key = tk_tpm_key_from_blobs(prov->tpm, parent, pub, pub_len,
                                                 priv, priv_len);
 
     if (tpm_key == NULL)
         return NULL;
-    return tk_key_from_tpm_key(prov, type_hint, tpm_key, empty_auth, description);
+    return tk_key_from_tpm_key(prov, type_hint, tpm_key, empty_auth,
+                               description);
 }
 
 tk_key *tk_key_from_persistent(tk_prov_ctx *prov, uint32_t handle)
@@ -174,7 +182,8 @@ static EVP_PKEY *software_copy(const tk_key *key, int selection)
         return EVP_PKEY_dup(key->pub);
     if (EVP_PKEY_todata(key->pub, selection, &params) > 0
         && (ctx = EVP_PKEY_CTX_new_from_pkey(key->prov->sw_libctx, key->pub,
-                                             NULL)) != NULL
+                                             NULL))
+               != NULL
         && EVP_PKEY_fromdata_init(ctx) > 0
         && EVP_PKEY_fromdata(ctx, &copy, selection, params) <= 0)
         copy = NULL;

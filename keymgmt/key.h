@@ -15,10 +15,10 @@
 #include "../tpm/key.h"
 
 typedef enum tk_key_type {
-    TK_KEY_RSA = 1,     /* keymgmt "RSA" */
-    TK_KEY_RSA_PSS,     /* keymgmt "RSA-PSS" */
-    TK_KEY_EC,          /* keymgmt "EC" */
-    TK_KEY_HMAC,        /* keymgmt "TPM2-HMAC" (mac/): no public part */
+    TK_KEY_RSA = 1, /* keymgmt "RSA" */
+    TK_KEY_RSA_PSS, /* keymgmt "RSA-PSS" */
+    TK_KEY_EC,      /* keymgmt "EC" */
+    TK_KEY_HMAC,    /* keymgmt "TPM2-HMAC" (mac/): no public part */
 } tk_key_type;
 
 /* A tk_key is shared by reference between EVP_PKEYs and operation
@@ -29,23 +29,23 @@ typedef enum tk_key_type {
 typedef struct tk_key {
     tk_prov_ctx *prov;
     tk_key_type type;
-    int refs;                   /* atomic */
-    tk_tpm_key *tpm_key;        /* NULL for a public-only key (import) */
-    EVP_PKEY *pub;              /* software public key, default provider
+    int refs;            /* atomic */
+    tk_tpm_key *tpm_key; /* NULL for a public-only key (import) */
+    EVP_PKEY *pub;       /* software public key, default provider
                                  * (NULL for HMAC keys); a software key's
                                  * whole key pair */
-    int empty_auth;             /* key file's emptyAuth (1: no password) */
-    char *description;          /* key file's description, or NULL */
-    int software;               /* an ephemeral TLS key held in `pub` alone */
+    int empty_auth;      /* key file's emptyAuth (1: no password) */
+    char *description;   /* key file's description, or NULL */
+    int software;        /* an ephemeral TLS key held in `pub` alone */
 } tk_key;
 
 /* A key from key-file blobs. `type_hint` may be 0 (derived from the public
  * blob: RSA or EC). Validates the blobs; does not touch the TPM. */
 tk_key *tk_key_from_blobs(tk_prov_ctx *prov, tk_key_type type_hint,
-                          uint32_t parent,
-                          const unsigned char *pub, size_t pub_len,
-                          const unsigned char *priv, size_t priv_len,
-                          int empty_auth, const char *description);
+                          uint32_t parent, const unsigned char *pub,
+                          size_t pub_len, const unsigned char *priv,
+                          size_t priv_len, int empty_auth,
+                          const char *description);
 /* A persistent key (handle 0x81xxxxxx). */
 tk_key *tk_key_from_persistent(tk_prov_ctx *prov, uint32_t handle);
 /* Wrap an existing TPM key (takes the reference). */

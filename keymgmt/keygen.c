@@ -23,7 +23,7 @@
 #define PARAM_PARENT "parent"
 #define PARAM_PARENT_AUTH "parent-auth"
 #define PARAM_DIGEST "digest"
-#define PARAM_KEY "key"         /* also hexkey: OpenSSL decodes the hex */
+#define PARAM_KEY "key" /* also hexkey: OpenSSL decodes the hex */
 
 typedef struct tk_keygen_ctx {
     tk_prov_ctx *prov;
@@ -33,8 +33,8 @@ typedef struct tk_keygen_ctx {
     int curve_nid;
     uint32_t parent;
     char *user_auth, *parent_auth;
-    int hash_nid;               /* HMAC */
-    unsigned char *secret;      /* HMAC: imported, in the secure heap */
+    int hash_nid;          /* HMAC */
+    unsigned char *secret; /* HMAC: imported, in the secure heap */
     size_t secret_len;
 } tk_keygen_ctx;
 
@@ -44,7 +44,8 @@ static void *keygen_init(void *provctx, tk_key_type type, int selection,
     tk_keygen_ctx *gen;
 
     if ((selection & OSSL_KEYMGMT_SELECT_KEYPAIR) == 0) {
-        tk_raise(TK_R_NOT_SUPPORTED, "TPM keys are generated as key pairs only");
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "TPM keys are generated as key pairs only");
         return NULL;
     }
     if ((gen = OPENSSL_zalloc(sizeof(*gen))) == NULL) {
@@ -65,12 +66,14 @@ static void *keygen_init(void *provctx, tk_key_type type, int selection,
     return gen;
 }
 
-void *tk_keygen_rsa_init(void *provctx, int selection, const OSSL_PARAM params[])
+void *tk_keygen_rsa_init(void *provctx, int selection,
+                         const OSSL_PARAM params[])
 {
     return keygen_init(provctx, TK_KEY_RSA, selection, params);
 }
 
-void *tk_keygen_rsapss_init(void *provctx, int selection, const OSSL_PARAM params[])
+void *tk_keygen_rsapss_init(void *provctx, int selection,
+                            const OSSL_PARAM params[])
 {
     return keygen_init(provctx, TK_KEY_RSA_PSS, selection, params);
 }
@@ -80,7 +83,8 @@ void *tk_keygen_ec_init(void *provctx, int selection, const OSSL_PARAM params[])
     return keygen_init(provctx, TK_KEY_EC, selection, params);
 }
 
-void *tk_keygen_hmac_init(void *provctx, int selection, const OSSL_PARAM params[])
+void *tk_keygen_hmac_init(void *provctx, int selection,
+                          const OSSL_PARAM params[])
 {
     return keygen_init(provctx, TK_KEY_HMAC, selection, params);
 }
@@ -149,8 +153,10 @@ static int set_parent(tk_keygen_ctx *gen, const OSSL_PARAM *p)
     handle = strtoul(text, &end, 0);
     if (*text == '\0' || *end != '\0' || handle > 0xffffffffUL
         || (handle != TK_TPM_PARENT_PRIMARY && (handle >> 24) != 0x81)) {
-        tk_raise(TK_R_BAD_REQUEST, "parent must be 0x40000001 or a persistent"
-                 " handle 0x81xxxxxx, not \"%s\"", text);
+        tk_raise(TK_R_BAD_REQUEST,
+                 "parent must be 0x40000001 or a persistent"
+                 " handle 0x81xxxxxx, not \"%s\"",
+                 text);
         return 0;
     }
     gen->parent = (uint32_t)handle;
@@ -176,11 +182,13 @@ int tk_keygen_set_params(void *genctx, const OSSL_PARAM params[])
             gen->exponent = (uint32_t)BN_get_word(e);
         BN_free(e);
         if (!ok) {
-            tk_raise(TK_R_BAD_REQUEST, "RSA exponent must be odd and fit 32 bits");
+            tk_raise(TK_R_BAD_REQUEST,
+                     "RSA exponent must be odd and fit 32 bits");
             return 0;
         }
     }
-    if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_GROUP_NAME)) != NULL
+    if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_GROUP_NAME))
+            != NULL
         && !set_curve(gen, p))
         return 0;
     if ((p = OSSL_PARAM_locate_const(params, PARAM_USER_AUTH)) != NULL
@@ -197,13 +205,15 @@ int tk_keygen_set_params(void *genctx, const OSSL_PARAM params[])
 
         if ((p = OSSL_PARAM_locate_const(params, PARAM_DIGEST)) != NULL
             && (!OSSL_PARAM_get_utf8_string_ptr(p, &name)
-                || (gen->hash_nid = tk_hmac_digest_nid(gen->prov->sw_libctx, name))
-                   == NID_undef))
+                || (gen->hash_nid = tk_hmac_digest_nid(gen->prov->sw_libctx,
+                                                       name))
+                       == NID_undef))
             return 0;
         if ((p = OSSL_PARAM_locate_const(params, PARAM_KEY)) != NULL
             && !set_hmac_secret(gen, p))
             return 0;
-        if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PRIV_KEY)) != NULL
+        if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PRIV_KEY))
+                != NULL
             && !set_hmac_secret(gen, p))
             return 0;
     }
@@ -224,8 +234,7 @@ const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
         OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_USER_AUTH, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT, NULL, 0),
-        OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
-        OSSL_PARAM_END
+        OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0), OSSL_PARAM_END
     };
     static const OSSL_PARAM hmac[] = {
         OSSL_PARAM_utf8_string(PARAM_DIGEST, NULL, 0),
@@ -257,12 +266,14 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
 
     (void)cb, (void)cbarg;
     auth_len = gen->user_auth != NULL ? strlen(gen->user_auth) : 0;
-    req.kind = gen->type == TK_KEY_EC ? TK_TPM_KEY_EC
-               : gen->type == TK_KEY_HMAC ? TK_TPM_KEY_HMAC : TK_TPM_KEY_RSA;
+    req.kind = gen->type == TK_KEY_EC     ? TK_TPM_KEY_EC
+               : gen->type == TK_KEY_HMAC ? TK_TPM_KEY_HMAC
+                                          : TK_TPM_KEY_RSA;
     req.hash_nid = gen->hash_nid;
     if (gen->type == TK_KEY_HMAC && gen->secret != NULL) {
-        if (!tk_hmac_prepare_key(gen->prov->sw_libctx, gen->hash_nid, gen->secret,
-                                 gen->secret_len, secret, &secret_len))
+        if (!tk_hmac_prepare_key(gen->prov->sw_libctx, gen->hash_nid,
+                                 gen->secret, gen->secret_len, secret,
+                                 &secret_len))
             return NULL;
         req.secret = secret;
         req.secret_len = secret_len;
@@ -275,8 +286,10 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     req.auth_len = auth_len;
     req.parent = gen->parent;
     req.parent_auth = (const unsigned char *)gen->parent_auth;
-    req.parent_auth_len = gen->parent_auth != NULL ? strlen(gen->parent_auth) : 0;
-    made = tk_tpm_create_key(gen->prov->tpm, &req, &pub, &pub_len, &priv, &priv_len);
+    req.parent_auth_len = gen->parent_auth != NULL ? strlen(gen->parent_auth)
+                                                   : 0;
+    made = tk_tpm_create_key(gen->prov->tpm, &req, &pub, &pub_len, &priv,
+                             &priv_len);
     OPENSSL_cleanse(secret, sizeof(secret));
     if (!made)
         return NULL;

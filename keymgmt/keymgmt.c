@@ -18,8 +18,8 @@
 #include "keygen.h"
 #include "../provider/errors.h"
 
-#define PRIVATE_SELECTED(sel) (((sel) & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0)
-#define PUBLIC_SELECTED(sel) (((sel) & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) != 0)
+#define PRIVATE_SELECTED(sel) (((sel)&OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0)
+#define PUBLIC_SELECTED(sel) (((sel)&OSSL_KEYMGMT_SELECT_PUBLIC_KEY) != 0)
 
 static OSSL_FUNC_keymgmt_new_fn rsa_new;
 static OSSL_FUNC_keymgmt_new_fn rsapss_new;
@@ -57,9 +57,18 @@ static OSSL_FUNC_keymgmt_import_types_fn eph_io_types;
 static OSSL_FUNC_keymgmt_export_types_fn eph_io_types;
 static OSSL_FUNC_keymgmt_query_operation_name_fn eph_query_name;
 
-static void *rsa_new(void *provctx) { return tk_key_new_empty(provctx, TK_KEY_RSA); }
-static void *rsapss_new(void *provctx) { return tk_key_new_empty(provctx, TK_KEY_RSA_PSS); }
-static void *ec_new(void *provctx) { return tk_key_new_empty(provctx, TK_KEY_EC); }
+static void *rsa_new(void *provctx)
+{
+    return tk_key_new_empty(provctx, TK_KEY_RSA);
+}
+static void *rsapss_new(void *provctx)
+{
+    return tk_key_new_empty(provctx, TK_KEY_RSA_PSS);
+}
+static void *ec_new(void *provctx)
+{
+    return tk_key_new_empty(provctx, TK_KEY_EC);
+}
 
 static void km_free(void *keydata)
 {
@@ -111,7 +120,8 @@ static int km_import(void *keydata, int selection, const OSSL_PARAM params[])
                                      tk_key_type_name(key->type), NULL);
     if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0
         || EVP_PKEY_fromdata(ctx, &pub, EVP_PKEY_PUBLIC_KEY,
-                             (OSSL_PARAM *)params) <= 0) {
+                             (OSSL_PARAM *)params)
+               <= 0) {
         EVP_PKEY_CTX_free(ctx);
         return 0;
     }
@@ -141,8 +151,7 @@ static const OSSL_PARAM *rsa_io_types(int selection)
 {
     static const OSSL_PARAM types[] = {
         OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_N, NULL, 0),
-        OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
-        OSSL_PARAM_END
+        OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0), OSSL_PARAM_END
     };
 
     return PUBLIC_SELECTED(selection) ? types : NULL;
@@ -156,8 +165,11 @@ static const OSSL_PARAM *ec_io_types(int selection)
         OSSL_PARAM_END
     };
 
-    return (selection & (OSSL_KEYMGMT_SELECT_PUBLIC_KEY
-                         | OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS)) ? types : NULL;
+    return (selection
+            & (OSSL_KEYMGMT_SELECT_PUBLIC_KEY
+               | OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS))
+               ? types
+               : NULL;
 }
 
 /* Everything a public key can tell (size, security bits, group, point,
@@ -236,23 +248,28 @@ static const char *ec_query_name(int operation_id)
  * parameter lists and its operation names. */
 #define KEYMGMT_COMMON                                                         \
     { OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))km_free },                       \
-    { OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))tk_key_take_reference },         \
-    { OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))km_has },                         \
-    { OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))km_match },                     \
-    { OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))km_import },                   \
-    { OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))km_export },                   \
-    { OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))km_get_params },           \
-    { OSSL_FUNC_KEYMGMT_DUP, (void (*)(void))km_dup },                         \
-    { OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))tk_keygen_set_params }, \
-    { OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS,                                   \
-      (void (*)(void))tk_keygen_settable_params },                             \
-    { OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))tk_keygen_generate },              \
-    { OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))tk_keygen_cleanup }
+        { OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))tk_key_take_reference },     \
+        { OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))km_has },                     \
+        { OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))km_match },                 \
+        { OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))km_import },               \
+        { OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))km_export },               \
+        { OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))km_get_params },       \
+        { OSSL_FUNC_KEYMGMT_DUP, (void (*)(void))km_dup },                     \
+        { OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS,                                    \
+          (void (*)(void))tk_keygen_set_params },                              \
+        { OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS,                               \
+          (void (*)(void))tk_keygen_settable_params },                         \
+        { OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))tk_keygen_generate },         \
+    {                                                                          \
+        OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))tk_keygen_cleanup       \
+    }
 
 #define RSA_PARAMS                                                             \
     { OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))rsa_io_types },          \
-    { OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))rsa_io_types },          \
-    { OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))rsa_gettable_params }
+        { OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))rsa_io_types },      \
+    {                                                                          \
+        OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))rsa_gettable_params \
+    }
 
 const OSSL_DISPATCH tk_rsa_keymgmt_functions[] = {
     { OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))rsa_new },
@@ -306,7 +323,8 @@ static void *eph_new(void *provctx)
     return key;
 }
 
-static void *eph_gen_init(void *provctx, int selection, const OSSL_PARAM params[])
+static void *eph_gen_init(void *provctx, int selection,
+                          const OSSL_PARAM params[])
 {
     tk_ephemeral_gen *gen = OPENSSL_zalloc(sizeof(*gen));
     const OSSL_PARAM *p;
@@ -327,7 +345,8 @@ static void *eph_gen_init(void *provctx, int selection, const OSSL_PARAM params[
 static int eph_gen_set_params(void *vgen, const OSSL_PARAM params[])
 {
     tk_ephemeral_gen *gen = vgen;
-    const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_GROUP_NAME);
+    const OSSL_PARAM *p = OSSL_PARAM_locate_const(params,
+                                                  OSSL_PKEY_PARAM_GROUP_NAME);
     char *dst = gen->group;
 
     return p == NULL || OSSL_PARAM_get_utf8_string(p, &dst, sizeof(gen->group));
@@ -360,15 +379,19 @@ static void *eph_gen(void *vgen, OSSL_CALLBACK *cb, void *cbarg)
 {
     tk_ephemeral_gen *gen = vgen;
     int keypair = (gen->selection & OSSL_KEYMGMT_SELECT_KEYPAIR) != 0;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(gen->prov->sw_libctx, "EC", NULL);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(gen->prov->sw_libctx, "EC",
+                                                   NULL);
     EVP_PKEY *pkey = NULL;
     tk_key *key = NULL;
 
     (void)cb, (void)cbarg;
     if (ctx != NULL
-        && (keypair ? EVP_PKEY_keygen_init(ctx) : EVP_PKEY_paramgen_init(ctx)) > 0
+        && (keypair ? EVP_PKEY_keygen_init(ctx) : EVP_PKEY_paramgen_init(ctx))
+               > 0
         && EVP_PKEY_CTX_set_group_name(ctx, gen->group) > 0
-        && (keypair ? EVP_PKEY_keygen(ctx, &pkey) : EVP_PKEY_paramgen(ctx, &pkey)) > 0
+        && (keypair ? EVP_PKEY_keygen(ctx, &pkey)
+                    : EVP_PKEY_paramgen(ctx, &pkey))
+               > 0
         && (key = eph_new(gen->prov)) != NULL) {
         key->pub = pkey;
         pkey = NULL;
@@ -395,7 +418,8 @@ static int eph_set_params(void *keydata, const OSSL_PARAM params[])
 {
     tk_key *key = keydata;
 
-    return key->pub != NULL && EVP_PKEY_set_params(key->pub, (OSSL_PARAM *)params);
+    return key->pub != NULL
+           && EVP_PKEY_set_params(key->pub, (OSSL_PARAM *)params);
 }
 
 static const OSSL_PARAM *eph_settable_params(void *provctx)
@@ -412,10 +436,12 @@ static const OSSL_PARAM *eph_settable_params(void *provctx)
 static int eph_import(void *keydata, int selection, const OSSL_PARAM params[])
 {
     tk_key *key = keydata;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(key->prov->sw_libctx, "EC", NULL);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(key->prov->sw_libctx, "EC",
+                                                   NULL);
     EVP_PKEY *pkey = NULL;
     int ok = ctx != NULL && EVP_PKEY_fromdata_init(ctx) > 0
-             && EVP_PKEY_fromdata(ctx, &pkey, selection, (OSSL_PARAM *)params) > 0;
+             && EVP_PKEY_fromdata(ctx, &pkey, selection, (OSSL_PARAM *)params)
+                    > 0;
 
     EVP_PKEY_CTX_free(ctx);
     if (ok) {
@@ -426,7 +452,8 @@ static int eph_import(void *keydata, int selection, const OSSL_PARAM params[])
 }
 
 /* Software keys have nothing to hide: everything may be exported. */
-static int eph_export(void *keydata, int selection, OSSL_CALLBACK *cb, void *cbarg)
+static int eph_export(void *keydata, int selection, OSSL_CALLBACK *cb,
+                      void *cbarg)
 {
     tk_key *key = keydata;
     OSSL_PARAM *params = NULL;
@@ -444,8 +471,7 @@ static const OSSL_PARAM *eph_io_types(int selection)
     static const OSSL_PARAM types[] = {
         OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
         OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
-        OSSL_PARAM_BN(OSSL_PKEY_PARAM_PRIV_KEY, NULL, 0),
-        OSSL_PARAM_END
+        OSSL_PARAM_BN(OSSL_PKEY_PARAM_PRIV_KEY, NULL, 0), OSSL_PARAM_END
     };
 
     (void)selection;
@@ -462,8 +488,10 @@ const OSSL_DISPATCH tk_ephemeral_ec_keymgmt_functions[] = {
     { OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))km_free },
     { OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))eph_gen_init },
     { OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))eph_gen_set_params },
-    { OSSL_FUNC_KEYMGMT_GEN_SET_TEMPLATE, (void (*)(void))eph_gen_set_template },
-    { OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS, (void (*)(void))eph_gen_settable_params },
+    { OSSL_FUNC_KEYMGMT_GEN_SET_TEMPLATE,
+      (void (*)(void))eph_gen_set_template },
+    { OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS,
+      (void (*)(void))eph_gen_settable_params },
     { OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))eph_gen },
     { OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))eph_gen_cleanup },
     { OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))eph_has },

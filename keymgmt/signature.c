@@ -6,7 +6,7 @@
  * in software (EMSA-PSS, any salt length) and finished with one raw RSA
  * operation, because TPMs choose PSS salt lengths of their own. Verifying
  * needs no secret and runs in software on the public key. */
-#define OPENSSL_SUPPRESS_DEPRECATED     /* RSA_padding_add_*: EMSA encoders */
+#define OPENSSL_SUPPRESS_DEPRECATED /* RSA_padding_add_*: EMSA encoders */
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/buffer.h>
@@ -27,13 +27,13 @@
 typedef struct tk_sig_ctx {
     tk_prov_ctx *prov;
     tk_key *key;
-    int rsa;                    /* RSA (else ECDSA) */
-    int pad_mode;               /* RSA_PKCS1_PADDING or RSA_PKCS1_PSS_PADDING */
-    int saltlen;                /* >= 0 or RSA_PSS_SALTLEN_* */
-    EVP_MD *md;                 /* NULL: the caller passes a raw digest */
-    EVP_MD *mgf1_md;            /* NULL: same as md */
-    EVP_MD_CTX *mdctx;          /* digest_sign / digest_verify */
-    BUF_MEM *msg;               /* restricted keys: the message, for the TPM */
+    int rsa;           /* RSA (else ECDSA) */
+    int pad_mode;      /* RSA_PKCS1_PADDING or RSA_PKCS1_PSS_PADDING */
+    int saltlen;       /* >= 0 or RSA_PSS_SALTLEN_* */
+    EVP_MD *md;        /* NULL: the caller passes a raw digest */
+    EVP_MD *mgf1_md;   /* NULL: same as md */
+    EVP_MD_CTX *mdctx; /* digest_sign / digest_verify */
+    BUF_MEM *msg;      /* restricted keys: the message, for the TPM */
 } tk_sig_ctx;
 
 static OSSL_FUNC_signature_newctx_fn rsa_newctx;
@@ -134,7 +134,8 @@ static void *sig_dupctx(void *vctx)
     if (src->msg != NULL) {
         /* Empty until the first update: BUF_MEM_grow(, 0) returns 0. */
         if ((dst->msg = BUF_MEM_new()) == NULL
-            || (src->msg->length > 0 && !BUF_MEM_grow(dst->msg, src->msg->length)))
+            || (src->msg->length > 0
+                && !BUF_MEM_grow(dst->msg, src->msg->length)))
             goto err;
         if (src->msg->length > 0)
             memcpy(dst->msg->data, src->msg->data, src->msg->length);
@@ -172,12 +173,14 @@ static int set_pad_mode(tk_sig_ctx *ctx, const OSSL_PARAM *p)
         return 0;
     }
     if (mode != RSA_PKCS1_PADDING && mode != RSA_PKCS1_PSS_PADDING) {
-        tk_raise(TK_R_NOT_SUPPORTED, "TPM RSA keys sign with pkcs1 or pss padding");
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "TPM RSA keys sign with pkcs1 or pss padding");
         return 0;
     }
     if (ctx->key != NULL && ctx->key->type == TK_KEY_RSA_PSS
         && mode != RSA_PKCS1_PSS_PADDING) {
-        tk_raise(TK_R_NOT_SUPPORTED, "an RSA-PSS key signs with pss padding only");
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "an RSA-PSS key signs with pss padding only");
         return 0;
     }
     ctx->pad_mode = mode;
@@ -218,18 +221,23 @@ static int sig_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 
     if (params == NULL)
         return 1;
-    if ((p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_DIGEST)) != NULL
-        && (p->data_type != OSSL_PARAM_UTF8_STRING || !set_md(ctx, &ctx->md, p->data)))
+    if ((p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_DIGEST))
+            != NULL
+        && (p->data_type != OSSL_PARAM_UTF8_STRING
+            || !set_md(ctx, &ctx->md, p->data)))
         return 0;
     if (!ctx->rsa)
         return 1;
-    if ((p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_PAD_MODE)) != NULL
+    if ((p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_PAD_MODE))
+            != NULL
         && !set_pad_mode(ctx, p))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_PSS_SALTLEN)) != NULL
+    if ((p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_PSS_SALTLEN))
+            != NULL
         && !set_saltlen(ctx, p))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_MGF1_DIGEST)) != NULL
+    if ((p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_MGF1_DIGEST))
+            != NULL
         && (p->data_type != OSSL_PARAM_UTF8_STRING
             || !set_md(ctx, &ctx->mgf1_md, p->data)))
         return 0;
@@ -263,7 +271,7 @@ static int raw_rsa_ok(const tk_sig_ctx *ctx)
     const tk_tpm_pubinfo *info;
 
     if (ctx->key->tpm_key == NULL)
-        return 1;       /* a public key: only verifies, any salt */
+        return 1; /* a public key: only verifies, any salt */
     info = tk_tpm_key_info(ctx->key->tpm_key);
     return info->can_decrypt && !info->restricted;
 }
@@ -295,14 +303,15 @@ static EVP_PKEY_CTX *shadow_ctx(tk_sig_ctx *ctx, int saltlen)
                                                     ctx->key->pub, NULL);
 
     if (pctx == NULL || EVP_PKEY_verify_init(pctx) <= 0
-        || (ctx->md != NULL && EVP_PKEY_CTX_set_signature_md(pctx, ctx->md) <= 0)
+        || (ctx->md != NULL
+            && EVP_PKEY_CTX_set_signature_md(pctx, ctx->md) <= 0)
         || (ctx->rsa
             && (EVP_PKEY_CTX_set_rsa_padding(pctx, ctx->pad_mode) <= 0
                 || (ctx->pad_mode == RSA_PKCS1_PSS_PADDING
                     && (EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, saltlen) <= 0
                         || (ctx->mgf1_md != NULL
                             && EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, ctx->mgf1_md)
-                               <= 0)))))) {
+                                   <= 0)))))) {
         EVP_PKEY_CTX_free(pctx);
         tk_raise(TK_R_NOT_SUPPORTED, "unsupported signature settings");
         return NULL;
@@ -315,13 +324,15 @@ static int sig_get_ctx_params(void *vctx, OSSL_PARAM params[])
     tk_sig_ctx *ctx = vctx;
     OSSL_PARAM *p;
 
-    if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_ALGORITHM_ID)) != NULL) {
+    if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_ALGORITHM_ID))
+        != NULL) {
         EVP_PKEY_CTX *shadow;
         OSSL_PARAM query[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
         int ok;
 
         if (ctx->key == NULL
-            || (shadow = shadow_ctx(ctx, ctx->rsa ? effective_saltlen(ctx) : 0)) == NULL)
+            || (shadow = shadow_ctx(ctx, ctx->rsa ? effective_saltlen(ctx) : 0))
+                   == NULL)
             return 0;
         query[0] = *p;
         ok = EVP_PKEY_CTX_get_params(shadow, query);
@@ -331,12 +342,14 @@ static int sig_get_ctx_params(void *vctx, OSSL_PARAM params[])
             return 0;
     }
     if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_DIGEST)) != NULL
-        && !OSSL_PARAM_set_utf8_string(p, ctx->md != NULL ? EVP_MD_get0_name(ctx->md) : ""))
+        && !OSSL_PARAM_set_utf8_string(
+            p, ctx->md != NULL ? EVP_MD_get0_name(ctx->md) : ""))
         return 0;
     if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_PAD_MODE)) != NULL
         && ctx->rsa && !OSSL_PARAM_set_int(p, ctx->pad_mode))
         return 0;
-    if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_PSS_SALTLEN)) != NULL
+    if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_PSS_SALTLEN))
+            != NULL
         && ctx->rsa && !OSSL_PARAM_set_int(p, ctx->saltlen))
         return 0;
     return 1;
@@ -348,8 +361,7 @@ static const OSSL_PARAM *sig_gettable_ctx_params(void *vctx, void *provctx)
         OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, NULL, 0),
         OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
         OSSL_PARAM_int(OSSL_SIGNATURE_PARAM_PAD_MODE, NULL),
-        OSSL_PARAM_int(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, NULL),
-        OSSL_PARAM_END
+        OSSL_PARAM_int(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, NULL), OSSL_PARAM_END
     };
 
     (void)vctx, (void)provctx;
@@ -363,10 +375,12 @@ static int sig_init(tk_sig_ctx *ctx, void *vkey, const OSSL_PARAM params[],
 
     if (key != NULL) {
         if (need_private && key->tpm_key == NULL) {
-            tk_raise(TK_R_NOT_SUPPORTED, "signing needs the TPM key, not a public key");
+            tk_raise(TK_R_NOT_SUPPORTED,
+                     "signing needs the TPM key, not a public key");
             return 0;
         }
-        if ((ctx->rsa && key->type == TK_KEY_EC) || (!ctx->rsa && key->type != TK_KEY_EC)) {
+        if ((ctx->rsa && key->type == TK_KEY_EC)
+            || (!ctx->rsa && key->type != TK_KEY_EC)) {
             tk_raise(TK_R_NOT_SUPPORTED, "wrong key type for this signature");
             return 0;
         }
@@ -400,12 +414,17 @@ static int hash_nid_for(const tk_sig_ctx *ctx, size_t digest_len)
 {
     if (ctx->md != NULL)
         return EVP_MD_get_type(ctx->md);
-    switch (digest_len) {       /* a bare digest: known by its size */
-    case 20: return NID_sha1;
-    case 32: return NID_sha256;
-    case 48: return NID_sha384;
-    case 64: return NID_sha512;
-    default: return NID_undef;
+    switch (digest_len) { /* a bare digest: known by its size */
+    case 20:
+        return NID_sha1;
+    case 32:
+        return NID_sha256;
+    case 48:
+        return NID_sha384;
+    case 64:
+        return NID_sha512;
+    default:
+        return NID_undef;
     }
 }
 
@@ -418,7 +437,8 @@ static int tpm_sign(tk_sig_ctx *ctx, int scheme, const unsigned char *dgst,
 
     if (tk_tpm_key_info(ctx->key->tpm_key)->restricted) {
         if (ctx->msg == NULL) {
-            tk_raise(TK_R_NOT_SUPPORTED, "a restricted TPM key signs messages,"
+            tk_raise(TK_R_NOT_SUPPORTED,
+                     "a restricted TPM key signs messages,"
                      " not digests (use dgst, not pkeyutl)");
             return 0;
         }
@@ -482,15 +502,18 @@ static int rsa_sign(tk_sig_ctx *ctx, unsigned char *sig, size_t *siglen,
             tk_raise(TK_R_BAD_REQUEST, "PSS needs a digest");
             return 0;
         }
-        if (!raw_ok) {      /* sign-only key: the TPM picks the salt */
+        if (!raw_ok) { /* sign-only key: the TPM picks the salt */
             if (ctx->saltlen >= 0 && ctx->saltlen != (int)dlen) {
-                tk_raise(TK_R_NOT_SUPPORTED, "this TPM key signs PSS with a salt"
-                         " as long as the digest (%zu bytes) only", dlen);
+                tk_raise(TK_R_NOT_SUPPORTED,
+                         "this TPM key signs PSS with a salt"
+                         " as long as the digest (%zu bytes) only",
+                         dlen);
                 return 0;
             }
             if (info->scheme_hash_nid != 0
                 && info->scheme_hash_nid != hash_nid_for(ctx, dlen)) {
-                tk_raise(TK_R_NOT_SUPPORTED, "this TPM key signs %s digests only",
+                tk_raise(TK_R_NOT_SUPPORTED,
+                         "this TPM key signs %s digests only",
                          OBJ_nid2sn(info->scheme_hash_nid));
                 return 0;
             }
@@ -505,14 +528,15 @@ static int rsa_sign(tk_sig_ctx *ctx, unsigned char *sig, size_t *siglen,
     } else {
         /* No digest named: PKCS#1 v1.5 over the caller's bytes as they are. */
         if (!raw_ok) {
-            tk_raise(TK_R_NOT_SUPPORTED, "raw RSA signing needs a key that may decrypt");
+            tk_raise(TK_R_NOT_SUPPORTED,
+                     "raw RSA signing needs a key that may decrypt");
             return 0;
         }
         ok = RSA_padding_add_PKCS1_type_1(em, (int)k, dgst, (int)dlen);
     }
     if (ok != 1) {
-        tk_raise(TK_R_BAD_REQUEST, "cannot pad %zu bytes for a %zu-byte RSA key",
-                 dlen, k);
+        tk_raise(TK_R_BAD_REQUEST,
+                 "cannot pad %zu bytes for a %zu-byte RSA key", dlen, k);
         return 0;
     }
     ok = tk_tpm_rsa_private_sign(ctx->key->tpm_key, em, k, sig, siglen);
@@ -547,7 +571,8 @@ static int sig_verify(void *vctx, const unsigned char *sig, size_t siglen,
 {
     tk_sig_ctx *ctx = vctx;
     EVP_PKEY_CTX *shadow = shadow_ctx(ctx, ctx->saltlen);
-    int ok = shadow != NULL && EVP_PKEY_verify(shadow, sig, siglen, tbs, tbslen) == 1;
+    int ok = shadow != NULL
+             && EVP_PKEY_verify(shadow, sig, siglen, tbs, tbslen) == 1;
 
     EVP_PKEY_CTX_free(shadow);
     return ok;
@@ -629,21 +654,33 @@ static int digest_verify_final(void *vctx, const unsigned char *sig,
 /* Everything but the constructor, which says RSA or ECDSA. */
 #define SIGNATURE_FUNCTIONS                                                    \
     { OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))sig_freectx },              \
-    { OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx },                \
-    { OSSL_FUNC_SIGNATURE_SIGN_INIT, (void (*)(void))sign_init },              \
-    { OSSL_FUNC_SIGNATURE_SIGN, (void (*)(void))sig_sign },                    \
-    { OSSL_FUNC_SIGNATURE_VERIFY_INIT, (void (*)(void))verify_init },          \
-    { OSSL_FUNC_SIGNATURE_VERIFY, (void (*)(void))sig_verify },                \
-    { OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT, (void (*)(void))digest_sign_init }, \
-    { OSSL_FUNC_SIGNATURE_DIGEST_SIGN_UPDATE, (void (*)(void))digest_update },  \
-    { OSSL_FUNC_SIGNATURE_DIGEST_SIGN_FINAL, (void (*)(void))digest_sign_final }, \
-    { OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_INIT, (void (*)(void))digest_verify_init }, \
-    { OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_UPDATE, (void (*)(void))digest_update }, \
-    { OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_FINAL, (void (*)(void))digest_verify_final }, \
-    { OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, (void (*)(void))sig_get_ctx_params }, \
-    { OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, (void (*)(void))sig_gettable_ctx_params }, \
-    { OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, (void (*)(void))sig_set_ctx_params }, \
-    { OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, (void (*)(void))sig_settable_ctx_params }
+        { OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx },            \
+        { OSSL_FUNC_SIGNATURE_SIGN_INIT, (void (*)(void))sign_init },          \
+        { OSSL_FUNC_SIGNATURE_SIGN, (void (*)(void))sig_sign },                \
+        { OSSL_FUNC_SIGNATURE_VERIFY_INIT, (void (*)(void))verify_init },      \
+        { OSSL_FUNC_SIGNATURE_VERIFY, (void (*)(void))sig_verify },            \
+        { OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT,                                \
+          (void (*)(void))digest_sign_init },                                  \
+        { OSSL_FUNC_SIGNATURE_DIGEST_SIGN_UPDATE,                              \
+          (void (*)(void))digest_update },                                     \
+        { OSSL_FUNC_SIGNATURE_DIGEST_SIGN_FINAL,                               \
+          (void (*)(void))digest_sign_final },                                 \
+        { OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_INIT,                              \
+          (void (*)(void))digest_verify_init },                                \
+        { OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_UPDATE,                            \
+          (void (*)(void))digest_update },                                     \
+        { OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_FINAL,                             \
+          (void (*)(void))digest_verify_final },                               \
+        { OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS,                                  \
+          (void (*)(void))sig_get_ctx_params },                                \
+        { OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS,                             \
+          (void (*)(void))sig_gettable_ctx_params },                           \
+        { OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS,                                  \
+          (void (*)(void))sig_set_ctx_params },                                \
+    {                                                                          \
+        OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS,                               \
+            (void (*)(void))sig_settable_ctx_params                            \
+    }
 
 const OSSL_DISPATCH tk_rsa_signature_functions[] = {
     { OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))rsa_newctx },

@@ -35,7 +35,8 @@ static int hk_has(const void *keydata, int selection)
     /* No public half: an HMAC key is its private part. */
     if (key == NULL)
         return 0;
-    return (selection & OSSL_KEYMGMT_SELECT_KEYPAIR) == 0 || key->tpm_key != NULL;
+    return (selection & OSSL_KEYMGMT_SELECT_KEYPAIR) == 0
+           || key->tpm_key != NULL;
 }
 
 static int hk_get_params(void *keydata, OSSL_PARAM params[])
@@ -44,7 +45,8 @@ static int hk_get_params(void *keydata, OSSL_PARAM params[])
     OSSL_PARAM *p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_DEFAULT_DIGEST);
 
     if (p != NULL && key->tpm_key != NULL
-        && !OSSL_PARAM_set_utf8_string(p, OBJ_nid2sn(tk_tpm_key_info(key->tpm_key)->hash_nid)))
+        && !OSSL_PARAM_set_utf8_string(
+            p, OBJ_nid2sn(tk_tpm_key_info(key->tpm_key)->hash_nid)))
         return 0;
     return 1;
 }

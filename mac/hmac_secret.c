@@ -21,8 +21,10 @@ int tk_hmac_digest_nid(OSSL_LIB_CTX *libctx, const char *name)
     case NID_sha512:
         return nid;
     default:
-        tk_raise(TK_R_NOT_SUPPORTED, "TPM HMAC digest \"%s\": use SHA1, SHA256,"
-                 " SHA384 or SHA512", name);
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "TPM HMAC digest \"%s\": use SHA1, SHA256,"
+                 " SHA384 or SHA512",
+                 name);
         return NID_undef;
     }
 }

@@ -25,13 +25,15 @@ static int read_key_file(const char *path, unsigned char **der, size_t *len)
     int ok = 0;
 
     if (in == NULL) {
-        tk_raise(TK_R_BAD_REQUEST, "cannot open the HMAC key file \"%s\"", path);
+        tk_raise(TK_R_BAD_REQUEST, "cannot open the HMAC key file \"%s\"",
+                 path);
         return 0;
     }
     if ((buf = OPENSSL_malloc(TK_KEYFILE_MAX_DER + 1)) == NULL)
         goto end;
     while (got <= TK_KEYFILE_MAX_DER
-           && BIO_read_ex(in, buf + got, TK_KEYFILE_MAX_DER + 1 - got, &n) && n > 0)
+           && BIO_read_ex(in, buf + got, TK_KEYFILE_MAX_DER + 1 - got, &n)
+           && n > 0)
         got += n;
     if (got > TK_KEYFILE_MAX_DER) {
         tk_raise(TK_R_BAD_KEY, "\"%s\" is too large for a TSS2 key file", path);
@@ -45,8 +47,8 @@ static int read_key_file(const char *path, unsigned char **der, size_t *len)
             || strcmp(name, TK_KEYFILE_PEM_LABEL) != 0) {
             BIO_free(mem);
             OPENSSL_free(data);
-            tk_raise(TK_R_BAD_KEY, "\"%s\" is not a " TK_KEYFILE_PEM_LABEL
-                     " file", path);
+            tk_raise(TK_R_BAD_KEY,
+                     "\"%s\" is not a " TK_KEYFILE_PEM_LABEL " file", path);
             goto end;
         }
         BIO_free(mem);
@@ -103,8 +105,10 @@ static tk_key *key_from_handle(tk_prov_ctx *prov, const char *text)
     unsigned long handle = strtoul(text, &end, 16);
 
     if (strncmp(text, "0x", 2) != 0 || *end != '\0' || handle > 0xffffffffUL) {
-        tk_raise(TK_R_BAD_REQUEST, "key-uri " HANDLE_PREFIX "%s: expected"
-                 " " HANDLE_PREFIX "0x81xxxxxx", text);
+        tk_raise(TK_R_BAD_REQUEST,
+                 "key-uri " HANDLE_PREFIX "%s: expected"
+                 " " HANDLE_PREFIX "0x81xxxxxx",
+                 text);
         return NULL;
     }
     return tk_key_from_persistent(prov, (uint32_t)handle);

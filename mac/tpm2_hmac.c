@@ -27,12 +27,12 @@
 typedef struct tk_hmac_ctx {
     tk_prov_ctx *prov;
     char *uri, *password;
-    unsigned char *raw_key;     /* secure heap */
+    unsigned char *raw_key; /* secure heap */
     size_t raw_len;
-    int digest_nid;             /* requested; 0: the key's own */
-    int key_changed;            /* uri/key set since the key was resolved */
-    tk_tpm_key *key;            /* resolved at init */
-    tk_tpm_hmac_seq *seq;       /* once input outgrew one command */
+    int digest_nid;       /* requested; 0: the key's own */
+    int key_changed;      /* uri/key set since the key was resolved */
+    tk_tpm_key *key;      /* resolved at init */
+    tk_tpm_hmac_seq *seq; /* once input outgrew one command */
     unsigned char *buf;
     size_t len;
 } tk_hmac_ctx;
@@ -113,8 +113,9 @@ static void *hmac_dup(void *vsrc)
         && (dst->password = OPENSSL_strdup(src->password)) == NULL)
         goto err;
     if (src->raw_key != NULL) {
-        if ((dst->raw_key = OPENSSL_secure_malloc(src->raw_len > 0
-                                                  ? src->raw_len : 1)) == NULL)
+        if ((dst->raw_key = OPENSSL_secure_malloc(
+                 src->raw_len > 0 ? src->raw_len : 1))
+            == NULL)
             goto err;
         if (src->raw_len > 0)
             memcpy(dst->raw_key, src->raw_key, src->raw_len);
@@ -172,7 +173,7 @@ static int hmac_set_ctx_params(void *vctx, const OSSL_PARAM params[])
             == NID_undef)
             return 0;
         if (ctx->raw_key != NULL)
-            ctx->key_changed = 1;   /* an ephemeral key is made per hash */
+            ctx->key_changed = 1; /* an ephemeral key is made per hash */
     }
     if ((p = OSSL_PARAM_locate_const(params, PARAM_PASSWORD)) != NULL) {
         if (!OSSL_PARAM_get_utf8_string(p, &text, 0))
@@ -209,7 +210,8 @@ static int resolve_key(tk_hmac_ctx *ctx)
 
     if (ctx->key_changed || ctx->key == NULL) {
         if (ctx->uri != NULL) {
-            tk_key *k = tk_hmac_key_from_uri(ctx->prov, ctx->uri, ctx->password);
+            tk_key *k = tk_hmac_key_from_uri(ctx->prov, ctx->uri,
+                                             ctx->password);
 
             if (k == NULL)
                 return 0;
@@ -230,7 +232,8 @@ static int resolve_key(tk_hmac_ctx *ctx)
             if (key == NULL)
                 return 0;
         } else {
-            tk_raise(TK_R_BAD_REQUEST, "TPM2-HMAC needs a key: set key-uri (a"
+            tk_raise(TK_R_BAD_REQUEST,
+                     "TPM2-HMAC needs a key: set key-uri (a"
                      " TSS2 key file or handle:0x81xxxxxx) or key");
             return 0;
         }
@@ -240,8 +243,10 @@ static int resolve_key(tk_hmac_ctx *ctx)
     }
     key_nid = tk_tpm_key_info(ctx->key)->hash_nid;
     if (ctx->digest_nid != 0 && ctx->digest_nid != key_nid) {
-        tk_raise(TK_R_BAD_REQUEST, "this TPM key computes HMAC-%s only, not"
-                 " HMAC-%s", OBJ_nid2sn(key_nid), OBJ_nid2sn(ctx->digest_nid));
+        tk_raise(TK_R_BAD_REQUEST,
+                 "this TPM key computes HMAC-%s only, not"
+                 " HMAC-%s",
+                 OBJ_nid2sn(key_nid), OBJ_nid2sn(ctx->digest_nid));
         return 0;
     }
     return 1;
@@ -309,13 +314,15 @@ static int hmac_final(void *vctx, unsigned char *out, size_t *outl,
     }
     size = tk_tpm_hmac_size(ctx->key);
     if (outsize < size) {
-        tk_raise(TK_R_BAD_REQUEST, "MAC buffer of %zu bytes, need %zu", outsize, size);
+        tk_raise(TK_R_BAD_REQUEST, "MAC buffer of %zu bytes, need %zu", outsize,
+                 size);
         return 0;
     }
     if (ctx->seq == NULL && ctx->len <= TK_TPM_HMAC_ONESHOT)
         ok = tk_tpm_hmac(ctx->key, ctx->buf, ctx->len, out, outl);
     else
-        ok = (ctx->seq != NULL || (ctx->seq = tk_tpm_hmac_seq_new(ctx->key)) != NULL)
+        ok = (ctx->seq != NULL
+              || (ctx->seq = tk_tpm_hmac_seq_new(ctx->key)) != NULL)
              && tk_tpm_hmac_seq_final(ctx->seq, ctx->buf, ctx->len, out, outl);
     reset_input(ctx);
     return ok;
@@ -333,8 +340,9 @@ static size_t current_size(tk_hmac_ctx *ctx)
         else
             ERR_clear_last_mark();
     }
-    nid = ctx->key != NULL ? tk_tpm_key_info(ctx->key)->hash_nid
-              : ctx->digest_nid != 0 ? ctx->digest_nid : NID_sha256;
+    nid = ctx->key != NULL       ? tk_tpm_key_info(ctx->key)->hash_nid
+          : ctx->digest_nid != 0 ? ctx->digest_nid
+                                 : NID_sha256;
 
     return tk_tpm_digest_size(nid);
 }
@@ -359,8 +367,7 @@ static const OSSL_PARAM *hmac_gettable_ctx_params(void *vctx, void *provctx)
 {
     static const OSSL_PARAM gettable[] = {
         OSSL_PARAM_size_t(OSSL_MAC_PARAM_SIZE, NULL),
-        OSSL_PARAM_size_t(OSSL_MAC_PARAM_BLOCK_SIZE, NULL),
-        OSSL_PARAM_END
+        OSSL_PARAM_size_t(OSSL_MAC_PARAM_BLOCK_SIZE, NULL), OSSL_PARAM_END
     };
 
     (void)vctx, (void)provctx;
@@ -373,8 +380,7 @@ static const OSSL_PARAM *hmac_settable_ctx_params(void *vctx, void *provctx)
         OSSL_PARAM_utf8_string(PARAM_KEY_URI, NULL, 0),
         OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, NULL, 0),
         OSSL_PARAM_octet_string(OSSL_MAC_PARAM_KEY, NULL, 0),
-        OSSL_PARAM_utf8_string(PARAM_PASSWORD, NULL, 0),
-        OSSL_PARAM_END
+        OSSL_PARAM_utf8_string(PARAM_PASSWORD, NULL, 0), OSSL_PARAM_END
     };
 
     (void)vctx, (void)provctx;
@@ -389,8 +395,10 @@ const OSSL_DISPATCH tk_tpm2_hmac_functions[] = {
     { OSSL_FUNC_MAC_UPDATE, (void (*)(void))hmac_update },
     { OSSL_FUNC_MAC_FINAL, (void (*)(void))hmac_final },
     { OSSL_FUNC_MAC_GET_CTX_PARAMS, (void (*)(void))hmac_get_ctx_params },
-    { OSSL_FUNC_MAC_GETTABLE_CTX_PARAMS, (void (*)(void))hmac_gettable_ctx_params },
+    { OSSL_FUNC_MAC_GETTABLE_CTX_PARAMS,
+      (void (*)(void))hmac_gettable_ctx_params },
     { OSSL_FUNC_MAC_SET_CTX_PARAMS, (void (*)(void))hmac_set_ctx_params },
-    { OSSL_FUNC_MAC_SETTABLE_CTX_PARAMS, (void (*)(void))hmac_settable_ctx_params },
+    { OSSL_FUNC_MAC_SETTABLE_CTX_PARAMS,
+      (void (*)(void))hmac_settable_ctx_params },
     { 0, NULL }
 };

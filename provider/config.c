@@ -38,11 +38,10 @@ int tk_config_load(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
     OSSL_FUNC_core_get_params_fn *get_params = find_get_params(in);
     const char *conf_tcti = NULL, *conf_encrypt = NULL;
     const char *tcti, *encrypt;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_utf8_ptr("tcti", (char **)&conf_tcti, 0),
-        OSSL_PARAM_utf8_ptr("session-encryption", (char **)&conf_encrypt, 0),
-        OSSL_PARAM_END
-    };
+    OSSL_PARAM params[] = { OSSL_PARAM_utf8_ptr("tcti", (char **)&conf_tcti, 0),
+                            OSSL_PARAM_utf8_ptr("session-encryption",
+                                                (char **)&conf_encrypt, 0),
+                            OSSL_PARAM_END };
 
     if (get_params != NULL && !get_params(core, params)) {
         conf_tcti = NULL;
@@ -54,7 +53,8 @@ int tk_config_load(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
     if (tcti == NULL || *tcti == '\0')
         tcti = TK_TPM_DEFAULT_TCTI;
     if (strlen(tcti) >= sizeof(cfg->tcti)) {
-        tk_raise(TK_R_BAD_CONFIG, "TCTI string too long (%zu bytes)", strlen(tcti));
+        tk_raise(TK_R_BAD_CONFIG, "TCTI string too long (%zu bytes)",
+                 strlen(tcti));
         return 0;
     }
     strcpy(cfg->tcti, tcti);
@@ -67,7 +67,8 @@ int tk_config_load(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
         cfg->encrypt = tk_config_parse_bool(encrypt);
         if (cfg->encrypt < 0) {
             tk_raise(TK_R_BAD_CONFIG,
-                     "session-encryption must be yes or no, not \"%s\"", encrypt);
+                     "session-encryption must be yes or no, not \"%s\"",
+                     encrypt);
             return 0;
         }
     }

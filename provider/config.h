@@ -8,7 +8,7 @@
 
 typedef struct tk_config {
     char tcti[512];
-    int encrypt;    /* salted, encrypting sessions for secret-bearing commands */
+    int encrypt; /* salted, encrypting sessions for secret-bearing commands */
 } tk_config;
 
 /* Fills `cfg`. 0 (with an error raised) for a setting that makes no sense. */

@@ -38,15 +38,14 @@ void tk_errors_unregister(tk_errors *errs);
 const OSSL_ITEM *tk_reason_strings(void);
 
 void tk_raise_at(const char *file, int line, const char *func, int reason,
-                 const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Raise an error through a live tpmkit instance. The TPM layer below is
  * shared by every instance in the process (one connection per TPM), so
  * the instance is the newest one still loaded; all of them register the
  * same reason strings under the name "tpmkit", so the error reads the same
  * whichever carries it, and none of them is used after its teardown. */
-#define tk_raise(reason, ...) \
+#define tk_raise(reason, ...)                                                  \
     tk_raise_at(__FILE__, __LINE__, __func__, (reason), __VA_ARGS__)
 
 #endif

@@ -13,15 +13,15 @@
 
 typedef struct tk_seed_stats {
     pthread_mutex_t lock;
-    unsigned long seeds;        /* successful seedings from the TPM */
+    unsigned long seeds; /* successful seedings from the TPM */
     unsigned long failures;
-    int last_failed;            /* the most recent attempt failed */
+    int last_failed; /* the most recent attempt failed */
     char last_error[320];
 } tk_seed_stats;
 
 typedef struct tk_prov_ctx {
     const OSSL_CORE_HANDLE *core;
-    tk_errors *errors;          /* this instance's error functions */
+    tk_errors *errors; /* this instance's error functions */
     /* Wraps the core's BIOs (decoders, encoders, store). */
     OSSL_LIB_CTX *core_libctx;
     /* Software crypto tpmkit does itself (public keys, hashing, padding):

@@ -157,7 +157,8 @@ static int tk_get_capabilities(void *provctx, const char *capability,
         { "secp384r1", "secp384r1", 24, 192 },
         { "secp521r1", "secp521r1", 25, 256 },
     };
-    int min_tls = 0x0301 /* TLS 1.0 */, max_tls = 0, min_dtls = 0xfeff, max_dtls = 0;
+    int min_tls = 0x0301 /* TLS 1.0 */, max_tls = 0, min_dtls = 0xfeff,
+        max_dtls = 0;
     unsigned int is_kem = 0;
 
     (void)provctx;
@@ -216,9 +217,11 @@ static const OSSL_DISPATCH provider_functions[] = {
     { OSSL_FUNC_PROVIDER_GETTABLE_PARAMS, (void (*)(void))tk_gettable_params },
     { OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))tk_get_params },
     { OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))tk_query_operation },
-    { OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))tk_get_reason_strings },
+    { OSSL_FUNC_PROVIDER_GET_REASON_STRINGS,
+      (void (*)(void))tk_get_reason_strings },
     { OSSL_FUNC_PROVIDER_SELF_TEST, (void (*)(void))tk_self_test },
-    { OSSL_FUNC_PROVIDER_GET_CAPABILITIES, (void (*)(void))tk_get_capabilities },
+    { OSSL_FUNC_PROVIDER_GET_CAPABILITIES,
+      (void (*)(void))tk_get_capabilities },
     { 0, NULL }
 };
 
@@ -240,9 +243,9 @@ static void quiet_tss_logging(void)
     pthread_once(&once, quiet_tss_logging_once);
 }
 
-__attribute__((visibility("default")))
-int OSSL_provider_init(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
-                       const OSSL_DISPATCH **out, void **provctx)
+__attribute__((visibility("default"))) int OSSL_provider_init(
+    const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
+    const OSSL_DISPATCH **out, void **provctx)
 {
     tk_prov_ctx *ctx;
     tk_config cfg;
@@ -267,7 +270,8 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
     ctx->tpm = tk_tpm_acquire(cfg.tcti, cfg.encrypt);
     ctx->core_libctx = OSSL_LIB_CTX_new_from_dispatch(core, in);
     ctx->sw_libctx = OSSL_LIB_CTX_new();
-    if (ctx->tpm == NULL || ctx->core_libctx == NULL || ctx->sw_libctx == NULL) {
+    if (ctx->tpm == NULL || ctx->core_libctx == NULL
+        || ctx->sw_libctx == NULL) {
         tk_raise(TK_R_OUT_OF_MEMORY, "provider context");
         tk_teardown(ctx);
         return 0;

@@ -49,7 +49,8 @@ static void *seed_newctx(void *provctx, void *parent,
 
     (void)parent_dispatch;
     if (parent != NULL) {
-        tk_raise(TK_R_BAD_REQUEST, "TPM2-SEED is a seed source and takes no parent");
+        tk_raise(TK_R_BAD_REQUEST,
+                 "TPM2-SEED is a seed source and takes no parent");
         return NULL;
     }
     seed = OPENSSL_zalloc(sizeof(*seed));
@@ -83,7 +84,8 @@ static int seed_instantiate(void *vseed, unsigned int strength,
 
     (void)prediction_resistance, (void)pstr, (void)pstr_len, (void)params;
     if (strength > SEED_STRENGTH) {
-        tk_raise(TK_R_BAD_REQUEST, "TPM2-SEED gives at most %d bits of strength, %u asked",
+        tk_raise(TK_R_BAD_REQUEST,
+                 "TPM2-SEED gives at most %d bits of strength, %u asked",
                  SEED_STRENGTH, strength);
         return 0;
     }
@@ -113,7 +115,8 @@ static int seed_generate(void *vseed, unsigned char *out, size_t outlen,
 {
     (void)prediction_resistance, (void)adin, (void)adin_len;
     if (strength > SEED_STRENGTH) {
-        tk_raise(TK_R_BAD_REQUEST, "TPM2-SEED gives at most %d bits of strength, %u asked",
+        tk_raise(TK_R_BAD_REQUEST,
+                 "TPM2-SEED gives at most %d bits of strength, %u asked",
                  SEED_STRENGTH, strength);
         return 0;
     }
@@ -143,8 +146,9 @@ static size_t seed_get_seed(void *vseed, unsigned char **pout, int entropy,
     if (len < min_len)
         len = min_len;
     if (len > max_len || len == 0) {
-        tk_raise(TK_R_BAD_REQUEST, "seed length out of range (%zu..%zu, %d bits)",
-                 min_len, max_len, entropy);
+        tk_raise(TK_R_BAD_REQUEST,
+                 "seed length out of range (%zu..%zu, %d bits)", min_len,
+                 max_len, entropy);
         return 0;
     }
     buf = OPENSSL_secure_malloc(len);
@@ -208,8 +212,7 @@ static const OSSL_PARAM *seed_gettable_ctx_params(void *vseed, void *provctx)
     static const OSSL_PARAM gettable[] = {
         OSSL_PARAM_int(OSSL_RAND_PARAM_STATE, NULL),
         OSSL_PARAM_uint(OSSL_RAND_PARAM_STRENGTH, NULL),
-        OSSL_PARAM_size_t(OSSL_RAND_PARAM_MAX_REQUEST, NULL),
-        OSSL_PARAM_END
+        OSSL_PARAM_size_t(OSSL_RAND_PARAM_MAX_REQUEST, NULL), OSSL_PARAM_END
     };
 
     (void)vseed, (void)provctx;
@@ -235,7 +238,7 @@ static int seed_get_ctx_params(void *vseed, OSSL_PARAM params[])
 
 static int seed_verify_zeroization(void *vseed)
 {
-    (void)vseed;    /* no secret state is kept between draws */
+    (void)vseed; /* no secret state is kept between draws */
     return 1;
 }
 
@@ -249,9 +252,11 @@ const OSSL_DISPATCH tk_seed_functions[] = {
     { OSSL_FUNC_RAND_ENABLE_LOCKING, (void (*)(void))seed_enable_locking },
     { OSSL_FUNC_RAND_LOCK, (void (*)(void))seed_lock },
     { OSSL_FUNC_RAND_UNLOCK, (void (*)(void))seed_unlock },
-    { OSSL_FUNC_RAND_GETTABLE_CTX_PARAMS, (void (*)(void))seed_gettable_ctx_params },
+    { OSSL_FUNC_RAND_GETTABLE_CTX_PARAMS,
+      (void (*)(void))seed_gettable_ctx_params },
     { OSSL_FUNC_RAND_GET_CTX_PARAMS, (void (*)(void))seed_get_ctx_params },
-    { OSSL_FUNC_RAND_VERIFY_ZEROIZATION, (void (*)(void))seed_verify_zeroization },
+    { OSSL_FUNC_RAND_VERIFY_ZEROIZATION,
+      (void (*)(void))seed_verify_zeroization },
     { OSSL_FUNC_RAND_GET_SEED, (void (*)(void))seed_get_seed },
     { OSSL_FUNC_RAND_CLEAR_SEED, (void (*)(void))seed_clear_seed },
     { 0, NULL }

@@ -37,7 +37,8 @@ static TSS2_RC replay_raw(tk_tpm *tpm, TPM2_HANDLE session,
     memcpy(cmd + 14, step->params, step->len);
     rc = Tss2_Tcti_Transmit(tpm->conn.tcti, size, cmd);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Tcti_Receive(tpm->conn.tcti, &resp_size, resp, TSS2_TCTI_TIMEOUT_BLOCK);
+        rc = Tss2_Tcti_Receive(tpm->conn.tcti, &resp_size, resp,
+                               TSS2_TCTI_TIMEOUT_BLOCK);
     if (rc == TSS2_RC_SUCCESS && resp_size < 10)
         rc = TSS2_ESYS_RC_MALFORMED_RESPONSE;
     if (rc == TSS2_RC_SUCCESS)
@@ -57,13 +58,16 @@ static TSS2_RC start_policy(tk_tpm *tpm, tk_tpm_key *key, tk_sess *policy)
     rc = tk_sess_start(tpm, TPM2_SE_POLICY, tk_key_name_alg(key), tpm->encrypt,
                        policy);
     if (rc != TSS2_RC_SUCCESS)
-        return tk_fail(tpm, rc, TK_R_SESSION_FAILED, "starting a policy session");
+        return tk_fail(tpm, rc, TK_R_SESSION_FAILED,
+                       "starting a policy session");
     for (size_t i = 0; i < count && rc == TSS2_RC_SUCCESS; i++) {
         if (steps[i].code == TPM2_CC_PolicyAuthValue) {
-            rc = Tss2_Sys_PolicyAuthValue(tpm->conn.sys, policy->handle, NULL, NULL);
+            rc = Tss2_Sys_PolicyAuthValue(tpm->conn.sys, policy->handle, NULL,
+                                          NULL);
             policy->policy_auth = TK_POLICY_AUTH_VALUE;
         } else if (steps[i].code == TPM2_CC_PolicyPassword) {
-            rc = Tss2_Sys_PolicyPassword(tpm->conn.sys, policy->handle, NULL, NULL);
+            rc = Tss2_Sys_PolicyPassword(tpm->conn.sys, policy->handle, NULL,
+                                         NULL);
             policy->policy_auth = TK_POLICY_PASSWORD;
         } else {
             rc = replay_raw(tpm, policy->handle, &steps[i]);

@@ -69,7 +69,7 @@ struct pass {
     tk_call *call;
     TPM2_CC cc;
     TPM2B_NONCE nonce_caller[3];
-    int decrypt, encrypt;       /* index of the session doing it, or -1 */
+    int decrypt, encrypt; /* index of the session doing it, or -1 */
 };
 
 /* The key of an HMAC or of parameter encryption: session key || password.
@@ -93,14 +93,15 @@ static int param_crypt(tk_tpm *tpm, const tk_call_auth *a,
 {
     unsigned char key[64 + sizeof(TPMU_HA)], key_iv[32];
     size_t key_len = a->sess->key_len + a->auth.size;
-    tk_iov u = { newer->buffer, newer->size }, v = { older->buffer, older->size };
+    tk_iov u = { newer->buffer, newer->size },
+           v = { older->buffer, older->size };
     int ok;
 
     /* Parameter encryption always folds in the password (Part 1, 21.3). */
     memcpy(key, a->sess->key, a->sess->key_len);
     memcpy(key + a->sess->key_len, a->auth.buffer, a->auth.size);
-    ok = tk_crypto_kdfa(&tpm->conn.crypto, a->sess->hash, key, key_len, "CFB", &u,
-                        &v, 256, key_iv)
+    ok = tk_crypto_kdfa(&tpm->conn.crypto, a->sess->hash, key, key_len, "CFB",
+                        &u, &v, 256, key_iv)
          && tk_crypto_cfb(&tpm->conn.crypto, key_iv, buf, len, encrypt);
     OPENSSL_cleanse(key, sizeof(key));
     OPENSSL_cleanse(key_iv, sizeof(key_iv));
@@ -119,8 +120,9 @@ static TSS2_RC crypt_first_param(tk_tpm *tpm, struct pass *p, int command)
     const uint8_t *param;
     unsigned char buf[4096];
     size_t size;
-    TSS2_RC rc = command ? Tss2_Sys_GetDecryptParam(tpm->conn.sys, &size, &param)
-                         : Tss2_Sys_GetEncryptParam(tpm->conn.sys, &size, &param);
+    TSS2_RC rc = command
+                     ? Tss2_Sys_GetDecryptParam(tpm->conn.sys, &size, &param)
+                     : Tss2_Sys_GetEncryptParam(tpm->conn.sys, &size, &param);
 
     if (rc != TSS2_RC_SUCCESS || size == 0)
         return rc;
@@ -144,7 +146,8 @@ static int complete_names(tk_tpm *tpm, tk_call *call)
 
         if (call->named[i])
             continue;
-        if (Esys_TR_GetName(tpm->conn.esys, call->trs[i], &name) != TSS2_RC_SUCCESS)
+        if (Esys_TR_GetName(tpm->conn.esys, call->trs[i], &name)
+            != TSS2_RC_SUCCESS)
             return 0;
         call->names[i] = *name;
         call->named[i] = 1;
@@ -172,7 +175,8 @@ static TSS2_RC command_auths(tk_tpm *tpm, struct pass *p,
     TPMI_ALG_HASH cp_alg = TPM2_ALG_NULL;
     TSS2_RC rc;
 
-    if ((rc = Tss2_Sys_GetCpBuffer(tpm->conn.sys, &cp_size, &cp)) != TSS2_RC_SUCCESS)
+    if ((rc = Tss2_Sys_GetCpBuffer(tpm->conn.sys, &cp_size, &cp))
+        != TSS2_RC_SUCCESS)
         return rc;
     tk_put_be(cc_be, p->cc, 4);
     auths->count = (UINT16)call->n_auths;
@@ -201,17 +205,21 @@ static TSS2_RC command_auths(tk_tpm *tpm, struct pass *p,
                 return TSS2_ESYS_RC_BAD_TR;
             hash_parts[n++] = (tk_iov){ cc_be, 4 };
             for (int h = 0; h < call->n_handles; h++)
-                hash_parts[n++] = (tk_iov){ call->names[h].name, call->names[h].size };
+                hash_parts[n++] = (tk_iov){ call->names[h].name,
+                                            call->names[h].size };
             hash_parts[n++] = (tk_iov){ cp, cp_size };
-            if (!params_hash(tpm, a->sess->hash, hash_parts, n, cp_hash, &cp_hash_len))
+            if (!params_hash(tpm, a->sess->hash, hash_parts, n, cp_hash,
+                             &cp_hash_len))
                 return TSS2_ESYS_RC_GENERAL_FAILURE;
             cp_alg = a->sess->hash;
         }
         attrs = a->attrs;
         n = 0;
         hmac_parts[n++] = (tk_iov){ cp_hash, cp_hash_len };
-        hmac_parts[n++] = (tk_iov){ p->nonce_caller[i].buffer, p->nonce_caller[i].size };
-        hmac_parts[n++] = (tk_iov){ a->sess->nonce_tpm.buffer, a->sess->nonce_tpm.size };
+        hmac_parts[n++] = (tk_iov){ p->nonce_caller[i].buffer,
+                                    p->nonce_caller[i].size };
+        hmac_parts[n++] = (tk_iov){ a->sess->nonce_tpm.buffer,
+                                    a->sess->nonce_tpm.size };
         /* The first session also vouches for the nonces of the sessions
          * that encrypt, when those are other sessions. */
         if (i == 0 && p->decrypt > 0) {
@@ -251,7 +259,8 @@ static TSS2_RC check_response(tk_tpm *tpm, struct pass *p)
     TSS2_RC rc;
 
     if ((rc = Tss2_Sys_GetRspAuths(tpm->conn.sys, &rsp)) != TSS2_RC_SUCCESS
-        || (rc = Tss2_Sys_GetRpBuffer(tpm->conn.sys, &rp_size, &rp)) != TSS2_RC_SUCCESS)
+        || (rc = Tss2_Sys_GetRpBuffer(tpm->conn.sys, &rp_size, &rp))
+               != TSS2_RC_SUCCESS)
         return rc;
     tk_put_be(cc_be, p->cc, 4);
     for (int i = 0; i < call->n_auths; i++) {
@@ -280,8 +289,9 @@ static TSS2_RC check_response(tk_tpm *tpm, struct pass *p)
             ok = params_hash(tpm, a->sess->hash, hash_parts, 3, rp_hash,
                              &rp_hash_len);
             hmac_parts[0].len = rp_hash_len;
-            ok = ok && tk_crypto_hmac(&tpm->conn.crypto, a->sess->hash, key, key_len,
-                                      hmac_parts, 4, mac);
+            ok = ok
+                 && tk_crypto_hmac(&tpm->conn.crypto, a->sess->hash, key,
+                                   key_len, hmac_parts, 4, mac);
             OPENSSL_cleanse(key, sizeof(key));
         }
         if (!ok || r->hmac.size != tk_crypto_hash_size(a->sess->hash)
@@ -312,7 +322,8 @@ TSS2_RC tk_call_run(tk_tpm *tpm, tk_call *call, TPM2_CC cc)
         if ((call->auths[i].attrs & TPMA_SESSION_ENCRYPT) && p.encrypt < 0)
             p.encrypt = i;
     }
-    if (p.decrypt >= 0 && (rc = crypt_first_param(tpm, &p, 1)) != TSS2_RC_SUCCESS)
+    if (p.decrypt >= 0
+        && (rc = crypt_first_param(tpm, &p, 1)) != TSS2_RC_SUCCESS)
         return rc;
     if (call->n_auths > 0) {
         if ((rc = command_auths(tpm, &p, &auths)) != TSS2_RC_SUCCESS)

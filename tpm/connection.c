@@ -31,7 +31,8 @@ TSS2_RC tk_conn_open(tk_tpm *tpm)
     /* Fetched at the first connection, not at provider load: loading
      * OpenSSL's default provider into the private context takes a few
      * milliseconds that programs never using the TPM should not pay. */
-    if (c->crypto.hmac == NULL && !tk_crypto_init(&c->crypto, tpm->crypto_ctx)) {
+    if (c->crypto.hmac == NULL
+        && !tk_crypto_init(&c->crypto, tpm->crypto_ctx)) {
         tk_crypto_free(&c->crypto);
         return tk_fail(tpm, TSS2_ESYS_RC_GENERAL_FAILURE, TK_R_INTERNAL,
                        "OpenSSL's SHA, HMAC and AES for TPM sessions");

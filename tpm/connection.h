@@ -13,13 +13,14 @@
 #include "tpm.h"
 
 typedef struct tk_conn {
-    TSS2_TCTI_CONTEXT *tcti;    /* what ESYS talks to: `loaded`, or a trace of it */
-    TSS2_TCTI_CONTEXT *loaded;  /* the TCTI loader's */
+    /* What ESYS talks to: `loaded`, or a trace of it. */
+    TSS2_TCTI_CONTEXT *tcti;
+    TSS2_TCTI_CONTEXT *loaded; /* the TCTI loader's */
     ESYS_CONTEXT *esys;
-    TSS2_SYS_CONTEXT *sys;      /* ESYS's, for commands with our sessions */
-    pid_t owner;                /* process that opened the connection */
+    TSS2_SYS_CONTEXT *sys; /* ESYS's, for commands with our sessions */
+    pid_t owner;           /* process that opened the connection */
     UINT32 reset_count, restart_count; /* TPM clock counters at connect */
-    tk_crypto crypto;           /* session arithmetic, fetched once */
+    tk_crypto crypto;                  /* session arithmetic, fetched once */
 } tk_conn;
 
 /* Connect (TCTI, ESYS, TPM2_Startup if the TPM was never started) and

@@ -19,7 +19,7 @@
 struct tk_tpm_hmac_seq {
     tk_tpm_key *key;
     int started;
-    TPMS_CONTEXT saved;         /* the sequence between calls */
+    TPMS_CONTEXT saved; /* the sequence between calls */
 };
 
 static int check_hmac_key(const tk_tpm_key *key)
@@ -36,10 +36,14 @@ static int check_hmac_key(const tk_tpm_key *key)
 size_t tk_tpm_digest_size(int hash_nid)
 {
     switch (tk_tpm_hash_alg(hash_nid)) {
-    case TPM2_ALG_SHA1: return 20;
-    case TPM2_ALG_SHA384: return 48;
-    case TPM2_ALG_SHA512: return 64;
-    default: return 32;
+    case TPM2_ALG_SHA1:
+        return 20;
+    case TPM2_ALG_SHA384:
+        return 48;
+    case TPM2_ALG_SHA512:
+        return 64;
+    default:
+        return 32;
     }
 }
 
@@ -60,13 +64,13 @@ static TSS2_RC copy_mac(tk_tpm *tpm, const TPM2B_DIGEST *result, size_t expect,
 }
 
 struct hmac_request {
-    tk_tpm_hmac_seq *seq;       /* NULL: one-shot with `key` */
+    tk_tpm_hmac_seq *seq; /* NULL: one-shot with `key` */
     tk_tpm_key *key;
     const unsigned char *data;
     size_t len;
-    unsigned char *mac;         /* NULL: update only */
+    unsigned char *mac; /* NULL: update only */
     size_t *mac_len;
-    TPMS_CONTEXT next;          /* the saved sequence after an update */
+    TPMS_CONTEXT next; /* the saved sequence after an update */
 };
 
 static TSS2_RC hmac_once(tk_tpm *tpm, void *arg)
@@ -83,8 +87,9 @@ static TSS2_RC hmac_once(tk_tpm *tpm, void *arg)
     rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &call, &handle);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = Tss2_Sys_HMAC_Prepare(tpm->conn.sys, handle, &buf,
-                               tk_tpm_hash_alg(tk_tpm_key_info(req->key)->hash_nid));
+    rc = Tss2_Sys_HMAC_Prepare(
+        tpm->conn.sys, handle, &buf,
+        tk_tpm_hash_alg(tk_tpm_key_info(req->key)->hash_nid));
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_HMAC);
     if (rc == TSS2_RC_SUCCESS)
@@ -173,8 +178,9 @@ static TSS2_RC seq_open(tk_tpm *tpm, struct hmac_request *req, TPM2_HANDLE *seq)
         rc = tk_key_authorize(tpm, req->seq->key, 0, &call, &handle);
         if (rc != TSS2_RC_SUCCESS)
             return rc;
-        rc = Tss2_Sys_HMAC_Start_Prepare(tpm->conn.sys, handle, &no_auth,
-                                         tk_tpm_hash_alg(tk_tpm_key_info(req->seq->key)->hash_nid));
+        rc = Tss2_Sys_HMAC_Start_Prepare(
+            tpm->conn.sys, handle, &no_auth,
+            tk_tpm_hash_alg(tk_tpm_key_info(req->seq->key)->hash_nid));
         if (rc == TSS2_RC_SUCCESS)
             rc = tk_call_run(tpm, &call, TPM2_CC_HMAC_Start);
         if (rc == TSS2_RC_SUCCESS)
@@ -216,7 +222,8 @@ static TSS2_RC seq_step(tk_tpm *tpm, void *arg)
         /* Saving keeps the sequence; flushing frees its slot. */
         rc = Tss2_Sys_ContextSave(tpm->conn.sys, seq, &req->next);
         if (rc != TSS2_RC_SUCCESS) {
-            tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "saving the HMAC sequence");
+            tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED,
+                    "saving the HMAC sequence");
             goto fail;
         }
         Tss2_Sys_FlushContext(tpm->conn.sys, seq);
@@ -226,11 +233,13 @@ static TSS2_RC seq_step(tk_tpm *tpm, void *arg)
     tk_call_handle_sequence(&call, seq);
     rc = tk_session_auth(tpm, &call, NULL, TPMA_SESSION_ENCRYPT);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_SequenceComplete_Prepare(tpm->conn.sys, seq, &last, TPM2_RH_NULL);
+        rc = Tss2_Sys_SequenceComplete_Prepare(tpm->conn.sys, seq, &last,
+                                               TPM2_RH_NULL);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_SequenceComplete);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_SequenceComplete_Complete(tpm->conn.sys, &result, &ticket);
+        rc = Tss2_Sys_SequenceComplete_Complete(tpm->conn.sys, &result,
+                                                &ticket);
     if (rc != TSS2_RC_SUCCESS) {
         tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceComplete");
         goto fail;

@@ -35,29 +35,31 @@ TSS2_RC tk_import_duplicate(tk_tpm *tpm, ESYS_TR parent,
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_handle(tpm, &call, parent, &handle);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_Import_Prepare(tpm->conn.sys, handle, &no_inner_key, pub, dup,
-                                     seed, &no_inner);
+        rc = Tss2_Sys_Import_Prepare(tpm->conn.sys, handle, &no_inner_key, pub,
+                                     dup, seed, &no_inner);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_Import);
     if (rc == TSS2_RC_SUCCESS)
         rc = Tss2_Sys_Import_Complete(tpm->conn.sys, out);
     OPENSSL_cleanse(&call, sizeof(call));
     if (rc != TSS2_RC_SUCCESS) {
-        tk_fail(tpm, rc, TK_R_BAD_KEY, "TPM2_Import of the importable key"
+        tk_fail(tpm, rc, TK_R_BAD_KEY,
+                "TPM2_Import of the importable key"
                 " (was it made for this TPM's storage key?)");
     }
     return rc;
 }
 
 int tk_import_read_seed(const unsigned char *seed, size_t len,
-                     TPM2B_ENCRYPTED_SECRET *out)
+                        TPM2B_ENCRYPTED_SECRET *out)
 {
     size_t offset = 0;
 
     memset(out, 0, sizeof(*out));
     if (len >= 2 && (size_t)(seed[0] << 8 | seed[1]) == len - 2)
         return Tss2_MU_TPM2B_ENCRYPTED_SECRET_Unmarshal(seed, len, &offset, out)
-               == TSS2_RC_SUCCESS && offset == len;
+                   == TSS2_RC_SUCCESS
+               && offset == len;
     if (len == 0 || len > sizeof(out->secret))
         return 0;
     out->size = (UINT16)len;

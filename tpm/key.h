@@ -20,41 +20,42 @@ enum tk_tpm_key_kind { TK_TPM_KEY_RSA = 1, TK_TPM_KEY_EC, TK_TPM_KEY_HMAC };
 
 /* What the public blob says, decoded without the TPM. */
 typedef struct tk_tpm_pubinfo {
-    int kind;                   /* enum tk_tpm_key_kind */
-    unsigned bits;              /* RSA modulus / EC field size */
-    unsigned char n[512];       /* RSA modulus, big-endian */
+    int kind;             /* enum tk_tpm_key_kind */
+    unsigned bits;        /* RSA modulus / EC field size */
+    unsigned char n[512]; /* RSA modulus, big-endian */
     size_t n_len;
-    uint32_t e;                 /* RSA public exponent */
-    int curve_nid;              /* EC: OpenSSL NID of the curve */
-    unsigned char point[133];   /* EC: uncompressed point 04||x||y */
+    uint32_t e;               /* RSA public exponent */
+    int curve_nid;            /* EC: OpenSSL NID of the curve */
+    unsigned char point[133]; /* EC: uncompressed point 04||x||y */
     size_t point_len;
-    int hash_nid;               /* HMAC: the key's hash (NID) */
+    int hash_nid; /* HMAC: the key's hash (NID) */
     int can_sign, can_decrypt, restricted, userwithauth, noda;
-    int scheme_hash_nid;        /* a fixed signing scheme's hash, or 0 */
-    int rsa_pss;                /* RSA key bound to the RSASSA-PSS scheme */
+    int scheme_hash_nid; /* a fixed signing scheme's hash, or 0 */
+    int rsa_pss;         /* RSA key bound to the RSASSA-PSS scheme */
 } tk_tpm_pubinfo;
 
 /* Decode and sanity-check a marshalled TPM2B_PUBLIC. 0 if malformed or of
  * a kind tpmkit does not handle (raises an error saying which). */
-int tk_tpm_parse_public(const unsigned char *pub, size_t len, tk_tpm_pubinfo *out);
+int tk_tpm_parse_public(const unsigned char *pub, size_t len,
+                        tk_tpm_pubinfo *out);
 /* Check that a marshalled TPM2B_PRIVATE is well formed. */
 int tk_tpm_check_private(const unsigned char *priv, size_t len);
 
 /* Key generation inside the TPM. */
 typedef struct tk_tpm_keygen {
-    int kind;                   /* TK_TPM_KEY_RSA or TK_TPM_KEY_EC */
-    unsigned bits;              /* RSA: 1024, 2048, 3072 */
-    uint32_t exponent;          /* RSA: 0 means 65537 */
-    int rsa_pss;                /* RSA: a sign-only RSASSA-PSS/SHA-256 key */
-    int curve_nid;              /* EC */
-    const unsigned char *auth;  /* the key's password; NULL/0: none (noda) */
+    int kind;                  /* TK_TPM_KEY_RSA or TK_TPM_KEY_EC */
+    unsigned bits;             /* RSA: 1024, 2048, 3072 */
+    uint32_t exponent;         /* RSA: 0 means 65537 */
+    int rsa_pss;               /* RSA: a sign-only RSASSA-PSS/SHA-256 key */
+    int curve_nid;             /* EC */
+    const unsigned char *auth; /* the key's password; NULL/0: none (noda) */
     size_t auth_len;
-    int hash_nid;               /* HMAC: the key's hash */
+    int hash_nid;                /* HMAC: the key's hash */
     const unsigned char *secret; /* HMAC: a secret to import (at most the
                                   * hash's block size); NULL: the TPM makes
                                   * one. Needs session encryption. */
     size_t secret_len;
-    uint32_t parent;            /* 0 or TK_TPM_PARENT_PRIMARY, or 0x81xxxxxx */
+    uint32_t parent; /* 0 or TK_TPM_PARENT_PRIMARY, or 0x81xxxxxx */
     const unsigned char *parent_auth;
     size_t parent_auth_len;
 } tk_tpm_keygen;
@@ -109,7 +110,8 @@ int tk_tpm_policy_supported(uint32_t code);
 int tk_tpm_key_set_policy(tk_tpm_key *key, const tk_tpm_policy_step *steps,
                           size_t count);
 /* The key's policy steps (owned by the key); their number. */
-size_t tk_tpm_key_policy(const tk_tpm_key *key, const tk_tpm_policy_step **steps);
+size_t tk_tpm_key_policy(const tk_tpm_key *key,
+                         const tk_tpm_policy_step **steps);
 
 const tk_tpm_pubinfo *tk_tpm_key_info(const tk_tpm_key *key);
 /* The loadable blobs and parent (an importable key is imported first); 0
@@ -122,7 +124,11 @@ uint32_t tk_tpm_key_handle(const tk_tpm_key *key);
 
 /* Private-key operations: each loads the key if needed (evicting others
  * when the TPM is full) and runs one TPM command. */
-enum tk_tpm_sig_scheme { TK_TPM_SIG_RSASSA = 1, TK_TPM_SIG_RSAPSS, TK_TPM_SIG_ECDSA };
+enum tk_tpm_sig_scheme {
+    TK_TPM_SIG_RSASSA = 1,
+    TK_TPM_SIG_RSAPSS,
+    TK_TPM_SIG_ECDSA
+};
 /* `digest` is already hashed with `hash_nid`. RSA signatures come back as
  * the modulus-sized integer; ECDSA as r||s, each padded to the field size. */
 int tk_tpm_sign(tk_tpm_key *key, int scheme, int hash_nid,

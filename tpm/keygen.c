@@ -40,16 +40,19 @@ static int build_template(const tk_tpm_keygen *gen, TPM2B_PUBLIC *tmpl)
     switch (gen->kind) {
     case TK_TPM_KEY_RSA:
         if (gen->bits != 1024 && gen->bits != 2048 && gen->bits != 3072) {
-            tk_raise(TK_R_NOT_SUPPORTED, "RSA keys of %u bits are not supported"
-                     " by the TPM (1024, 2048, 3072)", gen->bits);
+            tk_raise(TK_R_NOT_SUPPORTED,
+                     "RSA keys of %u bits are not supported"
+                     " by the TPM (1024, 2048, 3072)",
+                     gen->bits);
             return 0;
         }
         area->type = TPM2_ALG_RSA;
         area->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
         area->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
         area->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)gen->bits;
-        area->parameters.rsaDetail.exponent =
-            gen->exponent == 65537 ? 0 : gen->exponent;
+        area->parameters.rsaDetail.exponent = gen->exponent == 65537
+                                                  ? 0
+                                                  : gen->exponent;
         if (gen->rsa_pss) {
             /* The scheme in the blob is what marks an RSA-PSS key (as its
              * key file is read back). A key with a scheme may not also
@@ -57,7 +60,8 @@ static int build_template(const tk_tpm_keygen *gen, TPM2B_PUBLIC *tmpl)
              * needs. */
             area->objectAttributes &= ~TPMA_OBJECT_DECRYPT;
             area->parameters.rsaDetail.scheme.scheme = TPM2_ALG_RSAPSS;
-            area->parameters.rsaDetail.scheme.details.rsapss.hashAlg = TPM2_ALG_SHA256;
+            area->parameters.rsaDetail.scheme.details.rsapss.hashAlg =
+                TPM2_ALG_SHA256;
         }
         return 1;
     case TK_TPM_KEY_EC:
@@ -67,7 +71,8 @@ static int build_template(const tk_tpm_keygen *gen, TPM2B_PUBLIC *tmpl)
         area->parameters.eccDetail.curveID = tk_tpm_curve(gen->curve_nid);
         area->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
         if (area->parameters.eccDetail.curveID == TPM2_ECC_NONE) {
-            tk_raise(TK_R_NOT_SUPPORTED, "this curve is not supported by the TPM"
+            tk_raise(TK_R_NOT_SUPPORTED,
+                     "this curve is not supported by the TPM"
                      " (P-192, P-224, P-256, P-384, P-521)");
             return 0;
         }
@@ -84,7 +89,7 @@ static int build_template(const tk_tpm_keygen *gen, TPM2B_PUBLIC *tmpl)
             tk_tpm_hash_alg(gen->hash_nid);
         if (tk_tpm_hash_alg(gen->hash_nid) == TPM2_ALG_NULL) {
             tk_raise(TK_R_NOT_SUPPORTED, "HMAC keys use SHA-1, SHA-256, SHA-384"
-                     " or SHA-512");
+                                         " or SHA-512");
             return 0;
         }
         return 1;
@@ -128,15 +133,16 @@ static TSS2_RC create(tk_tpm *tpm, void *arg)
     }
     rc = tk_call_handle(tpm, &call, parent, &parent_handle);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_Create_Prepare(tpm->conn.sys, parent_handle, &req->sensitive,
-                                     &req->template, &outside, &pcrs);
+        rc = Tss2_Sys_Create_Prepare(tpm->conn.sys, parent_handle,
+                                     &req->sensitive, &req->template, &outside,
+                                     &pcrs);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_Create);
     memset(&req->out_pub, 0, sizeof(req->out_pub));
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_Create_Complete(tpm->conn.sys, &req->out_priv, &req->out_pub,
-                                      &creation_data, &creation_hash,
-                                      &creation_ticket);
+        rc = Tss2_Sys_Create_Complete(tpm->conn.sys, &req->out_priv,
+                                      &req->out_pub, &creation_data,
+                                      &creation_hash, &creation_ticket);
     OPENSSL_cleanse(&call, sizeof(call));
     if (rc != TSS2_RC_SUCCESS)
         tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_Create");
@@ -149,12 +155,14 @@ static int marshal(const void *src, int is_public, unsigned char **out,
 {
     unsigned char buf[sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE)];
     size_t offset = 0;
-    TSS2_RC rc = is_public
-        ? Tss2_MU_TPM2B_PUBLIC_Marshal(src, buf, sizeof(buf), &offset)
-        : Tss2_MU_TPM2B_PRIVATE_Marshal(src, buf, sizeof(buf), &offset);
+    TSS2_RC rc = is_public ? Tss2_MU_TPM2B_PUBLIC_Marshal(src, buf, sizeof(buf),
+                                                          &offset)
+                           : Tss2_MU_TPM2B_PRIVATE_Marshal(
+                               src, buf, sizeof(buf), &offset);
 
     if (rc != TSS2_RC_SUCCESS || (*out = OPENSSL_memdup(buf, offset)) == NULL) {
-        tk_raise(TK_R_INTERNAL, "cannot marshal the new key (0x%x)", (unsigned)rc);
+        tk_raise(TK_R_INTERNAL, "cannot marshal the new key (0x%x)",
+                 (unsigned)rc);
         return 0;
     }
     *out_len = offset;
@@ -175,7 +183,8 @@ int tk_tpm_create_key(tk_tpm *tpm, const tk_tpm_keygen *gen,
         /* The secret rides in TPM2_Create's first parameter, which only the
          * encrypting session protects on the bus. */
         if (!tk_tpm_encrypting(tpm)) {
-            tk_raise(TK_R_NOT_SUPPORTED, "importing a secret into the TPM needs"
+            tk_raise(TK_R_NOT_SUPPORTED,
+                     "importing a secret into the TPM needs"
                      " session encryption (session-encryption = yes): it would"
                      " cross the bus in clear");
             return 0;
@@ -192,10 +201,14 @@ int tk_tpm_create_key(tk_tpm *tpm, const tk_tpm_keygen *gen,
     }
     req.sensitive.sensitive.userAuth.size = (UINT16)gen->auth_len;
     if (gen->auth_len > 0)
-        memcpy(req.sensitive.sensitive.userAuth.buffer, gen->auth, gen->auth_len);
-    req.sensitive.sensitive.data.size = gen->secret != NULL ? (UINT16)gen->secret_len : 0;
+        memcpy(req.sensitive.sensitive.userAuth.buffer, gen->auth,
+               gen->auth_len);
+    req.sensitive.sensitive.data.size = gen->secret != NULL
+                                            ? (UINT16)gen->secret_len
+                                            : 0;
     if (gen->secret != NULL && gen->secret_len > 0)
-        memcpy(req.sensitive.sensitive.data.buffer, gen->secret, gen->secret_len);
+        memcpy(req.sensitive.sensitive.data.buffer, gen->secret,
+               gen->secret_len);
     if (tk_tpm_run_timed(tpm, create, &req, TK_TPM_CREATE_TIMEOUT)
         && marshal(&req.out_pub, 1, pub, pub_len)
         && marshal(&req.out_priv, 0, priv, priv_len))

@@ -45,7 +45,8 @@ tk_tpm_key *tk_tpm_key_from_persistent(tk_tpm *tpm, uint32_t handle)
         return NULL;
     key->persistent = handle;
     if (!tk_tpm_run(tpm, read_persistent, key)) {
-        tk_raise(TK_R_BAD_KEY, "no usable key at persistent handle 0x%08x", handle);
+        tk_raise(TK_R_BAD_KEY, "no usable key at persistent handle 0x%08x",
+                 handle);
         tk_key_destroy(key);
         return NULL;
     }
@@ -60,7 +61,8 @@ static TSS2_RC release_key(tk_tpm *tpm, void *arg)
 {
     tk_tpm_key *key = arg;
 
-    tk_key_unload(tpm, key, tpm->conn.esys != NULL && tpm->conn.owner == getpid());
+    tk_key_unload(tpm, key,
+                  tpm->conn.esys != NULL && tpm->conn.owner == getpid());
     return TSS2_RC_SUCCESS;
 }
 
@@ -74,7 +76,7 @@ void tk_tpm_key_free(tk_tpm_key *key)
 
 struct blobs {
     tk_tpm_key *key;
-    int pending;                /* a duplicate still to import */
+    int pending; /* a duplicate still to import */
     uint32_t parent;
     const unsigned char *pub, *priv;
     size_t pub_len, priv_len;

@@ -40,28 +40,15 @@ void tk_key_unload(tk_tpm *tpm, tk_tpm_key *key, int flush)
     if (key->handle == ESYS_TR_NONE)
         return;
     if (key->persistent != 0) {
-        Esys_TR_Close(tpm->conn.esys, &key->handle);     /* never flush those */
-    } else if (!flush || Esys_FlushContext(tpm->conn.esys, key->handle)
-                         != TSS2_RC_SUCCESS) {
+        Esys_TR_Close(tpm->conn.esys, &key->handle); /* never flush those */
+    } else if (!flush
+               || Esys_FlushContext(tpm->conn.esys, key->handle)
+                      != TSS2_RC_SUCCESS) {
         Esys_TR_Close(tpm->conn.esys, &key->handle);
     }
     key->handle = ESYS_TR_NONE;
     unlink_loaded(tpm, key);
 }
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 /* Import the duplicate with the parent and session at hand; the key's
  * private blob becomes the TPM's own. The duplicate's blob stays alive
@@ -78,7 +65,8 @@ static TSS2_RC import_now(tk_tpm *tpm, tk_tpm_key *key, ESYS_TR parent,
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     if (Tss2_MU_TPM2B_PRIVATE_Marshal(&out, blob, sizeof(blob), &len)
-        != TSS2_RC_SUCCESS || (copy = OPENSSL_memdup(blob, len)) == NULL)
+            != TSS2_RC_SUCCESS
+        || (copy = OPENSSL_memdup(blob, len)) == NULL)
         return tk_fail(tpm, TSS2_ESYS_RC_MEMORY, TK_R_INTERNAL,
                        "keeping the imported key");
     key->priv = out;
@@ -90,10 +78,6 @@ static TSS2_RC import_now(tk_tpm *tpm, tk_tpm_key *key, ESYS_TR parent,
     return TSS2_RC_SUCCESS;
 }
 
-
-
-
-
 TSS2_RC tk_parent_get(tk_tpm *tpm, uint32_t parent, const TPM2B_AUTH *auth,
                       ESYS_TR *out)
 {
@@ -101,8 +85,8 @@ TSS2_RC tk_parent_get(tk_tpm *tpm, uint32_t parent, const TPM2B_AUTH *auth,
 
     if (parent == 0 || parent == TK_TPM_PARENT_PRIMARY)
         return tk_primary_get(tpm, out);
-    rc = Esys_TR_FromTPMPublic(tpm->conn.esys, parent, ESYS_TR_NONE, ESYS_TR_NONE,
-                               ESYS_TR_NONE, out);
+    rc = Esys_TR_FromTPMPublic(tpm->conn.esys, parent, ESYS_TR_NONE,
+                               ESYS_TR_NONE, ESYS_TR_NONE, out);
     if (rc != TSS2_RC_SUCCESS)
         return tk_fail(tpm, rc, TK_R_BAD_KEY, "finding the parent key");
     Esys_TR_SetAuth(tpm->conn.esys, *out, auth);
@@ -198,7 +182,8 @@ static TSS2_RC load_with_password(tk_tpm *tpm, tk_tpm_key *key, ESYS_TR parent)
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_handle(tpm, &call, parent, &parent_handle);
     if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_Load_Prepare(tpm->conn.sys, parent_handle, &key->priv, &key->pub);
+        rc = Tss2_Sys_Load_Prepare(tpm->conn.sys, parent_handle, &key->priv,
+                                   &key->pub);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_Load);
     if (rc == TSS2_RC_SUCCESS)
@@ -229,7 +214,7 @@ static TSS2_RC load_from_blobs(tk_tpm *tpm, tk_tpm_key *key)
         return rc;
     if (key->import_seed != NULL
         && (rc = import_now(tpm, key, parent, &key->parent_auth))
-           != TSS2_RC_SUCCESS) {
+               != TSS2_RC_SUCCESS) {
         tk_parent_release(tpm, key->parent, &parent);
         return rc;
     }
@@ -240,9 +225,12 @@ static TSS2_RC load_from_blobs(tk_tpm *tpm, tk_tpm_key *key)
                        ESYS_TR_NONE, &key->priv, &key->pub, &key->handle);
     if (rc != TSS2_RC_SUCCESS) {
         key->handle = ESYS_TR_NONE;
-        tk_fail(tpm, rc, (rc & 0xfff) == TPM2_RC_AUTH_FAIL
-                         || (rc & 0xfff) == TPM2_RC_BAD_AUTH
-                         ? TK_R_AUTH_FAILED : TK_R_BAD_KEY, "TPM2_Load");
+        tk_fail(tpm, rc,
+                (rc & 0xfff) == TPM2_RC_AUTH_FAIL
+                        || (rc & 0xfff) == TPM2_RC_BAD_AUTH
+                    ? TK_R_AUTH_FAILED
+                    : TK_R_BAD_KEY,
+                "TPM2_Load");
     }
     tk_parent_release(tpm, key->parent, &parent);
     return rc;
@@ -258,8 +246,9 @@ TSS2_RC tk_key_load(tk_tpm *tpm, tk_tpm_key *key, ESYS_TR *out)
         goto loaded;
     }
     if (key->persistent != 0) {
-        rc = Esys_TR_FromTPMPublic(tpm->conn.esys, key->persistent, ESYS_TR_NONE,
-                                   ESYS_TR_NONE, ESYS_TR_NONE, &key->handle);
+        rc = Esys_TR_FromTPMPublic(tpm->conn.esys, key->persistent,
+                                   ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                   &key->handle);
         if (rc != TSS2_RC_SUCCESS) {
             key->handle = ESYS_TR_NONE;
             return tk_fail(tpm, rc, TK_R_BAD_KEY, "finding the persistent key");
@@ -268,7 +257,7 @@ TSS2_RC tk_key_load(tk_tpm *tpm, tk_tpm_key *key, ESYS_TR *out)
         goto loaded;
     }
     if (key->saved != NULL && key->saved_generation != tpm->keys.generation) {
-        Esys_Free(key->saved);      /* from a connection or TPM now gone */
+        Esys_Free(key->saved); /* from a connection or TPM now gone */
         key->saved = NULL;
     }
     for (;;) {
@@ -283,7 +272,7 @@ TSS2_RC tk_key_load(tk_tpm *tpm, tk_tpm_key *key, ESYS_TR *out)
                 return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED,
                                "TPM2_ContextLoad");
             }
-            Esys_Free(key->saved);  /* unusable: load from the blobs */
+            Esys_Free(key->saved); /* unusable: load from the blobs */
             key->saved = NULL;
             continue;
         }

@@ -51,9 +51,12 @@ tk_tpm_key *tk_tpm_key_from_blobs(tk_tpm *tpm, uint32_t parent,
 
     if (parent == 0)
         parent = TK_TPM_PARENT_PRIMARY;
-    if (parent != TK_TPM_PARENT_PRIMARY && (parent >> 24) != TPM2_HT_PERSISTENT) {
-        tk_raise(TK_R_BAD_KEY, "unsupported parent handle 0x%08x (use 0x40000001"
-                 " or a persistent key 0x81xxxxxx)", parent);
+    if (parent != TK_TPM_PARENT_PRIMARY
+        && (parent >> 24) != TPM2_HT_PERSISTENT) {
+        tk_raise(TK_R_BAD_KEY,
+                 "unsupported parent handle 0x%08x (use 0x40000001"
+                 " or a persistent key 0x81xxxxxx)",
+                 parent);
         return NULL;
     }
     if ((key = tk_key_new(tpm)) == NULL)
@@ -91,8 +94,7 @@ static int external_hmac_public(tk_tpm *tpm, int hash_nid,
     area->parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_HMAC;
     area->parameters.keyedHashDetail.scheme.details.hmac.hashAlg =
         tk_tpm_hash_alg(hash_nid);
-    ok = sha256 != NULL && md != NULL
-         && EVP_DigestInit_ex(md, sha256, NULL)
+    ok = sha256 != NULL && md != NULL && EVP_DigestInit_ex(md, sha256, NULL)
          && EVP_DigestUpdate(md, sens->sensitiveArea.seedValue.buffer,
                              sens->sensitiveArea.seedValue.size)
          && EVP_DigestUpdate(md, sens->sensitiveArea.sensitive.bits.buffer,
@@ -113,7 +115,8 @@ tk_tpm_key *tk_tpm_key_from_secret(tk_tpm *tpm, int hash_nid,
     tk_tpm_key *key;
 
     if (tk_tpm_hash_alg(hash_nid) == TPM2_ALG_NULL) {
-        tk_raise(TK_R_NOT_SUPPORTED, "the TPM computes HMAC with SHA-1/256/384/512 only");
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "the TPM computes HMAC with SHA-1/256/384/512 only");
         return NULL;
     }
     if (len > sizeof(area->sensitive.bits.buffer)) {
@@ -122,7 +125,8 @@ tk_tpm_key *tk_tpm_key_from_secret(tk_tpm *tpm, int hash_nid,
         return NULL;
     }
     if (!tk_tpm_encrypting(tpm)) {
-        tk_raise(TK_R_NOT_SUPPORTED, "loading a raw HMAC key into the TPM needs"
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "loading a raw HMAC key into the TPM needs"
                  " session encryption (session-encryption = yes): the key"
                  " would cross the bus in clear");
         return NULL;
@@ -130,7 +134,8 @@ tk_tpm_key *tk_tpm_key_from_secret(tk_tpm *tpm, int hash_nid,
     if ((key = tk_key_new(tpm)) == NULL)
         return NULL;
     key->parent = TPM2_RH_NULL;
-    if ((key->external = OPENSSL_secure_zalloc(sizeof(*key->external))) == NULL) {
+    if ((key->external = OPENSSL_secure_zalloc(sizeof(*key->external)))
+        == NULL) {
         tk_key_destroy(key);
         tk_raise(TK_R_OUT_OF_MEMORY, "HMAC key");
         return NULL;
@@ -142,7 +147,8 @@ tk_tpm_key *tk_tpm_key_from_secret(tk_tpm *tpm, int hash_nid,
     if (len > 0)
         memcpy(area->sensitive.bits.buffer, secret, len);
     if (RAND_bytes_ex(tpm->crypto_ctx, area->seedValue.buffer,
-                      area->seedValue.size, 0) <= 0
+                      area->seedValue.size, 0)
+            <= 0
         || !external_hmac_public(tpm, hash_nid, key->external, &key->pub)
         || !tk_tpm_pubinfo_from_area(&key->pub.publicArea, &key->info)) {
         tk_key_destroy(key);
@@ -202,12 +208,14 @@ int tk_tpm_policy_supported(uint32_t code)
     case CC_POLICY_TEMPLATE:
         return 1;
     default:
-        tk_raise(TK_R_NOT_SUPPORTED, "the key's policy uses TPM command 0x%x,"
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "the key's policy uses TPM command 0x%x,"
                  " which tpmkit cannot replay (supported: PolicyPCR,"
                  " PolicyAuthValue, PolicyPassword, PolicyCommandCode,"
                  " PolicyLocality, PolicyCounterTimer, PolicyCpHash,"
                  " PolicyNameHash, PolicyOR, PolicyPhysicalPresence,"
-                 " PolicyNvWritten, PolicyTemplate)", (unsigned)code);
+                 " PolicyNvWritten, PolicyTemplate)",
+                 (unsigned)code);
         return 0;
     }
 }
@@ -215,7 +223,8 @@ int tk_tpm_policy_supported(uint32_t code)
 int tk_tpm_key_set_policy(tk_tpm_key *key, const tk_tpm_policy_step *steps,
                           size_t count)
 {
-    tk_tpm_policy_step *copy = OPENSSL_zalloc((count > 0 ? count : 1) * sizeof(*copy));
+    tk_tpm_policy_step *copy = OPENSSL_zalloc((count > 0 ? count : 1)
+                                              * sizeof(*copy));
 
     if (copy == NULL) {
         tk_raise(TK_R_OUT_OF_MEMORY, "key policy");
@@ -244,7 +253,8 @@ int tk_tpm_key_set_policy(tk_tpm_key *key, const tk_tpm_policy_step *steps,
     return 1;
 }
 
-size_t tk_tpm_key_policy(const tk_tpm_key *key, const tk_tpm_policy_step **steps)
+size_t tk_tpm_key_policy(const tk_tpm_key *key,
+                         const tk_tpm_policy_step **steps)
 {
     *steps = key->policy;
     return key->policy_count;
@@ -312,8 +322,10 @@ tk_tpm_key *tk_tpm_key_import(tk_tpm *tpm, uint32_t parent,
     tk_tpm_key *key;
 
     if (!tk_import_read_seed(seed, seed_len, &secret)) {
-        tk_raise(TK_R_BAD_KEY, "malformed encrypted seed in the importable key"
-                 " file (%zu bytes)", seed_len);
+        tk_raise(TK_R_BAD_KEY,
+                 "malformed encrypted seed in the importable key"
+                 " file (%zu bytes)",
+                 seed_len);
         return NULL;
     }
     key = tk_tpm_key_from_blobs(tpm, parent, pub, pub_len, dup, dup_len);

@@ -12,9 +12,9 @@
 
 struct tk_tpm_key {
     tk_tpm *tpm;
-    int refs;                   /* atomic */
-    uint32_t parent;            /* TK_TPM_PARENT_PRIMARY or 0x81xxxxxx */
-    uint32_t persistent;        /* 0x81xxxxxx, or 0 for a blob key */
+    int refs;            /* atomic */
+    uint32_t parent;     /* TK_TPM_PARENT_PRIMARY or 0x81xxxxxx */
+    uint32_t persistent; /* 0x81xxxxxx, or 0 for a blob key */
     unsigned char *pub_blob, *priv_blob;
     size_t pub_len, priv_len;
     TPM2B_PUBLIC pub;
@@ -27,10 +27,10 @@ struct tk_tpm_key {
 
     /* Guarded by the connection lock. */
     TPM2B_ENCRYPTED_SECRET *import_seed; /* priv is a duplicate to import */
-    unsigned char *dup_blob;    /* the duplicate, once replaced by priv_blob */
-    TPM2B_NAME name;            /* computed on first use */
-    ESYS_TR handle;             /* ESYS_TR_NONE unless loaded */
-    TPMS_CONTEXT *saved;        /* context for a cheap reload */
+    unsigned char *dup_blob; /* the duplicate, once replaced by priv_blob */
+    TPM2B_NAME name;         /* computed on first use */
+    ESYS_TR handle;          /* ESYS_TR_NONE unless loaded */
+    TPMS_CONTEXT *saved;     /* context for a cheap reload */
     unsigned saved_generation;
     struct tk_tpm_key *prev, *next; /* the loaded list while loaded */
 };
@@ -54,7 +54,7 @@ int tk_key_needs_policy(const tk_tpm_key *key);
 /* keyload.c: the keys loaded in the TPM now, most recent first. */
 typedef struct tk_key_cache {
     struct tk_tpm_key *loaded;
-    unsigned generation;        /* bumped whenever TPM-side state is forgotten */
+    unsigned generation; /* bumped whenever TPM-side state is forgotten */
 } tk_key_cache;
 
 /* Load the key (evicting our least recently used keys if the TPM is full)

@@ -25,7 +25,7 @@ struct sign_request {
     int scheme, hash_nid;
     const unsigned char *digest;
     size_t digest_len;
-    const unsigned char *msg;   /* restricted keys: hashed by the TPM */
+    const unsigned char *msg; /* restricted keys: hashed by the TPM */
     size_t msg_len;
     unsigned char *sig;
     size_t *sig_len;
@@ -48,9 +48,12 @@ static TSS2_RC tpm_hash(tk_tpm *tpm, struct sign_request *req,
     rc = Tss2_Sys_HashSequenceStart(tpm->conn.sys, NULL, &no_auth,
                                     tk_tpm_hash_alg(req->hash_nid), &seq, NULL);
     if (rc != TSS2_RC_SUCCESS)
-        return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_HashSequenceStart");
+        return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED,
+                       "TPM2_HashSequenceStart");
     /* SequenceComplete takes the last piece (possibly empty). */
-    done = req->msg_len > HASH_CHUNK ? (req->msg_len - 1) / HASH_CHUNK * HASH_CHUNK : 0;
+    done = req->msg_len > HASH_CHUNK
+               ? (req->msg_len - 1) / HASH_CHUNK * HASH_CHUNK
+               : 0;
     rc = tk_seq_feed(tpm, seq, req->msg, done);
     if (rc != TSS2_RC_SUCCESS) {
         Tss2_Sys_FlushContext(tpm->conn.sys, seq);
@@ -61,14 +64,16 @@ static TSS2_RC tpm_hash(tk_tpm *tpm, struct sign_request *req,
     tk_call_init(&call);
     tk_call_handle_sequence(&call, seq);
     tk_call_auth_add(&call, NULL, NULL, 0);
-    rc = Tss2_Sys_SequenceComplete_Prepare(tpm->conn.sys, seq, &chunk, TPM2_RH_OWNER);
+    rc = Tss2_Sys_SequenceComplete_Prepare(tpm->conn.sys, seq, &chunk,
+                                           TPM2_RH_OWNER);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_SequenceComplete);
     if (rc == TSS2_RC_SUCCESS)
         rc = Tss2_Sys_SequenceComplete_Complete(tpm->conn.sys, digest, ticket);
     if (rc != TSS2_RC_SUCCESS) {
         Tss2_Sys_FlushContext(tpm->conn.sys, seq);
-        return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceComplete");
+        return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED,
+                       "TPM2_SequenceComplete");
     }
     return TSS2_RC_SUCCESS;
 }
@@ -86,9 +91,9 @@ static TSS2_RC sign(tk_tpm *tpm, void *arg)
     tk_call call;
     TSS2_RC rc;
 
-    scheme.scheme = req->scheme == TK_TPM_SIG_RSASSA ? TPM2_ALG_RSASSA
+    scheme.scheme = req->scheme == TK_TPM_SIG_RSASSA   ? TPM2_ALG_RSASSA
                     : req->scheme == TK_TPM_SIG_RSAPSS ? TPM2_ALG_RSAPSS
-                    : TPM2_ALG_ECDSA;
+                                                       : TPM2_ALG_ECDSA;
     scheme.details.any.hashAlg = tk_tpm_hash_alg(req->hash_nid);
     if (req->msg != NULL) {
         rc = tpm_hash(tpm, req, &digest, &ticket);
@@ -103,7 +108,8 @@ static TSS2_RC sign(tk_tpm *tpm, void *arg)
     rc = tk_key_authorize(tpm, req->key, 0, &call, &handle);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    rc = Tss2_Sys_Sign_Prepare(tpm->conn.sys, handle, &digest, &scheme, &ticket);
+    rc = Tss2_Sys_Sign_Prepare(tpm->conn.sys, handle, &digest, &scheme,
+                               &ticket);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_Sign);
     if (rc == TSS2_RC_SUCCESS)
@@ -119,7 +125,8 @@ static TSS2_RC sign(tk_tpm *tpm, void *arg)
             return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
                            TK_R_TPM_COMMAND_FAILED, "TPM2_Sign");
         }
-        copy_padded(req->sig, field, ec->signatureR.buffer, ec->signatureR.size);
+        copy_padded(req->sig, field, ec->signatureR.buffer,
+                    ec->signatureR.size);
         copy_padded(req->sig + field, field, ec->signatureS.buffer,
                     ec->signatureS.size);
         *req->sig_len = 2 * field;
@@ -140,12 +147,13 @@ int tk_tpm_sign(tk_tpm_key *key, int scheme, int hash_nid,
                 const unsigned char *digest, size_t digest_len,
                 unsigned char *sig, size_t *sig_len)
 {
-    struct sign_request req = { key, scheme, hash_nid, digest, digest_len,
-                                NULL, 0, sig, sig_len };
+    struct sign_request req = { key,  scheme, hash_nid, digest, digest_len,
+                                NULL, 0,      sig,      sig_len };
 
     if (tk_tpm_hash_alg(hash_nid) == TPM2_ALG_NULL
         || digest_len > sizeof(((TPM2B_DIGEST *)0)->buffer)) {
-        tk_raise(TK_R_NOT_SUPPORTED, "the TPM signs SHA-1/256/384/512 digests only");
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "the TPM signs SHA-1/256/384/512 digests only");
         return 0;
     }
     return tk_tpm_run(tk_tpm_key_tpm(key), sign, &req);
@@ -155,11 +163,12 @@ int tk_tpm_sign_message(tk_tpm_key *key, int scheme, int hash_nid,
                         const unsigned char *msg, size_t msg_len,
                         unsigned char *sig, size_t *sig_len)
 {
-    struct sign_request req = { key, scheme, hash_nid, NULL, 0, msg, msg_len,
-                                sig, sig_len };
+    struct sign_request req = { key, scheme,  hash_nid, NULL,   0,
+                                msg, msg_len, sig,      sig_len };
 
     if (tk_tpm_hash_alg(hash_nid) == TPM2_ALG_NULL) {
-        tk_raise(TK_R_NOT_SUPPORTED, "the TPM hashes with SHA-1/256/384/512 only");
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "the TPM hashes with SHA-1/256/384/512 only");
         return 0;
     }
     return tk_tpm_run(tk_tpm_key_tpm(key), sign, &req);
@@ -172,7 +181,7 @@ struct key_io_request {
     size_t in_len;
     unsigned char *out;
     size_t *out_len;
-    TPMA_SESSION attrs;         /* ENCRYPT when the output is secret */
+    TPMA_SESSION attrs; /* ENCRYPT when the output is secret */
 };
 
 static TSS2_RC rsa_private(tk_tpm *tpm, void *arg)
@@ -220,7 +229,8 @@ static int rsa_private_op(tk_tpm_key *key, const unsigned char *in,
     const tk_tpm_pubinfo *info = tk_tpm_key_info(key);
 
     if (info->kind != TK_TPM_KEY_RSA || in_len != info->n_len) {
-        tk_raise(TK_R_BAD_REQUEST, "raw RSA input must be %zu bytes", info->n_len);
+        tk_raise(TK_R_BAD_REQUEST, "raw RSA input must be %zu bytes",
+                 info->n_len);
         return 0;
     }
     if (!info->can_decrypt || info->restricted) {
@@ -281,13 +291,15 @@ static TSS2_RC ecdh(tk_tpm *tpm, void *arg)
 int tk_tpm_ecdh(tk_tpm_key *key, const unsigned char *peer, size_t peer_len,
                 unsigned char *secret, size_t *secret_len)
 {
-    struct key_io_request req = { key, peer, peer_len, secret, secret_len,
-                                  TPMA_SESSION_ENCRYPT };
+    struct key_io_request req = { key,    peer,       peer_len,
+                                  secret, secret_len, TPMA_SESSION_ENCRYPT };
     const tk_tpm_pubinfo *info = tk_tpm_key_info(key);
     size_t field = (info->bits + 7) / 8;
 
-    if (info->kind != TK_TPM_KEY_EC || peer_len != 1 + 2 * field || peer[0] != 0x04) {
-        tk_raise(TK_R_BAD_REQUEST, "ECDH needs an uncompressed peer point on the key's curve");
+    if (info->kind != TK_TPM_KEY_EC || peer_len != 1 + 2 * field
+        || peer[0] != 0x04) {
+        tk_raise(TK_R_BAD_REQUEST,
+                 "ECDH needs an uncompressed peer point on the key's curve");
         return 0;
     }
     if (!info->can_decrypt || info->restricted) {

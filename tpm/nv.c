@@ -37,14 +37,16 @@ static TSS2_RC nv_read(tk_tpm *tpm, void *arg)
     size = pub->nvPublic.dataSize;
     /* Read with the index's own (empty) password when allowed, else as
      * owner (empty owner password). */
-    auth_entity = (pub->nvPublic.attributes & TPMA_NV_AUTHREAD) ? nv
-                  : ESYS_TR_RH_OWNER;
+    auth_entity = (pub->nvPublic.attributes & TPMA_NV_AUTHREAD)
+                      ? nv
+                      : ESYS_TR_RH_OWNER;
     Esys_Free(pub);
     OPENSSL_free(req->data);
     req->data = OPENSSL_malloc(size > 0 ? size : 1);
     if (req->data == NULL) {
         Esys_TR_Close(tpm->conn.esys, &nv);
-        return tk_fail(tpm, TSS2_ESYS_RC_MEMORY, TK_R_OUT_OF_MEMORY, "NV buffer");
+        return tk_fail(tpm, TSS2_ESYS_RC_MEMORY, TK_R_OUT_OF_MEMORY,
+                       "NV buffer");
     }
     for (req->len = 0; req->len < size;) {
         TPM2B_MAX_NV_BUFFER *chunk = NULL;
@@ -57,9 +59,10 @@ static TSS2_RC nv_read(tk_tpm *tpm, void *arg)
         if (rc != TSS2_RC_SUCCESS || chunk->size != want) {
             Esys_Free(chunk);
             Esys_TR_Close(tpm->conn.esys, &nv);
-            return tk_fail(tpm, rc != TSS2_RC_SUCCESS ? rc
-                                : TSS2_ESYS_RC_MALFORMED_RESPONSE,
-                           TK_R_TPM_COMMAND_FAILED, "TPM2_NV_Read");
+            return tk_fail(
+                tpm,
+                rc != TSS2_RC_SUCCESS ? rc : TSS2_ESYS_RC_MALFORMED_RESPONSE,
+                TK_R_TPM_COMMAND_FAILED, "TPM2_NV_Read");
         }
         memcpy(req->data + req->len, chunk->buffer, chunk->size);
         req->len += chunk->size;
@@ -75,7 +78,8 @@ int tk_tpm_nv_read(tk_tpm *tpm, uint32_t index, unsigned char **data,
     struct nv_request req = { index, NULL, 0 };
 
     if ((index >> 24) != TPM2_HT_NV_INDEX) {
-        tk_raise(TK_R_BAD_REQUEST, "0x%08x is not an NV index (0x01xxxxxx)", index);
+        tk_raise(TK_R_BAD_REQUEST, "0x%08x is not an NV index (0x01xxxxxx)",
+                 index);
         return 0;
     }
     if (!tk_tpm_run(tpm, nv_read, &req)) {

@@ -42,13 +42,12 @@ static TSS2_RC ping(tk_tpm *tpm, void *arg)
                             ESYS_TR_NONE, TPM2_CAP_TPM_PROPERTIES,
                             TPM2_PT_MANUFACTURER, 16, NULL, &caps);
     if (rc != TSS2_RC_SUCCESS)
-        return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED,
-                       "TPM2_GetCapability");
+        return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_GetCapability");
     vendor_text(property(caps, TPM2_PT_MANUFACTURER), vendor);
     if (req->desc != NULL && req->desc_len > 0)
         snprintf(req->desc, req->desc_len,
-                 "manufacturer \"%s\", firmware %08x.%08x",
-                 vendor, property(caps, TPM2_PT_FIRMWARE_VERSION_1),
+                 "manufacturer \"%s\", firmware %08x.%08x", vendor,
+                 property(caps, TPM2_PT_FIRMWARE_VERSION_1),
                  property(caps, TPM2_PT_FIRMWARE_VERSION_2));
     Esys_Free(caps);
     return TSS2_RC_SUCCESS;

@@ -29,12 +29,14 @@ static const TPM2B_PUBLIC storage_primary_template = {
 
 static TSS2_RC unpark(tk_tpm *tpm)
 {
-    TSS2_RC rc = Esys_ContextLoad(tpm->conn.esys, tpm->prim.saved, &tpm->prim.handle);
+    TSS2_RC rc = Esys_ContextLoad(tpm->conn.esys, tpm->prim.saved,
+                                  &tpm->prim.handle);
 
     if (rc == TSS2_RC_SUCCESS)
         return rc;
     tpm->prim.handle = ESYS_TR_NONE;
-    if (tk_rc_classify(rc) == TK_RC_BUSY || tk_rc_classify(rc) == TK_RC_TRANSPORT)
+    if (tk_rc_classify(rc) == TK_RC_BUSY
+        || tk_rc_classify(rc) == TK_RC_TRANSPORT)
         return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED, "TPM2_ContextLoad");
     /* Saved before a TPM reset, say: recreate it instead. */
     tk_debug("saved primary did not load (0x%x): recreating", (unsigned)rc);
@@ -57,10 +59,10 @@ TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
             return rc;
     }
     if (tpm->prim.handle == ESYS_TR_NONE) {
-        rc = Esys_CreatePrimary(tpm->conn.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
-                                ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
-                                &storage_primary_template, &outside_info,
-                                &pcrs, &tpm->prim.handle, &pub, NULL, NULL, NULL);
+        rc = Esys_CreatePrimary(
+            tpm->conn.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+            ESYS_TR_NONE, &sensitive, &storage_primary_template, &outside_info,
+            &pcrs, &tpm->prim.handle, &pub, NULL, NULL, NULL);
         if (rc == TSS2_RC_SUCCESS) {
             tpm->prim.point = pub->publicArea.unique.ecc;
             if (!tk_object_name(&tpm->conn.crypto, pub, &tpm->prim.name))
@@ -69,8 +71,7 @@ TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
         Esys_Free(pub);
         if (rc != TSS2_RC_SUCCESS) {
             tpm->prim.handle = ESYS_TR_NONE;
-            return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED,
-                           "TPM2_CreatePrimary");
+            return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED, "TPM2_CreatePrimary");
         }
         tk_debug("storage primary created");
     }
@@ -85,7 +86,8 @@ TSS2_RC tk_primary_park(tk_tpm *tpm)
     if (tpm->prim.handle == ESYS_TR_NONE)
         return TSS2_RC_SUCCESS;
     if (tpm->prim.saved == NULL) {
-        rc = Esys_ContextSave(tpm->conn.esys, tpm->prim.handle, &tpm->prim.saved);
+        rc = Esys_ContextSave(tpm->conn.esys, tpm->prim.handle,
+                              &tpm->prim.saved);
         if (rc != TSS2_RC_SUCCESS) {
             tpm->prim.saved = NULL;
             return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED, "TPM2_ContextSave");
@@ -101,8 +103,9 @@ TSS2_RC tk_primary_park(tk_tpm *tpm)
 void tk_primary_drop(tk_tpm *tpm, int flush)
 {
     if (tpm->prim.handle != ESYS_TR_NONE) {
-        if (!flush || Esys_FlushContext(tpm->conn.esys, tpm->prim.handle)
-                      != TSS2_RC_SUCCESS)
+        if (!flush
+            || Esys_FlushContext(tpm->conn.esys, tpm->prim.handle)
+                   != TSS2_RC_SUCCESS)
             Esys_TR_Close(tpm->conn.esys, &tpm->prim.handle);
         tpm->prim.handle = ESYS_TR_NONE;
     }

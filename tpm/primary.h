@@ -9,9 +9,9 @@
 #include "tpm.h"
 
 typedef struct tk_primary {
-    ESYS_TR handle;             /* ESYS_TR_NONE unless loaded right now */
-    TPMS_CONTEXT *saved;        /* parked outside the TPM */
-    TPMS_ECC_POINT point;       /* its public key: the session salt key */
+    ESYS_TR handle;       /* ESYS_TR_NONE unless loaded right now */
+    TPMS_CONTEXT *saved;  /* parked outside the TPM */
+    TPMS_ECC_POINT point; /* its public key: the session salt key */
     TPM2B_NAME name;
 } tk_primary;
 

@@ -13,46 +13,73 @@
 static int curve_nid(TPMI_ECC_CURVE curve, unsigned *bits)
 {
     switch (curve) {
-    case TPM2_ECC_NIST_P192: *bits = 192; return NID_X9_62_prime192v1;
-    case TPM2_ECC_NIST_P224: *bits = 224; return NID_secp224r1;
-    case TPM2_ECC_NIST_P256: *bits = 256; return NID_X9_62_prime256v1;
-    case TPM2_ECC_NIST_P384: *bits = 384; return NID_secp384r1;
-    case TPM2_ECC_NIST_P521: *bits = 521; return NID_secp521r1;
-    default: return NID_undef;
+    case TPM2_ECC_NIST_P192:
+        *bits = 192;
+        return NID_X9_62_prime192v1;
+    case TPM2_ECC_NIST_P224:
+        *bits = 224;
+        return NID_secp224r1;
+    case TPM2_ECC_NIST_P256:
+        *bits = 256;
+        return NID_X9_62_prime256v1;
+    case TPM2_ECC_NIST_P384:
+        *bits = 384;
+        return NID_secp384r1;
+    case TPM2_ECC_NIST_P521:
+        *bits = 521;
+        return NID_secp521r1;
+    default:
+        return NID_undef;
     }
 }
 
 int tk_tpm_hash_nid(TPMI_ALG_HASH alg)
 {
     switch (alg) {
-    case TPM2_ALG_SHA1: return NID_sha1;
-    case TPM2_ALG_SHA256: return NID_sha256;
-    case TPM2_ALG_SHA384: return NID_sha384;
-    case TPM2_ALG_SHA512: return NID_sha512;
-    default: return NID_undef;
+    case TPM2_ALG_SHA1:
+        return NID_sha1;
+    case TPM2_ALG_SHA256:
+        return NID_sha256;
+    case TPM2_ALG_SHA384:
+        return NID_sha384;
+    case TPM2_ALG_SHA512:
+        return NID_sha512;
+    default:
+        return NID_undef;
     }
 }
 
 TPMI_ALG_HASH tk_tpm_hash_alg(int nid)
 {
     switch (nid) {
-    case NID_sha1: return TPM2_ALG_SHA1;
-    case NID_sha256: return TPM2_ALG_SHA256;
-    case NID_sha384: return TPM2_ALG_SHA384;
-    case NID_sha512: return TPM2_ALG_SHA512;
-    default: return TPM2_ALG_NULL;
+    case NID_sha1:
+        return TPM2_ALG_SHA1;
+    case NID_sha256:
+        return TPM2_ALG_SHA256;
+    case NID_sha384:
+        return TPM2_ALG_SHA384;
+    case NID_sha512:
+        return TPM2_ALG_SHA512;
+    default:
+        return TPM2_ALG_NULL;
     }
 }
 
 TPMI_ECC_CURVE tk_tpm_curve(int nid)
 {
     switch (nid) {
-    case NID_X9_62_prime192v1: return TPM2_ECC_NIST_P192;
-    case NID_secp224r1: return TPM2_ECC_NIST_P224;
-    case NID_X9_62_prime256v1: return TPM2_ECC_NIST_P256;
-    case NID_secp384r1: return TPM2_ECC_NIST_P384;
-    case NID_secp521r1: return TPM2_ECC_NIST_P521;
-    default: return TPM2_ECC_NONE;
+    case NID_X9_62_prime192v1:
+        return TPM2_ECC_NIST_P192;
+    case NID_secp224r1:
+        return TPM2_ECC_NIST_P224;
+    case NID_X9_62_prime256v1:
+        return TPM2_ECC_NIST_P256;
+    case NID_secp384r1:
+        return TPM2_ECC_NIST_P384;
+    case NID_secp521r1:
+        return TPM2_ECC_NIST_P521;
+    default:
+        return TPM2_ECC_NONE;
     }
 }
 
@@ -64,9 +91,10 @@ int tk_tpm_unmarshal_public(const unsigned char *pub, size_t len,
     memset(out, 0, sizeof(*out));
     if (pub == NULL
         || Tss2_MU_TPM2B_PUBLIC_Unmarshal(pub, len, &offset, out)
-           != TSS2_RC_SUCCESS
+               != TSS2_RC_SUCCESS
         || offset != len) {
-        tk_raise(TK_R_BAD_KEY, "malformed TPM public key blob (%zu bytes)", len);
+        tk_raise(TK_R_BAD_KEY, "malformed TPM public key blob (%zu bytes)",
+                 len);
         return 0;
     }
     return 1;
@@ -84,14 +112,17 @@ static int fill_rsa(const TPMT_PUBLIC *area, tk_tpm_pubinfo *info)
          && rsa->keyBits != 4096)
         || n->size != rsa->keyBits / 8 || n->size > sizeof(info->n)
         || (n->buffer[0] & 0x80) == 0) {
-        tk_raise(TK_R_BAD_KEY, "RSA public key of %u bits with a %u-byte modulus",
+        tk_raise(TK_R_BAD_KEY,
+                 "RSA public key of %u bits with a %u-byte modulus",
                  (unsigned)rsa->keyBits, (unsigned)n->size);
         return 0;
     }
     memcpy(info->n, n->buffer, n->size);
     info->n_len = n->size;
-    if (rsa->scheme.scheme == TPM2_ALG_RSASSA || rsa->scheme.scheme == TPM2_ALG_RSAPSS)
-        info->scheme_hash_nid = tk_tpm_hash_nid(rsa->scheme.details.anySig.hashAlg);
+    if (rsa->scheme.scheme == TPM2_ALG_RSASSA
+        || rsa->scheme.scheme == TPM2_ALG_RSAPSS)
+        info->scheme_hash_nid = tk_tpm_hash_nid(
+            rsa->scheme.details.anySig.hashAlg);
     info->rsa_pss = rsa->scheme.scheme == TPM2_ALG_RSAPSS;
     return 1;
 }
@@ -105,11 +136,13 @@ static int fill_ecc(const TPMT_PUBLIC *area, tk_tpm_pubinfo *info)
     info->kind = TK_TPM_KEY_EC;
     info->curve_nid = curve_nid(ecc->curveID, &info->bits);
     if (info->curve_nid == NID_undef) {
-        tk_raise(TK_R_BAD_KEY, "unsupported TPM ECC curve 0x%x", (unsigned)ecc->curveID);
+        tk_raise(TK_R_BAD_KEY, "unsupported TPM ECC curve 0x%x",
+                 (unsigned)ecc->curveID);
         return 0;
     }
     field = (info->bits + 7) / 8;
-    if (p->x.size == 0 || p->y.size == 0 || p->x.size > field || p->y.size > field) {
+    if (p->x.size == 0 || p->y.size == 0 || p->x.size > field
+        || p->y.size > field) {
         tk_raise(TK_R_BAD_KEY, "EC public point does not fit its curve");
         return 0;
     }
@@ -120,13 +153,15 @@ static int fill_ecc(const TPMT_PUBLIC *area, tk_tpm_pubinfo *info)
     memcpy(info->point + 1 + 2 * field - p->y.size, p->y.buffer, p->y.size);
     info->point_len = 1 + 2 * field;
     if (ecc->scheme.scheme == TPM2_ALG_ECDSA)
-        info->scheme_hash_nid = tk_tpm_hash_nid(ecc->scheme.details.ecdsa.hashAlg);
+        info->scheme_hash_nid = tk_tpm_hash_nid(
+            ecc->scheme.details.ecdsa.hashAlg);
     return 1;
 }
 
 static int fill_hmac(const TPMT_PUBLIC *area, tk_tpm_pubinfo *info)
 {
-    const TPMT_KEYEDHASH_SCHEME *scheme = &area->parameters.keyedHashDetail.scheme;
+    const TPMT_KEYEDHASH_SCHEME *scheme =
+        &area->parameters.keyedHashDetail.scheme;
 
     info->kind = TK_TPM_KEY_HMAC;
     if (scheme->scheme != TPM2_ALG_HMAC) {
@@ -171,7 +206,8 @@ int tk_tpm_pubinfo_from_area(const TPMT_PUBLIC *area, tk_tpm_pubinfo *info)
     }
 }
 
-int tk_tpm_parse_public(const unsigned char *pub, size_t len, tk_tpm_pubinfo *out)
+int tk_tpm_parse_public(const unsigned char *pub, size_t len,
+                        tk_tpm_pubinfo *out)
 {
     TPM2B_PUBLIC public;
 
@@ -187,9 +223,10 @@ int tk_tpm_unmarshal_private(const unsigned char *priv, size_t len,
     memset(out, 0, sizeof(*out));
     if (priv == NULL
         || Tss2_MU_TPM2B_PRIVATE_Unmarshal(priv, len, &offset, out)
-           != TSS2_RC_SUCCESS
+               != TSS2_RC_SUCCESS
         || offset != len || out->size == 0) {
-        tk_raise(TK_R_BAD_KEY, "malformed TPM private key blob (%zu bytes)", len);
+        tk_raise(TK_R_BAD_KEY, "malformed TPM private key blob (%zu bytes)",
+                 len);
         return 0;
     }
     return 1;

@@ -12,7 +12,7 @@
 struct random_request {
     unsigned char *out;
     size_t len;
-    size_t done;    /* survives a retry: bytes already delivered stay */
+    size_t done; /* survives a retry: bytes already delivered stay */
 };
 
 static TSS2_RC get_random(tk_tpm *tpm, void *arg)
@@ -34,7 +34,8 @@ static TSS2_RC get_random(tk_tpm *tpm, void *arg)
         tk_call_init(&call);
         if (session != NULL)
             tk_call_auth_add(&call, session, NULL,
-                             TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION);
+                             TPMA_SESSION_ENCRYPT
+                                 | TPMA_SESSION_CONTINUESESSION);
         rc = Tss2_Sys_GetRandom_Prepare(tpm->conn.sys, (UINT16)want);
         if (rc == TSS2_RC_SUCCESS)
             rc = tk_call_run(tpm, &call, TPM2_CC_GetRandom);

@@ -5,7 +5,7 @@
 
 #include "rc.h"
 
-#define LAYER(rc) ((rc) & TSS2_RC_LAYER_MASK)
+#define LAYER(rc) ((rc)&TSS2_RC_LAYER_MASK)
 
 static int tpm_fmt1_number(TSS2_RC rc)
 {
@@ -32,8 +32,7 @@ enum tk_rc_class tk_rc_classify(TSS2_RC rc)
             return TK_RC_LOST_STATE;
         if (rc >= TPM2_RC_REFERENCE_H0 && rc <= TPM2_RC_REFERENCE_S6)
             return TK_RC_LOST_STATE;
-        if (tpm_fmt1_number(rc) == (TPM2_RC_HANDLE & 0x3f)
-            && !(rc & TPM2_RC_P))
+        if (tpm_fmt1_number(rc) == (TPM2_RC_HANDLE & 0x3f) && !(rc & TPM2_RC_P))
             return TK_RC_LOST_STATE;
         return TK_RC_FATAL;
     }
@@ -46,7 +45,7 @@ enum tk_rc_class tk_rc_classify(TSS2_RC rc)
     case TSS2_BASE_RC_NO_CONNECTION:
     case TSS2_BASE_RC_MALFORMED_RESPONSE:
     case TSS2_BASE_RC_INSUFFICIENT_RESPONSE:
-    case TSS2_BASE_RC_BAD_SEQUENCE:     /* ESYS stuck mid-command: start over */
+    case TSS2_BASE_RC_BAD_SEQUENCE: /* ESYS stuck mid-command: start over */
         return TK_RC_TRANSPORT;
     case TSS2_BASE_RC_RSP_AUTH_FAILED:
         /* A response HMAC that does not verify means the session keys no

@@ -8,10 +8,10 @@
 
 enum tk_rc_class {
     TK_RC_OK,
-    TK_RC_RETRY,        /* the TPM asked us to try again later */
-    TK_RC_BUSY,         /* the TPM's object or session slots are full */
-    TK_RC_TRANSPORT,    /* the connection to the TPM is broken */
-    TK_RC_LOST_STATE,   /* our handles or sessions vanished (TPM reset?) */
+    TK_RC_RETRY,      /* the TPM asked us to try again later */
+    TK_RC_BUSY,       /* the TPM's object or session slots are full */
+    TK_RC_TRANSPORT,  /* the connection to the TPM is broken */
+    TK_RC_LOST_STATE, /* our handles or sessions vanished (TPM reset?) */
     TK_RC_FATAL,
 };
 enum tk_rc_class tk_rc_classify(TSS2_RC rc);
@@ -24,13 +24,13 @@ int tk_rc_is_auth_failure(TSS2_RC rc);
  * read by the error report (run.c). */
 typedef struct tk_failure {
     const char *what;
-    int reason;                 /* a TK_R_* of provider/errors.h */
-    char text[320];             /* the last failure reported, as text */
+    int reason;     /* a TK_R_* of provider/errors.h */
+    char text[320]; /* the last failure reported, as text */
 } tk_failure;
 
 /* Record which step failed; returns rc for tail calls. */
 TSS2_RC tk_failure_set(tk_failure *f, TSS2_RC rc, int reason, const char *what);
-#define tk_fail(tpm, rc, reason, what) \
+#define tk_fail(tpm, rc, reason, what)                                         \
     tk_failure_set(&(tpm)->fail, (rc), (reason), (what))
 
 #endif

@@ -48,7 +48,8 @@ void tk_tpm_disconnect(tk_tpm *tpm)
 {
     /* Flush only what this process created; an inherited connection's
      * handles belong to the parent. */
-    close_and_forget(tpm, tpm->conn.esys != NULL && tpm->conn.owner == getpid());
+    close_and_forget(tpm,
+                     tpm->conn.esys != NULL && tpm->conn.owner == getpid());
 }
 
 /* Forget TPM-side state after a command hinted that it vanished: flush it
@@ -196,8 +197,8 @@ static void wait_unlocked(tk_tpm *tpm, struct tk_guard *g, long ms)
     enter(tpm, g);
 }
 
-static int run_locked(tk_tpm *tpm, struct tk_guard *g, tk_tpm_op *op,
-                      void *arg, int seconds)
+static int run_locked(tk_tpm *tpm, struct tk_guard *g, tk_tpm_op *op, void *arg,
+                      int seconds)
 {
     int retries = 0, rebuilt = 0;
     long busy_waited = 0;

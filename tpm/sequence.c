@@ -17,7 +17,8 @@ TSS2_RC tk_seq_feed(tk_tpm *tpm, TPM2_HANDLE seq, const unsigned char *data,
 
     while (done < len) {
         chunk.size = (UINT16)(len - done > TK_TPM_HMAC_ONESHOT
-                              ? TK_TPM_HMAC_ONESHOT : len - done);
+                                  ? TK_TPM_HMAC_ONESHOT
+                                  : len - done);
         memcpy(chunk.buffer, data + done, chunk.size);
         /* The input is not secret; a sequence's auth is empty. */
         tk_call_init(&call);
@@ -27,7 +28,8 @@ TSS2_RC tk_seq_feed(tk_tpm *tpm, TPM2_HANDLE seq, const unsigned char *data,
         if (rc == TSS2_RC_SUCCESS)
             rc = tk_call_run(tpm, &call, TPM2_CC_SequenceUpdate);
         if (rc != TSS2_RC_SUCCESS)
-            return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceUpdate");
+            return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED,
+                           "TPM2_SequenceUpdate");
         done += chunk.size;
     }
     return TSS2_RC_SUCCESS;

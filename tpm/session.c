@@ -30,8 +30,8 @@ static TSS2_RC make_salt(tk_tpm *tpm, TPM2_HANDLE *salt_key,
         rc = Esys_TR_GetTpmHandle(tpm->conn.esys, primary, salt_key);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    if (!tk_crypto_ecdh_salt(&tpm->conn.crypto, TPM2_ALG_SHA256, &tpm->prim.point,
-                             &ephemeral, salt, 32))
+    if (!tk_crypto_ecdh_salt(&tpm->conn.crypto, TPM2_ALG_SHA256,
+                             &tpm->prim.point, &ephemeral, salt, 32))
         return tk_fail(tpm, TSS2_ESYS_RC_GENERAL_FAILURE, TK_R_SESSION_FAILED,
                        "salting the session");
     rc = Tss2_MU_TPMS_ECC_POINT_Marshal(&ephemeral, secret->secret,
@@ -40,8 +40,8 @@ static TSS2_RC make_salt(tk_tpm *tpm, TPM2_HANDLE *salt_key,
     return rc;
 }
 
-TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash,
-                      int salted, tk_sess *out)
+TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash, int salted,
+                      tk_sess *out)
 {
     TPMT_SYM_DEF symmetric = { .algorithm = TPM2_ALG_NULL };
     TPM2B_ENCRYPTED_SECRET secret = { 0 };
@@ -55,7 +55,8 @@ TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash,
     out->type = type;
     out->hash = hash;
     nonce_caller.size = (UINT16)size;
-    if (size == 0 || !tk_crypto_random(&tpm->conn.crypto, nonce_caller.buffer, size))
+    if (size == 0
+        || !tk_crypto_random(&tpm->conn.crypto, nonce_caller.buffer, size))
         return tk_fail(tpm, TSS2_ESYS_RC_BAD_VALUE, TK_R_SESSION_FAILED,
                        "session nonce");
     if (salted) {
@@ -83,8 +84,8 @@ TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash,
         tk_iov v = { nonce_caller.buffer, nonce_caller.size };
 
         out->key_len = size;
-        if (!tk_crypto_kdfa(&tpm->conn.crypto, hash, salt, sizeof(salt), "ATH", &u,
-                            &v, size * 8, out->key)) {
+        if (!tk_crypto_kdfa(&tpm->conn.crypto, hash, salt, sizeof(salt), "ATH",
+                            &u, &v, size * 8, out->key)) {
             OPENSSL_cleanse(salt, sizeof(salt));
             tk_sess_flush(tpm, out);
             return tk_fail(tpm, TSS2_ESYS_RC_GENERAL_FAILURE,
@@ -106,7 +107,8 @@ void tk_sess_flush(tk_tpm *tpm, tk_sess *s)
 static TSS2_RC unpark(tk_tpm *tpm)
 {
     TPM2_HANDLE handle = 0;
-    TSS2_RC rc = Tss2_Sys_ContextLoad(tpm->conn.sys, &tpm->session.saved, &handle);
+    TSS2_RC rc = Tss2_Sys_ContextLoad(tpm->conn.sys, &tpm->session.saved,
+                                      &handle);
 
     if (rc == TSS2_RC_SUCCESS) {
         tpm->session.loaded = 1;
@@ -114,7 +116,8 @@ static TSS2_RC unpark(tk_tpm *tpm)
     }
     /* Slots full, or the connection broke: keep it parked, let the caller
      * wait for a slot or reconnect. */
-    if (tk_rc_classify(rc) == TK_RC_BUSY || tk_rc_classify(rc) == TK_RC_TRANSPORT)
+    if (tk_rc_classify(rc) == TK_RC_BUSY
+        || tk_rc_classify(rc) == TK_RC_TRANSPORT)
         return tk_fail(tpm, rc, TK_R_SESSION_FAILED, "TPM2_ContextLoad");
     /* Too old (context gap) or gone: drop it, a fresh session will do. */
     tk_debug("saved session did not load (0x%x): starting anew", (unsigned)rc);
@@ -133,7 +136,8 @@ TSS2_RC tk_session_get(tk_tpm *tpm, tk_sess **out)
         && (rc = unpark(tpm)) != TSS2_RC_SUCCESS)
         return rc;
     if (tpm->session.handle == 0) {
-        rc = tk_sess_start(tpm, TPM2_SE_HMAC, TPM2_ALG_SHA256, 1, &tpm->session);
+        rc = tk_sess_start(tpm, TPM2_SE_HMAC, TPM2_ALG_SHA256, 1,
+                           &tpm->session);
         if (rc != TSS2_RC_SUCCESS)
             return rc;
         tk_debug("salted encrypting session started");
@@ -160,7 +164,8 @@ void tk_session_park(tk_tpm *tpm)
     if (!tpm->park || tpm->session.handle == 0 || !tpm->session.loaded)
         return;
     /* ContextSave of a session also frees its slot. */
-    if (Tss2_Sys_ContextSave(tpm->conn.sys, tpm->session.handle, &tpm->session.saved)
+    if (Tss2_Sys_ContextSave(tpm->conn.sys, tpm->session.handle,
+                             &tpm->session.saved)
         != TSS2_RC_SUCCESS) {
         tk_session_drop(tpm, 1);
         return;

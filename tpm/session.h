@@ -9,8 +9,8 @@
 
 /* Start a session; `salted`: salted by the storage primary, with AES-128-CFB
  * parameter encryption. */
-TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash,
-                      int salted, tk_sess *out);
+TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash, int salted,
+                      tk_sess *out);
 /* Flush a session from the TPM (loaded or saved) and forget it. */
 void tk_sess_flush(tk_tpm *tpm, tk_sess *s);
 

@@ -77,11 +77,16 @@ void tk_crypto_free(tk_crypto *c)
 size_t tk_crypto_hash_size(TPMI_ALG_HASH alg)
 {
     switch (alg) {
-    case TPM2_ALG_SHA1: return 20;
-    case TPM2_ALG_SHA256: return 32;
-    case TPM2_ALG_SHA384: return 48;
-    case TPM2_ALG_SHA512: return 64;
-    default: return 0;
+    case TPM2_ALG_SHA1:
+        return 20;
+    case TPM2_ALG_SHA256:
+        return 32;
+    case TPM2_ALG_SHA384:
+        return 48;
+    case TPM2_ALG_SHA512:
+        return 64;
+    default:
+        return 0;
     }
 }
 
@@ -109,8 +114,8 @@ int tk_crypto_hmac(tk_crypto *c, TPMI_ALG_HASH alg, const unsigned char *key,
 
     /* An empty HMAC key is valid (an unsalted session with no password);
      * OpenSSL wants a pointer all the same. */
-    if (i < 0 || !EVP_MAC_init(c->mac_ctx[i], key_len ? key : no_key, key_len,
-                               NULL))
+    if (i < 0
+        || !EVP_MAC_init(c->mac_ctx[i], key_len ? key : no_key, key_len, NULL))
         return 0;
     for (size_t k = 0; k < n; k++)
         if (parts[k].len > 0
@@ -192,7 +197,8 @@ static EVP_PKEY *p256_public(tk_crypto *c, const TPMS_ECC_POINT *point)
     unsigned char octets[1 + 2 * 32];
     OSSL_PARAM params[] = {
         OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0),
-        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, octets, sizeof(octets)),
+        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, octets,
+                                sizeof(octets)),
         OSSL_PARAM_END,
     };
     EVP_PKEY_CTX *ctx;
@@ -258,14 +264,14 @@ int tk_object_name(tk_crypto *c, const TPM2B_PUBLIC *pub, TPM2B_NAME *name)
     size_t len = 0, size = tk_crypto_hash_size(pub->publicArea.nameAlg);
     tk_iov part = { area, 0 };
 
-    if (size == 0 || Tss2_MU_TPMT_PUBLIC_Marshal(&pub->publicArea, area,
-                                                 sizeof(area), &len)
-                     != TSS2_RC_SUCCESS)
+    if (size == 0
+        || Tss2_MU_TPMT_PUBLIC_Marshal(&pub->publicArea, area, sizeof(area),
+                                       &len)
+               != TSS2_RC_SUCCESS)
         return 0;
     part.len = len;
     name->name[0] = (unsigned char)(pub->publicArea.nameAlg >> 8);
     name->name[1] = (unsigned char)pub->publicArea.nameAlg;
     name->size = (UINT16)(2 + size);
-    return tk_crypto_hash(c, pub->publicArea.nameAlg, &part, 1,
-                          name->name + 2);
+    return tk_crypto_hash(c, pub->publicArea.nameAlg, &part, 1, name->name + 2);
 }

@@ -17,31 +17,31 @@ struct tk_tpm {
     /* registry.c: which TPM, shared by every provider instance using it. */
     char *tcti_conf;
     int encrypt;
-    int park;                   /* park between operations: no resource manager */
-    int refs;                   /* guarded by the registry lock */
-    struct tk_tpm *next;        /* registry list */
-    OSSL_LIB_CTX *crypto_ctx;   /* where ESYS's own OpenSSL calls resolve:
+    int park;                 /* park between operations: no resource manager */
+    int refs;                 /* guarded by the registry lock */
+    struct tk_tpm *next;      /* registry list */
+    OSSL_LIB_CTX *crypto_ctx; /* where ESYS's own OpenSSL calls resolve:
                                  * OpenSSL's providers only */
 
     /* run.c: the lock guards everything below. */
     pthread_mutex_t lock;
-    int fork_locked;            /* registry.c: taken by the fork hook */
+    int fork_locked; /* registry.c: taken by the fork hook */
     tk_watchdog watchdog;
-    tk_failure fail;            /* rc.c */
-    struct {                    /* a session left behind by a hung TPM */
+    tk_failure fail; /* rc.c */
+    struct {         /* a session left behind by a hung TPM */
         UINT32 session, reset, restart;
     } orphan;
 
-    tk_conn conn;               /* connection.c */
-    struct {                    /* run.c: a forked child's abandoned copy of a
+    tk_conn conn; /* connection.c */
+    struct {      /* run.c: a forked child's abandoned copy of a
                                  * connection in use at fork(), kept (never
                                  * freed: it may be half-updated) */
         tk_conn conn;
         TPMS_CONTEXT *primary_saved;
     } inherited;
-    tk_primary prim;            /* primary.c */
-    tk_sess session;            /* session.c: the salted session */
-    tk_key_cache keys;          /* keyload.c */
+    tk_primary prim;   /* primary.c */
+    tk_sess session;   /* session.c: the salted session */
+    tk_key_cache keys; /* keyload.c */
 };
 
 #endif

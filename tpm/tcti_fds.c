@@ -25,7 +25,7 @@ static void tcti_endpoint(const char *conf, int *port, const char **path,
         conf += 5;
     if (strncmp(conf, "swtpm", 5) != 0 && strncmp(conf, "mssim", 5) != 0)
         return;
-    *port = 2321;                       /* both TCTIs' default */
+    *port = 2321; /* both TCTIs' default */
     if ((p = strstr(conf, "port=")) != NULL)
         *port = atoi(p + 5);
     if ((p = strstr(conf, "path=")) != NULL) {
@@ -46,7 +46,9 @@ static int is_tpm_socket(int fd, int port, const char *path, size_t path_len)
         return 0;
     if (peer.ss_family == AF_UNIX)
         return path != NULL
-               && strncmp(((struct sockaddr_un *)&peer)->sun_path, path, path_len) == 0;
+               && strncmp(((struct sockaddr_un *)&peer)->sun_path, path,
+                          path_len)
+                      == 0;
     if (peer.ss_family == AF_INET)
         peer_port = ntohs(((struct sockaddr_in *)&peer)->sin_port);
     else if (peer.ss_family == AF_INET6)

@@ -17,6 +17,6 @@ int tk_tcti_has_resource_manager(const char *conf)
     if (starts_with(conf, "libtss2-tcti-"))
         conf += strlen("libtss2-tcti-");
     return starts_with(conf, "device:/dev/tpmrm")
-           || strcmp(conf, "device") == 0    /* tss2's default: tpmrm0 */
+           || strcmp(conf, "device") == 0 /* tss2's default: tpmrm0 */
            || starts_with(conf, "tabrmd");
 }

@@ -8,7 +8,7 @@
 #define TRACE_MAGIC 0x746b74726163650aULL
 
 typedef struct trace {
-    TSS2_TCTI_CONTEXT_COMMON_V2 common;     /* first: what callers see */
+    TSS2_TCTI_CONTEXT_COMMON_V2 common; /* first: what callers see */
     TSS2_TCTI_CONTEXT *inner;
     uint32_t cc;
     struct timespec sent;
@@ -16,7 +16,8 @@ typedef struct trace {
 
 static uint32_t be32(const uint8_t *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8
+           | p[3];
 }
 
 static TSS2_RC transmit(TSS2_TCTI_CONTEXT *ctx, size_t size, const uint8_t *cmd)
@@ -25,7 +26,8 @@ static TSS2_RC transmit(TSS2_TCTI_CONTEXT *ctx, size_t size, const uint8_t *cmd)
 
     t->cc = size >= 10 ? be32(cmd + 6) : 0;
     clock_gettime(CLOCK_MONOTONIC, &t->sent);
-    tk_debug_at(TK_DEBUG_COMMANDS, "TPM command 0x%03x (%zu bytes)", t->cc, size);
+    tk_debug_at(TK_DEBUG_COMMANDS, "TPM command 0x%03x (%zu bytes)", t->cc,
+                size);
     return Tss2_Tcti_Transmit(t->inner, size, cmd);
 }
 
@@ -41,19 +43,21 @@ static TSS2_RC receive(TSS2_TCTI_CONTEXT *ctx, size_t *size, uint8_t *resp,
         return rc;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (rc != TSS2_RC_SUCCESS)
-        tk_debug_at(TK_DEBUG_COMMANDS, "TPM command 0x%03x: no response (TCTI 0x%x)",
-                    t->cc, (unsigned)rc);
+        tk_debug_at(TK_DEBUG_COMMANDS,
+                    "TPM command 0x%03x: no response (TCTI 0x%x)", t->cc,
+                    (unsigned)rc);
     else
-        tk_debug_at(TK_DEBUG_COMMANDS, "TPM command 0x%03x: rc 0x%x after %.3f ms",
-                    t->cc, *size >= 10 ? be32(resp + 6) : 0xffffffffu,
+        tk_debug_at(TK_DEBUG_COMMANDS,
+                    "TPM command 0x%03x: rc 0x%x after %.3f ms", t->cc,
+                    *size >= 10 ? be32(resp + 6) : 0xffffffffu,
                     (now.tv_sec - t->sent.tv_sec) * 1e3
-                    + (now.tv_nsec - t->sent.tv_nsec) / 1e6);
+                        + (now.tv_nsec - t->sent.tv_nsec) / 1e6);
     return rc;
 }
 
 static void finalize(TSS2_TCTI_CONTEXT *ctx)
 {
-    (void)ctx;                  /* the inner TCTI is its owner's to free */
+    (void)ctx; /* the inner TCTI is its owner's to free */
 }
 
 static TSS2_RC cancel(TSS2_TCTI_CONTEXT *ctx)

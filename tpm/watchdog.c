@@ -30,7 +30,8 @@ static int reached(const struct timespec *deadline)
 
     clock_gettime(CLOCK_MONOTONIC, &now);
     return now.tv_sec > deadline->tv_sec
-           || (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+           || (now.tv_sec == deadline->tv_sec
+               && now.tv_nsec >= deadline->tv_nsec);
 }
 
 /* Operations start and end without waking this thread (that would cost
@@ -50,7 +51,8 @@ static void *watch(void *arg)
             wd->idle = 0;
             continue;
         }
-        if (pthread_cond_timedwait(&wd->cond, &wd->lock, &wd->deadline) == ETIMEDOUT
+        if (pthread_cond_timedwait(&wd->cond, &wd->lock, &wd->deadline)
+                == ETIMEDOUT
             && wd->armed && !wd->fired && reached(&wd->deadline)) {
             /* Once per operation: the next arm clears it. */
             wd->fired = 1;
@@ -78,7 +80,8 @@ void tk_watchdog_arm(tk_watchdog *wd, int seconds)
 {
     pthread_mutex_lock(&wd->lock);
     /* Threads do not survive fork(): a child starts its own. */
-    if (wd->pid != getpid() && pthread_create(&wd->thread, NULL, watch, wd) == 0)
+    if (wd->pid != getpid()
+        && pthread_create(&wd->thread, NULL, watch, wd) == 0)
         wd->pid = getpid();
     clock_gettime(CLOCK_MONOTONIC, &wd->deadline);
     wd->deadline.tv_sec += seconds;

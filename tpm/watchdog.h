@@ -11,11 +11,11 @@
 typedef struct tk_watchdog {
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    pid_t pid;                  /* process whose watching thread runs */
+    pid_t pid; /* process whose watching thread runs */
     pthread_t thread;
     int armed, fired, stop;
-    int idle;                   /* the thread waits for an operation to start */
-    struct timespec deadline;   /* CLOCK_MONOTONIC */
+    int idle;                 /* the thread waits for an operation to start */
+    struct timespec deadline; /* CLOCK_MONOTONIC */
     const char *tcti_conf;
 } tk_watchdog;
 

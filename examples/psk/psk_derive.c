@@ -13,7 +13,7 @@
 struct psk_mac {
     const char *prog;
     EVP_MAC *mac;
-    EVP_MAC_CTX *ctx;           /* keyed once; re-initialised per derivation */
+    EVP_MAC_CTX *ctx; /* keyed once; re-initialised per derivation */
     OSSL_PROVIDER *tpmkit, *deflt;
 };
 
@@ -50,9 +50,11 @@ static EVP_MAC *fetch_tpm_mac(psk_mac *m)
         return mac;
     m->tpmkit = OSSL_PROVIDER_load(NULL, "tpmkit");
     if (m->tpmkit == NULL) {
-        psk_report(m->prog, "TPM2-HMAC is not available: cannot load the tpmkit"
-                   " provider (set OPENSSL_MODULES to the directory of tpmkit.so,"
-                   " or activate tpmkit in openssl.cnf)");
+        psk_report(
+            m->prog,
+            "TPM2-HMAC is not available: cannot load the tpmkit"
+            " provider (set OPENSSL_MODULES to the directory of tpmkit.so,"
+            " or activate tpmkit in openssl.cnf)");
         return NULL;
     }
     /* Loading a provider by hand turns off the implicit default provider,
@@ -64,7 +66,8 @@ static EVP_MAC *fetch_tpm_mac(psk_mac *m)
     }
     mac = EVP_MAC_fetch(NULL, "TPM2-HMAC", NULL);
     if (mac == NULL)
-        psk_report(m->prog, "tpmkit is loaded but offers no TPM2-HMAC (too old?)");
+        psk_report(m->prog,
+                   "tpmkit is loaded but offers no TPM2-HMAC (too old?)");
     return mac;
 }
 
@@ -97,7 +100,8 @@ psk_mac *psk_mac_open(const char *prog, const char *key_uri,
                                                  (char *)digest, 0);
     params[2] = params[3] = OSSL_PARAM_construct_end();
     if (key_uri != NULL) {
-        params[1] = OSSL_PARAM_construct_utf8_string("key-uri", (char *)key_uri, 0);
+        params[1] = OSSL_PARAM_construct_utf8_string("key-uri", (char *)key_uri,
+                                                     0);
         if (key_pass != NULL)
             params[2] = OSSL_PARAM_construct_utf8_string("password",
                                                          (char *)key_pass, 0);
@@ -106,8 +110,10 @@ psk_mac *psk_mac_open(const char *prog, const char *key_uri,
         key = OPENSSL_hexstr2buf(hexkey, &key_len);
         if (key == NULL || key_len == 0) {
             ERR_clear_error();
-            fprintf(stderr, "%s: --hexkey wants hex digits (an even number of"
-                    " them, at least 2)\n", prog);
+            fprintf(stderr,
+                    "%s: --hexkey wants hex digits (an even number of"
+                    " them, at least 2)\n",
+                    prog);
             goto err;
         }
         params[1] = OSSL_PARAM_construct_end();
@@ -156,13 +162,13 @@ static int derive(psk_mac *m, const char *label, const unsigned char *a,
         || !EVP_MAC_update(m->ctx, a, PSK_RANDOM_LEN)
         || (b != NULL && !EVP_MAC_update(m->ctx, b, PSK_RANDOM_LEN))
         || !EVP_MAC_final(m->ctx, out, outlen, PSK_MAX_LEN))
-        return 0;               /* the caller reports, with the connection */
+        return 0; /* the caller reports, with the connection */
     return 1;
 }
 
 int psk_derive_tls12(psk_mac *m, const unsigned char cr[PSK_RANDOM_LEN],
-                     const unsigned char sr[PSK_RANDOM_LEN],
-                     unsigned char *out, size_t *outlen)
+                     const unsigned char sr[PSK_RANDOM_LEN], unsigned char *out,
+                     size_t *outlen)
 {
     return derive(m, PSK_LABEL_TLS12, cr, sr, out, outlen);
 }

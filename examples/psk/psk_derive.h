@@ -17,7 +17,7 @@
 #define PSK_LABEL_TLS13 "tpmkit tls13 psk"
 
 #define PSK_RANDOM_LEN 32
-#define PSK_MAX_LEN 64  /* HMAC-SHA512 */
+#define PSK_MAX_LEN 64 /* HMAC-SHA512 */
 
 typedef struct psk_mac psk_mac;
 
@@ -38,8 +38,8 @@ const char *psk_mac_name(const psk_mac *m);
 
 /* HMAC(permanent, PSK_LABEL_TLS12 || cr || sr) into out (PSK_MAX_LEN). */
 int psk_derive_tls12(psk_mac *m, const unsigned char cr[PSK_RANDOM_LEN],
-                     const unsigned char sr[PSK_RANDOM_LEN],
-                     unsigned char *out, size_t *outlen);
+                     const unsigned char sr[PSK_RANDOM_LEN], unsigned char *out,
+                     size_t *outlen);
 
 /* HMAC(permanent, PSK_LABEL_TLS13 || cr) into out (PSK_MAX_LEN). */
 int psk_derive_tls13(psk_mac *m, const unsigned char cr[PSK_RANDOM_LEN],

@@ -10,13 +10,25 @@
 
 /* ECDHE first: every connection also gets fresh key-exchange secrets, so a
  * later leak of the permanent PSK does not open recorded sessions. */
-#define DEFAULT_CIPHERS \
-    "ECDHE-PSK-CHACHA20-POLY1305:ECDHE-PSK-AES128-CBC-SHA256:ECDHE-PSK-AES256-CBC-SHA384"
+#define DEFAULT_CIPHERS                                                        \
+    "ECDHE-PSK-CHACHA20-POLY1305:ECDHE-PSK-AES128-CBC-SHA256:ECDHE-PSK-"       \
+    "AES256-CBC-SHA384"
 
 enum {
-    OPT_HOST = 256, OPT_PORT, OPT_IDENTITY, OPT_KEY_URI, OPT_HEXKEY,
-    OPT_DIGEST, OPT_MESSAGE, OPT_COUNT, OPT_SHOW_PSK, OPT_TLS13, OPT_CIPHERS,
-    OPT_TIMEOUT, OPT_KEY_PASS, OPT_HELP
+    OPT_HOST = 256,
+    OPT_PORT,
+    OPT_IDENTITY,
+    OPT_KEY_URI,
+    OPT_HEXKEY,
+    OPT_DIGEST,
+    OPT_MESSAGE,
+    OPT_COUNT,
+    OPT_SHOW_PSK,
+    OPT_TLS13,
+    OPT_CIPHERS,
+    OPT_TIMEOUT,
+    OPT_KEY_PASS,
+    OPT_HELP
 };
 
 static const struct option long_opts[] = {
@@ -41,32 +53,41 @@ static void usage(const struct psk_options *o, FILE *f)
 {
     int server = o->role == PSK_SERVER;
 
-    fprintf(f,
-        "usage: %s (--key-uri FILE|handle:0x81xxxxxx | --hexkey HEX) [options]\n"
+    fprintf(
+        f,
+        "usage: %s (--key-uri FILE|handle:0x81xxxxxx | --hexkey HEX) "
+        "[options]\n"
         "\n"
         "TLS with a per-connection PSK derived from a permanent PSK:\n"
-        "  TLS 1.2:   HMAC(permanent, \"pre master secret\" || client_random || server_random)\n"
-        "  --tls1.3:  HMAC(permanent, \"tpmkit tls13 psk\" || client_random), psk_dhe_ke only\n"
+        "  TLS 1.2:   HMAC(permanent, \"pre master secret\" || client_random "
+        "|| server_random)\n"
+        "  --tls1.3:  HMAC(permanent, \"tpmkit tls13 psk\" || client_random), "
+        "psk_dhe_ke only\n"
         "\n"
-        "  --key-uri URI    permanent PSK in the TPM (tpmkit's TPM2-HMAC, key file or handle)\n"
-        "  --key-pass SRC   the TPM key's password: pass:TEXT, env:VAR or file:PATH\n"
+        "  --key-uri URI    permanent PSK in the TPM (tpmkit's TPM2-HMAC, key "
+        "file or handle)\n"
+        "  --key-pass SRC   the TPM key's password: pass:TEXT, env:VAR or "
+        "file:PATH\n"
         "  --hexkey HEX     permanent PSK in software (a peer without a TPM);\n"
         "                   env:VAR or file:PATH keep it off the command line\n"
-        "  --digest NAME    HMAC hash (default SHA256; a TPM key must match it)\n"
+        "  --digest NAME    HMAC hash (default SHA256; a TPM key must match "
+        "it)\n"
         "  --identity NAME  PSK identity (default \"tpmkit\")%s\n"
         "  --host HOST      %s (default 127.0.0.1)\n"
         "  --port PORT      %s (default 4433)\n"
         "%s"
-        "  --show-psk       print the derived per-connection PSK (and its inputs)\n"
+        "  --show-psk       print the derived per-connection PSK (and its "
+        "inputs)\n"
         "  --tls1.3         TLS 1.3 mode (default TLS 1.2)\n"
         "  --ciphers LIST   TLS 1.2 cipher list (default " DEFAULT_CIPHERS ")\n"
         "  --timeout SEC    bound on connect, read and write (default 30)\n",
-        o->prog,
-        server ? "; the only one accepted" : "",
+        o->prog, server ? "; the only one accepted" : "",
         server ? "address to listen on" : "server to connect to",
         server ? "port to listen on, 0 = any free port" : "server port",
-        server ? "  --count N        serve N connections, then exit (default 0 = forever)\n"
-               : "  --message TEXT   line to send to the server (its answer is printed)\n");
+        server ? "  --count N        serve N connections, then exit (default 0 "
+                 "= forever)\n"
+               : "  --message TEXT   line to send to the server (its answer is "
+                 "printed)\n");
 }
 
 /* Secrets read from env:/file: sources; wiped by psk_options_clear. */
@@ -103,7 +124,8 @@ static const char *secret_from(const struct psk_options *o, const char *what,
     } else if (allow_plain) {
         return arg;
     } else {
-        fprintf(stderr, "%s: %s wants pass:TEXT, env:VAR or file:PATH\n", o->prog, what);
+        fprintf(stderr, "%s: %s wants pass:TEXT, env:VAR or file:PATH\n",
+                o->prog, what);
         return NULL;
     }
     if (strlen(v) >= len) {
@@ -154,16 +176,36 @@ int psk_parse_options(struct psk_options *o, enum psk_role role, int argc,
 
     while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
         switch (c) {
-        case OPT_HOST: o->host = optarg; break;
-        case OPT_PORT: o->port = optarg; break;
-        case OPT_IDENTITY: o->identity = optarg; break;
-        case OPT_KEY_URI: o->key_uri = optarg; break;
-        case OPT_HEXKEY: o->hexkey = optarg; break;
-        case OPT_KEY_PASS: o->key_pass = optarg; break;
-        case OPT_DIGEST: o->digest = optarg; break;
-        case OPT_CIPHERS: o->ciphers = optarg; break;
-        case OPT_SHOW_PSK: o->show_psk = 1; break;
-        case OPT_TLS13: o->tls13 = 1; break;
+        case OPT_HOST:
+            o->host = optarg;
+            break;
+        case OPT_PORT:
+            o->port = optarg;
+            break;
+        case OPT_IDENTITY:
+            o->identity = optarg;
+            break;
+        case OPT_KEY_URI:
+            o->key_uri = optarg;
+            break;
+        case OPT_HEXKEY:
+            o->hexkey = optarg;
+            break;
+        case OPT_KEY_PASS:
+            o->key_pass = optarg;
+            break;
+        case OPT_DIGEST:
+            o->digest = optarg;
+            break;
+        case OPT_CIPHERS:
+            o->ciphers = optarg;
+            break;
+        case OPT_SHOW_PSK:
+            o->show_psk = 1;
+            break;
+        case OPT_TLS13:
+            o->tls13 = 1;
+            break;
         case OPT_MESSAGE:
             if (role != PSK_CLIENT)
                 goto bad;
@@ -181,7 +223,8 @@ int psk_parse_options(struct psk_options *o, enum psk_role role, int argc,
             break;
         case OPT_TIMEOUT:
             if (!parse_long(optarg, 1, 3600, &v)) {
-                fprintf(stderr, "%s: --timeout wants 1..3600 seconds, not '%s'\n",
+                fprintf(stderr,
+                        "%s: --timeout wants 1..3600 seconds, not '%s'\n",
                         o->prog, optarg);
                 return -1;
             }
@@ -195,21 +238,25 @@ int psk_parse_options(struct psk_options *o, enum psk_role role, int argc,
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "%s: unexpected argument '%s'\n", o->prog, argv[optind]);
+        fprintf(stderr, "%s: unexpected argument '%s'\n", o->prog,
+                argv[optind]);
         goto bad;
     }
     if ((o->key_uri == NULL) == (o->hexkey == NULL)) {
-        fprintf(stderr, "%s: give exactly one of --key-uri and --hexkey\n", o->prog);
+        fprintf(stderr, "%s: give exactly one of --key-uri and --hexkey\n",
+                o->prog);
         goto bad;
     }
     if (o->hexkey != NULL
         && (o->hexkey = secret_from(o, "--hexkey", o->hexkey, hexkey_buf,
-                                    sizeof(hexkey_buf), 1)) == NULL)
+                                    sizeof(hexkey_buf), 1))
+               == NULL)
         return -1;
     if (o->key_pass != NULL
         && (o->key_uri == NULL
-            || (o->key_pass = secret_from(o, "--key-pass", o->key_pass, pass_buf,
-                                          sizeof(pass_buf), 0)) == NULL)) {
+            || (o->key_pass = secret_from(o, "--key-pass", o->key_pass,
+                                          pass_buf, sizeof(pass_buf), 0))
+                   == NULL)) {
         if (o->key_uri == NULL)
             fprintf(stderr, "%s: --key-pass goes with --key-uri\n", o->prog);
         return -1;

@@ -8,18 +8,18 @@ enum psk_role { PSK_SERVER, PSK_CLIENT };
 
 struct psk_options {
     enum psk_role role;
-    const char *prog;           /* for messages */
+    const char *prog; /* for messages */
     const char *host;
-    const char *port;           /* server: "0" picks a free port */
+    const char *port; /* server: "0" picks a free port */
     const char *identity;
-    const char *key_uri;        /* TPM key: file or handle:0x81xxxxxx */
-    const char *hexkey;         /* software key (a peer without a TPM) */
-    const char *key_pass;       /* the TPM key's password, if it has one */
+    const char *key_uri;  /* TPM key: file or handle:0x81xxxxxx */
+    const char *hexkey;   /* software key (a peer without a TPM) */
+    const char *key_pass; /* the TPM key's password, if it has one */
     const char *digest;
-    const char *message;        /* client: the line it sends */
-    const char *ciphers;        /* TLS 1.2 cipher list */
-    long count;                 /* server: connections to serve, 0 = forever */
-    int timeout;                /* seconds for connect, read and write */
+    const char *message; /* client: the line it sends */
+    const char *ciphers; /* TLS 1.2 cipher list */
+    long count;          /* server: connections to serve, 0 = forever */
+    int timeout;         /* seconds for connect, read and write */
     int show_psk;
     int tls13;
 };

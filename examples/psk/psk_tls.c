@@ -20,7 +20,8 @@ SSL_CTX *psk_tls_ctx(const struct psk_options *o)
 {
     int server = o->role == PSK_SERVER;
     int version = o->tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
-    SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+    SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method()
+                                      : TLS_client_method());
 
     if (ctx == NULL)
         goto err;
@@ -63,7 +64,8 @@ int psk_conn_derive(SSL *ssl, struct psk_conn *c)
         return 1;
     if (SSL_get_client_random(ssl, cr, sizeof(cr)) != sizeof(cr)
         || SSL_get_server_random(ssl, sr, sizeof(sr)) != sizeof(sr)) {
-        fprintf(stderr, "%s: the handshake randoms are not available\n", c->o->prog);
+        fprintf(stderr, "%s: the handshake randoms are not available\n",
+                c->o->prog);
         return 0;
     }
     ok = c->o->tls13 ? psk_derive_tls13(c->mac, cr, c->psk, &c->psk_len)
@@ -117,14 +119,18 @@ int psk_describe(SSL *ssl, const struct psk_conn *c, const char *identity)
     /* Never talk over a handshake the PSK did not authenticate (say, a
      * certificate or anonymous suite a peer slipped in). */
     if (!c->derived
-        || (SSL_version(ssl) == TLS1_3_VERSION ? !SSL_session_reused(ssl)
-            : SSL_CIPHER_get_auth_nid(SSL_get_current_cipher(ssl)) != NID_auth_psk)) {
-        fprintf(stderr, "%s: the peer was not authenticated by the PSK: refused\n",
+        || (SSL_version(ssl) == TLS1_3_VERSION
+                ? !SSL_session_reused(ssl)
+                : SSL_CIPHER_get_auth_nid(SSL_get_current_cipher(ssl))
+                      != NID_auth_psk)) {
+        fprintf(stderr,
+                "%s: the peer was not authenticated by the PSK: refused\n",
                 c->o->prog);
         return 0;
     }
     if (c->o->tls13 && nid == 0) {
-        fprintf(stderr, "%s: this TLS 1.3 handshake ran without (EC)DHE: refused\n",
+        fprintf(stderr,
+                "%s: this TLS 1.3 handshake ran without (EC)DHE: refused\n",
                 c->o->prog);
         return 0;
     }
@@ -211,13 +217,14 @@ int psk_listen(const struct psk_options *o, char *bound, size_t bound_len)
     }
     freeaddrinfo(res);
     if (fd < 0) {
-        fprintf(stderr, "%s: cannot listen on %s port %s: %s\n", o->prog, o->host,
-                o->port, strerror(err));
+        fprintf(stderr, "%s: cannot listen on %s port %s: %s\n", o->prog,
+                o->host, o->port, strerror(err));
         return -1;
     }
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0
         || getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port,
-                       sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+                       sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV)
+               != 0)
         snprintf(bound, bound_len, "%s:%s", o->host, o->port);
     else
         snprintf(bound, bound_len, "%s:%s", host, port);
@@ -289,8 +296,8 @@ int psk_connect(const struct psk_options *o)
     }
     freeaddrinfo(res);
     if (fd < 0) {
-        fprintf(stderr, "%s: cannot connect to %s port %s: %s\n", o->prog, o->host,
-                o->port, strerror(err));
+        fprintf(stderr, "%s: cannot connect to %s port %s: %s\n", o->prog,
+                o->host, o->port, strerror(err));
         return -1;
     }
     set_timeouts(fd, o->timeout);
@@ -306,7 +313,7 @@ int psk_read_line(SSL *ssl, char *buf, size_t max)
         n = SSL_read(ssl, buf + len, (int)(max - 1 - len));
         if (n <= 0) {
             if (len > 0 && SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN)
-                break;          /* closed after a last line without newline */
+                break; /* closed after a last line without newline */
             return -1;
         }
         len += (size_t)n;

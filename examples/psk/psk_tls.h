@@ -20,11 +20,11 @@ struct psk_conn {
     psk_mac *mac;
     unsigned char psk[PSK_MAX_LEN];
     size_t psk_len;
-    int derived;                /* psk holds this connection's PSK */
-    int derive_failed;          /* the MAC failed (errors queued) */
-    int refused;                /* server: the client's identity is unknown */
-    int replayed;               /* server: TLS 1.3 client random seen before */
-    char peer_identity[130];    /* server: what the client claimed */
+    int derived;             /* psk holds this connection's PSK */
+    int derive_failed;       /* the MAC failed (errors queued) */
+    int refused;             /* server: the client's identity is unknown */
+    int replayed;            /* server: TLS 1.3 client random seen before */
+    char peer_identity[130]; /* server: what the client claimed */
 };
 
 /* A TLS context for o: TLS 1.2 only (ECDHE-PSK suites) or, with --tls1.3,

@@ -72,7 +72,8 @@ int main(int argc, char **argv)
     memset(&c, 0, sizeof(c));
     c.o = &o;
 
-    if ((mac = psk_mac_open(o.prog, o.key_uri, o.key_pass, o.hexkey, o.digest)) == NULL
+    if ((mac = psk_mac_open(o.prog, o.key_uri, o.key_pass, o.hexkey, o.digest))
+            == NULL
         || (ctx = psk_tls_ctx(&o)) == NULL)
         goto out;
     c.mac = mac;
@@ -94,15 +95,18 @@ int main(int argc, char **argv)
     ret = SSL_connect(ssl);
     if (ret != 1) {
         if (c.derive_failed)
-            fprintf(stderr, "%s: handshake with %s port %s failed: cannot derive"
-                    " this connection's PSK with %s\n", o.prog, o.host, o.port,
-                    psk_mac_name(mac));
+            fprintf(stderr,
+                    "%s: handshake with %s port %s failed: cannot derive"
+                    " this connection's PSK with %s\n",
+                    o.prog, o.host, o.port, psk_mac_name(mac));
         else
-            fprintf(stderr, "%s: handshake with %s port %s failed: %s\n", o.prog,
-                    o.host, o.port, psk_failure(ssl, ret));
+            fprintf(stderr, "%s: handshake with %s port %s failed: %s\n",
+                    o.prog, o.host, o.port, psk_failure(ssl, ret));
         if (c.derived)
-            fprintf(stderr, "%s: does the server accept identity \"%s\" and hold"
-                    " the same permanent PSK?\n", o.prog, o.identity);
+            fprintf(stderr,
+                    "%s: does the server accept identity \"%s\" and hold"
+                    " the same permanent PSK?\n",
+                    o.prog, o.identity);
         ERR_print_errors_fp(stderr);
         goto out;
     }

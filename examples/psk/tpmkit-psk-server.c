@@ -16,7 +16,8 @@
 #include "psk_tls.h"
 
 /* The identity as text for messages, whatever bytes the client sent. */
-static void note_identity(struct psk_conn *c, const unsigned char *id, size_t len)
+static void note_identity(struct psk_conn *c, const unsigned char *id,
+                          size_t len)
 {
     size_t i, max = sizeof(c->peer_identity) - 1;
 
@@ -30,7 +31,8 @@ static void note_identity(struct psk_conn *c, const unsigned char *id, size_t le
 static int identity_known(const struct psk_conn *c, const unsigned char *id,
                           size_t len)
 {
-    return len == strlen(c->o->identity) && memcmp(id, c->o->identity, len) == 0;
+    return len == strlen(c->o->identity)
+           && memcmp(id, c->o->identity, len) == 0;
 }
 
 /* TLS 1.2: runs at ClientKeyExchange, when both randoms are set. */
@@ -90,7 +92,7 @@ static int tls13_find_cb(SSL *ssl, const unsigned char *identity,
     note_identity(c, identity, identity_len);
     if (!identity_known(c, identity, identity_len)) {
         c->refused = 1;
-        return 1;               /* no session: the handshake fails */
+        return 1; /* no session: the handshake fails */
     }
     /* After a HelloRetryRequest the same connection asks again. */
     if (!c->derived) {
@@ -123,18 +125,26 @@ static int serve(SSL_CTX *ctx, psk_mac *mac, const struct psk_options *o,
     ret = SSL_accept(ssl);
     if (ret != 1) {
         if (c.refused)
-            fprintf(stderr, "%s: connection %ld: refused: unknown PSK identity"
-                    " \"%s\"\n", o->prog, n, c.peer_identity);
+            fprintf(stderr,
+                    "%s: connection %ld: refused: unknown PSK identity"
+                    " \"%s\"\n",
+                    o->prog, n, c.peer_identity);
         else if (c.replayed)
-            fprintf(stderr, "%s: connection %ld: refused: replayed ClientHello (its"
-                    " client random was used before)\n", o->prog, n);
+            fprintf(stderr,
+                    "%s: connection %ld: refused: replayed ClientHello (its"
+                    " client random was used before)\n",
+                    o->prog, n);
         else if (c.derive_failed)
-            fprintf(stderr, "%s: connection %ld: handshake failed: cannot derive"
-                    " this connection's PSK with %s\n", o->prog, n, psk_mac_name(mac));
+            fprintf(stderr,
+                    "%s: connection %ld: handshake failed: cannot derive"
+                    " this connection's PSK with %s\n",
+                    o->prog, n, psk_mac_name(mac));
         else
             fprintf(stderr, "%s: connection %ld: handshake failed: %s%s\n",
                     o->prog, n, psk_failure(ssl, ret),
-                    c.derived ? " (does the client hold a different permanent PSK?)" : "");
+                    c.derived
+                        ? " (does the client hold a different permanent PSK?)"
+                        : "");
         ERR_print_errors_fp(stderr);
         goto done;
     }
@@ -180,7 +190,8 @@ int main(int argc, char **argv)
     /* A client that vanishes mid-write must not kill the server. */
     signal(SIGPIPE, SIG_IGN);
 
-    if ((mac = psk_mac_open(o.prog, o.key_uri, o.key_pass, o.hexkey, o.digest)) == NULL
+    if ((mac = psk_mac_open(o.prog, o.key_uri, o.key_pass, o.hexkey, o.digest))
+            == NULL
         || (ctx = psk_tls_ctx(&o)) == NULL
         || (lfd = psk_listen(&o, bound, sizeof(bound))) < 0) {
         failed = 1;

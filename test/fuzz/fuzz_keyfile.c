@@ -15,7 +15,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond) do { if (!(cond)) abort(); } while (0)
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond))                                                           \
+            abort();                                                           \
+    } while (0)
 
 static int same_bytes(const unsigned char *a, size_t a_len,
                       const unsigned char *b, size_t b_len)
@@ -39,7 +43,8 @@ static void round_trip(const tk_keyfile *kf)
           || strcmp(again.description, kf->description) == 0);
     CHECK(same_bytes(again.pub, again.pub_len, kf->pub, kf->pub_len));
     CHECK(same_bytes(again.priv, again.priv_len, kf->priv, kf->priv_len));
-    CHECK(same_bytes(again.secret, again.secret_len, kf->secret, kf->secret_len));
+    CHECK(
+        same_bytes(again.secret, again.secret_len, kf->secret, kf->secret_len));
     CHECK(tk_keyfile_encode(&again, &der2, &len2) == 1);
     CHECK(same_bytes(der, len, der2, len2));
     tk_keyfile_clear(&again);
@@ -61,12 +66,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(rv != TK_KEYFILE_MALFORMED || why[0] != '\0');
         return 0;
     }
-    CHECK(kf.pub != NULL && kf.pub_len > 0 && kf.priv != NULL && kf.priv_len > 0);
+    CHECK(kf.pub != NULL && kf.pub_len > 0 && kf.priv != NULL
+          && kf.priv_len > 0);
     /* The provider's next steps, minus the TPM. */
     if (tk_tpm_parse_public(kf.pub, kf.pub_len, &info)) {
         CHECK(info.kind == TK_TPM_KEY_RSA || info.kind == TK_TPM_KEY_EC
               || info.kind == TK_TPM_KEY_HMAC);
-        CHECK(info.n_len <= sizeof(info.n) && info.point_len <= sizeof(info.point));
+        CHECK(info.n_len <= sizeof(info.n)
+              && info.point_len <= sizeof(info.point));
     }
     (void)tk_tpm_check_private(kf.priv, kf.priv_len);
     round_trip(&kf);

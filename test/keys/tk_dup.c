@@ -41,11 +41,12 @@
 
 #define EPHEMERAL "TPMKIT-EPHEMERAL-EC"
 #define MAX_TRACKED 4096
-#define MAX_FAILURES 20000      /* allocation failures tried per copy */
+#define MAX_FAILURES 20000 /* allocation failures tried per copy */
 
 static int failed;
 
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void check(int ok, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void check(int ok, const char *fmt, ...)
 {
@@ -69,12 +70,13 @@ static void check(int ok, const char *fmt, ...)
 static pthread_mutex_t mem_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *tracked[MAX_TRACKED];
 static size_t ntracked;
-static long fail_in;            /* > 0: fail the allocation this many from now */
-static int fail_hit;            /* an allocation was failed since arming */
+static long fail_in; /* > 0: fail the allocation this many from now */
+static int fail_hit; /* an allocation was failed since arming */
 
 static int is_tracked_file(const char *file)
 {
-    static const char *const files[] = { "keymgmt/key.c", "keymgmt/signature.c" };
+    static const char *const files[] = { "keymgmt/key.c",
+                                         "keymgmt/signature.c" };
     size_t n = file != NULL ? strlen(file) : 0;
 
     /* OpenSSL's own providers live under providers/implementations/. */
@@ -253,9 +255,11 @@ static int verify(EVP_PKEY *pub, const unsigned char *sig, size_t siglen,
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int ok = ctx != NULL
              && EVP_DigestVerifyInit_ex(ctx, NULL, "SHA256", NULL,
-                                        "provider=default", pub, NULL) == 1
+                                        "provider=default", pub, NULL)
+                    == 1
              && EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)msg,
-                                 strlen(msg)) == 1;
+                                 strlen(msg))
+                    == 1;
 
     EVP_MD_CTX_free(ctx);
     return ok;
@@ -268,9 +272,12 @@ static int sign_verify(EVP_PKEY *pkey, EVP_PKEY *pub, const char *msg)
     unsigned char sig[1024];
     size_t siglen = sizeof(sig);
     int ok = ctx != NULL
-             && EVP_DigestSignInit_ex(ctx, NULL, "SHA256", NULL, NULL, pkey, NULL) == 1
+             && EVP_DigestSignInit_ex(ctx, NULL, "SHA256", NULL, NULL, pkey,
+                                      NULL)
+                    == 1
              && EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)msg,
-                               strlen(msg)) == 1
+                               strlen(msg))
+                    == 1
              && verify(pub, sig, siglen, msg);
 
     EVP_MD_CTX_free(ctx);
@@ -296,7 +303,8 @@ static int has_point(EVP_PKEY *pkey, const unsigned char *want, size_t want_len)
 
 static EVP_PKEY *ephemeral_key(void)
 {
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, EPHEMERAL, "provider=tpmkit");
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, EPHEMERAL,
+                                                   "provider=tpmkit");
     EVP_PKEY *pkey = NULL;
 
     if (ctx == NULL || EVP_PKEY_keygen_init(ctx) != 1
@@ -335,7 +343,8 @@ static void ephemeral(void)
 {
     EVP_PKEY *a = ephemeral_key(), *b = ephemeral_key(), *copy, *peer;
     unsigned char *pa, *pb, s1[66], s2[66];
-    size_t la = point_of(a, &pa), lb = point_of(b, &pb), n1 = sizeof(s1), n2 = sizeof(s2);
+    size_t la = point_of(a, &pa), lb = point_of(b, &pb), n1 = sizeof(s1),
+           n2 = sizeof(s2);
 
     if (la == 0 || lb == 0)
         tk_die("no public point on an " EPHEMERAL " key");
@@ -343,7 +352,8 @@ static void ephemeral(void)
     copy = EVP_PKEY_dup(a);
     check(copy != NULL, "EVP_PKEY_dup of an " EPHEMERAL " key");
     if (copy != NULL) {
-        check(EVP_PKEY_eq(copy, a) == 1, "EVP_PKEY_dup: the copy equals the original");
+        check(EVP_PKEY_eq(copy, a) == 1,
+              "EVP_PKEY_dup: the copy equals the original");
         set_point_on_copy("EVP_PKEY_dup", copy, a, pb, lb, pa, la);
         check(EVP_PKEY_eq(copy, a) != 1,
               "EVP_PKEY_dup: copy and original now differ");
@@ -357,8 +367,8 @@ static void ephemeral(void)
     check(EVP_PKEY_parameters_eq(peer, a) == 1,
           "EVP_PKEY_copy_parameters: the copy has the original's parameters");
     set_point_on_copy("EVP_PKEY_copy_parameters", peer, a, pb, lb, pa, la);
-    check(derive(a, peer, s1, &n1) && derive(b, a, s2, &n2)
-          && n1 == n2 && memcmp(s1, s2, n1) == 0,
+    check(derive(a, peer, s1, &n1) && derive(b, a, s2, &n2) && n1 == n2
+              && memcmp(s1, s2, n1) == 0,
           "ECDH with the peer key made that way agrees with the peer's");
     EVP_PKEY_free(peer);
 
@@ -370,7 +380,8 @@ static void ephemeral(void)
 
 static void key(const char *file)
 {
-    EVP_PKEY *orig = load_key(file), *pub = public_half(orig), *copy, *copy2, *params;
+    EVP_PKEY *orig = load_key(file), *pub = public_half(orig), *copy, *copy2,
+             *params;
     const char *path = base(file);
     int is_ec = EVP_PKEY_is_a(orig, "EC");
 
@@ -378,7 +389,8 @@ static void key(const char *file)
     check(copy != NULL, "%s: EVP_PKEY_dup", path);
     if (copy == NULL)
         goto end;
-    check(EVP_PKEY_eq(copy, orig) == 1, "%s: the copy equals the original", path);
+    check(EVP_PKEY_eq(copy, orig) == 1, "%s: the copy equals the original",
+          path);
     check(sign_verify(copy, pub, "by the copy"), "%s: the copy signs", path);
     EVP_PKEY_free(orig);
     orig = NULL;
@@ -414,16 +426,16 @@ typedef struct dup_case {
     char what[512];
     enum kind kind;
     enum stage stage;
-    EVP_PKEY *pub;              /* the verifier (NULL: ephemeral key) */
+    EVP_PKEY *pub; /* the verifier (NULL: ephemeral key) */
     const char *msg;
-    unsigned char sig[1024];    /* MD_VERIFY: what is verified */
+    unsigned char sig[1024]; /* MD_VERIFY: what is verified */
     size_t siglen;
-    unsigned char md[32];       /* PKEY_SIGN: what is signed */
+    unsigned char md[32]; /* PKEY_SIGN: what is signed */
     unsigned int mdlen;
 } dup_case;
 
 static const char message[] = "first then the rest of the message";
-#define FIRST 5                 /* bytes of it hashed before a copy "after update" */
+#define FIRST 5 /* bytes of it hashed before a copy "after update" */
 
 static void *copy_of(const dup_case *c, void *src)
 {
@@ -433,7 +445,8 @@ static void *copy_of(const dup_case *c, void *src)
     switch (c->kind) {
     case MD_SIGN:
     case MD_VERIFY:
-        if ((md = EVP_MD_CTX_new()) != NULL && EVP_MD_CTX_copy_ex(md, src) != 1) {
+        if ((md = EVP_MD_CTX_new()) != NULL
+            && EVP_MD_CTX_copy_ex(md, src) != 1) {
             EVP_MD_CTX_free(md);
             md = NULL;
         }
@@ -496,7 +509,7 @@ static int finish(const dup_case *c, void *obj, void *orig)
     case PARAMS_COPY:
         return EVP_PKEY_parameters_eq(obj, orig) == 1;
     default:
-        if (c->pub == NULL)     /* an ephemeral key: the same key */
+        if (c->pub == NULL) /* an ephemeral key: the same key */
             return EVP_PKEY_eq(obj, orig) == 1;
         return sign_verify(obj, c->pub, c->msg);
     }
@@ -536,7 +549,8 @@ static void run_case(const dup_case *c, void *src, int oom)
         }
         check(!hit, "%s: a copy that needs fewer than %d allocations", c->what,
               MAX_FAILURES);
-        check(broken == 0, "%s: every copy made despite a failed allocation"
+        check(broken == 0,
+              "%s: every copy made despite a failed allocation"
               " works (%ld of them did not; %ld copies failed cleanly)",
               c->what, broken, failures);
     }
@@ -546,10 +560,10 @@ static void run_case(const dup_case *c, void *src, int oom)
 static void case_init(dup_case *c, enum kind kind, enum stage stage,
                       EVP_PKEY *pub, const char *path, int oom)
 {
-    static const char *const kinds[] = {
-        "digest-sign context", "digest-verify context", "sign context", "key",
-        "key's parameters"
-    };
+    static const char *const kinds[] = { "digest-sign context",
+                                         "digest-verify context",
+                                         "sign context", "key",
+                                         "key's parameters" };
     static const char *const stages[] = { "after init", "after update" };
     int contexts = kind == MD_SIGN || kind == MD_VERIFY || kind == PKEY_SIGN;
 
@@ -558,8 +572,8 @@ static void case_init(dup_case *c, enum kind kind, enum stage stage,
     c->stage = stage;
     c->pub = pub;
     c->msg = message;
-    snprintf(c->what, sizeof(c->what), "%s: %s copied%s%s%s", base(path), kinds[kind],
-             contexts ? " " : "", contexts ? stages[stage] : "",
+    snprintf(c->what, sizeof(c->what), "%s: %s copied%s%s%s", base(path),
+             kinds[kind], contexts ? " " : "", contexts ? stages[stage] : "",
              oom ? " under failing allocations" : "");
 }
 
@@ -589,8 +603,11 @@ static void sigctx(int nkeys, char **paths, int oom)
 
             case_init(&c, MD_SIGN, s, pub, paths[i], oom);
             if (md == NULL
-                || EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, pkey, NULL) != 1
-                || (s == AFTER_UPDATE && EVP_DigestSignUpdate(md, message, FIRST) != 1))
+                || EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, pkey,
+                                         NULL)
+                       != 1
+                || (s == AFTER_UPDATE
+                    && EVP_DigestSignUpdate(md, message, FIRST) != 1))
                 check(0, "%s: set up", c.what);
             else
                 run_case(&c, md, oom);
@@ -600,12 +617,19 @@ static void sigctx(int nkeys, char **paths, int oom)
             case_init(&c, MD_VERIFY, s, pub, paths[i], oom);
             c.siglen = sizeof(c.sig);
             if (md == NULL
-                || EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, pkey, NULL) != 1
-                || EVP_DigestSign(md, c.sig, &c.siglen, (const unsigned char *)message,
-                                  strlen(message)) != 1
+                || EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, pkey,
+                                         NULL)
+                       != 1
+                || EVP_DigestSign(md, c.sig, &c.siglen,
+                                  (const unsigned char *)message,
+                                  strlen(message))
+                       != 1
                 || EVP_MD_CTX_reset(md) != 1
-                || EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, NULL, pkey, NULL) != 1
-                || (s == AFTER_UPDATE && EVP_DigestVerifyUpdate(md, message, FIRST) != 1))
+                || EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, NULL, pkey,
+                                           NULL)
+                       != 1
+                || (s == AFTER_UPDATE
+                    && EVP_DigestVerifyUpdate(md, message, FIRST) != 1))
                 check(0, "%s: set up", c.what);
             else
                 run_case(&c, md, oom);
@@ -619,8 +643,9 @@ static void sigctx(int nkeys, char **paths, int oom)
             case_init(&c, PKEY_SIGN, AFTER_INIT, pub, paths[i], oom);
             if (pctx == NULL || EVP_PKEY_sign_init(pctx) != 1
                 || EVP_PKEY_CTX_set_signature_md(pctx, EVP_sha256()) != 1
-                || EVP_Digest(message, strlen(message), c.md, &c.mdlen, EVP_sha256(),
-                              NULL) != 1)
+                || EVP_Digest(message, strlen(message), c.md, &c.mdlen,
+                              EVP_sha256(), NULL)
+                       != 1)
                 check(0, "%s: set up", c.what);
             else
                 run_case(&c, pctx, oom);
@@ -668,8 +693,9 @@ int main(int argc, char **argv)
         tk_init();
         sigctx(argc - 2, argv + 2, 1);
     } else {
-        fputs("usage: tk_dup ephemeral | key KEY | sigctx KEY... | oom KEY...\n",
-              stderr);
+        fputs(
+            "usage: tk_dup ephemeral | key KEY | sigctx KEY... | oom KEY...\n",
+            stderr);
         return 2;
     }
     check(live_objects() == 0,

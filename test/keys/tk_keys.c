@@ -30,8 +30,8 @@
 
 struct key {
     const char *path;
-    EVP_PKEY *pkey;   /* the TPM key (tpmkit) */
-    EVP_PKEY *pub;    /* its public half, in the default provider */
+    EVP_PKEY *pkey; /* the TPM key (tpmkit) */
+    EVP_PKEY *pub;  /* its public half, in the default provider */
 };
 
 static void load_key(struct key *k, const char *path)
@@ -55,7 +55,8 @@ static void load_key(struct key *k, const char *path)
     k->pub = d2i_PUBKEY_ex(NULL, &p, len, NULL, "provider=default");
     OPENSSL_free(der);
     if (k->pub == NULL)
-        tk_die("cannot decode the public key of %s in the default provider", path);
+        tk_die("cannot decode the public key of %s in the default provider",
+               path);
 }
 
 /* Sign msg with the TPM key and verify with the public half: 1 if both
@@ -69,14 +70,21 @@ static int sign_verify(const struct key *k, const char *msg)
 
     if (ctx == NULL)
         goto out;
-    if (EVP_DigestSignInit_ex(ctx, NULL, "SHA256", NULL, NULL, k->pkey, NULL) != 1
-        || EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)msg, strlen(msg)) != 1) {
+    if (EVP_DigestSignInit_ex(ctx, NULL, "SHA256", NULL, NULL, k->pkey, NULL)
+            != 1
+        || EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)msg,
+                          strlen(msg))
+               != 1) {
         fprintf(stderr, "%s: signing failed\n", k->path);
         goto out;
     }
     EVP_MD_CTX_reset(ctx);
-    if (EVP_DigestVerifyInit_ex(ctx, NULL, "SHA256", NULL, "provider=default", k->pub, NULL) != 1
-        || EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)msg, strlen(msg)) != 1) {
+    if (EVP_DigestVerifyInit_ex(ctx, NULL, "SHA256", NULL, "provider=default",
+                                k->pub, NULL)
+            != 1
+        || EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)msg,
+                            strlen(msg))
+               != 1) {
         fprintf(stderr, "%s: the signature does not verify\n", k->path);
         goto out;
     }
@@ -189,7 +197,8 @@ static int forked(int n, const char *path)
                 snprintf(msg, sizeof(msg), "child %d signature %d", i, k);
                 good += sign_verify(&key, msg);
             }
-            printf("%s child %d: %d of 2 signatures\n", good == 2 ? "ok" : "FAIL", i, good);
+            printf("%s child %d: %d of 2 signatures\n",
+                   good == 2 ? "ok" : "FAIL", i, good);
             fflush(stdout);
             EVP_PKEY_free(key.pkey);
             EVP_PKEY_free(key.pub);
@@ -198,8 +207,8 @@ static int forked(int n, const char *path)
         }
     }
     for (i = 0; i < n; i++) {
-        if (waitpid(pids[i], &status, 0) != pids[i]
-            || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        if (waitpid(pids[i], &status, 0) != pids[i] || !WIFEXITED(status)
+            || WEXITSTATUS(status) != 0) {
             printf("FAIL child %d: status %#x\n", i, status);
             bad++;
         }
@@ -228,6 +237,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "fork") == 0 && argc == 4)
         return forked(atoi(argv[2]), argv[3]);
 usage:
-    fprintf(stderr, "usage: tk_keys many ROUNDS KEY... | threads N PER KEY | fork N KEY\n");
+    fprintf(
+        stderr,
+        "usage: tk_keys many ROUNDS KEY... | threads N PER KEY | fork N KEY\n");
     return 2;
 }

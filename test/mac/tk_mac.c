@@ -57,15 +57,16 @@ struct key {
     char digest[16];
     unsigned char secret[256];
     size_t secret_len;
-    const char *uri;            /* NULL: the secret as the `key` param */
-    char name[48];              /* for messages */
+    const char *uri; /* NULL: the secret as the `key` param */
+    char name[48];   /* for messages */
 };
 
 static EVP_MAC *tpm_mac;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* One line to stdout or stderr per report, never interleaved. */
-static void report(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(int ok, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void report(int ok, const char *fmt, ...)
 {
     va_list ap;
@@ -108,8 +109,9 @@ static void parse_key(struct key *k, char *arg)
     k->secret_len = (size_t)len;
     k->uri = strcmp(uri, "-") == 0 ? NULL : uri;
     snprintf(k->name, sizeof(k->name), "%s %s", k->digest,
-             k->uri == NULL ? "ephemeral key" : strrchr(k->uri, '/') != NULL
-             ? strrchr(k->uri, '/') + 1 : k->uri);
+             k->uri == NULL                 ? "ephemeral key"
+             : strrchr(k->uri, '/') != NULL ? strrchr(k->uri, '/') + 1
+                                            : k->uri);
 }
 
 /* Deterministic test data: the same (seed, len) always gives the same
@@ -141,7 +143,8 @@ static int sw_hmac(const struct key *k, const unsigned char *data, size_t len,
                    unsigned char *out, size_t *out_len)
 {
     if (EVP_Q_mac(NULL, "HMAC", "provider=default", k->digest, NULL, k->secret,
-                  k->secret_len, data, len, out, MAX_MAC, out_len) == NULL) {
+                  k->secret_len, data, len, out, MAX_MAC, out_len)
+        == NULL) {
         report(0, "software HMAC-%s of %zu bytes", k->digest, len);
         return 0;
     }
@@ -162,19 +165,22 @@ static EVP_MAC_CTX *tpm_ctx(const struct key *k)
         return NULL;
     }
     strcpy(digest, k->digest);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest,
+                                                 0);
     if (k->uri != NULL) {
-        params[1] = OSSL_PARAM_construct_utf8_string("key-uri", (char *)k->uri, 0);
+        params[1] = OSSL_PARAM_construct_utf8_string("key-uri", (char *)k->uri,
+                                                     0);
     } else {
         memcpy(secret, k->secret, k->secret_len);
-        params[1] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, secret,
-                                                      k->secret_len);
+        params[1] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY,
+                                                      secret, k->secret_len);
     }
     params[2] = password != NULL
-                ? OSSL_PARAM_construct_utf8_string("password", password, 0)
-                : OSSL_PARAM_construct_end();
+                    ? OSSL_PARAM_construct_utf8_string("password", password, 0)
+                    : OSSL_PARAM_construct_end();
     params[3] = OSSL_PARAM_construct_end();
-    if (!EVP_MAC_CTX_set_params(ctx, params) || !EVP_MAC_init(ctx, NULL, 0, NULL)) {
+    if (!EVP_MAC_CTX_set_params(ctx, params)
+        || !EVP_MAC_init(ctx, NULL, 0, NULL)) {
         report(0, "%s: setting up TPM2-HMAC", k->name);
         EVP_MAC_CTX_free(ctx);
         return NULL;
@@ -183,7 +189,8 @@ static EVP_MAC_CTX *tpm_ctx(const struct key *k)
 }
 
 /* Feed data to ctx in pieces of `piece` bytes (0: one update). */
-static int feed(EVP_MAC_CTX *ctx, const unsigned char *data, size_t len, size_t piece)
+static int feed(EVP_MAC_CTX *ctx, const unsigned char *data, size_t len,
+                size_t piece)
 {
     size_t done = 0, n;
 
@@ -206,8 +213,8 @@ static void hex(char *dst, const unsigned char *mac, size_t len)
 }
 
 /* Finish ctx and compare with the software HMAC of data: 1 if equal. */
-static int finish(EVP_MAC_CTX *ctx, const struct key *k, const unsigned char *data,
-                  size_t len, const char *what)
+static int finish(EVP_MAC_CTX *ctx, const struct key *k,
+                  const unsigned char *data, size_t len, const char *what)
 {
     unsigned char got[MAX_MAC], want[MAX_MAC];
     size_t got_len = 0, want_len = 0;
@@ -234,8 +241,9 @@ static int finish(EVP_MAC_CTX *ctx, const struct key *k, const unsigned char *da
 
 static int lengths(int n, char **args)
 {
-    static const size_t lens[] = { 0, 1, 63, 64, 65, 1023, 1024, 1025, 2048, 16383,
-                                   16384, 16385, 17408, 17409, 40000, 102400 };
+    static const size_t lens[] = { 0,     1,     63,    64,    65,    1023,
+                                   1024,  1025,  2048,  16383, 16384, 16385,
+                                   17408, 17409, 40000, 102400 };
     static const size_t pieces[] = { 0, 1000, 7 };
     int bad = 0;
 
@@ -265,8 +273,9 @@ static int lengths(int n, char **args)
                 if (pieces[p] == 7 && lens[l] > 20000)
                     continue;
                 snprintf(what, sizeof(what), "%zu bytes in %s", lens[l],
-                         pieces[p] == 0 ? "one update" : pieces[p] == 7
-                         ? "7-byte updates" : "1000-byte updates");
+                         pieces[p] == 0   ? "one update"
+                         : pieces[p] == 7 ? "7-byte updates"
+                                          : "1000-byte updates");
                 /* The same context again: init restarts it, same key. */
                 if (!EVP_MAC_init(ctx, NULL, 0, NULL)
                     || !feed(ctx, data, lens[l], pieces[p])) {
@@ -288,8 +297,8 @@ static int lengths(int n, char **args)
 /* Start a context, feed `prefix` bytes, dup it, then the original gets
  * suffix A and the copy suffix B. `order`: 0 original finishes first, 1 the
  * copy first, 2 the original is freed before the copy goes on. */
-static int dup_case(const struct key *k, size_t prefix, size_t suf_a, size_t suf_b,
-                    int order)
+static int dup_case(const struct key *k, size_t prefix, size_t suf_a,
+                    size_t suf_b, int order)
 {
     size_t total_a = prefix + suf_a, total_b = prefix + suf_b;
     unsigned char *a = make_data(total_a, 7), *b = malloc(total_b + 1);
@@ -301,9 +310,11 @@ static int dup_case(const struct key *k, size_t prefix, size_t suf_a, size_t suf
         tk_die("out of memory");
     memcpy(b, a, prefix);
     fill(b + prefix, suf_b, 99);
-    snprintf(what, sizeof(what), "dup after %zu bytes, then +%zu / +%zu (%s)", prefix,
-             suf_a, suf_b, order == 0 ? "original finishes first"
-             : order == 1 ? "copy finishes first" : "original freed first");
+    snprintf(what, sizeof(what), "dup after %zu bytes, then +%zu / +%zu (%s)",
+             prefix, suf_a, suf_b,
+             order == 0   ? "original finishes first"
+             : order == 1 ? "copy finishes first"
+                          : "original freed first");
     if ((orig = tpm_ctx(k)) == NULL)
         goto out;
     if (!feed(orig, a, prefix, 3000)) {
@@ -316,10 +327,12 @@ static int dup_case(const struct key *k, size_t prefix, size_t suf_a, size_t suf
     }
     /* The two go on in turns, 5000 bytes at a time. */
     for (size_t off = 0; off < suf_a || off < suf_b; off += 5000) {
-        if ((off < suf_a && !feed(orig, a + prefix + off,
-                                  suf_a - off < 5000 ? suf_a - off : 5000, 0))
-            || (off < suf_b && !feed(copy, b + prefix + off,
-                                     suf_b - off < 5000 ? suf_b - off : 5000, 0))) {
+        if ((off < suf_a
+             && !feed(orig, a + prefix + off,
+                      suf_a - off < 5000 ? suf_a - off : 5000, 0))
+            || (off < suf_b
+                && !feed(copy, b + prefix + off,
+                         suf_b - off < 5000 ? suf_b - off : 5000, 0))) {
             report(0, "%s: %s: update after dup", k->name, what);
             goto out;
         }
@@ -352,11 +365,11 @@ static int dup_tests(char *arg)
     int bad = 0;
 
     parse_key(&k, arg);
-    bad += !dup_case(&k, 0, 100, 200, 0);         /* before any update */
+    bad += !dup_case(&k, 0, 100, 200, 0); /* before any update */
     bad += !dup_case(&k, 0, 30000, 5, 1);
-    bad += !dup_case(&k, 100, 50, 3000, 0);       /* after a short update */
+    bad += !dup_case(&k, 100, 50, 3000, 0); /* after a short update */
     bad += !dup_case(&k, 1000, 24, 60000, 1);
-    bad += !dup_case(&k, 45000, 3000, 20000, 0);  /* a sequence is running */
+    bad += !dup_case(&k, 45000, 3000, 20000, 0); /* a sequence is running */
     bad += !dup_case(&k, 45000, 0, 1, 1);
     bad += !dup_case(&k, 41000, 17000, 900, 2);
     /* A copy of a copy of a running sequence. */
@@ -365,12 +378,17 @@ static int dup_tests(char *arg)
         EVP_MAC_CTX *c1 = tpm_ctx(&k), *c2 = NULL, *c3 = NULL;
         int good = 0;
 
-        if (c1 != NULL && feed(c1, d, 42000, 0) && (c2 = EVP_MAC_CTX_dup(c1)) != NULL
-            && feed(c2, d + 42000, 20000, 0) && (c3 = EVP_MAC_CTX_dup(c2)) != NULL
+        if (c1 != NULL && feed(c1, d, 42000, 0)
+            && (c2 = EVP_MAC_CTX_dup(c1)) != NULL
+            && feed(c2, d + 42000, 20000, 0)
+            && (c3 = EVP_MAC_CTX_dup(c2)) != NULL
             && feed(c3, d + 62000, 8000, 0)) {
-            good = finish(c3, &k, d, 70000, "dup of a dup: 42000 + 20000 + 8000 bytes");
-            good += finish(c1, &k, d, 42000, "dup of a dup: the first context, 42000 bytes");
-            good += finish(c2, &k, d, 62000, "dup of a dup: the second context, 62000 bytes");
+            good = finish(c3, &k, d, 70000,
+                          "dup of a dup: 42000 + 20000 + 8000 bytes");
+            good += finish(c1, &k, d, 42000,
+                           "dup of a dup: the first context, 42000 bytes");
+            good += finish(c2, &k, d, 62000,
+                           "dup of a dup: the second context, 62000 bytes");
         } else {
             report(0, "%s: dup of a dup: update/dup", k.name);
         }
@@ -415,7 +433,8 @@ static int many(int n, int rounds, int nkeys, char **args)
                 continue;
             take = len[i] - off < ROUND_BYTES ? len[i] - off : ROUND_BYTES;
             if (!EVP_MAC_update(ctx[i], data[i] + off, take)) {
-                report(0, "%s: context %d: update in round %d", keys[i % nkeys].name, i, r);
+                report(0, "%s: context %d: update in round %d",
+                       keys[i % nkeys].name, i, r);
                 EVP_MAC_CTX_free(ctx[i]);
                 ctx[i] = NULL;
                 bad++;
@@ -429,7 +448,8 @@ static int many(int n, int rounds, int nkeys, char **args)
 
             if ((i % 2 == 1) != (pass == 0) || ctx[i] == NULL)
                 continue;
-            snprintf(what, sizeof(what), "context %d of %d, %zu bytes", i, n, len[i]);
+            snprintf(what, sizeof(what), "context %d of %d, %zu bytes", i, n,
+                     len[i]);
             bad += !finish(ctx[i], &keys[i % nkeys], data[i], len[i], what);
         }
     for (int i = 0; i < n; i++) {
@@ -451,7 +471,7 @@ struct job {
     pthread_t tid;
     int id, per, good;
     const struct key *key;
-    const EVP_MAC_CTX *templ;   /* threads-dup: the context to copy */
+    const EVP_MAC_CTX *templ; /* threads-dup: the context to copy */
 };
 
 static void *thread_main(void *arg)
@@ -468,11 +488,14 @@ static void *thread_main(void *arg)
     if (ctx == NULL)
         return NULL;
     for (int i = 0; i < j->per; i++) {
-        size_t len = thread_lens[(j->id + i) % (sizeof(thread_lens) / sizeof(thread_lens[0]))];
+        size_t len =
+            thread_lens[(j->id + i)
+                        % (sizeof(thread_lens) / sizeof(thread_lens[0]))];
         unsigned char *data = make_data(len, (uint32_t)(j->id * 1000 + i));
         char what[64];
 
-        snprintf(what, sizeof(what), "thread %d MAC %d (%zu bytes)", j->id, i, len);
+        snprintf(what, sizeof(what), "thread %d MAC %d (%zu bytes)", j->id, i,
+                 len);
         /* The dup'ed context is already initialised for its first MAC. */
         if ((i > 0 || j->templ == NULL) && !EVP_MAC_init(ctx, NULL, 0, NULL)) {
             report(0, "%s: %s: EVP_MAC_init", j->key->name, what);
@@ -511,7 +534,8 @@ static int threads(int n, int per, char *arg, int use_dup)
     }
     for (int i = 0; i < n; i++) {
         pthread_join(jobs[i].tid, NULL);
-        report(jobs[i].good == per, "thread %d: %d of %d MACs", i, jobs[i].good, per);
+        report(jobs[i].good == per, "thread %d: %d of %d MACs", i, jobs[i].good,
+               per);
         bad += jobs[i].good != per;
     }
     /* The template still works after its copies are gone. */
@@ -551,17 +575,21 @@ static int rekey(int n, char **args)
             if (strlen(args[i] + 7) >= sizeof(cur.digest) || cur.uri != NULL)
                 tk_die("digest= follows a raw key");
             strcpy(cur.digest, args[i] + 7);
-            snprintf(cur.name, sizeof(cur.name), "%s ephemeral key", cur.digest);
-            *p++ = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, cur.digest, 0);
+            snprintf(cur.name, sizeof(cur.name), "%s ephemeral key",
+                     cur.digest);
+            *p++ = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                    cur.digest, 0);
         } else {
             parse_key(&cur, args[i]);
-            *p++ = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, cur.digest, 0);
+            *p++ = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                    cur.digest, 0);
             if (cur.uri != NULL) {
-                *p++ = OSSL_PARAM_construct_utf8_string("key-uri", (char *)cur.uri, 0);
+                *p++ = OSSL_PARAM_construct_utf8_string("key-uri",
+                                                        (char *)cur.uri, 0);
             } else {
                 memcpy(secret, cur.secret, cur.secret_len);
-                *p++ = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, secret,
-                                                         cur.secret_len);
+                *p++ = OSSL_PARAM_construct_octet_string(
+                    OSSL_MAC_PARAM_KEY, secret, cur.secret_len);
             }
         }
         *p = OSSL_PARAM_construct_end();
@@ -597,7 +625,8 @@ static int forked(char *arg)
 {
     struct key k;
     const size_t prefix = 30000, suffix = 2000;
-    unsigned char *a = make_data(prefix + suffix, 11), *b = malloc(prefix + suffix);
+    unsigned char *a = make_data(prefix + suffix, 11),
+                  *b = malloc(prefix + suffix);
     unsigned char *fresh = make_data(1500, 12);
     EVP_MAC_CTX *ctx, *other;
     int status, bad = 0;
@@ -610,7 +639,8 @@ static int forked(char *arg)
     parse_key(&k, arg);
     if ((ctx = tpm_ctx(&k)) == NULL || (other = tpm_ctx(&k)) == NULL)
         tk_die("cannot set up TPM2-HMAC");
-    if (!feed(other, fresh, 700, 0) || !finish(other, &k, fresh, 700, "parent before fork"))
+    if (!feed(other, fresh, 700, 0)
+        || !finish(other, &k, fresh, 700, "parent before fork"))
         bad++;
     if (!EVP_MAC_init(other, NULL, 0, NULL) || !feed(ctx, a, prefix, 0))
         tk_die("update before fork");
@@ -625,10 +655,12 @@ static int forked(char *arg)
         cbad += !(feed(ctx, b + prefix, suffix, 0)
                   && finish(ctx, &k, b, prefix + suffix,
                             "child finishes the MAC the parent started"));
-        cbad += !(mine != NULL && feed(mine, fresh, 1500, 0)
-                  && finish(mine, &k, fresh, 1500, "child, a context of its own"));
+        cbad += !(
+            mine != NULL && feed(mine, fresh, 1500, 0)
+            && finish(mine, &k, fresh, 1500, "child, a context of its own"));
         cbad += !(feed(other, fresh, 1200, 0)
-                  && finish(other, &k, fresh, 1200, "child, an inherited fresh context"));
+                  && finish(other, &k, fresh, 1200,
+                            "child, an inherited fresh context"));
         EVP_MAC_CTX_free(mine);
         EVP_MAC_CTX_free(ctx);
         EVP_MAC_CTX_free(other);
@@ -640,7 +672,8 @@ static int forked(char *arg)
     }
     bad += !(feed(ctx, a + prefix, suffix, 0)
              && finish(ctx, &k, a, prefix + suffix, "parent finishes its MAC"));
-    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)
+        || WEXITSTATUS(status) != 0) {
         report(0, "child: exit status %#x", status);
         bad++;
     } else {
@@ -685,9 +718,11 @@ int main(int argc, char **argv)
     printf("%s: %d failure(s)\n", bad == 0 ? "done" : "FAILED", bad);
     return bad == 0 ? 0 : 1;
 usage:
-    fprintf(stderr, "usage: tk_mac lengths KEY... | dup KEY | many N ROUNDS KEY... |"
-            " threads N PER KEY | threads-dup N PER KEY | rekey KEY|digest=MD... |"
-            " fork KEY\n"
-            "  KEY: DIGEST:HEXSECRET:URI (URI - : the secret as the key param)\n");
+    fprintf(
+        stderr,
+        "usage: tk_mac lengths KEY... | dup KEY | many N ROUNDS KEY... |"
+        " threads N PER KEY | threads-dup N PER KEY | rekey KEY|digest=MD... |"
+        " fork KEY\n"
+        "  KEY: DIGEST:HEXSECRET:URI (URI - : the secret as the key param)\n");
     return 2;
 }

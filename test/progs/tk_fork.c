@@ -28,7 +28,8 @@ static int draw(const char *role)
     if (!rand_only) {
         EVP_RAND_CTX *ctx = tk_seed_new();
 
-        ok = tk_seed_draw(ctx, buf, sizeof(buf)) && !tk_all_zero(buf, sizeof(buf));
+        ok = tk_seed_draw(ctx, buf, sizeof(buf))
+             && !tk_all_zero(buf, sizeof(buf));
         EVP_RAND_CTX_free(ctx);
     }
     if (!tk_rand_bytes(buf, sizeof(buf)))

@@ -92,7 +92,7 @@ int main(int argc, char **argv)
                " fork() did not wait for it\n");
     } else {
         fprintf(stderr, "the busy thread's draw failed: fork() waited behind"
-                " the TPM operation until the watchdog cut it\n");
+                        " the TPM operation until the watchdog cut it\n");
         failed = 1;
     }
     if (write(go[1], "g", 1) != 1 || waitpid(pid, &status, 0) < 0

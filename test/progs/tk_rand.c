@@ -50,14 +50,14 @@ static int seed_check(void)
     static const size_t sizes[] = { 1, 31, 64, 65, 1000, 5000, 100000 };
     EVP_RAND_CTX *ctx = tk_seed_new();
     size_t max_request = 0;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_size_t(OSSL_RAND_PARAM_MAX_REQUEST, &max_request),
-        OSSL_PARAM_END
-    };
+    OSSL_PARAM params[] = { OSSL_PARAM_size_t(OSSL_RAND_PARAM_MAX_REQUEST,
+                                              &max_request),
+                            OSSL_PARAM_END };
     int failed = 0;
 
     if (EVP_RAND_get_strength(ctx) != 256) {
-        printf("FAIL strength: expected 256, got %u\n", EVP_RAND_get_strength(ctx));
+        printf("FAIL strength: expected 256, got %u\n",
+               EVP_RAND_get_strength(ctx));
         failed = 1;
     } else {
         printf("ok strength 256\n");
@@ -127,6 +127,7 @@ int main(int argc, char **argv)
     else if (argc == 4 && strcmp(argv[1], "rand-bytes") == 0)
         rc = rand_bytes(arg_size(argv[2]), arg_size(argv[3]));
     else
-        tk_die("usage: tk_rand [keep-loaded] seed-hex N | seed-check | rand-bytes COUNT N");
+        tk_die("usage: tk_rand [keep-loaded] seed-hex N | seed-check | "
+               "rand-bytes COUNT N");
     return rc;
 }

@@ -17,7 +17,8 @@ int main(void)
     ctx = tk_seed_new();
     setvbuf(stdout, NULL, _IOLBF, 0);
     while (fgets(line, sizeof(line), stdin) != NULL) {
-        if (tk_seed_draw(ctx, buf, sizeof(buf)) && !tk_all_zero(buf, sizeof(buf))
+        if (tk_seed_draw(ctx, buf, sizeof(buf))
+            && !tk_all_zero(buf, sizeof(buf))
             && tk_rand_bytes(drbg, sizeof(drbg))) {
             printf("ok ");
             tk_print_hex(buf, sizeof(buf));

@@ -13,14 +13,15 @@ static pthread_barrier_t start;
 static void *worker(void *arg)
 {
     EVP_RAND_CTX *ctx = tk_seed_new();
-    unsigned char buf[97];  /* two TPM2_GetRandom commands per draw */
+    unsigned char buf[97]; /* two TPM2_GetRandom commands per draw */
     long failures = 0;
 
     (void)arg;
     /* Release all threads together so they really contend for the TPM. */
     pthread_barrier_wait(&start);
     for (int i = 0; i < iterations; i++) {
-        if (!tk_seed_draw(ctx, buf, sizeof(buf)) || tk_all_zero(buf, sizeof(buf)))
+        if (!tk_seed_draw(ctx, buf, sizeof(buf))
+            || tk_all_zero(buf, sizeof(buf)))
             failures++;
         if (!tk_rand_bytes(buf, 32))
             failures++;

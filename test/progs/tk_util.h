@@ -9,7 +9,8 @@
 #include <openssl/provider.h>
 
 /* Print "prog: message", then OpenSSL's error queue, and exit(1). */
-void tk_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void tk_die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 /* Load the configuration (OPENSSL_CONF), as an application does; exit(2)
  * unless it made tpmkit available. Takes no reference on the provider, so

@@ -79,14 +79,15 @@ static void describe(const struct record *r)
         printf("server_hello random=");
         for (i = 11; i < 43; i++)
             printf("%02x", b[i]);
-        off = 44 + b[43] + 3;   /* session id, cipher suite, compression */
+        off = 44 + b[43] + 3; /* session id, cipher suite, compression */
         if (off + 2 <= end) {
             size_t ext_len = (size_t)(b[off] << 8 | b[off + 1]);
 
             off += 2;
             if (off + ext_len > end)
                 ext_len = end - off;
-            printf(" psk=%s key_share=%s", has_ext(b + off, ext_len, 41) ? "yes" : "no",
+            printf(" psk=%s key_share=%s",
+                   has_ext(b + off, ext_len, 41) ? "yes" : "no",
                    has_ext(b + off, ext_len, 51) ? "yes" : "no");
         }
         printf("\n");
@@ -98,7 +99,8 @@ static void describe(const struct record *r)
 
 static int connect_to(int port)
 {
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port) };
     int fd = socket(AF_INET, SOCK_STREAM, 0);
 
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -164,8 +166,10 @@ static int record(int port, const char *file)
 
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     lfd = socket(AF_INET, SOCK_STREAM, 0);
-    if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0
-        || bind(lfd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(lfd, 1) != 0
+    if (lfd < 0
+        || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0
+        || bind(lfd, (struct sockaddr *)&a, sizeof(a)) != 0
+        || listen(lfd, 1) != 0
         || getsockname(lfd, (struct sockaddr *)&a, &alen) != 0) {
         perror("tk_psk_replay: listen");
         return 1;

@@ -49,8 +49,10 @@ static int launch(swtpm_fixture *f)
 {
     char server[96], ctrl[96], state[300];
 
-    snprintf(server, sizeof(server), "type=tcp,port=%d,bindaddr=127.0.0.1", f->port);
-    snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1", f->port + 1);
+    snprintf(server, sizeof(server), "type=tcp,port=%d,bindaddr=127.0.0.1",
+             f->port);
+    snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1",
+             f->port + 1);
     snprintf(state, sizeof(state), "dir=%s", f->dir);
     f->pid = fork();
     if (f->pid == 0) {
@@ -90,8 +92,8 @@ void swtpm_fixture_start(swtpm_fixture *f)
         if (!port_bindable(f->port) || !port_bindable(f->port + 1))
             continue;
         if (launch(f)) {
-            snprintf(f->tcti, sizeof(f->tcti),
-                     "swtpm:host=127.0.0.1,port=%d", f->port);
+            snprintf(f->tcti, sizeof(f->tcti), "swtpm:host=127.0.0.1,port=%d",
+                     f->port);
             return;
         }
         swtpm_fixture_stop(f);
@@ -138,7 +140,8 @@ int swtpm_fixture_handles(const swtpm_fixture *f, const char *capabilities)
 
     snprintf(cmd, sizeof(cmd),
              "export TPM2TOOLS_TCTI='%s'; for c in %s; do tpm2_getcap $c 2>&1;"
-             " done", f->tcti, capabilities);
+             " done",
+             f->tcti, capabilities);
     p = popen(cmd, "r");
     if (p == NULL)
         return -1;

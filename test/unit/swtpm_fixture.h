@@ -7,7 +7,7 @@
 
 typedef struct swtpm_fixture {
     pid_t pid;
-    int port;                   /* server port; control is port + 1 */
+    int port; /* server port; control is port + 1 */
     char dir[256];
     char tcti[128];
 } swtpm_fixture;

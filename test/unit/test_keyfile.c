@@ -94,12 +94,27 @@ static void load_vectors(void)
     memcpy(priv_blob, file_der + 115, priv_len);
 }
 
-static const unsigned char oid_loadable[] = { 0x67, 0x81, 0x05, 0x0a, 0x01, 0x03 };
+static const unsigned char oid_loadable[] = {
+    0x67, 0x81, 0x05, 0x0a, 0x01, 0x03
+};
 
 /* Field pieces for building key files in any order. */
-enum piece { P_OID, P_EMPTY_TRUE, P_EMPTY_FALSE, P_POLICY, P_SECRET,
-             P_AUTHPOLICY, P_DESC, P_RSAPARENT, P_PARENT, P_PARENT_NEG,
-             P_PARENT_PERSIST, P_PUB, P_PRIV, P_END };
+enum piece {
+    P_OID,
+    P_EMPTY_TRUE,
+    P_EMPTY_FALSE,
+    P_POLICY,
+    P_SECRET,
+    P_AUTHPOLICY,
+    P_DESC,
+    P_RSAPARENT,
+    P_PARENT,
+    P_PARENT_NEG,
+    P_PARENT_PERSIST,
+    P_PUB,
+    P_PRIV,
+    P_END
+};
 
 static void piece(buf *b, enum piece p)
 {
@@ -108,8 +123,9 @@ static void piece(buf *b, enum piece p)
     static const unsigned char owner[] = { 0x40, 0x00, 0x00, 0x01 };
     static const unsigned char neg[] = { 0x81, 0x00, 0x00, 0x01 };
     static const unsigned char persist[] = { 0x00, 0x81, 0x00, 0x00, 0x02 };
-    buf inner = { .n = 0 }, seq = { .n = 0 }, entry = { .n = 0 }, x = { .n = 0 };
-    static const unsigned char cc[] = { 0x01, 0x6b };     /* PolicyPCR */
+    buf inner = { .n = 0 }, seq = { .n = 0 }, entry = { .n = 0 },
+        x = { .n = 0 };
+    static const unsigned char cc[] = { 0x01, 0x6b }; /* PolicyPCR */
     static const unsigned char body[] = { 1, 2, 3, 4 };
 
     switch (p) {
@@ -136,7 +152,8 @@ static void piece(buf *b, enum piece p)
             tlv_buf(b, 0xa1, &inner);
         } else {
             /* TPMAuthPolicy { name [0] UTF8String, policy [1] SEQ OF } */
-            buf ap = { .n = 0 }, name = { .n = 0 }, pol = { .n = 0 }, list = { .n = 0 };
+            buf ap = { .n = 0 }, name = { .n = 0 }, pol = { .n = 0 },
+                list = { .n = 0 };
 
             tlv(&name, 0x0c, "pcr", 3);
             tlv_buf(&ap, 0xa0, &name);
@@ -248,7 +265,8 @@ START_TEST(round_trip)
                 in.priv = priv_blob;
                 in.priv_len = priv_len;
                 ck_assert_int_eq(tk_keyfile_encode(&in, &der, &len), 1);
-                ck_assert_int_eq(tk_keyfile_decode(der, len, &out), TK_KEYFILE_OK);
+                ck_assert_int_eq(tk_keyfile_decode(der, len, &out),
+                                 TK_KEYFILE_OK);
                 /* emptyAuth is written whenever known, FALSE too. */
                 ck_assert_int_eq(out.empty_auth, auths[a]);
                 ck_assert_uint_eq(out.parent, parents[p]);
@@ -301,7 +319,8 @@ START_TEST(policy_round_trip)
         ck_assert_uint_eq(out.policy[i].code, steps[i].code);
         ck_assert_uint_eq(out.policy[i].len, steps[i].len);
         if (steps[i].len > 0)
-            ck_assert_mem_eq(out.policy[i].params, steps[i].params, steps[i].len);
+            ck_assert_mem_eq(out.policy[i].params, steps[i].params,
+                             steps[i].len);
     }
     ck_assert_int_eq(tk_keyfile_encode(&out, &der2, &len2), 1);
     ck_assert_uint_eq(len2, len);
@@ -318,8 +337,9 @@ START_TEST(encoding_is_exact)
     unsigned char *der = NULL;
     size_t len = 0;
     buf want;
-    static const enum piece pieces[] = { P_OID, P_EMPTY_TRUE, P_DESC, P_PARENT_PERSIST,
-                                         P_PUB, P_PRIV, P_END };
+    static const enum piece pieces[] = {
+        P_OID, P_EMPTY_TRUE, P_DESC, P_PARENT_PERSIST, P_PUB, P_PRIV, P_END
+    };
 
     in.empty_auth = 1;
     in.parent = 0x81000002u;
@@ -338,14 +358,16 @@ END_TEST
 
 START_TEST(optional_fields_load)
 {
-    static const enum piece all[] = { P_OID, P_EMPTY_FALSE, P_POLICY, P_AUTHPOLICY,
-                                      P_DESC, P_RSAPARENT, P_PARENT_NEG, P_PUB,
-                                      P_PRIV, P_END };
+    static const enum piece all[] = { P_OID,        P_EMPTY_FALSE, P_POLICY,
+                                      P_AUTHPOLICY, P_DESC,        P_RSAPARENT,
+                                      P_PARENT_NEG, P_PUB,         P_PRIV,
+                                      P_END };
     static const enum piece none[] = { P_OID, P_PARENT, P_PUB, P_PRIV, P_END };
-    static const enum piece policy_only[] = { P_OID, P_EMPTY_TRUE, P_POLICY,
-                                              P_PARENT, P_PUB, P_PRIV, P_END };
-    static const enum piece persist[] = { P_OID, P_PARENT_PERSIST, P_PUB, P_PRIV,
-                                          P_END };
+    static const enum piece policy_only[] = { P_OID,    P_EMPTY_TRUE, P_POLICY,
+                                              P_PARENT, P_PUB,        P_PRIV,
+                                              P_END };
+    static const enum piece persist[] = { P_OID, P_PARENT_PERSIST, P_PUB,
+                                          P_PRIV, P_END };
     tk_keyfile kf;
 
     ck_assert_int_eq(decode_pieces(all, &kf), TK_KEYFILE_OK);
@@ -375,14 +397,15 @@ END_TEST
 
 START_TEST(importable_needs_secret)
 {
-    static const enum piece with[] = { P_OID, P_SECRET, P_PARENT, P_PUB, P_PRIV,
-                                       P_END };
-    static const enum piece without[] = { P_OID, P_PARENT, P_PUB, P_PRIV, P_END };
+    static const enum piece with[] = { P_OID, P_SECRET, P_PARENT,
+                                       P_PUB, P_PRIV,   P_END };
+    static const enum piece without[] = { P_OID, P_PARENT, P_PUB, P_PRIV,
+                                          P_END };
     buf b;
     tk_keyfile kf;
 
     build(&b, with);
-    b.d[3 + 2 + 5] = 0x04;      /* the OID's last arc: importable */
+    b.d[3 + 2 + 5] = 0x04; /* the OID's last arc: importable */
     ck_assert_int_eq(tk_keyfile_decode(b.d, b.n, &kf), TK_KEYFILE_OK);
     ck_assert_int_eq(kf.importable, 1);
     ck_assert_uint_eq(kf.secret_len, 4);
@@ -398,8 +421,9 @@ END_TEST
  * file is recognised and called malformed. */
 START_TEST(truncated_at_every_length)
 {
-    static const enum piece all[] = { P_OID, P_EMPTY_FALSE, P_POLICY, P_AUTHPOLICY,
-                                      P_DESC, P_PARENT, P_PUB, P_PRIV, P_END };
+    static const enum piece all[] = { P_OID,        P_EMPTY_FALSE, P_POLICY,
+                                      P_AUTHPOLICY, P_DESC,        P_PARENT,
+                                      P_PUB,        P_PRIV,        P_END };
     buf b;
     size_t n, recognisable;
     tk_keyfile kf;
@@ -415,7 +439,8 @@ START_TEST(truncated_at_every_length)
         memcpy(copy, b.d, n);
         rv = tk_keyfile_decode(copy, n, &kf);
         if (n >= recognisable)
-            ck_assert_msg(rv == TK_KEYFILE_MALFORMED, "length %zu gave %d", n, rv);
+            ck_assert_msg(rv == TK_KEYFILE_MALFORMED, "length %zu gave %d", n,
+                          rv);
         else
             ck_assert_msg(rv != TK_KEYFILE_OK, "length %zu accepted", n);
         ck_assert_ptr_null(kf.pub);
@@ -434,13 +459,14 @@ START_TEST(trailing_bytes)
 
     memcpy(d, file_der, file_len);
     d[file_len] = 0;
-    ck_assert_int_eq(tk_keyfile_decode_ex(d, file_len + 1, &kf, why, sizeof(why)),
-                     TK_KEYFILE_MALFORMED);
+    ck_assert_int_eq(
+        tk_keyfile_decode_ex(d, file_len + 1, &kf, why, sizeof(why)),
+        TK_KEYFILE_MALFORMED);
     ck_assert_ptr_nonnull(strstr(why, "trailing"));
     /* Trailing bytes inside the SEQUENCE, after privkey. */
     {
-        static const enum piece p[] = { P_OID, P_PARENT, P_PUB, P_PRIV, P_PARENT,
-                                        P_END };
+        static const enum piece p[] = { P_OID,  P_PARENT, P_PUB,
+                                        P_PRIV, P_PARENT, P_END };
 
         ck_assert_int_eq(decode_pieces(p, &kf), TK_KEYFILE_MALFORMED);
     }
@@ -453,15 +479,15 @@ START_TEST(wrong_oid_is_not_mine)
     tk_keyfile kf;
 
     memcpy(d, file_der, file_len);
-    d[10] = 0x05;               /* 2.23.133.10.1.5: sealed data */
+    d[10] = 0x05; /* 2.23.133.10.1.5: sealed data */
     ck_assert_int_eq(tk_keyfile_decode(d, file_len, &kf), TK_KEYFILE_NOT_MINE);
     d[10] = 0x03;
-    d[5] = 0x2a;                /* some other OID */
+    d[5] = 0x2a; /* some other OID */
     ck_assert_int_eq(tk_keyfile_decode(d, file_len, &kf), TK_KEYFILE_NOT_MINE);
     /* An RSA PrivateKeyInfo-like start: SEQUENCE { INTEGER 0, ... } */
     {
-        static const unsigned char pkcs8[] = { 0x30, 0x05, 0x02, 0x01, 0x00,
-                                               0x30, 0x00 };
+        static const unsigned char pkcs8[] = { 0x30, 0x05, 0x02, 0x01,
+                                               0x00, 0x30, 0x00 };
 
         ck_assert_int_eq(tk_keyfile_decode(pkcs8, sizeof(pkcs8), &kf),
                          TK_KEYFILE_NOT_MINE);
@@ -548,7 +574,8 @@ START_TEST(oversized_blobs)
         piece(&body, P_PRIV);
         b.n = 0;
         tlv_buf(&b, 0x30, &body);
-        ck_assert_int_eq(tk_keyfile_decode(b.d, b.n, &kf), TK_KEYFILE_MALFORMED);
+        ck_assert_int_eq(tk_keyfile_decode(b.d, b.n, &kf),
+                         TK_KEYFILE_MALFORMED);
     }
 
     /* A blob whose TPM2B size disagrees with the OCTET STRING. */
@@ -564,7 +591,8 @@ START_TEST(oversized_blobs)
         piece(&body, P_PRIV);
         b.n = 0;
         tlv_buf(&b, 0x30, &body);
-        ck_assert_int_eq(tk_keyfile_decode(b.d, b.n, &kf), TK_KEYFILE_MALFORMED);
+        ck_assert_int_eq(tk_keyfile_decode(b.d, b.n, &kf),
+                         TK_KEYFILE_MALFORMED);
     }
 
     /* The encoder refuses too. */
@@ -611,7 +639,8 @@ START_TEST(bad_parents)
     size_t len;
 
     ck_assert_int_eq(decode_with_parent(ok, sizeof(ok)), TK_KEYFILE_OK);
-    ck_assert_int_eq(decode_with_parent(zero, sizeof(zero)), TK_KEYFILE_MALFORMED);
+    ck_assert_int_eq(decode_with_parent(zero, sizeof(zero)),
+                     TK_KEYFILE_MALFORMED);
     ck_assert_int_eq(decode_with_parent(random_handle, sizeof(random_handle)),
                      TK_KEYFILE_MALFORMED);
     ck_assert_int_eq(decode_with_parent(transient, sizeof(transient)),
@@ -619,7 +648,8 @@ START_TEST(bad_parents)
     ck_assert_int_eq(decode_with_parent(nv, sizeof(nv)), TK_KEYFILE_MALFORMED);
     ck_assert_int_eq(decode_with_parent(too_big, sizeof(too_big)),
                      TK_KEYFILE_MALFORMED);
-    ck_assert_int_eq(decode_with_parent(nine, sizeof(nine)), TK_KEYFILE_MALFORMED);
+    ck_assert_int_eq(decode_with_parent(nine, sizeof(nine)),
+                     TK_KEYFILE_MALFORMED);
     ck_assert_int_eq(decode_with_parent(padded, sizeof(padded)),
                      TK_KEYFILE_MALFORMED);
     ck_assert_int_eq(decode_with_parent(neg_padded, sizeof(neg_padded)),
@@ -639,16 +669,18 @@ END_TEST
 
 START_TEST(swapped_fields)
 {
-    static const enum piece desc_first[] = { P_OID, P_DESC, P_EMPTY_TRUE, P_PARENT,
-                                             P_PUB, P_PRIV, P_END };
+    static const enum piece desc_first[] = { P_OID,    P_DESC, P_EMPTY_TRUE,
+                                             P_PARENT, P_PUB,  P_PRIV,
+                                             P_END };
     static const enum piece blobs_swapped[] = { P_OID, P_PARENT, P_PRIV, P_PUB,
                                                 P_END };
     static const enum piece parent_last[] = { P_OID, P_PUB, P_PRIV, P_PARENT,
                                               P_END };
-    static const enum piece oid_late[] = { P_EMPTY_TRUE, P_OID, P_PARENT, P_PUB,
-                                           P_PRIV, P_END };
-    static const enum piece twice[] = { P_OID, P_EMPTY_TRUE, P_EMPTY_TRUE, P_PARENT,
-                                        P_PUB, P_PRIV, P_END };
+    static const enum piece oid_late[] = { P_EMPTY_TRUE, P_OID,  P_PARENT,
+                                           P_PUB,        P_PRIV, P_END };
+    static const enum piece twice[] = { P_OID,    P_EMPTY_TRUE, P_EMPTY_TRUE,
+                                        P_PARENT, P_PUB,        P_PRIV,
+                                        P_END };
     static const enum piece no_priv[] = { P_OID, P_PARENT, P_PUB, P_END };
     static const enum piece no_parent[] = { P_OID, P_PUB, P_PRIV, P_END };
     tk_keyfile kf;
@@ -730,7 +762,8 @@ START_TEST(wrong_tags_and_encodings)
         piece(&body, P_PUB);
         piece(&body, P_PRIV);
         tlv_buf(&b, 0x30, &body);
-        ck_assert_int_eq(tk_keyfile_decode(b.d, b.n, &kf), TK_KEYFILE_MALFORMED);
+        ck_assert_int_eq(tk_keyfile_decode(b.d, b.n, &kf),
+                         TK_KEYFILE_MALFORMED);
         body.n = 0;
         b.n = 0;
         desc.n = 0;
@@ -741,7 +774,8 @@ START_TEST(wrong_tags_and_encodings)
         piece(&body, P_PUB);
         piece(&body, P_PRIV);
         tlv_buf(&b, 0x30, &body);
-        ck_assert_int_eq(tk_keyfile_decode(b.d, b.n, &kf), TK_KEYFILE_MALFORMED);
+        ck_assert_int_eq(tk_keyfile_decode(b.d, b.n, &kf),
+                         TK_KEYFILE_MALFORMED);
     }
 }
 END_TEST
@@ -758,8 +792,9 @@ START_TEST(malformed_says_why)
     ck_assert_int_eq(tk_keyfile_decode_ex(b.d, b.n, &kf, why, sizeof(why)),
                      TK_KEYFILE_MALFORMED);
     ck_assert_ptr_nonnull(strstr(why, "pubkey"));
-    ck_assert_int_eq(tk_keyfile_decode_ex(file_der, file_len - 1, &kf, why,
-                                          sizeof(why)), TK_KEYFILE_MALFORMED);
+    ck_assert_int_eq(
+        tk_keyfile_decode_ex(file_der, file_len - 1, &kf, why, sizeof(why)),
+        TK_KEYFILE_MALFORMED);
     ck_assert_ptr_nonnull(strstr(why, "truncated"));
 }
 END_TEST

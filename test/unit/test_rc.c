@@ -30,7 +30,8 @@ START_TEST(tcti_failures_are_transport)
     ck_assert_int_eq(tk_rc_classify(TSS2_ESYS_RC_MALFORMED_RESPONSE),
                      TK_RC_TRANSPORT);
     /* ESYS left mid-command (a cut socket): only a new connection helps. */
-    ck_assert_int_eq(tk_rc_classify(TSS2_ESYS_RC_BAD_SEQUENCE), TK_RC_TRANSPORT);
+    ck_assert_int_eq(tk_rc_classify(TSS2_ESYS_RC_BAD_SEQUENCE),
+                     TK_RC_TRANSPORT);
     ck_assert_int_eq(tk_rc_classify(TPM2_RC_OBJECT_MEMORY), TK_RC_BUSY);
     ck_assert_int_eq(tk_rc_classify(TPM2_RC_SESSION_MEMORY), TK_RC_BUSY);
 }

@@ -37,8 +37,10 @@ static void openssl_kbkdf(const char *digest, const unsigned char *key,
         OSSL_PARAM_utf8_string(OSSL_KDF_PARAM_MAC, "HMAC", 0),
         OSSL_PARAM_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)digest, 0),
         OSSL_PARAM_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, key_len),
-        OSSL_PARAM_octet_string(OSSL_KDF_PARAM_SALT, (void *)label, strlen(label)),
-        OSSL_PARAM_octet_string(OSSL_KDF_PARAM_INFO, (void *)context, context_len),
+        OSSL_PARAM_octet_string(OSSL_KDF_PARAM_SALT, (void *)label,
+                                strlen(label)),
+        OSSL_PARAM_octet_string(OSSL_KDF_PARAM_INFO, (void *)context,
+                                context_len),
         OSSL_PARAM_END,
     };
 
@@ -50,9 +52,14 @@ static void openssl_kbkdf(const char *digest, const unsigned char *key,
 
 START_TEST(kdfa_matches_kbkdf)
 {
-    static const struct { TPMI_ALG_HASH alg; const char *name; } hashes[] = {
-        { TPM2_ALG_SHA1, "SHA1" }, { TPM2_ALG_SHA256, "SHA256" },
-        { TPM2_ALG_SHA384, "SHA384" }, { TPM2_ALG_SHA512, "SHA512" },
+    static const struct {
+        TPMI_ALG_HASH alg;
+        const char *name;
+    } hashes[] = {
+        { TPM2_ALG_SHA1, "SHA1" },
+        { TPM2_ALG_SHA256, "SHA256" },
+        { TPM2_ALG_SHA384, "SHA384" },
+        { TPM2_ALG_SHA512, "SHA512" },
     };
     static const size_t lengths[] = { 16, 32, 48, 64, 100 };
     unsigned char key[40], u[32], v[20], uv[52], mine[100], theirs[100];
@@ -87,7 +94,8 @@ START_TEST(kdfa_with_an_empty_key)
     ck_assert(tk_crypto_kdfa(&crypto, TPM2_ALG_SHA256, NULL, 0, "ATH", &ui, &vi,
                              256, mine));
     /* KBKDF wants a key; an HMAC key of one zero byte equals the empty one. */
-    openssl_kbkdf("SHA256", (const unsigned char *)"", 1, "ATH", uv, 32, theirs, 32);
+    openssl_kbkdf("SHA256", (const unsigned char *)"", 1, "ATH", uv, 32, theirs,
+                  32);
     ck_assert_mem_eq(mine, theirs, 32);
 }
 END_TEST
@@ -105,8 +113,8 @@ START_TEST(ecdh_salt_matches_sskdf)
     EVP_KDF_CTX *kctx;
 
     ck_assert_ptr_nonnull(tpm_key);
-    ck_assert(EVP_PKEY_get_octet_string_param(tpm_key, OSSL_PKEY_PARAM_PUB_KEY,
-                                              octets, sizeof(octets), &octets_len));
+    ck_assert(EVP_PKEY_get_octet_string_param(
+        tpm_key, OSSL_PKEY_PARAM_PUB_KEY, octets, sizeof(octets), &octets_len));
     tpm_point.x.size = tpm_point.y.size = 32;
     memcpy(tpm_point.x.buffer, octets + 1, 32);
     memcpy(tpm_point.y.buffer, octets + 33, 32);
@@ -127,7 +135,8 @@ START_TEST(ecdh_salt_matches_sskdf)
         peer = NULL;
         ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
         ck_assert(EVP_PKEY_fromdata_init(ctx) > 0);
-        ck_assert(EVP_PKEY_fromdata(ctx, &peer, EVP_PKEY_PUBLIC_KEY, params) > 0);
+        ck_assert(EVP_PKEY_fromdata(ctx, &peer, EVP_PKEY_PUBLIC_KEY, params)
+                  > 0);
         EVP_PKEY_CTX_free(ctx);
     }
     ctx = EVP_PKEY_CTX_new_from_pkey(NULL, tpm_key, NULL);
@@ -149,7 +158,8 @@ START_TEST(ecdh_salt_matches_sskdf)
             OSSL_PARAM_END,
         };
 
-        ck_assert_int_eq(EVP_KDF_derive(kctx, theirs, sizeof(theirs), params), 1);
+        ck_assert_int_eq(EVP_KDF_derive(kctx, theirs, sizeof(theirs), params),
+                         1);
     }
     ck_assert_mem_eq(salt, theirs, 32);
     EVP_KDF_CTX_free(kctx);
@@ -169,7 +179,8 @@ START_TEST(cfb_round_trip_and_standard)
     RAND_bytes(data, sizeof(data));
     memcpy(copy, data, sizeof(data));
     ck_assert(tk_crypto_cfb(&crypto, key_iv, copy, sizeof(copy), 1));
-    ck_assert(EVP_EncryptInit_ex2(ctx, EVP_aes_128_cfb128(), key_iv, key_iv + 16, NULL));
+    ck_assert(EVP_EncryptInit_ex2(ctx, EVP_aes_128_cfb128(), key_iv,
+                                  key_iv + 16, NULL));
     ck_assert(EVP_EncryptUpdate(ctx, theirs, &len, data, sizeof(data)));
     ck_assert_mem_eq(copy, theirs, sizeof(data));
     ck_assert(tk_crypto_cfb(&crypto, key_iv, copy, sizeof(copy), 0));

@@ -111,8 +111,8 @@ static void check_unreachable(const char *tcti, const char *expect)
                   (long)(time(NULL) - start));
     tk_tpm_last_error(tpm, err, sizeof(err));
     ck_assert_msg(strstr(err, tcti) != NULL, "error lacks the TCTI: %s", err);
-    ck_assert_msg(strstr(err, expect) != NULL, "error lacks \"%s\": %s",
-                  expect, err);
+    ck_assert_msg(strstr(err, expect) != NULL, "error lacks \"%s\": %s", expect,
+                  err);
     /* A second attempt fails the same way: no crash, no hang. */
     ck_assert_int_eq(tk_tpm_ping(tpm, NULL, 0), 0);
     tk_tpm_release(tpm);
@@ -179,7 +179,9 @@ START_TEST(survives_foreign_flush)
                                " $(tpm2_getcap handles-loaded-session;"
                                " tpm2_getcap handles-saved-session |"
                                " sed 's/^- //'); do tpm2_flushcontext $h"
-                               " || exit 1; done", tpm_fx.tcti), 0);
+                               " || exit 1; done",
+                               tpm_fx.tcti),
+                     0);
     ck_assert_int_eq(swtpm_fixture_leftovers(&tpm_fx), 0);
     ck_assert_msg(tk_tpm_random(tpm, buf, sizeof(buf)),
                   "draw after a foreign flush failed");
@@ -257,8 +259,10 @@ START_TEST(idle_process_holds_no_slots)
      * killed process never frees its own: between operations we hold none. */
     ck_assert(tk_tpm_random(tpm, buf, sizeof(buf)));
     ck_assert_int_eq(swtpm_fixture_handles(&tpm_fx, "handles-transient"
-                                           " handles-loaded-session"), 0);
-    ck_assert_int_eq(swtpm_fixture_handles(&tpm_fx, "handles-saved-session"), 1);
+                                                    " handles-loaded-session"),
+                     0);
+    ck_assert_int_eq(swtpm_fixture_handles(&tpm_fx, "handles-saved-session"),
+                     1);
     ck_assert(tk_tpm_random(tpm, buf, sizeof(buf)));
     tk_tpm_release(tpm);
     ck_assert_int_eq(swtpm_fixture_leftovers(&tpm_fx), 0);
