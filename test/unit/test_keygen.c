@@ -71,7 +71,7 @@ static int try_params(const char *type, const OSSL_PARAM *params)
 static int try_string(const char *type, const char *key, const char *value)
 {
     OSSL_PARAM params[] = {
-        OSSL_PARAM_utf8_string(key, (char *)value, 0),
+        TKU_UTF8(key, value),
         OSSL_PARAM_END
     };
 
@@ -395,7 +395,7 @@ START_TEST(hmac_secrets_follow_rfc2104)
         secret[i] = (unsigned char)(i * 7 + 1);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         OSSL_PARAM params[] = {
-            OSSL_PARAM_utf8_string("digest", (char *)cases[i].md, 0),
+            TKU_UTF8("digest", cases[i].md),
             OSSL_PARAM_octet_string("key", secret, cases[i].len),
             OSSL_PARAM_END
         };
@@ -437,7 +437,7 @@ START_TEST(hmac_secret_edge_cases)
         OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, secret, 10),
         OSSL_PARAM_END
     };
-    OSSL_PARAM sha512[] = { OSSL_PARAM_utf8_string("digest", "SHA512", 0),
+    OSSL_PARAM sha512[] = { TKU_UTF8("digest", "SHA512"),
                             OSSL_PARAM_END };
     EVP_PKEY_CTX *ctx;
 
@@ -486,7 +486,7 @@ START_TEST(hmac_digests)
     EVP_PKEY_CTX *ctx;
     EVP_PKEY *key;
     char name[32];
-    OSSL_PARAM sha384[] = { OSSL_PARAM_utf8_string("digest", "SHA384", 0),
+    OSSL_PARAM sha384[] = { TKU_UTF8("digest", "SHA384"),
                             OSSL_PARAM_END };
 
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {

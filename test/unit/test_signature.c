@@ -62,7 +62,7 @@ static EVP_PKEY *tpm_rsa(const char *type, unsigned bits)
 static EVP_PKEY *tpm_ec(const char *group)
 {
     OSSL_PARAM params[] = {
-        OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
+        TKU_UTF8(OSSL_PKEY_PARAM_GROUP_NAME, group),
         OSSL_PARAM_END
     };
 
@@ -151,9 +151,10 @@ static void check_pss(EVP_PKEY *key, int bits, const char *md, const char *salt,
 {
     EVP_PKEY *sw = fake_key_software(fake.last_key);
     OSSL_PARAM params[] = {
-        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, "pss", 0),
-        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, (char *)salt, 0),
-        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, (char *)mgf1, 0),
+        TKU_UTF8(OSSL_SIGNATURE_PARAM_PAD_MODE, "pss"),
+        TKU_UTF8(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, salt),
+        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, (char *)mgf1,
+                               mgf1 != NULL ? strlen(mgf1) : 0),
         OSSL_PARAM_END
     };
     unsigned char sig[512], mhash[EVP_MAX_MD_SIZE];
@@ -206,8 +207,8 @@ START_TEST(pss_mgf1_digest_is_its_own)
 {
     EVP_PKEY *key = tpm_rsa("RSA", 2048), *sw = fake_key_software(fake.last_key);
     OSSL_PARAM params[] = {
-        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, "pss", 0),
-        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, "SHA1", 0),
+        TKU_UTF8(OSSL_SIGNATURE_PARAM_PAD_MODE, "pss"),
+        TKU_UTF8(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, "SHA1"),
         OSSL_PARAM_END
     };
     unsigned char sig[256];
@@ -231,8 +232,8 @@ START_TEST(pss_on_awkward_key_sizes)
 {
     EVP_PKEY *odd = tpm_rsa("RSA", 1537), *small;
     OSSL_PARAM params[] = {
-        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, "pss", 0),
-        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, "digest", 0),
+        TKU_UTF8(OSSL_SIGNATURE_PARAM_PAD_MODE, "pss"),
+        TKU_UTF8(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, "digest"),
         OSSL_PARAM_END
     };
     unsigned char sig[256];
@@ -258,7 +259,7 @@ START_TEST(pss_salt_limits)
     EVP_PKEY *key = tpm_rsa("RSA", 2048);
     int longest = 256 - 32 - 2, too_long = longest + 1, bad = -4;
     OSSL_PARAM params[] = {
-        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, "pss", 0),
+        TKU_UTF8(OSSL_SIGNATURE_PARAM_PAD_MODE, "pss"),
         OSSL_PARAM_int(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, &longest),
         OSSL_PARAM_END
     };
@@ -423,11 +424,11 @@ START_TEST(sign_only_pss_key_leaves_padding_to_the_tpm)
         OSSL_PARAM_END
     };
     OSSL_PARAM pkcs1[] = {
-        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, "pkcs1", 0),
+        TKU_UTF8(OSSL_SIGNATURE_PARAM_PAD_MODE, "pkcs1"),
         OSSL_PARAM_END
     };
     OSSL_PARAM max[] = {
-        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, "max", 0),
+        TKU_UTF8(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, "max"),
         OSSL_PARAM_END
     };
     unsigned char sig[256], dgst[32], aid[128];

@@ -144,6 +144,7 @@ void tku_module_load(tku_module *m)
 
     ck_assert_msg(path != NULL, "TK_MODULE is not set (run through meson test)");
     ck_assert_int_eq(setenv("TPMKIT_TCTI", tku_closed_tcti(), 1), 0);
+    ck_assert_int_eq(unsetenv("TPMKIT_SESSION_ENCRYPTION"), 0);
     m->libctx = OSSL_LIB_CTX_new();
     ck_assert_ptr_nonnull(m->libctx);
     m->dflt = OSSL_PROVIDER_load(m->libctx, "default");

@@ -20,6 +20,12 @@ EVP_PKEY *tku_ec(const char *group);
 EVP_PKEY *tku_public_copy(OSSL_LIB_CTX *libctx, const char *type,
                           const char *propq, const EVP_PKEY *sw);
 
+/* A UTF-8 string parameter with its length, as OpenSSL's own callers
+ * build them (OSSL_PARAM_utf8_string() with size 0 means the empty
+ * string to anything that reads it with OSSL_PARAM_get_utf8_string). */
+#define TKU_UTF8(key, value) \
+    OSSL_PARAM_utf8_string((key), (char *)(value), strlen(value))
+
 /* Drain the calling thread's error queue into one line of text (each
  * error's reason and data, " | " between them). The buffer is static. */
 const char *tku_errors(void);
