@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The strict DER reader and writer of decoders/der.c against OpenSSL's
  * ASN.1 encoder: headers byte for byte for every length form, round trips,
  * TLVs OpenSSL encoded walked back, and everything that is BER or broken
@@ -10,7 +11,8 @@
 #include "../../decoders/der.h"
 
 static const size_t lengths[] = {
-    0, 1, 2, 0x7f, 0x80, 0x81, 0xff, 0x100, 0x101, 0x1234, 0xffff, 0x10000,
+    0,        1,        2,         0x7f,       0x80,       0x81,
+    0xff,     0x100,    0x101,     0x1234,     0xffff,     0x10000,
     0x123456, 0xffffff, 0x1000000, 0x12345678, 0x7fffffff,
 };
 
@@ -27,8 +29,8 @@ static int openssl_header(unsigned tag, size_t len, unsigned char *out)
 START_TEST(headers_match_openssl)
 {
     static const unsigned tags[] = { TK_DER_OCTET_STRING, TK_DER_INTEGER,
-                                     TK_DER_SEQUENCE, TK_DER_CTX(0), TK_DER_CTX(5),
-                                     TK_DER_UTF8STRING };
+                                     TK_DER_SEQUENCE,     TK_DER_CTX(0),
+                                     TK_DER_CTX(5),       TK_DER_UTF8STRING };
     unsigned char mine[8], theirs[8];
 
     for (size_t t = 0; t < sizeof(tags) / sizeof(tags[0]); t++)
@@ -39,10 +41,13 @@ START_TEST(headers_match_openssl)
             ck_assert_int_eq((int)(end - mine), n);
             ck_assert_uint_eq(tk_der_hdr_size(lengths[i]), (size_t)n);
             if (lengths[i] < 0x1000000)
-                ck_assert_uint_eq((size_t)ASN1_object_size(0, (int)lengths[i], 4)
-                                  - lengths[i], (size_t)n);
+                ck_assert_uint_eq(
+                    (size_t)ASN1_object_size(0, (int)lengths[i], 4)
+                        - lengths[i],
+                    (size_t)n);
             ck_assert_msg(memcmp(mine, theirs, (size_t)n) == 0,
-                          "tag %02x length %zu: another header", tags[t], lengths[i]);
+                          "tag %02x length %zu: another header", tags[t],
+                          lengths[i]);
         }
 }
 END_TEST
@@ -56,7 +61,8 @@ START_TEST(headers_round_trip)
         unsigned tag = 0;
         size_t hdr = 0, len = 0;
 
-        d.left = (size_t)(tk_der_put_hdr(buf, TK_DER_SEQUENCE, lengths[i]) - buf);
+        d.left = (size_t)(tk_der_put_hdr(buf, TK_DER_SEQUENCE, lengths[i])
+                          - buf);
         ck_assert_int_eq(tk_der_header(&d, &tag, &hdr, &len), 1);
         ck_assert_uint_eq(tag, TK_DER_SEQUENCE);
         ck_assert_uint_eq(hdr, d.left);
@@ -79,7 +85,11 @@ END_TEST
 
 START_TEST(bad_headers)
 {
-    static const struct { unsigned char b[8]; size_t n; const char *what; } bad[] = {
+    static const struct {
+        unsigned char b[8];
+        size_t n;
+        const char *what;
+    } bad[] = {
         { { 0x30 }, 1, "one byte" },
         { { 0 }, 0, "nothing" },
         { { 0x30, 0x80 }, 2, "indefinite length" },
@@ -113,8 +123,8 @@ END_TEST
  * back by tk_der_next. */
 START_TEST(walks_what_openssl_encodes)
 {
-    static const size_t sizes[] = { 0, 1, 127, 128, 255, 256, 1000, 65535, 65536,
-                                    70000 };
+    static const size_t sizes[] = { 0,   1,    127,   128,   255,
+                                    256, 1000, 65535, 65536, 70000 };
     size_t total = 0, n = sizeof(sizes) / sizeof(sizes[0]), off;
     unsigned char *content, *all, *p, *data = malloc(70000);
     tk_der d, seq, body;
@@ -124,7 +134,8 @@ START_TEST(walks_what_openssl_encodes)
     for (size_t i = 0; i < 70000; i++)
         data[i] = (unsigned char)(i * 31);
     for (size_t i = 0; i < n; i++)
-        total += (size_t)ASN1_object_size(0, (int)sizes[i], V_ASN1_OCTET_STRING);
+        total += (size_t)ASN1_object_size(0, (int)sizes[i],
+                                          V_ASN1_OCTET_STRING);
     content = malloc(total);
     all = malloc(total + 8);
     for (off = 0, p = content; off < n; off++) {
@@ -164,8 +175,8 @@ END_TEST
 /* OpenSSL parses what tpmkit writes. */
 START_TEST(openssl_reads_what_tpmkit_writes)
 {
-    for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]) && lengths[i] <= 70000;
-         i++) {
+    for (size_t i = 0;
+         i < sizeof(lengths) / sizeof(lengths[0]) && lengths[i] <= 70000; i++) {
         size_t len = lengths[i];
         unsigned char *buf = calloc(1, len + 8);
         const unsigned char *p = buf;
@@ -189,7 +200,8 @@ END_TEST
 START_TEST(fields_must_fit)
 {
     /* INTEGER 5, then an OCTET STRING claiming 4 bytes with 3 present. */
-    static const unsigned char in[] = { 0x02, 0x01, 0x05, 0x04, 0x04, 'a', 'b', 'c' };
+    static const unsigned char in[] = { 0x02, 0x01, 0x05, 0x04,
+                                        0x04, 'a',  'b',  'c' };
     tk_der d = { in, sizeof(in) }, body;
     unsigned tag;
     const char *why = NULL;
@@ -209,7 +221,8 @@ START_TEST(fields_must_fit)
     ck_assert_uint_eq(d.left, 5);
     /* Nor may a field run past its parent: a SEQUENCE of 3 holding 4. */
     {
-        static const unsigned char nested[] = { 0x30, 0x03, 0x04, 0x02, 'x', 'y', 0x00 };
+        static const unsigned char nested[] = { 0x30, 0x03, 0x04, 0x02,
+                                                'x',  'y',  0x00 };
         tk_der outer = { nested, sizeof(nested) }, seq;
 
         ck_assert_int_eq(tk_der_next(&outer, &tag, &seq, &why), 1);

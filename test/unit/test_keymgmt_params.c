@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The built tpmkit module with no TPM behind it (TPMKIT_TCTI names a
  * closed port): its algorithm tables, provider parameters and TLS groups,
  * and everything keymgmt/ does without the TPM, through the public EVP
@@ -35,15 +36,18 @@ static void teardown(void)
 
 static int from_tpmkit(const OSSL_PROVIDER *prov)
 {
-    return prov != NULL && strcmp(OSSL_PROVIDER_get0_name(prov),
-                                  OSSL_PROVIDER_get0_name(m.tpmkit)) == 0;
+    return prov != NULL
+           && strcmp(OSSL_PROVIDER_get0_name(prov),
+                     OSSL_PROVIDER_get0_name(m.tpmkit))
+                  == 0;
 }
 
 START_TEST(algorithms_come_from_tpmkit)
 {
     static const char *const keymgmts[] = {
-        "RSA", "rsaEncryption", "1.2.840.113549.1.1.1", "RSA-PSS", "RSASSA-PSS",
-        "1.2.840.113549.1.1.10", "EC", "id-ecPublicKey", "1.2.840.10045.2.1",
+        "RSA",       "rsaEncryption",       "1.2.840.113549.1.1.1",
+        "RSA-PSS",   "RSASSA-PSS",          "1.2.840.113549.1.1.10",
+        "EC",        "id-ecPublicKey",      "1.2.840.10045.2.1",
         "TPM2-HMAC", "TPMKIT-EPHEMERAL-EC",
     };
     static const char *const absent[] = { "DSA", "DH", "X25519", "ED25519" };
@@ -73,7 +77,8 @@ START_TEST(algorithms_come_from_tpmkit)
     EVP_SIGNATURE_free(sig);
     ck_assert_ptr_null(EVP_SIGNATURE_fetch(m.libctx, "ED25519", PROPQ));
     cipher = EVP_ASYM_CIPHER_fetch(m.libctx, "RSA", PROPQ);
-    ck_assert(cipher != NULL && from_tpmkit(EVP_ASYM_CIPHER_get0_provider(cipher)));
+    ck_assert(cipher != NULL
+              && from_tpmkit(EVP_ASYM_CIPHER_get0_provider(cipher)));
     EVP_ASYM_CIPHER_free(cipher);
     kex = EVP_KEYEXCH_fetch(m.libctx, "ECDH", PROPQ);
     ck_assert(kex != NULL && from_tpmkit(EVP_KEYEXCH_get0_provider(kex)));
@@ -118,7 +123,8 @@ START_TEST(provider_parameters)
     ck_assert_str_eq(encryption, "on");
     ck_assert_str_eq(seed, "not used: no DRBG has drawn a TPM seed");
     ck_assert_msg(strncmp(tpm, "FAILED: ", 8) == 0, "tpm-status: %s", tpm);
-    ck_assert_msg(strstr(tpm, tcti) != NULL, "tpm-status lacks the TCTI: %s", tpm);
+    ck_assert_msg(strstr(tpm, tcti) != NULL, "tpm-status lacks the TCTI: %s",
+                  tpm);
     ERR_clear_error();
 }
 END_TEST
@@ -140,28 +146,36 @@ static int collect_group(const OSSL_PARAM params[], void *arg)
     ck_assert_int_lt(i, 4);
     dst = g->name[i];
     ck_assert(OSSL_PARAM_get_utf8_string(
-        OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_NAME), &dst, 32));
+        OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_NAME), &dst,
+        32));
     dst = g->internal[i];
     ck_assert(OSSL_PARAM_get_utf8_string(
-        OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_NAME_INTERNAL),
+        OSSL_PARAM_locate_const(params,
+                                OSSL_CAPABILITY_TLS_GROUP_NAME_INTERNAL),
         &dst, 32));
     dst = g->alg[i];
     ck_assert(OSSL_PARAM_get_utf8_string(
-        OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_ALG), &dst, 32));
+        OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_ALG), &dst,
+        32));
     p = OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_ID);
     ck_assert(OSSL_PARAM_get_uint(p, &g->id[i]));
-    p = OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_SECURITY_BITS);
+    p = OSSL_PARAM_locate_const(params,
+                                OSSL_CAPABILITY_TLS_GROUP_SECURITY_BITS);
     ck_assert(OSSL_PARAM_get_uint(p, &g->bits[i]));
     p = OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_IS_KEM);
     ck_assert(OSSL_PARAM_get_uint(p, &g->kem[i]));
-    ck_assert(OSSL_PARAM_get_int(OSSL_PARAM_locate_const(
-        params, OSSL_CAPABILITY_TLS_GROUP_MIN_TLS), &g->min_tls[i]));
-    ck_assert(OSSL_PARAM_get_int(OSSL_PARAM_locate_const(
-        params, OSSL_CAPABILITY_TLS_GROUP_MAX_TLS), &g->max_tls[i]));
-    ck_assert(OSSL_PARAM_get_int(OSSL_PARAM_locate_const(
-        params, OSSL_CAPABILITY_TLS_GROUP_MIN_DTLS), &g->min_dtls[i]));
-    ck_assert(OSSL_PARAM_get_int(OSSL_PARAM_locate_const(
-        params, OSSL_CAPABILITY_TLS_GROUP_MAX_DTLS), &g->max_dtls[i]));
+    ck_assert(OSSL_PARAM_get_int(
+        OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_MIN_TLS),
+        &g->min_tls[i]));
+    ck_assert(OSSL_PARAM_get_int(
+        OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_MAX_TLS),
+        &g->max_tls[i]));
+    ck_assert(OSSL_PARAM_get_int(
+        OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_MIN_DTLS),
+        &g->min_dtls[i]));
+    ck_assert(OSSL_PARAM_get_int(
+        OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_MAX_DTLS),
+        &g->max_dtls[i]));
     return 1;
 }
 
@@ -169,7 +183,10 @@ static int collect_group(const OSSL_PARAM params[], void *arg)
  * OpenSSL itself says about each curve's strength. */
 START_TEST(tls_groups)
 {
-    static const struct { const char *name, *internal; unsigned id; } want[] = {
+    static const struct {
+        const char *name, *internal;
+        unsigned id;
+    } want[] = {
         { "secp256r1", "prime256v1", 23 },
         { "secp384r1", "secp384r1", 24 },
         { "secp521r1", "secp521r1", 25 },
@@ -177,7 +194,8 @@ START_TEST(tls_groups)
     groups_seen g = { 0 };
 
     ck_assert_int_eq(OSSL_PROVIDER_get_capabilities(m.tpmkit, "TLS-GROUP",
-                                                    collect_group, &g), 1);
+                                                    collect_group, &g),
+                     1);
     ck_assert_int_eq(g.n, 3);
     for (int i = 0; i < 3; i++) {
         EVP_PKEY *k = tku_ec(want[i].internal);
@@ -196,7 +214,8 @@ START_TEST(tls_groups)
     /* Other capabilities: none, and no failure. */
     g.n = 0;
     ck_assert_int_eq(OSSL_PROVIDER_get_capabilities(m.tpmkit, "TLS-SIGALG",
-                                                    collect_group, &g), 1);
+                                                    collect_group, &g),
+                     1);
     ck_assert_int_eq(g.n, 0);
 }
 END_TEST
@@ -214,16 +233,20 @@ static EVP_PKEY_CTX *gen_ctx(const char *type)
  * generation itself needs the TPM and fails, saying where it looked. */
 START_TEST(keygen_without_a_tpm)
 {
-    static const struct { const char *type, *name, *value, *why; } bad[] = {
+    static const struct {
+        const char *type, *name, *value, *why;
+    } bad[] = {
         { "RSA", "e", "65536", "odd and fit 32 bits" },
         { "RSA", "parent", "0x80000001", "parent must be" },
         { "EC", "group", "P-999", "unknown curve" },
         { "TPM2-HMAC", "digest", "MD5", "use SHA1, SHA256" },
     };
-    static const struct { const char *type, *name, *value; } good[] = {
-        { "RSA", "bits", "3072" }, { "RSA", "e", "3" }, { "EC", "group", "P-384" },
-        { "RSA-PSS", "user-auth", "pw" }, { "TPM2-HMAC", "hexkey", "0011" },
-        { "EC", "parent", "0x81000001" },
+    static const struct {
+        const char *type, *name, *value;
+    } good[] = {
+        { "RSA", "bits", "3072" },         { "RSA", "e", "3" },
+        { "EC", "group", "P-384" },        { "RSA-PSS", "user-auth", "pw" },
+        { "TPM2-HMAC", "hexkey", "0011" }, { "EC", "parent", "0x81000001" },
     };
     EVP_PKEY_CTX *ctx;
     EVP_PKEY *pkey = NULL;
@@ -231,13 +254,15 @@ START_TEST(keygen_without_a_tpm)
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ctx = gen_ctx(bad[i].type);
-        ck_assert_int_le(EVP_PKEY_CTX_ctrl_str(ctx, bad[i].name, bad[i].value), 0);
+        ck_assert_int_le(EVP_PKEY_CTX_ctrl_str(ctx, bad[i].name, bad[i].value),
+                         0);
         tku_assert_error(bad[i].why);
         EVP_PKEY_CTX_free(ctx);
     }
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         ctx = gen_ctx(good[i].type);
-        ck_assert_msg(EVP_PKEY_CTX_ctrl_str(ctx, good[i].name, good[i].value) > 0,
+        ck_assert_msg(EVP_PKEY_CTX_ctrl_str(ctx, good[i].name, good[i].value)
+                          > 0,
                       "%s %s:%s: %s", good[i].type, good[i].name, good[i].value,
                       tku_errors());
         EVP_PKEY_CTX_free(ctx);
@@ -254,7 +279,8 @@ END_TEST
 
 START_TEST(public_keys_from_elsewhere)
 {
-    EVP_PKEY *sw = tku_rsa(2048), *pub = tku_public_copy(m.libctx, "RSA", PROPQ, sw);
+    EVP_PKEY *sw = tku_rsa(2048),
+             *pub = tku_public_copy(m.libctx, "RSA", PROPQ, sw);
     EVP_PKEY *ec = tku_public_copy(m.libctx, "EC", PROPQ, tku_ec("P-521"));
     EVP_PKEY *pss = tku_public_copy(m.libctx, "RSA-PSS", PROPQ, sw);
     OSSL_PARAM *params = NULL;
@@ -272,7 +298,8 @@ START_TEST(public_keys_from_elsewhere)
     ck_assert_int_eq(EVP_PKEY_get_bits(pss), 2048);
     ck_assert_int_eq(EVP_PKEY_get_bits(ec), 521);
     ck_assert_int_eq(EVP_PKEY_get_security_bits(ec), 256);
-    ck_assert_int_eq(EVP_PKEY_get_group_name(ec, group, sizeof(group), NULL), 1);
+    ck_assert_int_eq(EVP_PKEY_get_group_name(ec, group, sizeof(group), NULL),
+                     1);
     ck_assert_str_eq(group, "secp521r1");
     ck_assert_int_eq(EVP_PKEY_eq(ec, tku_ec("P-521")), 1);
     ck_assert_int_ne(EVP_PKEY_eq(ec, tku_ec("P-256")), 1);
@@ -300,21 +327,16 @@ static EVP_PKEY_CTX *verify_ctx(EVP_PKEY *key)
 
 static void get_pad_salt(EVP_PKEY_CTX *ctx, int *pad, int *salt)
 {
-    OSSL_PARAM get[] = {
-        OSSL_PARAM_int(OSSL_SIGNATURE_PARAM_PAD_MODE, pad),
-        OSSL_PARAM_int(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, salt),
-        OSSL_PARAM_END
-    };
+    OSSL_PARAM get[] = { OSSL_PARAM_int(OSSL_SIGNATURE_PARAM_PAD_MODE, pad),
+                         OSSL_PARAM_int(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, salt),
+                         OSSL_PARAM_END };
 
     ck_assert_int_eq(EVP_PKEY_CTX_get_params(ctx, get), 1);
 }
 
 static int set_string(EVP_PKEY_CTX *ctx, const char *key, const char *value)
 {
-    OSSL_PARAM set[] = {
-        TKU_UTF8(key, value),
-        OSSL_PARAM_END
-    };
+    OSSL_PARAM set[] = { TKU_UTF8(key, value), OSSL_PARAM_END };
 
     return EVP_PKEY_CTX_set_params(ctx, set) == 1;
 }
@@ -330,19 +352,25 @@ static int set_int(EVP_PKEY_CTX *ctx, const char *key, int value)
  * command line); both read back as numbers. */
 START_TEST(signature_parameters)
 {
-    static const struct { const char *text; int value; } salts[] = {
-        { "digest", RSA_PSS_SALTLEN_DIGEST }, { "max", RSA_PSS_SALTLEN_MAX },
-        { "auto", RSA_PSS_SALTLEN_AUTO }, { "0", 0 }, { "32", 32 }, { "478", 478 },
+    static const struct {
+        const char *text;
+        int value;
+    } salts[] = {
+        { "digest", RSA_PSS_SALTLEN_DIGEST },
+        { "max", RSA_PSS_SALTLEN_MAX },
+        { "auto", RSA_PSS_SALTLEN_AUTO },
+        { "0", 0 },
+        { "32", 32 },
+        { "478", 478 },
     };
     EVP_PKEY *pub = tku_public_copy(m.libctx, "RSA", PROPQ, tku_rsa(2048));
     EVP_PKEY *pss = tku_public_copy(m.libctx, "RSA-PSS", PROPQ, tku_rsa(2048));
     EVP_PKEY_CTX *ctx = verify_ctx(pub), *pctx;
     int pad = 0, salt = 0;
     char md[32] = "unset";
-    OSSL_PARAM get_md[] = {
-        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, md, sizeof(md)),
-        OSSL_PARAM_END
-    };
+    OSSL_PARAM get_md[] = { OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST,
+                                                   md, sizeof(md)),
+                            OSSL_PARAM_END };
 
     get_pad_salt(ctx, &pad, &salt);
     ck_assert_int_eq(pad, RSA_PKCS1_PADDING);
@@ -356,7 +384,8 @@ START_TEST(signature_parameters)
     ck_assert(set_int(ctx, OSSL_SIGNATURE_PARAM_PAD_MODE, RSA_PKCS1_PADDING));
     get_pad_salt(ctx, &pad, &salt);
     ck_assert_int_eq(pad, RSA_PKCS1_PADDING);
-    ck_assert(set_int(ctx, OSSL_SIGNATURE_PARAM_PAD_MODE, RSA_PKCS1_PSS_PADDING));
+    ck_assert(
+        set_int(ctx, OSSL_SIGNATURE_PARAM_PAD_MODE, RSA_PKCS1_PSS_PADDING));
     ck_assert(set_string(ctx, OSSL_SIGNATURE_PARAM_PAD_MODE, "pkcs1"));
     get_pad_salt(ctx, &pad, &salt);
     ck_assert_int_eq(pad, RSA_PKCS1_PADDING);
@@ -366,14 +395,16 @@ START_TEST(signature_parameters)
     ck_assert(!set_string(ctx, OSSL_SIGNATURE_PARAM_PAD_MODE, "x931"));
     ck_assert(!set_string(ctx, OSSL_SIGNATURE_PARAM_PAD_MODE, "PSS"));
     ck_assert(!set_int(ctx, OSSL_SIGNATURE_PARAM_PAD_MODE, RSA_NO_PADDING));
-    ck_assert(!set_int(ctx, OSSL_SIGNATURE_PARAM_PAD_MODE, RSA_PKCS1_OAEP_PADDING));
+    ck_assert(
+        !set_int(ctx, OSSL_SIGNATURE_PARAM_PAD_MODE, RSA_PKCS1_OAEP_PADDING));
     ck_assert(!set_int(ctx, OSSL_SIGNATURE_PARAM_PAD_MODE, RSA_X931_PADDING));
     ERR_clear_error();
     get_pad_salt(ctx, &pad, &salt);
     ck_assert_int_eq(pad, RSA_PKCS1_PADDING);
 
     for (size_t i = 0; i < sizeof(salts) / sizeof(salts[0]); i++) {
-        ck_assert(set_string(ctx, OSSL_SIGNATURE_PARAM_PSS_SALTLEN, salts[i].text));
+        ck_assert(
+            set_string(ctx, OSSL_SIGNATURE_PARAM_PSS_SALTLEN, salts[i].text));
         get_pad_salt(ctx, &pad, &salt);
         ck_assert_int_eq(salt, salts[i].value);
         ck_assert(set_int(ctx, OSSL_SIGNATURE_PARAM_PSS_SALTLEN, 7));
@@ -421,10 +452,9 @@ END_TEST
 
 static size_t get_aid(EVP_PKEY_CTX *ctx, unsigned char *aid, size_t size)
 {
-    OSSL_PARAM get[] = {
-        OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, aid, size),
-        OSSL_PARAM_END
-    };
+    OSSL_PARAM get[] = { OSSL_PARAM_octet_string(
+                             OSSL_SIGNATURE_PARAM_ALGORITHM_ID, aid, size),
+                         OSSL_PARAM_END };
 
     ck_assert_msg(EVP_PKEY_CTX_get_params(ctx, get) == 1, "%s", tku_errors());
     return get[0].return_size;
@@ -439,13 +469,15 @@ static size_t openssl_aid(EVP_PKEY *sw, const char *md, int pad, int salt,
     size_t len;
 
     ck_assert_int_eq(EVP_PKEY_verify_init(ctx), 1);
-    ck_assert_int_eq(EVP_PKEY_CTX_set_signature_md(ctx, EVP_get_digestbyname(md)), 1);
+    ck_assert_int_eq(
+        EVP_PKEY_CTX_set_signature_md(ctx, EVP_get_digestbyname(md)), 1);
     if (pad != 0) {
         ck_assert_int_eq(EVP_PKEY_CTX_set_rsa_padding(ctx, pad), 1);
         if (pad == RSA_PKCS1_PSS_PADDING) {
             ck_assert_int_eq(EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, salt), 1);
             if (mgf1 != NULL)
-                ck_assert_int_eq(EVP_PKEY_CTX_set_rsa_mgf1_md_name(ctx, mgf1, NULL), 1);
+                ck_assert_int_eq(
+                    EVP_PKEY_CTX_set_rsa_mgf1_md_name(ctx, mgf1, NULL), 1);
         }
     }
     len = get_aid(ctx, aid, size);
@@ -455,22 +487,36 @@ static size_t openssl_aid(EVP_PKEY *sw, const char *md, int pad, int salt,
 
 START_TEST(algorithm_identifiers)
 {
-    static const struct { const char *md, *salt, *mgf1; int nid; int want; } cases[] = {
+    static const struct {
+        const char *md, *salt, *mgf1;
+        int nid;
+        int want;
+    } cases[] = {
         { "SHA256", "digest", NULL, NID_sha256, 32 },
         { "SHA256", "max", NULL, NID_sha256, 256 - 32 - 2 },
         { "SHA384", "auto", NULL, NID_sha384, 256 - 48 - 2 },
         { "SHA512", "20", "SHA256", NID_sha512, 20 },
         { "SHA1", "0", NULL, NID_sha1, 0 },
     };
-    static const struct { const char *md; int nid; } pkcs1[] = {
-        { "SHA1", NID_sha1WithRSAEncryption }, { "SHA256", NID_sha256WithRSAEncryption },
-        { "SHA384", NID_sha384WithRSAEncryption }, { "SHA512", NID_sha512WithRSAEncryption },
+    static const struct {
+        const char *md;
+        int nid;
+    } pkcs1[] = {
+        { "SHA1", NID_sha1WithRSAEncryption },
+        { "SHA256", NID_sha256WithRSAEncryption },
+        { "SHA384", NID_sha384WithRSAEncryption },
+        { "SHA512", NID_sha512WithRSAEncryption },
     };
-    static const struct { const char *md; int nid; } ecdsa[] = {
-        { "SHA256", NID_ecdsa_with_SHA256 }, { "SHA384", NID_ecdsa_with_SHA384 },
+    static const struct {
+        const char *md;
+        int nid;
+    } ecdsa[] = {
+        { "SHA256", NID_ecdsa_with_SHA256 },
+        { "SHA384", NID_ecdsa_with_SHA384 },
         { "SHA512", NID_ecdsa_with_SHA512 },
     };
-    EVP_PKEY *sw = tku_rsa(2048), *pub = tku_public_copy(m.libctx, "RSA", PROPQ, sw);
+    EVP_PKEY *sw = tku_rsa(2048),
+             *pub = tku_public_copy(m.libctx, "RSA", PROPQ, sw);
     EVP_PKEY *ec = tku_public_copy(m.libctx, "EC", PROPQ, tku_ec("P-256"));
     unsigned char mine[128], theirs[128];
     size_t mine_len, theirs_len;
@@ -482,16 +528,20 @@ START_TEST(algorithm_identifiers)
 
         ck_assert(set_string(ctx, OSSL_SIGNATURE_PARAM_DIGEST, cases[i].md));
         ck_assert(set_string(ctx, OSSL_SIGNATURE_PARAM_PAD_MODE, "pss"));
-        ck_assert(set_string(ctx, OSSL_SIGNATURE_PARAM_PSS_SALTLEN, cases[i].salt));
+        ck_assert(
+            set_string(ctx, OSSL_SIGNATURE_PARAM_PSS_SALTLEN, cases[i].salt));
         if (cases[i].mgf1 != NULL)
-            ck_assert(set_string(ctx, OSSL_SIGNATURE_PARAM_MGF1_DIGEST, cases[i].mgf1));
+            ck_assert(set_string(ctx, OSSL_SIGNATURE_PARAM_MGF1_DIGEST,
+                                 cases[i].mgf1));
         mine_len = get_aid(ctx, mine, sizeof(mine));
         tku_aid_pss(mine, mine_len, &salt, &hash_nid, &mgf1_nid);
         ck_assert_int_eq(salt, cases[i].want);
         ck_assert_int_eq(hash_nid, cases[i].nid);
-        ck_assert_int_eq(mgf1_nid, cases[i].mgf1 != NULL ? NID_sha256 : cases[i].nid);
-        theirs_len = openssl_aid(sw, cases[i].md, RSA_PKCS1_PSS_PADDING, cases[i].want,
-                                 cases[i].mgf1, theirs, sizeof(theirs));
+        ck_assert_int_eq(mgf1_nid,
+                         cases[i].mgf1 != NULL ? NID_sha256 : cases[i].nid);
+        theirs_len = openssl_aid(sw, cases[i].md, RSA_PKCS1_PSS_PADDING,
+                                 cases[i].want, cases[i].mgf1, theirs,
+                                 sizeof(theirs));
         ck_assert_uint_eq(mine_len, theirs_len);
         ck_assert_mem_eq(mine, theirs, mine_len);
         EVP_PKEY_CTX_free(ctx);
@@ -502,8 +552,8 @@ START_TEST(algorithm_identifiers)
         ck_assert(set_string(ctx, OSSL_SIGNATURE_PARAM_DIGEST, pkcs1[i].md));
         mine_len = get_aid(ctx, mine, sizeof(mine));
         ck_assert_int_eq(tku_aid_nid(mine, mine_len), pkcs1[i].nid);
-        theirs_len = openssl_aid(sw, pkcs1[i].md, RSA_PKCS1_PADDING, 0, NULL, theirs,
-                                 sizeof(theirs));
+        theirs_len = openssl_aid(sw, pkcs1[i].md, RSA_PKCS1_PADDING, 0, NULL,
+                                 theirs, sizeof(theirs));
         ck_assert_uint_eq(mine_len, theirs_len);
         ck_assert_mem_eq(mine, theirs, mine_len);
         EVP_PKEY_CTX_free(ctx);
@@ -528,8 +578,8 @@ static size_t sw_sign(EVP_PKEY *sw, const char *md, int pad, int salt,
     EVP_PKEY_CTX *pctx = NULL;
     size_t len = size;
 
-    ck_assert_int_eq(EVP_DigestSignInit(mctx, &pctx, EVP_get_digestbyname(md), NULL,
-                                        sw), 1);
+    ck_assert_int_eq(
+        EVP_DigestSignInit(mctx, &pctx, EVP_get_digestbyname(md), NULL, sw), 1);
     if (pad != 0)
         ck_assert_int_eq(EVP_PKEY_CTX_set_rsa_padding(pctx, pad), 1);
     if (pad == RSA_PKCS1_PSS_PADDING)
@@ -539,14 +589,18 @@ static size_t sw_sign(EVP_PKEY *sw, const char *md, int pad, int salt,
     return len;
 }
 
-static int tk_verify(EVP_PKEY *pub, const char *md, const char *pad, const char *salt,
-                     const unsigned char *sig, size_t siglen)
+static int tk_verify(EVP_PKEY *pub, const char *md, const char *pad,
+                     const char *salt, const unsigned char *sig, size_t siglen)
 {
     EVP_MD_CTX *mctx = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pctx = NULL;
-    int ok = EVP_DigestVerifyInit_ex(mctx, &pctx, md, m.libctx, PROPQ, pub, NULL) == 1
-             && (pad == NULL || set_string(pctx, OSSL_SIGNATURE_PARAM_PAD_MODE, pad))
-             && (salt == NULL || set_string(pctx, OSSL_SIGNATURE_PARAM_PSS_SALTLEN, salt))
+    int ok = EVP_DigestVerifyInit_ex(mctx, &pctx, md, m.libctx, PROPQ, pub,
+                                     NULL)
+                 == 1
+             && (pad == NULL
+                 || set_string(pctx, OSSL_SIGNATURE_PARAM_PAD_MODE, pad))
+             && (salt == NULL
+                 || set_string(pctx, OSSL_SIGNATURE_PARAM_PSS_SALTLEN, salt))
              && EVP_DigestVerify(mctx, sig, siglen, msg, sizeof(msg)) == 1;
 
     EVP_MD_CTX_free(mctx);
@@ -558,8 +612,10 @@ static int tk_verify(EVP_PKEY *pub, const char *md, const char *pad, const char 
  * signed, and nothing else. */
 START_TEST(verify_in_software)
 {
-    EVP_PKEY *sw = tku_rsa(2048), *pub = tku_public_copy(m.libctx, "RSA", PROPQ, sw);
-    EVP_PKEY *ecsw = tku_ec("P-384"), *ec = tku_public_copy(m.libctx, "EC", PROPQ, ecsw);
+    EVP_PKEY *sw = tku_rsa(2048),
+             *pub = tku_public_copy(m.libctx, "RSA", PROPQ, sw);
+    EVP_PKEY *ecsw = tku_ec("P-384"),
+             *ec = tku_public_copy(m.libctx, "EC", PROPQ, ecsw);
     unsigned char sig[256];
     size_t len;
 
@@ -618,11 +674,16 @@ static int get_cipher_pad(EVP_PKEY_CTX *ctx)
 
 START_TEST(asym_cipher_parameters)
 {
-    static const struct { const char *text; int value; } pads[] = {
-        { "pkcs1", RSA_PKCS1_PADDING }, { "oaep", RSA_PKCS1_OAEP_PADDING },
+    static const struct {
+        const char *text;
+        int value;
+    } pads[] = {
+        { "pkcs1", RSA_PKCS1_PADDING },
+        { "oaep", RSA_PKCS1_OAEP_PADDING },
         { "none", RSA_NO_PADDING },
     };
-    EVP_PKEY *sw = tku_rsa(2048), *pub = tku_public_copy(m.libctx, "RSA", PROPQ, sw);
+    EVP_PKEY *sw = tku_rsa(2048),
+             *pub = tku_public_copy(m.libctx, "RSA", PROPQ, sw);
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(m.libctx, pub, PROPQ), *dctx;
     const OSSL_PARAM *settable;
     unsigned char in[] = "to the TPM key", ct[256], pt[256];
@@ -630,19 +691,22 @@ START_TEST(asym_cipher_parameters)
     OSSL_PARAM oaep[] = {
         TKU_UTF8(OSSL_ASYM_CIPHER_PARAM_PAD_MODE, "oaep"),
         TKU_UTF8(OSSL_ASYM_CIPHER_PARAM_OAEP_DIGEST, "SHA256"),
-        TKU_UTF8(OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST, "SHA512"),
-        OSSL_PARAM_END
+        TKU_UTF8(OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST, "SHA512"), OSSL_PARAM_END
     };
 
     ck_assert_int_eq(EVP_PKEY_encrypt_init(ctx), 1);
     ck_assert_int_eq(get_cipher_pad(ctx), RSA_PKCS1_PADDING);
     settable = EVP_PKEY_CTX_settable_params(ctx);
-    ck_assert_ptr_nonnull(OSSL_PARAM_locate_const(settable, OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL));
-    ck_assert_ptr_nonnull(OSSL_PARAM_locate_const(settable, OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST));
+    ck_assert_ptr_nonnull(
+        OSSL_PARAM_locate_const(settable, OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL));
+    ck_assert_ptr_nonnull(
+        OSSL_PARAM_locate_const(settable, OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST));
     for (size_t i = 0; i < sizeof(pads) / sizeof(pads[0]); i++) {
-        ck_assert(set_string(ctx, OSSL_ASYM_CIPHER_PARAM_PAD_MODE, pads[i].text));
+        ck_assert(
+            set_string(ctx, OSSL_ASYM_CIPHER_PARAM_PAD_MODE, pads[i].text));
         ck_assert_int_eq(get_cipher_pad(ctx), pads[i].value);
-        ck_assert(set_int(ctx, OSSL_ASYM_CIPHER_PARAM_PAD_MODE, RSA_PKCS1_PADDING));
+        ck_assert(
+            set_int(ctx, OSSL_ASYM_CIPHER_PARAM_PAD_MODE, RSA_PKCS1_PADDING));
         ck_assert_int_eq(get_cipher_pad(ctx), RSA_PKCS1_PADDING);
         ck_assert(set_int(ctx, OSSL_ASYM_CIPHER_PARAM_PAD_MODE, pads[i].value));
         ck_assert_int_eq(get_cipher_pad(ctx), pads[i].value);
@@ -650,7 +714,8 @@ START_TEST(asym_cipher_parameters)
     ck_assert(!set_string(ctx, OSSL_ASYM_CIPHER_PARAM_PAD_MODE, "pss"));
     tku_assert_error("RSA padding must be pkcs1, oaep or none");
     ck_assert(!set_string(ctx, OSSL_ASYM_CIPHER_PARAM_PAD_MODE, "x931"));
-    ck_assert(!set_int(ctx, OSSL_ASYM_CIPHER_PARAM_PAD_MODE, RSA_PKCS1_PSS_PADDING));
+    ck_assert(
+        !set_int(ctx, OSSL_ASYM_CIPHER_PARAM_PAD_MODE, RSA_PKCS1_PSS_PADDING));
     ck_assert(!set_int(ctx, OSSL_ASYM_CIPHER_PARAM_PAD_MODE, RSA_X931_PADDING));
     tku_assert_error("RSA padding must be pkcs1, oaep or none");
     ck_assert(!set_string(ctx, OSSL_ASYM_CIPHER_PARAM_OAEP_DIGEST, "nope"));
@@ -669,8 +734,8 @@ START_TEST(asym_cipher_parameters)
     ck_assert_uint_eq(pt_len, sizeof(in));
     ck_assert_mem_eq(pt, in, sizeof(in));
     /* Another MGF1 digest does not decrypt: the one set was used. */
-    oaep[2] = OSSL_PARAM_construct_utf8_string(OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST,
-                                               "SHA256", 0);
+    oaep[2] = OSSL_PARAM_construct_utf8_string(
+        OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST, "SHA256", 0);
     ck_assert_int_eq(EVP_PKEY_CTX_set_params(dctx, oaep), 1);
     pt_len = sizeof(pt);
     ck_assert_int_ne(EVP_PKEY_decrypt(dctx, pt, &pt_len, ct, ct_len), 1);
@@ -683,12 +748,13 @@ END_TEST
 
 static EVP_PKEY *ephemeral(const char *group, int keypair)
 {
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(m.libctx, "TPMKIT-EPHEMERAL-EC",
-                                                   PROPQ);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(
+        m.libctx, "TPMKIT-EPHEMERAL-EC", PROPQ);
     EVP_PKEY *pkey = NULL;
 
     ck_assert_ptr_nonnull(ctx);
-    ck_assert_int_eq(keypair ? EVP_PKEY_keygen_init(ctx) : EVP_PKEY_paramgen_init(ctx), 1);
+    ck_assert_int_eq(
+        keypair ? EVP_PKEY_keygen_init(ctx) : EVP_PKEY_paramgen_init(ctx), 1);
     ck_assert_int_eq(EVP_PKEY_CTX_set_group_name(ctx, group), 1);
     ck_assert_msg(EVP_PKEY_generate(ctx, &pkey) == 1, "%s", tku_errors());
     EVP_PKEY_CTX_free(ctx);
@@ -724,7 +790,8 @@ START_TEST(ephemeral_ec_keys)
     char group[32];
 
     ck_assert(from_tpmkit(EVP_PKEY_get0_provider(eph)));
-    ck_assert_int_eq(EVP_PKEY_get_group_name(eph, group, sizeof(group), NULL), 1);
+    ck_assert_int_eq(EVP_PKEY_get_group_name(eph, group, sizeof(group), NULL),
+                     1);
     ck_assert_str_eq(group, "secp384r1");
     /* Software keys may leave whole. */
     ck_assert_int_eq(EVP_PKEY_todata(eph, EVP_PKEY_KEYPAIR, &params), 1);
@@ -738,7 +805,8 @@ START_TEST(ephemeral_ec_keys)
     ck_assert_uint_eq(point_len, 97);
     memcpy(point, enc, point_len);
     OPENSSL_free(enc);
-    ck_assert_int_eq(EVP_PKEY_set1_encoded_public_key(shell, point, point_len), 1);
+    ck_assert_int_eq(EVP_PKEY_set1_encoded_public_key(shell, point, point_len),
+                     1);
     n1 = derive(m.libctx, eph, PROPQ, shell, z1, sizeof(z1));
     /* The same secret as OpenSSL's from the other side. */
     eph_pub = tku_public_copy(NULL, "EC", NULL, eph);
@@ -750,7 +818,8 @@ START_TEST(ephemeral_ec_keys)
     /* A peer of another group does not agree. */
     EVP_PKEY_free(shell);
     shell = ephemeral("prime256v1", 0);
-    ck_assert_int_eq(EVP_PKEY_set1_encoded_public_key(shell, point, point_len), 0);
+    ck_assert_int_eq(EVP_PKEY_set1_encoded_public_key(shell, point, point_len),
+                     0);
     ERR_clear_error();
 
     /* A key made from a template has the template's group. */
@@ -759,7 +828,8 @@ START_TEST(ephemeral_ec_keys)
     ck_assert_int_eq(EVP_PKEY_keygen_init(tctx), 1);
     next = NULL;
     ck_assert_int_eq(EVP_PKEY_generate(tctx, &next), 1);
-    ck_assert_int_eq(EVP_PKEY_get_group_name(next, group, sizeof(group), NULL), 1);
+    ck_assert_int_eq(EVP_PKEY_get_group_name(next, group, sizeof(group), NULL),
+                     1);
     ck_assert_str_eq(group, "secp521r1");
     EVP_PKEY_free(next);
     EVP_PKEY_CTX_free(tctx);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TPM2-HMAC without a TPM: the digest-name and secret handling of
  * mac/hmac_secret.c (RFC 2104 key reduction, checked against OpenSSL's
  * HMAC), the hash tables of the TPM layer, and the EVP_MAC of the built
@@ -21,7 +22,7 @@
 #include "testutil.h"
 #include "../../decoders/keyfile.h"
 #include "../../mac/mac.h"
-#include "../../tpm/internal.h"
+#include "../../tpm/pubinfo.h"
 
 #define PROPQ "provider=tpmkit"
 
@@ -46,21 +47,26 @@ static void teardown(void)
 
 START_TEST(digest_names)
 {
-    static const struct { const char *name; int nid; } ok[] = {
-        { "SHA1", NID_sha1 }, { "SHA-1", NID_sha1 }, { "sha1", NID_sha1 },
-        { "SHA256", NID_sha256 }, { "SHA2-256", NID_sha256 }, { "SHA-256", NID_sha256 },
-        { "SHA384", NID_sha384 }, { "SHA2-384", NID_sha384 },
-        { "SHA512", NID_sha512 }, { "sha512", NID_sha512 },
+    static const struct {
+        const char *name;
+        int nid;
+    } ok[] = {
+        { "SHA1", NID_sha1 },       { "SHA-1", NID_sha1 },
+        { "sha1", NID_sha1 },       { "SHA256", NID_sha256 },
+        { "SHA2-256", NID_sha256 }, { "SHA-256", NID_sha256 },
+        { "SHA384", NID_sha384 },   { "SHA2-384", NID_sha384 },
+        { "SHA512", NID_sha512 },   { "sha512", NID_sha512 },
     };
-    static const char *const bad[] = { "MD5", "SHA224", "SHA512-256", "SHA3-256",
-                                       "SHAKE256", "", "nope" };
+    static const char *const bad[] = { "MD5",      "SHA224",   "SHA512-256",
+                                       "SHA3-256", "SHAKE256", "",
+                                       "nope" };
 
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
         ck_assert_msg(tk_hmac_digest_nid(NULL, ok[i].name) == ok[i].nid, "%s",
                       ok[i].name);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        ck_assert_msg(tk_hmac_digest_nid(NULL, bad[i]) == NID_undef, "%s accepted",
-                      bad[i]);
+        ck_assert_msg(tk_hmac_digest_nid(NULL, bad[i]) == NID_undef,
+                      "%s accepted", bad[i]);
 }
 END_TEST
 
@@ -68,13 +74,24 @@ END_TEST
  * OpenSSL's digest sizes and the TPM 2.0 algorithm ids. */
 START_TEST(hash_and_curve_tables)
 {
-    static const struct { int nid; TPMI_ALG_HASH alg; const char *md; } hashes[] = {
-        { NID_sha1, TPM2_ALG_SHA1, "SHA1" }, { NID_sha256, TPM2_ALG_SHA256, "SHA256" },
-        { NID_sha384, TPM2_ALG_SHA384, "SHA384" }, { NID_sha512, TPM2_ALG_SHA512, "SHA512" },
+    static const struct {
+        int nid;
+        TPMI_ALG_HASH alg;
+        const char *md;
+    } hashes[] = {
+        { NID_sha1, TPM2_ALG_SHA1, "SHA1" },
+        { NID_sha256, TPM2_ALG_SHA256, "SHA256" },
+        { NID_sha384, TPM2_ALG_SHA384, "SHA384" },
+        { NID_sha512, TPM2_ALG_SHA512, "SHA512" },
     };
-    static const struct { int nid; TPMI_ECC_CURVE curve; } curves[] = {
-        { NID_X9_62_prime192v1, TPM2_ECC_NIST_P192 }, { NID_secp224r1, TPM2_ECC_NIST_P224 },
-        { NID_X9_62_prime256v1, TPM2_ECC_NIST_P256 }, { NID_secp384r1, TPM2_ECC_NIST_P384 },
+    static const struct {
+        int nid;
+        TPMI_ECC_CURVE curve;
+    } curves[] = {
+        { NID_X9_62_prime192v1, TPM2_ECC_NIST_P192 },
+        { NID_secp224r1, TPM2_ECC_NIST_P224 },
+        { NID_X9_62_prime256v1, TPM2_ECC_NIST_P256 },
+        { NID_secp384r1, TPM2_ECC_NIST_P384 },
         { NID_secp521r1, TPM2_ECC_NIST_P521 },
     };
 
@@ -83,7 +100,8 @@ START_TEST(hash_and_curve_tables)
 
         ck_assert_uint_eq(tk_tpm_hash_alg(hashes[i].nid), hashes[i].alg);
         ck_assert_int_eq(tk_tpm_hash_nid(hashes[i].alg), hashes[i].nid);
-        ck_assert_uint_eq(tk_tpm_digest_size(hashes[i].nid), (size_t)EVP_MD_get_size(md));
+        ck_assert_uint_eq(tk_tpm_digest_size(hashes[i].nid),
+                          (size_t)EVP_MD_get_size(md));
         EVP_MD_free(md);
     }
     ck_assert_uint_eq(tk_tpm_hash_alg(NID_md5), TPM2_ALG_NULL);
@@ -99,8 +117,8 @@ START_TEST(hash_and_curve_tables)
 }
 END_TEST
 
-static void openssl_hmac(const char *md, const unsigned char *key, size_t key_len,
-                         unsigned char *out, size_t *out_len)
+static void openssl_hmac(const char *md, const unsigned char *key,
+                         size_t key_len, unsigned char *out, size_t *out_len)
 {
     static const unsigned char data[] = "Hi There, RFC 2104";
 
@@ -113,24 +131,34 @@ static void openssl_hmac(const char *md, const unsigned char *key, size_t key_le
  * their hash, the empty key as 00; the MAC never changes. */
 START_TEST(secrets_per_rfc2104)
 {
-    static const struct { const char *md; int nid; size_t block; } hashes[] = {
-        { "SHA1", NID_sha1, 64 }, { "SHA256", NID_sha256, 64 },
-        { "SHA384", NID_sha384, 128 }, { "SHA512", NID_sha512, 128 },
+    static const struct {
+        const char *md;
+        int nid;
+        size_t block;
+    } hashes[] = {
+        { "SHA1", NID_sha1, 64 },
+        { "SHA256", NID_sha256, 64 },
+        { "SHA384", NID_sha384, 128 },
+        { "SHA512", NID_sha512, 128 },
     };
-    unsigned char key[300], out[128], want[EVP_MAX_MD_SIZE], got[EVP_MAX_MD_SIZE];
+    unsigned char key[300], out[128], want[EVP_MAX_MD_SIZE],
+        got[EVP_MAX_MD_SIZE];
     size_t out_len, want_len, got_len;
 
     for (size_t i = 0; i < sizeof(key); i++)
         key[i] = (unsigned char)(0xa0 ^ i);
     for (size_t h = 0; h < sizeof(hashes) / sizeof(hashes[0]); h++) {
         size_t block = hashes[h].block;
-        size_t lens[] = { 0, 1, 20, block - 1, block, block + 1, 2 * block, 300 };
+        size_t lens[] = {
+            0, 1, 20, block - 1, block, block + 1, 2 * block, 300
+        };
 
         for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
             size_t len = lens[l];
 
             memset(out, 0xee, sizeof(out));
-            ck_assert(tk_hmac_prepare_key(NULL, hashes[h].nid, key, len, out, &out_len));
+            ck_assert(tk_hmac_prepare_key(NULL, hashes[h].nid, key, len, out,
+                                          &out_len));
             if (len == 0) {
                 ck_assert_uint_eq(out_len, 1);
                 ck_assert_uint_eq(out[0], 0);
@@ -149,8 +177,9 @@ START_TEST(secrets_per_rfc2104)
             ck_assert_uint_le(out_len, block);
             openssl_hmac(hashes[h].md, key, len, want, &want_len);
             openssl_hmac(hashes[h].md, out, out_len, got, &got_len);
-            ck_assert_msg(got_len == want_len && memcmp(got, want, want_len) == 0,
-                          "%s with a %zu-byte key: another MAC", hashes[h].md, len);
+            ck_assert_msg(
+                got_len == want_len && memcmp(got, want, want_len) == 0,
+                "%s with a %zu-byte key: another MAC", hashes[h].md, len);
         }
     }
     /* No hash, no key. */
@@ -179,8 +208,11 @@ static int set_string(EVP_MAC_CTX *ctx, const char *key, const char *value)
 
 START_TEST(sizes_follow_the_digest)
 {
-    static const struct { const char *md; size_t size, block; } cases[] = {
-        { "SHA1", 20, 64 }, { "SHA256", 32, 64 }, { "SHA384", 48, 128 },
+    static const struct {
+        const char *md;
+        size_t size, block;
+    } cases[] = {
+        { "SHA1", 20, 64 },    { "SHA256", 32, 64 }, { "SHA384", 48, 128 },
         { "SHA512", 64, 128 }, { "SHA-1", 20, 64 },
     };
     EVP_MAC_CTX *ctx = mac_ctx();
@@ -218,13 +250,16 @@ START_TEST(parameter_lists)
     const OSSL_PARAM *gettable = EVP_MAC_gettable_ctx_params(mac);
     static const char *const set[] = { "key-uri", OSSL_MAC_PARAM_DIGEST,
                                        OSSL_MAC_PARAM_KEY, "password" };
-    static const char *const get[] = { OSSL_MAC_PARAM_SIZE, OSSL_MAC_PARAM_BLOCK_SIZE };
+    static const char *const get[] = { OSSL_MAC_PARAM_SIZE,
+                                       OSSL_MAC_PARAM_BLOCK_SIZE };
 
     for (size_t i = 0; i < 4; i++)
-        ck_assert_msg(OSSL_PARAM_locate_const(settable, set[i]) != NULL, "%s", set[i]);
+        ck_assert_msg(OSSL_PARAM_locate_const(settable, set[i]) != NULL, "%s",
+                      set[i]);
     ck_assert_uint_eq(count(settable), 4);
     for (size_t i = 0; i < 2; i++)
-        ck_assert_msg(OSSL_PARAM_locate_const(gettable, get[i]) != NULL, "%s", get[i]);
+        ck_assert_msg(OSSL_PARAM_locate_const(gettable, get[i]) != NULL, "%s",
+                      get[i]);
     ck_assert_uint_eq(count(gettable), 2);
     EVP_MAC_free(mac);
 }
@@ -265,10 +300,12 @@ START_TEST(raw_key_needs_the_tpm_at_final)
     EVP_MAC_CTX *ctx = mac_ctx(), *dup;
     unsigned char key[200], out[64];
     size_t out_len = 0;
-    OSSL_PARAM sha384[] = { TKU_UTF8(OSSL_MAC_PARAM_DIGEST, "SHA384"), OSSL_PARAM_END };
+    OSSL_PARAM sha384[] = { TKU_UTF8(OSSL_MAC_PARAM_DIGEST, "SHA384"),
+                            OSSL_PARAM_END };
 
     memset(key, 7, sizeof(key));
-    ck_assert_msg(EVP_MAC_init(ctx, key, sizeof(key), sha384) == 1, "%s", tku_errors());
+    ck_assert_msg(EVP_MAC_init(ctx, key, sizeof(key), sha384) == 1, "%s",
+                  tku_errors());
     ck_assert_uint_eq(EVP_MAC_CTX_get_mac_size(ctx), 48);
     ck_assert_int_eq(EVP_MAC_update(ctx, key, sizeof(key)), 1);
     dup = EVP_MAC_CTX_dup(ctx);
@@ -288,15 +325,17 @@ END_TEST
 static void write_key_file(const char *path, const TPMT_PUBLIC *area, int pem)
 {
     TPM2B_PUBLIC pub = { .publicArea = *area };
-    unsigned char pub_blob[sizeof(TPM2B_PUBLIC)], priv_blob[] = { 0, 4, 1, 2, 3, 4 };
+    unsigned char pub_blob[sizeof(TPM2B_PUBLIC)],
+        priv_blob[] = { 0, 4, 1, 2, 3, 4 };
     size_t pub_len = 0;
     tk_keyfile kf = { 0 };
     unsigned char *der = NULL;
     size_t der_len = 0;
     BIO *out = BIO_new_file(path, "wb");
 
-    ck_assert_int_eq(Tss2_MU_TPM2B_PUBLIC_Marshal(&pub, pub_blob, sizeof(pub_blob),
-                                                  &pub_len), TSS2_RC_SUCCESS);
+    ck_assert_int_eq(Tss2_MU_TPM2B_PUBLIC_Marshal(&pub, pub_blob,
+                                                  sizeof(pub_blob), &pub_len),
+                     TSS2_RC_SUCCESS);
     kf.empty_auth = 1;
     kf.parent = 0x40000001u;
     kf.pub = pub_blob;
@@ -306,15 +345,17 @@ static void write_key_file(const char *path, const TPMT_PUBLIC *area, int pem)
     ck_assert_int_eq(tk_keyfile_encode(&kf, &der, &der_len), 1);
     ck_assert_ptr_nonnull(out);
     if (pem)
-        ck_assert_int_gt(PEM_write_bio(out, TK_KEYFILE_PEM_LABEL, "", der,
-                                       (long)der_len), 0);
+        ck_assert_int_gt(
+            PEM_write_bio(out, TK_KEYFILE_PEM_LABEL, "", der, (long)der_len),
+            0);
     else
         ck_assert_int_eq(BIO_write(out, der, (int)der_len), (int)der_len);
     BIO_free(out);
     OPENSSL_free(der);
 }
 
-static TPMT_PUBLIC hmac_area(TPMI_ALG_HASH hash, TPMI_ALG_KEYEDHASH_SCHEME scheme)
+static TPMT_PUBLIC hmac_area(TPMI_ALG_HASH hash,
+                             TPMI_ALG_KEYEDHASH_SCHEME scheme)
 {
     TPMT_PUBLIC area = { 0 };
 
@@ -389,8 +430,9 @@ START_TEST(key_files)
     {
         BIO *b = BIO_new_file(file_in_dir("rsa.pem"), "w");
 
-        ck_assert_int_eq(PEM_write_bio_PrivateKey(b, tku_rsa(1024), NULL, NULL, 0,
-                                                  NULL, NULL), 1);
+        ck_assert_int_eq(PEM_write_bio_PrivateKey(b, tku_rsa(1024), NULL, NULL,
+                                                  0, NULL, NULL),
+                         1);
         BIO_free(b);
     }
     ck_assert(set_string(ctx, "key-uri", file_in_dir("rsa.pem")));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "testutil.h"
 
 #include <check.h>
@@ -62,7 +63,8 @@ EVP_PKEY *tku_ec(const char *group)
     for (i = 0; i < 8 && ec_keys[i].pkey != NULL; i++)
         if (strcmp(ec_keys[i].group, group) == 0)
             return ec_keys[i].pkey;
-    need(i < 8 && strlen(group) < sizeof(ec_keys[i].group), "EC key cache size");
+    need(i < 8 && strlen(group) < sizeof(ec_keys[i].group),
+         "EC key cache size");
     ec_keys[i].pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", group);
     need(ec_keys[i].pkey != NULL, "EC key generation");
     strcpy(ec_keys[i].group, group);
@@ -99,11 +101,10 @@ const char *tku_errors(void)
         const char *reason = ERR_reason_error_string(e);
 
         if (n < sizeof(text))
-            n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s: %s",
-                                  n > 0 ? " | " : "",
-                                  reason != NULL ? reason : "?",
-                                  (flags & ERR_TXT_STRING) && data != NULL
-                                  ? data : "");
+            n += (size_t)snprintf(
+                text + n, sizeof(text) - n, "%s%s: %s", n > 0 ? " | " : "",
+                reason != NULL ? reason : "?",
+                (flags & ERR_TXT_STRING) && data != NULL ? data : "");
     }
     return text;
 }
@@ -142,7 +143,8 @@ void tku_module_load(tku_module *m)
 {
     const char *path = getenv("TK_MODULE");
 
-    ck_assert_msg(path != NULL, "TK_MODULE is not set (run through meson test)");
+    ck_assert_msg(path != NULL,
+                  "TK_MODULE is not set (run through meson test)");
     ck_assert_int_eq(setenv("TPMKIT_TCTI", tku_closed_tcti(), 1), 0);
     ck_assert_int_eq(unsetenv("TPMKIT_SESSION_ENCRYPTION"), 0);
     m->libctx = OSSL_LIB_CTX_new();

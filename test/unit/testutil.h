@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the unit tests that need no TPM: software keys, the
  * OpenSSL error queue as text, dispatch-table lookups, and a library
  * context with the built tpmkit module behind a TCTI nobody answers. */
@@ -23,19 +24,19 @@ EVP_PKEY *tku_public_copy(OSSL_LIB_CTX *libctx, const char *type,
 /* A UTF-8 string parameter with its length, as OpenSSL's own callers
  * build them (OSSL_PARAM_utf8_string() with size 0 means the empty
  * string to anything that reads it with OSSL_PARAM_get_utf8_string). */
-#define TKU_UTF8(key, value) \
+#define TKU_UTF8(key, value)                                                   \
     OSSL_PARAM_utf8_string((key), (char *)(value), strlen(value))
 
 /* Drain the calling thread's error queue into one line of text (each
  * error's reason and data, " | " between them). The buffer is static. */
 const char *tku_errors(void);
 /* Assert that the error queue mentions `needle` (and drain it). */
-#define tku_assert_error(needle)                                              \
-    do {                                                                      \
-        const char *tku_e_ = tku_errors();                                    \
-        ck_assert_msg(strstr(tku_e_, (needle)) != NULL,                       \
-                      "expected an error saying \"%s\", got: %s", (needle),   \
-                      tku_e_);                                                \
+#define tku_assert_error(needle)                                               \
+    do {                                                                       \
+        const char *tku_e_ = tku_errors();                                     \
+        ck_assert_msg(strstr(tku_e_, (needle)) != NULL,                        \
+                      "expected an error saying \"%s\", got: %s", (needle),    \
+                      tku_e_);                                                 \
     } while (0)
 
 /* The function `id` of a dispatch table; aborts the test if absent. */
