@@ -4,7 +4,8 @@
 # (under AddressSanitizer: never raised through the freed instance).
 . "$TK_SOURCE_DIR/test/lib/common.sh"
 
-export TPMKIT_TCTI="swtpm:host=127.0.0.1,port=$(free_port)"
+TPMKIT_TCTI="swtpm:host=127.0.0.1,port=$(free_port)"
+export TPMKIT_TCTI
 run tkprog tk_twoctx "$(dirname "$TK_MODULE")"
 assert_ok "the second context's error is tpmkit's \"TPM unreachable\""
 assert_grep "the error names the unreachable TCTI" "TCTI \"$TPMKIT_TCTI\"" "$T/out"

@@ -172,7 +172,7 @@ tools() {
 # a DER TSS2 key file assembled field by field (openssl asn1parse -genconf)
 # from marshalled blobs, as producers other than tpmkit write them.
 make_keyfile() {
-    local out=$1 oid=$2 empty=$3 pub=$4 priv=$5 arg i=0 secret= list= steps=
+    local out=$1 oid=$2 empty=$3 pub=$4 priv=$5 arg i=0 secret='' list='' steps=''
     shift 5
     for arg in "$@"; do
         case $arg in

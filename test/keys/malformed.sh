@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck disable=SC2154 # k_pub, k_priv, o_priv: set by keys_lib.sh's key reader
 # Issue 3, robustness: malformed key files (truncated, garbage, wrong OID,
 # trailing bytes, swapped fields, bad parent, oversized or inconsistent
 # blobs, a public part from another key), in PEM and DER, each give a clean

@@ -59,6 +59,7 @@ CONF
 
 # In a sanitizer build the runtime is preloaded into nginx for tpmkit's
 # sake; nginx itself does not free everything at exit, so no leak check.
+# shellcheck disable=SC2120 # arguments are optional
 nginx_cmd() {
     ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 \
     OPENSSL_CONF=$T/openssl.cnf LD_PRELOAD=${TK_PRELOAD:-} \

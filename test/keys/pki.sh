@@ -9,6 +9,7 @@ genkey "$T/ecca.pem" EC group:P-384
 genkey "$T/leaf.pem" EC group:P-256
 pubout "$T/leaf.pem" "$T/leaf.pub"
 
+# shellcheck disable=SC2054 # the commas belong to the extension values
 ca_ext=(-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign)
 
 # --- self-signed CA certificates -------------------------------------------

@@ -13,6 +13,7 @@ unset OPENSSL_CONF OPENSSL_MODULES TPMKIT_TCTI TPMKIT_SESSION_ENCRYPTION \
       TPMKIT_DEBUG TCTI_PCAP_FILE TSS2_LOG LD_PRELOAD
 
 TK_STATUS=$TK_BUILD_DIR/examples/tpmkit-status
+export TK_MODULE_DIR
 TK_MODULE_DIR=$(dirname "$TK_MODULE")
 T=$(mktemp -d "${TMPDIR:-/tmp}/tpmkit-test.XXXXXX")
 TK_BG_PIDS=()     # background processes of the test, stopped at exit
@@ -260,8 +261,7 @@ free_port() {
 
 # wait_for WHAT FILE ERE [SECONDS]: wait until FILE has a line matching ERE.
 wait_for() {
-    local i
-    for i in $(seq 1 $(( ${4:-30} * 10 ))); do
+    for _ in $(seq 1 $(( ${4:-30} * 10 ))); do
         grep -Eq -- "$3" "$2" 2>/dev/null && return 0
         sleep 0.1
     done

@@ -40,8 +40,7 @@ _swtpm_launch() {
         --tpmstate dir="$SWTPM_DIR" \
         --log file="$SWTPM_DIR/swtpm.log" >/dev/null 2>&1 &
     SWTPM_PID=$!
-    local i
-    for i in $(seq 1 200); do
+    for _ in $(seq 1 200); do
         if _swtpm_listening; then
             return 0
         fi
@@ -57,8 +56,7 @@ _swtpm_launch() {
 swtpm_start() {
     SWTPM_DIR=$1
     mkdir -p "$SWTPM_DIR"
-    local try
-    for try in $(seq 1 20); do
+    for _ in $(seq 1 20); do
         # Even ports below the kernel's ephemeral range (32768+), so that
         # outgoing connections never hold the port we pick.
         SWTPM_PORT=$(( (RANDOM % 11000) * 2 + 10000 ))
@@ -80,8 +78,7 @@ swtpm_stop() {
     # CONT: a test may have stopped it to play a hung TPM.
     kill -TERM "$SWTPM_PID" 2>/dev/null || true
     kill -CONT "$SWTPM_PID" 2>/dev/null || true
-    local i
-    for i in $(seq 1 40); do
+    for _ in $(seq 1 40); do
         _swtpm_alive "$SWTPM_PID" || break
         sleep 0.05
     done
@@ -90,7 +87,7 @@ swtpm_stop() {
     wait "$SWTPM_PID" 2>/dev/null || true
     SWTPM_PID=
     # Wait until the port is really free before anyone restarts on it.
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         _swtpm_port_free "$SWTPM_PORT" && return 0
         sleep 0.05
     done

@@ -57,8 +57,7 @@ start_psk_server() {
         "$TK_PSK_SERVER" --port 0 "$@" >"$log" 2>"$log.err" </dev/null &
     SERVER_PID=$!
     TK_BG_PIDS+=("$SERVER_PID")
-    local i
-    for i in $(seq 1 600); do
+    for _ in $(seq 1 600); do
         grep -q '^listening on ' "$log" && break
         if ! kill -0 "$SERVER_PID" 2>/dev/null; then
             echo "FAIL - tpmkit-psk-server did not start:"
