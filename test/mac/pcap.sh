@@ -149,6 +149,8 @@ assert_in "key file, 100 KiB input: its first 64 bytes" "$T/m102400.pcap" \
     "$(head -c 64 "$T/in.102400" | xxd -p | tr -d '\n')"
 assert_in "key file, 100 KiB input: its last 64 bytes" "$T/m102400.pcap" \
     "$(tail -c 64 "$T/in.102400" | xxd -p | tr -d '\n')"
+# shellcheck disable=SC2034 # read below through ${!want}
+MAC_102400=$MAC
 
 # Negative control: without session encryption the same MACs cross in
 # clear, and the search finds them.

@@ -45,8 +45,7 @@ START_TEST(reports_what_a_seed_source_must)
     {
         size_t max = 0;
         OSSL_PARAM params[] = {
-            OSSL_PARAM_size_t(OSSL_RAND_PARAM_MAX_REQUEST, &max),
-            OSSL_PARAM_END
+            OSSL_PARAM_size_t(OSSL_RAND_PARAM_MAX_REQUEST, &max), OSSL_PARAM_END
         };
 
         ck_assert_int_eq(EVP_RAND_CTX_get_params(ctx, params), 1);
@@ -66,7 +65,8 @@ START_TEST(refuses_more_strength_than_it_has)
     ck_assert_int_eq(EVP_RAND_instantiate(ctx, 384, 0, NULL, 0, NULL), 0);
     tku_assert_error("at most 256 bits");
     ck_assert_int_eq(EVP_RAND_instantiate(ctx, 256, 0, NULL, 0, NULL), 1);
-    ck_assert_int_eq(EVP_RAND_generate(ctx, buf, sizeof(buf), 512, 0, NULL, 0), 0);
+    ck_assert_int_eq(EVP_RAND_generate(ctx, buf, sizeof(buf), 512, 0, NULL, 0),
+                     0);
     tku_assert_error("at most 256 bits");
     EVP_RAND_CTX_free(ctx);
 }
@@ -79,7 +79,8 @@ START_TEST(fails_closed_without_a_tpm)
 
     memset(buf, 0xa5, sizeof(buf));
     ck_assert_int_eq(EVP_RAND_instantiate(ctx, 256, 0, NULL, 0, NULL), 1);
-    ck_assert_int_eq(EVP_RAND_generate(ctx, buf, sizeof(buf), 0, 0, NULL, 0), 0);
+    ck_assert_int_eq(EVP_RAND_generate(ctx, buf, sizeof(buf), 0, 0, NULL, 0),
+                     0);
     tku_assert_error("TCTI");
     EVP_RAND_CTX_free(ctx);
 }
