@@ -116,6 +116,10 @@ static int policy_list(parse *ps, tk_der *list, size_t *count, const char *what,
             return 0;
         if (value.p[0] & 0x80)
             return fail(ps, "%s: negative command code", what);
+        /* A fifth octet is only the sign byte of a code >= 0x80000000;
+         * anything else is wider than a TPM command code. */
+        if (value.left == 5 && value.p[0] != 0)
+            return fail(ps, "%s: commandCode wider than 32 bits", what);
         code = 0;
         for (size_t i = 0; i < value.left; i++)
             code = (code << 8) | value.p[i];

@@ -61,14 +61,15 @@ static TSS2_RC start_policy(tk_tpm *tpm, tk_tpm_key *key, tk_sess *policy)
         return tk_fail(tpm, rc, TK_R_SESSION_FAILED,
                        "starting a policy session");
     for (size_t i = 0; i < count && rc == TSS2_RC_SUCCESS; i++) {
-        if (steps[i].code == TPM2_CC_PolicyAuthValue) {
+        /* PolicyPassword extends the policy digest exactly as
+         * PolicyAuthValue does; replayed as PolicyAuthValue the password
+         * is proven by HMAC instead of crossing the bus in clear, whatever
+         * the key file asks for. */
+        if (steps[i].code == TPM2_CC_PolicyAuthValue
+            || steps[i].code == TPM2_CC_PolicyPassword) {
             rc = Tss2_Sys_PolicyAuthValue(tpm->conn.sys, policy->handle, NULL,
                                           NULL);
             policy->policy_auth = TK_POLICY_AUTH_VALUE;
-        } else if (steps[i].code == TPM2_CC_PolicyPassword) {
-            rc = Tss2_Sys_PolicyPassword(tpm->conn.sys, policy->handle, NULL,
-                                         NULL);
-            policy->policy_auth = TK_POLICY_PASSWORD;
         } else {
             rc = replay_raw(tpm, policy->handle, &steps[i]);
         }

@@ -188,12 +188,11 @@ static TSS2_RC command_auths(tk_tpm *tpm, struct pass *p,
         size_t n = 0, key_len;
 
         memset(out, 0, sizeof(*out));
-        /* A password, or a policy session after PolicyPassword: the
-         * password itself in place of the HMAC. */
-        if (a->sess == NULL || a->sess->policy_auth == TK_POLICY_PASSWORD) {
-            out->sessionHandle = a->sess ? a->sess->handle : TPM2_RH_PW;
-            if (a->sess != NULL)
-                out->nonce = p->nonce_caller[i];
+        /* A password authorization (TPM_RS_PW). tpmkit never sends a
+         * password in a session (PolicyPassword is replayed as
+         * PolicyAuthValue). */
+        if (a->sess == NULL) {
+            out->sessionHandle = TPM2_RH_PW;
             out->sessionAttributes = a->attrs;
             out->hmac.size = a->auth.size;
             memcpy(out->hmac.buffer, a->auth.buffer, a->auth.size);
@@ -275,8 +274,6 @@ static TSS2_RC check_response(tk_tpm *tpm, struct pass *p)
         if (a->sess == NULL)
             continue;
         a->sess->nonce_tpm = r->nonce;
-        if (a->sess->policy_auth == TK_POLICY_PASSWORD)
-            continue;
         {
             tk_iov hmac_parts[] = {
                 { rp_hash, 0 },

@@ -15,7 +15,6 @@ enum tk_policy_auth {
     TK_POLICY_PLAIN,      /* an HMAC session, or a policy session with
                                  * neither of the two below */
     TK_POLICY_AUTH_VALUE, /* PolicyAuthValue: HMAC with the password */
-    TK_POLICY_PASSWORD,   /* PolicyPassword: the password in clear */
 };
 typedef struct tk_sess {
     TPM2_HANDLE handle; /* 0: no session */

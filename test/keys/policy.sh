@@ -111,6 +111,28 @@ run tk pkey -in "$T/pp.der" -passin pass:pp-pw -pubout -out "$T/pp.pub"
 assert_ok "PolicyPassword key: pkey -pubout"
 sign_verify "PolicyPassword key, right password" "$T/pp.der" "$T/pp.pub" \
     -passin pass:pp-pw
+# Whatever the file says, the password never crosses the bus: the step is
+# replayed as PolicyAuthValue (same policy digest), so the password only
+# keys an HMAC — with session encryption on and off.
+pp_hex=$(printf pp-pw | od -An -tx1 | tr -d ' \n')
+for enc in yes no; do
+    PCAP=$T/pp-$enc.pcap
+    rm -f "$PCAP"
+    TPMKIT_SESSION_ENCRYPTION=$enc run pcap tk dgst -sha256 -sign "$T/pp.der" \
+        -passin pass:pp-pw -out "$T/sig" "$T/msg"
+    assert_ok "PolicyPassword key (encryption $enc): signs"
+    run sw dgst -sha256 -verify "$T/pp.pub" -signature "$T/sig" "$T/msg"
+    assert_ok "PolicyPassword key (encryption $enc): the signature verifies"
+    capture_commands "$PCAP"
+    assert_command_count "PolicyPassword key (encryption $enc): replayed as PolicyAuthValue" \
+        PolicyAuthValue 1
+    assert_command_count "PolicyPassword key (encryption $enc): no PolicyPassword sent" \
+        PolicyPassword 0
+    if file_has_bytes "$PCAP" "$pp_hex"; then
+        fail "PolicyPassword key (encryption $enc): the password crossed the bus in clear"
+    fi
+    pass "PolicyPassword key (encryption $enc): the password is not in the capture"
+done
 wrong_password "PolicyPassword key" "$T/pp.der"
 
 # --- two steps in order: PolicyPCR then PolicyAuthValue ------------------

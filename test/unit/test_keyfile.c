@@ -331,6 +331,42 @@ START_TEST(policy_round_trip)
 }
 END_TEST
 
+/* A commandCode INTEGER of five octets whose first is not the sign byte
+ * (0x10000016B) must be refused, not truncated to PolicyAuthValue. */
+START_TEST(wide_command_code_refused)
+{
+    static const unsigned char wide[] = { 0x02, 0x05, 0x00, 0x80,
+                                          0x00, 0x00, 0x01 };
+    tk_keyfile_policy step = { 0x80000001u, (unsigned char *)"", 0 };
+    tk_keyfile in = { 0 }, out;
+    unsigned char *der = NULL, *at = NULL;
+    size_t len = 0;
+    char why[160];
+
+    in.parent = 0x40000001u;
+    in.pub = pub_blob;
+    in.pub_len = pub_len;
+    in.priv = priv_blob;
+    in.priv_len = priv_len;
+    in.policy = &step;
+    in.policy_count = 1;
+    ck_assert_int_eq(tk_keyfile_encode(&in, &der, &len), 1);
+    for (size_t i = 0; i + sizeof(wide) <= len && at == NULL; i++)
+        if (memcmp(der + i, wide, sizeof(wide)) == 0)
+            at = der + i;
+    ck_assert_ptr_nonnull(at);
+    ck_assert_int_eq(tk_keyfile_decode(der, len, &out), TK_KEYFILE_OK);
+    tk_keyfile_clear(&out);
+    /* 0x0100000001 -> the low 32 bits alone would read 0x00000001 */
+    at[2] = 0x01;
+    at[3] = 0x00;
+    ck_assert_int_eq(tk_keyfile_decode_ex(der, len, &out, why, sizeof(why)),
+                     TK_KEYFILE_MALFORMED);
+    ck_assert_ptr_nonnull(strstr(why, "wider than 32 bits"));
+    OPENSSL_free(der);
+}
+END_TEST
+
 START_TEST(encoding_is_exact)
 {
     tk_keyfile in = { 0 };
@@ -811,6 +847,7 @@ int main(void)
     tcase_add_test(tc, tpm2_openssl_file_decodes);
     tcase_add_test(tc, round_trip);
     tcase_add_test(tc, policy_round_trip);
+    tcase_add_test(tc, wide_command_code_refused);
     tcase_add_test(tc, encoding_is_exact);
     tcase_add_test(tc, optional_fields_load);
     tcase_add_test(tc, importable_needs_secret);
