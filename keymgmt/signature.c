@@ -14,6 +14,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 #include <openssl/objects.h>
@@ -544,6 +545,34 @@ static int rsa_sign(tk_sig_ctx *ctx, unsigned char *sig, size_t *siglen,
     return ok;
 }
 
+/* Every signature is verified with the public key before it is returned:
+ * a request or response changed on the bus, or a faulty TPM computation
+ * (the RSA-CRT fault attack), must give an error, never a bad signature.
+ * Verifying costs microseconds next to the TPM's milliseconds. */
+static int check_signature(tk_sig_ctx *ctx, unsigned char *sig,
+                           size_t *siglen, const unsigned char *dgst,
+                           size_t dlen)
+{
+    EVP_PKEY_CTX *shadow;
+    int ok;
+
+    ERR_set_mark();
+    shadow = shadow_ctx(ctx, effective_saltlen(ctx));
+    ok = shadow != NULL
+         && EVP_PKEY_verify(shadow, sig, *siglen, dgst, dlen) == 1;
+    EVP_PKEY_CTX_free(shadow);
+    ERR_pop_to_mark();
+    if (ok)
+        return 1;
+    OPENSSL_cleanse(sig, *siglen);
+    *siglen = 0;
+    tk_raise(TK_R_TPM_COMMAND_FAILED,
+             "the signature from the TPM does not verify with the key's"
+             " public key (changed on the way from the TPM, or a TPM fault);"
+             " nothing was returned");
+    return 0;
+}
+
 static int sign_digest(tk_sig_ctx *ctx, unsigned char *sig, size_t *siglen,
                        size_t sigsize, const unsigned char *dgst, size_t dlen)
 {
@@ -556,8 +585,10 @@ static int sign_digest(tk_sig_ctx *ctx, unsigned char *sig, size_t *siglen,
                  EVP_MD_get0_name(ctx->md), digest_size(ctx));
         return 0;
     }
-    return ctx->rsa ? rsa_sign(ctx, sig, siglen, sigsize, dgst, dlen)
-                    : ecdsa_sign(ctx, sig, siglen, sigsize, dgst, dlen);
+    if (!(ctx->rsa ? rsa_sign(ctx, sig, siglen, sigsize, dgst, dlen)
+                   : ecdsa_sign(ctx, sig, siglen, sigsize, dgst, dlen)))
+        return 0;
+    return check_signature(ctx, sig, siglen, dgst, dlen);
 }
 
 static int sig_sign(void *vctx, unsigned char *sig, size_t *siglen,
