@@ -549,9 +549,8 @@ static int rsa_sign(tk_sig_ctx *ctx, unsigned char *sig, size_t *siglen,
  * a request or response changed on the bus, or a faulty TPM computation
  * (the RSA-CRT fault attack), must give an error, never a bad signature.
  * Verifying costs microseconds next to the TPM's milliseconds. */
-static int check_signature(tk_sig_ctx *ctx, unsigned char *sig,
-                           size_t *siglen, const unsigned char *dgst,
-                           size_t dlen)
+static int check_signature(tk_sig_ctx *ctx, unsigned char *sig, size_t *siglen,
+                           const unsigned char *dgst, size_t dlen)
 {
     EVP_PKEY_CTX *shadow;
     int ok;

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* HMAC with a TPM keyed-hash key. Short inputs take one TPM2_HMAC; longer
- * ones stream through a TPM HMAC sequence. Between calls the sequence is
- * context-saved and flushed, so it holds no object slot and a retried step
- * starts again from the same saved state. The MAC comes back over the
- * encrypting session. */
+ * ones go through a TPM HMAC sequence, all of it in one operation at the
+ * final call: the input is kept here until then, so no sequence state is
+ * ever context-saved where an interposer could hand back an older copy
+ * (dropping pieces). The sequence gets a random password sent encrypted,
+ * and every SequenceUpdate and the SequenceComplete ride the salted
+ * session: a changed, dropped, reordered or redirected piece fails the
+ * TPM's or tpmkit's HMAC check. The MAC comes back encrypted. */
 #include <string.h>
 #include <openssl/crypto.h>
 
@@ -18,8 +21,8 @@
 
 struct tk_tpm_hmac_seq {
     tk_tpm_key *key;
-    int started;
-    TPMS_CONTEXT saved; /* the sequence between calls */
+    unsigned char *data; /* the input so far */
+    size_t len, cap;
 };
 
 static int check_hmac_key(const tk_tpm_key *key)
@@ -64,13 +67,11 @@ static TSS2_RC copy_mac(tk_tpm *tpm, const TPM2B_DIGEST *result, size_t expect,
 }
 
 struct hmac_request {
-    tk_tpm_hmac_seq *seq; /* NULL: one-shot with `key` */
     tk_tpm_key *key;
     const unsigned char *data;
     size_t len;
-    unsigned char *mac; /* NULL: update only */
+    unsigned char *mac;
     size_t *mac_len;
-    TPMS_CONTEXT next; /* the saved sequence after an update */
 };
 
 static TSS2_RC hmac_once(tk_tpm *tpm, void *arg)
@@ -106,7 +107,7 @@ static TSS2_RC hmac_once(tk_tpm *tpm, void *arg)
 int tk_tpm_hmac(tk_tpm_key *key, const unsigned char *data, size_t len,
                 unsigned char *mac, size_t *mac_len)
 {
-    struct hmac_request req = { NULL, key, data, len, mac, mac_len, { 0 } };
+    struct hmac_request req = { key, data, len, mac, mac_len };
 
     if (!check_hmac_key(key))
         return 0;
@@ -137,12 +138,14 @@ tk_tpm_hmac_seq *tk_tpm_hmac_seq_dup(const tk_tpm_hmac_seq *seq)
 {
     tk_tpm_hmac_seq *copy = tk_tpm_hmac_seq_new(seq->key);
 
-    /* A saved object context may be loaded more than once: the copy
-     * continues from the same state. */
-    if (copy != NULL) {
-        copy->started = seq->started;
-        copy->saved = seq->saved;
+    if (copy != NULL && seq->len > 0
+        && (copy->data = OPENSSL_memdup(seq->data, seq->len)) == NULL) {
+        tk_tpm_hmac_seq_free(copy);
+        tk_raise(TK_R_OUT_OF_MEMORY, "HMAC sequence");
+        return NULL;
     }
+    if (copy != NULL)
+        copy->len = copy->cap = seq->len;
     return copy;
 }
 
@@ -151,36 +154,28 @@ void tk_tpm_hmac_seq_free(tk_tpm_hmac_seq *seq)
     if (seq == NULL)
         return;
     tk_tpm_key_free(seq->key);
-    OPENSSL_cleanse(seq, sizeof(*seq));
+    OPENSSL_clear_free(seq->data, seq->cap);
     OPENSSL_free(seq);
 }
 
-/* The sequence in the TPM: started now, or loaded from its saved state. */
-static TSS2_RC seq_open(tk_tpm *tpm, struct hmac_request *req, TPM2_HANDLE *seq)
+/* HMAC_Start under the key's authorization, with a random password for
+ * the sequence (the command's first parameter: encrypted on the bus). */
+static TSS2_RC seq_start(tk_tpm *tpm, struct hmac_request *req,
+                         const TPM2B_AUTH *auth, TPM2_HANDLE *seq)
 {
-    TPM2B_AUTH no_auth = { 0 };
+    TPMA_SESSION attrs = auth->size > 0 ? TPMA_SESSION_DECRYPT : 0;
     TPM2_HANDLE handle;
     tk_call call;
     TSS2_RC rc;
 
     for (;;) {
-        if (req->seq->started) {
-            rc = Tss2_Sys_ContextLoad(tpm->conn.sys, &req->seq->saved, seq);
-            if (rc == TPM2_RC_OBJECT_MEMORY && tk_keys_make_room(tpm))
-                continue;
-            if (rc != TSS2_RC_SUCCESS)
-                return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED,
-                               "reloading the HMAC sequence (was the TPM"
-                               " restarted?)");
-            return TSS2_RC_SUCCESS;
-        }
         tk_call_init(&call);
-        rc = tk_key_authorize(tpm, req->seq->key, 0, &call, &handle);
+        rc = tk_key_authorize(tpm, req->key, attrs, &call, &handle);
         if (rc != TSS2_RC_SUCCESS)
             return rc;
         rc = Tss2_Sys_HMAC_Start_Prepare(
-            tpm->conn.sys, handle, &no_auth,
-            tk_tpm_hash_alg(tk_tpm_key_info(req->seq->key)->hash_nid));
+            tpm->conn.sys, handle, auth,
+            tk_tpm_hash_alg(tk_tpm_key_info(req->key)->hash_nid));
         if (rc == TSS2_RC_SUCCESS)
             rc = tk_call_run(tpm, &call, TPM2_CC_HMAC_Start);
         if (rc == TSS2_RC_SUCCESS)
@@ -194,44 +189,40 @@ static TSS2_RC seq_open(tk_tpm *tpm, struct hmac_request *req, TPM2_HANDLE *seq)
     }
 }
 
-static TSS2_RC seq_step(tk_tpm *tpm, void *arg)
+static TSS2_RC seq_run(tk_tpm *tpm, void *arg)
 {
     struct hmac_request *req = arg;
     TPM2B_MAX_BUFFER last = { 0 };
     TPM2B_DIGEST result = { 0 };
+    TPM2B_AUTH auth = { 0 };
     TPMT_TK_HASHCHECK ticket;
-    size_t body = req->len;
+    size_t body;
     TPM2_HANDLE seq;
     tk_call call;
     TSS2_RC rc;
 
-    if (req->mac != NULL) {
-        last.size = (UINT16)(req->len % TK_TPM_HMAC_ONESHOT);
-        if (last.size == 0 && req->len > 0)
-            last.size = TK_TPM_HMAC_ONESHOT;
-        body = req->len - last.size;
-        memcpy(last.buffer, req->data + body, last.size);
+    last.size = (UINT16)(req->len % TK_TPM_HMAC_ONESHOT);
+    if (last.size == 0 && req->len > 0)
+        last.size = TK_TPM_HMAC_ONESHOT;
+    body = req->len - last.size;
+    memcpy(last.buffer, req->data + body, last.size);
+    /* Without session encryption the password would cross in clear and
+     * protect nothing: the sequence keeps the empty one. */
+    if (tk_tpm_encrypting(tpm)) {
+        auth.size = 16;
+        if (!tk_crypto_random(&tpm->conn.crypto, auth.buffer, auth.size))
+            return tk_fail(tpm, TSS2_ESYS_RC_GENERAL_FAILURE, TK_R_INTERNAL,
+                           "HMAC sequence password");
     }
-    rc = seq_open(tpm, req, &seq);
+    rc = seq_start(tpm, req, &auth, &seq);
     if (rc != TSS2_RC_SUCCESS)
-        return rc;
-    rc = tk_seq_feed(tpm, seq, req->data, body);
+        goto end;
+    rc = tk_seq_feed(tpm, seq, &auth, req->data, body);
     if (rc != TSS2_RC_SUCCESS)
         goto fail;
-    if (req->mac == NULL) {
-        /* Saving keeps the sequence; flushing frees its slot. */
-        rc = Tss2_Sys_ContextSave(tpm->conn.sys, seq, &req->next);
-        if (rc != TSS2_RC_SUCCESS) {
-            tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED,
-                    "saving the HMAC sequence");
-            goto fail;
-        }
-        Tss2_Sys_FlushContext(tpm->conn.sys, seq);
-        return TSS2_RC_SUCCESS;
-    }
     tk_call_init(&call);
     tk_call_handle_sequence(&call, seq);
-    rc = tk_session_auth(tpm, &call, NULL, TPMA_SESSION_ENCRYPT);
+    rc = tk_session_auth(tpm, &call, &auth, TPMA_SESSION_ENCRYPT);
     if (rc == TSS2_RC_SUCCESS)
         rc = Tss2_Sys_SequenceComplete_Prepare(tpm->conn.sys, seq, &last,
                                                TPM2_RH_NULL);
@@ -240,40 +231,66 @@ static TSS2_RC seq_step(tk_tpm *tpm, void *arg)
     if (rc == TSS2_RC_SUCCESS)
         rc = Tss2_Sys_SequenceComplete_Complete(tpm->conn.sys, &result,
                                                 &ticket);
+    OPENSSL_cleanse(&call, sizeof(call));
     if (rc != TSS2_RC_SUCCESS) {
         tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_SequenceComplete");
         goto fail;
     }
-    rc = copy_mac(tpm, &result, mac_size(req->seq->key), req->mac, req->mac_len,
+    rc = copy_mac(tpm, &result, mac_size(req->key), req->mac, req->mac_len,
                   "TPM2_SequenceComplete");
     OPENSSL_cleanse(&result, sizeof(result));
-    return rc;
+    goto end;
 fail:
-    /* The saved state is untouched: a retry starts from it again. */
     Tss2_Sys_FlushContext(tpm->conn.sys, seq);
+end:
+    OPENSSL_cleanse(&auth, sizeof(auth));
     return rc;
 }
 
 int tk_tpm_hmac_seq_update(tk_tpm_hmac_seq *seq, const unsigned char *data,
                            size_t len)
 {
-    struct hmac_request req = { seq, seq->key, data, len, NULL, NULL, { 0 } };
+    size_t cap;
+    unsigned char *grown;
 
     if (len == 0)
         return 1;
-    if (!tk_tpm_run(tk_tpm_key_tpm(seq->key), seq_step, &req))
+    if (len > TK_TPM_HMAC_STREAM_MAX - seq->len) {
+        tk_raise(TK_R_BAD_REQUEST,
+                 "TPM2-HMAC takes at most %d MiB per MAC (the input is kept"
+                 " until the final call so that no TPM state is ever saved"
+                 " where the bus could replay it)",
+                 TK_TPM_HMAC_STREAM_MAX >> 20);
         return 0;
-    seq->saved = req.next;
-    seq->started = 1;
+    }
+    if (seq->len + len > seq->cap) {
+        cap = seq->cap > 0 ? seq->cap : 64 * 1024;
+        while (cap < seq->len + len)
+            cap *= 2;
+        if ((grown = OPENSSL_clear_realloc(seq->data, seq->cap, cap)) == NULL) {
+            tk_raise(TK_R_OUT_OF_MEMORY, "HMAC input");
+            return 0;
+        }
+        seq->data = grown;
+        seq->cap = cap;
+    }
+    memcpy(seq->data + seq->len, data, len);
+    seq->len += len;
     return 1;
 }
 
 int tk_tpm_hmac_seq_final(tk_tpm_hmac_seq *seq, const unsigned char *data,
                           size_t len, unsigned char *mac, size_t *mac_len)
 {
-    struct hmac_request req = { seq, seq->key, data, len, mac, mac_len, { 0 } };
+    struct hmac_request req = { seq->key, NULL, 0, mac, mac_len };
 
-    return tk_tpm_run(tk_tpm_key_tpm(seq->key), seq_step, &req);
+    if (!tk_tpm_hmac_seq_update(seq, data, len))
+        return 0;
+    if (seq->len <= TK_TPM_HMAC_ONESHOT)
+        return tk_tpm_hmac(seq->key, seq->data, seq->len, mac, mac_len);
+    req.data = seq->data;
+    req.len = seq->len;
+    return tk_tpm_run(tk_tpm_key_tpm(seq->key), seq_run, &req);
 }
 
 size_t tk_tpm_hmac_size(const tk_tpm_key *key)

@@ -155,12 +155,15 @@ int tk_tpm_ecdh(tk_tpm_key *key, const unsigned char *peer, size_t peer_len,
  * (tk_tpm_hmac_size). One TPM2_HMAC takes TK_TPM_HMAC_ONESHOT bytes at
  * most; longer input goes through a sequence. */
 #define TK_TPM_HMAC_ONESHOT 1024
+/* Most input one HMAC sequence takes (kept in memory until the final). */
+#define TK_TPM_HMAC_STREAM_MAX (256 << 20)
 size_t tk_tpm_hmac_size(const tk_tpm_key *key);
 /* Output size of SHA-1/256/384/512 by NID (32 for anything else). */
 size_t tk_tpm_digest_size(int hash_nid);
 int tk_tpm_hmac(tk_tpm_key *key, const unsigned char *data, size_t len,
                 unsigned char *mac, size_t *mac_len);
-/* A TPM HMAC sequence: holds no TPM slot between calls. A copy continues
+/* A TPM HMAC sequence: holds no TPM slot between calls (the input waits
+ * in memory, up to TK_TPM_HMAC_STREAM_MAX). A copy continues
  * independently from the same state. */
 typedef struct tk_tpm_hmac_seq tk_tpm_hmac_seq;
 tk_tpm_hmac_seq *tk_tpm_hmac_seq_new(tk_tpm_key *key);

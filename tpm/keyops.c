@@ -54,7 +54,7 @@ static TSS2_RC tpm_hash(tk_tpm *tpm, struct sign_request *req,
     done = req->msg_len > HASH_CHUNK
                ? (req->msg_len - 1) / HASH_CHUNK * HASH_CHUNK
                : 0;
-    rc = tk_seq_feed(tpm, seq, req->msg, done);
+    rc = tk_seq_feed(tpm, seq, NULL, req->msg, done);
     if (rc != TSS2_RC_SUCCESS) {
         Tss2_Sys_FlushContext(tpm->conn.sys, seq);
         return rc;

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Feeding a hash or HMAC sequence object in pieces the TPM accepts. */
 #include <string.h>
+#include <openssl/crypto.h>
 
 #include "key.h"
 #include "sequence.h"
+#include "session.h"
 #include "state.h"
 #include "../provider/errors.h"
 
-TSS2_RC tk_seq_feed(tk_tpm *tpm, TPM2_HANDLE seq, const unsigned char *data,
-                    size_t len)
+TSS2_RC tk_seq_feed(tk_tpm *tpm, TPM2_HANDLE seq, const TPM2B_AUTH *auth,
+                    const unsigned char *data, size_t len)
 {
     TPM2B_MAX_BUFFER chunk;
     size_t done = 0;
@@ -20,13 +22,17 @@ TSS2_RC tk_seq_feed(tk_tpm *tpm, TPM2_HANDLE seq, const unsigned char *data,
                                   ? TK_TPM_HMAC_ONESHOT
                                   : len - done);
         memcpy(chunk.buffer, data + done, chunk.size);
-        /* The input is not secret; a sequence's auth is empty. */
+        /* Through the salted session: the HMAC over the command binds the
+         * data (and, with the sequence's password, the sequence), the one
+         * over the response proves the TPM took it. */
         tk_call_init(&call);
         tk_call_handle_sequence(&call, seq);
-        tk_call_auth_add(&call, NULL, NULL, 0);
-        rc = Tss2_Sys_SequenceUpdate_Prepare(tpm->conn.sys, seq, &chunk);
+        rc = tk_session_auth(tpm, &call, auth, 0);
+        if (rc == TSS2_RC_SUCCESS)
+            rc = Tss2_Sys_SequenceUpdate_Prepare(tpm->conn.sys, seq, &chunk);
         if (rc == TSS2_RC_SUCCESS)
             rc = tk_call_run(tpm, &call, TPM2_CC_SequenceUpdate);
+        OPENSSL_cleanse(&call, sizeof(call));
         if (rc != TSS2_RC_SUCCESS)
             return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED,
                            "TPM2_SequenceUpdate");

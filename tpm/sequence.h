@@ -8,9 +8,10 @@
 
 #include "tpm.h"
 
-/* Feed `len` bytes to a sequence (SequenceComplete takes the last piece
- * itself). */
-TSS2_RC tk_seq_feed(tk_tpm *tpm, TPM2_HANDLE seq, const unsigned char *data,
-                    size_t len);
+/* Feed `len` bytes to a sequence whose password is `auth` (NULL: empty),
+ * each piece through the salted session (SequenceComplete takes the last
+ * piece itself). */
+TSS2_RC tk_seq_feed(tk_tpm *tpm, TPM2_HANDLE seq, const TPM2B_AUTH *auth,
+                    const unsigned char *data, size_t len);
 
 #endif
