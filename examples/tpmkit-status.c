@@ -6,6 +6,10 @@
  * configured seed source cannot start, so the only honest check is to make
  * the DRBG seed itself and then ask tpmkit how many seeds it handed out.
  *
+ * `tpmkit-status --pin` prints instead the tpm-identity value that pins
+ * the TPM answering now (its storage key's name), for openssl.cnf or
+ * TPMKIT_TPM_IDENTITY: run it where the TPM is known to be genuine.
+ *
  * Exit status: 0 all well, 1 the TPM or the TPM seed failed, 2 tpmkit is
  * not loaded. */
 #include <stdio.h>
@@ -38,13 +42,34 @@ static const char *param_ptr(OSSL_PROVIDER *prov, const char *key)
     return value;
 }
 
-int main(void)
+static int print_pin(OSSL_PROVIDER *prov)
+{
+    char buf[1024];
+
+    param(prov, "tpm-pin", buf, sizeof(buf));
+    if (strncmp(buf, "name:", 5) != 0) {
+        fprintf(stderr, "tpmkit-status: the TPM did not answer\n");
+        ERR_print_errors_fp(stderr);
+        return 1;
+    }
+    printf("# the TPM answering now; in the tpmkit section of openssl.cnf:\n");
+    printf("tpm-identity = %s\n", buf);
+    printf("# or in the environment:\n");
+    printf("# export TPMKIT_TPM_IDENTITY=%s\n", buf);
+    return 0;
+}
+
+int main(int argc, char **argv)
 {
     OSSL_PROVIDER *prov, *deflt;
     unsigned char sample[32];
-    char buf[512];
-    int ok = 1, seeded;
+    char buf[1024];
+    int ok = 1, seeded, pin = argc == 2 && strcmp(argv[1], "--pin") == 0;
 
+    if (argc > 1 && !pin) {
+        fprintf(stderr, "usage: tpmkit-status [--pin]\n");
+        return 2;
+    }
     OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
     prov = OSSL_PROVIDER_load(NULL, "tpmkit");
     if (prov == NULL) {
@@ -56,6 +81,12 @@ int main(void)
     /* Loading one provider by hand turns off OpenSSL's fallback to the
      * default provider; the DRBG itself comes from there. */
     deflt = OSSL_PROVIDER_try_load(NULL, "default", 1);
+    if (pin) {
+        ok = print_pin(prov) == 0;
+        OSSL_PROVIDER_unload(prov);
+        OSSL_PROVIDER_unload(deflt);
+        return ok ? 0 : 1;
+    }
     printf("provider:           %s %s\n", param_ptr(prov, "name"),
            param_ptr(prov, "version"));
     printf("build:              %s\n", param_ptr(prov, "buildinfo"));
@@ -84,6 +115,8 @@ int main(void)
     seeded = strncmp(buf, "ok", 2) == 0;
     if (strncmp(buf, "FAILED", 6) == 0)
         ok = 0;
+    printf("TPM identity:       %s\n",
+           param(prov, "tpm-identity", buf, sizeof(buf)));
     printf("verdict:            %s\n",
            !ok      ? "tpmkit is NOT working"
            : seeded ? "OpenSSL's DRBG is seeded by the TPM"

@@ -36,16 +36,19 @@ int tk_config_load(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
                    tk_config *cfg)
 {
     OSSL_FUNC_core_get_params_fn *get_params = find_get_params(in);
-    const char *conf_tcti = NULL, *conf_encrypt = NULL;
-    const char *tcti, *encrypt;
-    OSSL_PARAM params[] = { OSSL_PARAM_utf8_ptr("tcti", (char **)&conf_tcti, 0),
-                            OSSL_PARAM_utf8_ptr("session-encryption",
-                                                (char **)&conf_encrypt, 0),
-                            OSSL_PARAM_END };
+    const char *conf_tcti = NULL, *conf_encrypt = NULL, *conf_identity = NULL;
+    const char *tcti, *encrypt, *identity;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_utf8_ptr("tcti", (char **)&conf_tcti, 0),
+        OSSL_PARAM_utf8_ptr("session-encryption", (char **)&conf_encrypt, 0),
+        OSSL_PARAM_utf8_ptr("tpm-identity", (char **)&conf_identity, 0),
+        OSSL_PARAM_END
+    };
 
     if (get_params != NULL && !get_params(core, params)) {
         conf_tcti = NULL;
         conf_encrypt = NULL;
+        conf_identity = NULL;
     }
     tcti = getenv("TPMKIT_TCTI");
     if (tcti == NULL || *tcti == '\0')
@@ -72,5 +75,15 @@ int tk_config_load(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
             return 0;
         }
     }
+    /* Checked when the TPM is first used: a bad value then fails every
+     * TPM operation with its reason rather than running unverified. */
+    identity = getenv("TPMKIT_TPM_IDENTITY");
+    if (identity == NULL || *identity == '\0')
+        identity = conf_identity;
+    if (identity == NULL || *identity == '\0')
+        identity = "none";
+    snprintf(cfg->identity, sizeof(cfg->identity), "%s", identity);
+    if (strlen(identity) >= sizeof(cfg->identity))
+        cfg->identity[0] = '!'; /* too long: unusable, never "none" */
     return 1;
 }

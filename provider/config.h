@@ -9,6 +9,7 @@
 typedef struct tk_config {
     char tcti[512];
     int encrypt; /* salted, encrypting sessions for secret-bearing commands */
+    char identity[600]; /* tpm-identity: which TPM to trust (tpm/identity.h) */
 } tk_config;
 
 /* Fills `cfg`. 0 (with an error raised) for a setting that makes no sense. */

@@ -32,6 +32,9 @@ static const OSSL_ITEM reason_strings[] = {
     { TK_R_BAD_KEY, "bad TPM key" },
     { TK_R_AUTH_FAILED, "TPM authorization failed" },
     { TK_R_NOT_SUPPORTED, "operation not supported by this key" },
+    { TK_R_TPM_IDENTITY,
+      "the TPM's identity could not be verified (possible interposer on the"
+      " TPM bus, or a different or cleared TPM)" },
     { 0, NULL }
 };
 

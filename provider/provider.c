@@ -27,6 +27,8 @@
 #define TK_PARAM_SESSION_ENCRYPTION "session-encryption"
 #define TK_PARAM_SEED_STATUS "seed-status"
 #define TK_PARAM_TPM_STATUS "tpm-status"
+#define TK_PARAM_TPM_IDENTITY "tpm-identity"
+#define TK_PARAM_TPM_PIN "tpm-pin"
 
 static OSSL_FUNC_provider_teardown_fn tk_teardown;
 static OSSL_FUNC_provider_gettable_params_fn tk_gettable_params;
@@ -82,6 +84,8 @@ static const OSSL_PARAM *tk_gettable_params(void *provctx)
         OSSL_PARAM_utf8_ptr(TK_PARAM_SESSION_ENCRYPTION, NULL, 0),
         OSSL_PARAM_utf8_string(TK_PARAM_SEED_STATUS, NULL, 0),
         OSSL_PARAM_utf8_string(TK_PARAM_TPM_STATUS, NULL, 0),
+        OSSL_PARAM_utf8_string(TK_PARAM_TPM_IDENTITY, NULL, 0),
+        OSSL_PARAM_utf8_string(TK_PARAM_TPM_PIN, NULL, 0),
         OSSL_PARAM_END
     };
 
@@ -103,7 +107,7 @@ static int set_utf8(OSSL_PARAM params[], const char *key, const char *value)
 static int tk_get_params(void *provctx, OSSL_PARAM params[])
 {
     tk_prov_ctx *ctx = provctx;
-    char text[512];
+    char text[1024];
     OSSL_PARAM *p;
 
     if (!set_utf8(params, OSSL_PROV_PARAM_NAME, "tpmkit")
@@ -132,6 +136,18 @@ static int tk_get_params(void *provctx, OSSL_PARAM params[])
             snprintf(text, sizeof(text), "FAILED: %s", desc);
         }
         if (!set_utf8(params, TK_PARAM_TPM_STATUS, text))
+            return 0;
+    }
+    if (OSSL_PARAM_locate(params, TK_PARAM_TPM_IDENTITY) != NULL) {
+        tk_tpm_identity_describe(ctx->tpm, text, sizeof(text));
+        if (!set_utf8(params, TK_PARAM_TPM_IDENTITY, text))
+            return 0;
+    }
+    /* The value that would pin the TPM answering now: talks to the TPM. */
+    if (OSSL_PARAM_locate(params, TK_PARAM_TPM_PIN) != NULL) {
+        if (!tk_tpm_pin(ctx->tpm, text, sizeof(text)))
+            return 0;
+        if (!set_utf8(params, TK_PARAM_TPM_PIN, text))
             return 0;
     }
     return 1;
@@ -267,7 +283,7 @@ __attribute__((visibility("default"))) int OSSL_provider_init(
     ctx->core = core;
     ctx->errors = errors;
     pthread_mutex_init(&ctx->seed.lock, NULL);
-    ctx->tpm = tk_tpm_acquire(cfg.tcti, cfg.encrypt);
+    ctx->tpm = tk_tpm_acquire(cfg.tcti, cfg.encrypt, cfg.identity);
     ctx->core_libctx = OSSL_LIB_CTX_new_from_dispatch(core, in);
     ctx->sw_libctx = OSSL_LIB_CTX_new();
     if (ctx->tpm == NULL || ctx->core_libctx == NULL

@@ -2,6 +2,9 @@
 /* The standard storage primary key: the parent that TSS2 key files call
  * 0x40000001, and the salt key of our encrypted session. Its template must
  * match other tools' exactly, or their keys will not load under it. */
+#include <string.h>
+
+#include "identity.h"
 #include "primary.h"
 #include "state.h"
 #include "../provider/errors.h"
@@ -45,11 +48,20 @@ static TSS2_RC unpark(tk_tpm *tpm)
     return TSS2_RC_SUCCESS;
 }
 
-TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
+TSS2_RC tk_primary_create(tk_tpm *tpm, ESYS_TR *handle, TPM2B_PUBLIC **pub)
 {
     TPM2B_SENSITIVE_CREATE sensitive = { 0 };
     TPM2B_DATA outside_info = { 0 };
     TPML_PCR_SELECTION pcrs = { 0 };
+
+    return Esys_CreatePrimary(
+        tpm->conn.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+        ESYS_TR_NONE, &sensitive, &storage_primary_template, &outside_info,
+        &pcrs, handle, pub, NULL, NULL, NULL);
+}
+
+TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
+{
     TPM2B_PUBLIC *pub = NULL;
     TSS2_RC rc;
 
@@ -59,19 +71,25 @@ TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
             return rc;
     }
     if (tpm->prim.handle == ESYS_TR_NONE) {
-        rc = Esys_CreatePrimary(
-            tpm->conn.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-            ESYS_TR_NONE, &sensitive, &storage_primary_template, &outside_info,
-            &pcrs, &tpm->prim.handle, &pub, NULL, NULL, NULL);
+        rc = tk_primary_create(tpm, &tpm->prim.handle, &pub);
         if (rc == TSS2_RC_SUCCESS) {
             tpm->prim.point = pub->publicArea.unique.ecc;
             if (!tk_object_name(&tpm->conn.crypto, pub, &tpm->prim.name))
                 tpm->prim.name.size = 0;
         }
-        Esys_Free(pub);
         if (rc != TSS2_RC_SUCCESS) {
+            Esys_Free(pub);
             tpm->prim.handle = ESYS_TR_NONE;
             return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED, "TPM2_CreatePrimary");
+        }
+        /* Before anything is salted to it or loaded under it. */
+        rc = tk_identity_check(tpm, pub, &tpm->prim.name);
+        Esys_Free(pub);
+        if (rc != TSS2_RC_SUCCESS) {
+            Esys_FlushContext(tpm->conn.esys, tpm->prim.handle);
+            tpm->prim.handle = ESYS_TR_NONE;
+            memset(&tpm->prim.point, 0, sizeof(tpm->prim.point));
+            return rc;
         }
         tk_debug("storage primary created");
     }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The standard storage primary (parent 0x40000001), created once per
- * connection: the parent of key files and the salt key of sessions. */
+ * connection and checked against tpm-identity: the parent of key files and
+ * the salt key of sessions. */
 #ifndef TK_TPM_PRIMARY_H
 #define TK_TPM_PRIMARY_H
 
@@ -18,6 +19,9 @@ typedef struct tk_primary {
 /* tk_primary_park() moves it out of the TPM's scarce object slots
  * (ContextSave + flush); tk_primary_get() brings it back. */
 TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out);
+/* TPM2_CreatePrimary with the standard template, unchecked (for pinning);
+ * the caller flushes *handle and frees *pub. */
+TSS2_RC tk_primary_create(tk_tpm *tpm, ESYS_TR *handle, TPM2B_PUBLIC **pub);
 TSS2_RC tk_primary_park(tk_tpm *tpm);
 /* Forget the primary: flush it if loaded and `flush`, drop the saved copy. */
 void tk_primary_drop(tk_tpm *tpm, int flush);

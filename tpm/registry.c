@@ -74,14 +74,18 @@ static void install_process_hooks(void)
     atexit(close_all_at_exit);
 }
 
-tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt)
+tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt, const char *identity)
 {
     tk_tpm *tpm;
+
+    const char *id_spec = identity != NULL && *identity != '\0' ? identity
+                                                                : "none";
 
     pthread_once(&process_hooks_once, install_process_hooks);
     pthread_mutex_lock(&registry_lock);
     for (tpm = registry; tpm != NULL; tpm = tpm->next) {
-        if (strcmp(tpm->tcti_conf, tcti) == 0 && tpm->encrypt == encrypt) {
+        if (strcmp(tpm->tcti_conf, tcti) == 0 && tpm->encrypt == encrypt
+            && strcmp(tpm->identity.spec, id_spec) == 0) {
             tpm->refs++;
             goto out;
         }
@@ -96,6 +100,7 @@ tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt)
         goto out;
     }
     tpm->encrypt = encrypt;
+    tk_identity_parse(id_spec, &tpm->identity);
     tpm->park = !tk_tcti_has_resource_manager(tcti);
     tpm->refs = 1;
     tpm->prim.handle = ESYS_TR_NONE;

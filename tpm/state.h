@@ -8,6 +8,7 @@
 
 #include "call.h"
 #include "connection.h"
+#include "identity.h"
 #include "keyobj.h"
 #include "primary.h"
 #include "rc.h"
@@ -20,6 +21,7 @@ struct tk_tpm {
     int park;                 /* park between operations: no resource manager */
     int refs;                 /* guarded by the registry lock */
     struct tk_tpm *next;      /* registry list */
+    tk_identity identity;     /* identity.c: the TPM tpmkit trusts */
     OSSL_LIB_CTX *crypto_ctx; /* where ESYS's own OpenSSL calls resolve:
                                  * OpenSSL's providers only */
 

@@ -20,9 +20,12 @@ typedef struct tk_tpm tk_tpm;
 #define TK_TPM_RANDOM_CHUNK 64
 
 /* Find or create the shared handle for this TCTI string. `encrypt` selects
- * salted, parameter-encrypting sessions for commands that carry secrets.
+ * salted, parameter-encrypting sessions for commands that carry secrets;
+ * `identity` (tpm-identity: "none", "name:HEX", "srk-pem:PATH"; NULL is
+ * "none") what the storage primary must match before anything is salted
+ * to it.
  * Does not touch the TPM. NULL on allocation failure. */
-tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt);
+tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt, const char *identity);
 /* Drop a reference; the last one flushes everything tpmkit created in the
  * TPM and closes the connection. */
 void tk_tpm_release(tk_tpm *tpm);
@@ -37,6 +40,14 @@ int tk_tpm_random(tk_tpm *tpm, unsigned char *out, size_t len);
 /* Check that the TPM answers (connects if needed). Writes a one-line
  * description of the TPM (manufacturer, firmware) into `desc`. 1 on success. */
 int tk_tpm_ping(tk_tpm *tpm, char *desc, size_t desc_len);
+
+/* What tpm-identity is in force, and whether it was verified, as one line
+ * for the provider parameter. */
+void tk_tpm_identity_describe(tk_tpm *tpm, char *out, size_t out_len);
+
+/* Create the storage primary now and write the tpm-identity value that
+ * pins it ("name:HEX"), whatever is configured. 1 on success. */
+int tk_tpm_pin(tk_tpm *tpm, char *out, size_t out_len);
 
 /* The text of the last failure this handle reported ("" if none). */
 void tk_tpm_last_error(tk_tpm *tpm, char *out, size_t out_len);

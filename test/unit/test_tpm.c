@@ -37,7 +37,7 @@ static void check_draws(int encrypt)
 {
     static const size_t sizes[] = { 1, 31, 64, 65, 1000, 4096 };
     unsigned char a[4096], b[4096];
-    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, encrypt);
+    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, encrypt, NULL);
 
     ck_assert_ptr_nonnull(tpm);
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -68,9 +68,9 @@ END_TEST
 
 START_TEST(one_handle_per_tcti)
 {
-    tk_tpm *a = tk_tpm_acquire(tpm_fx.tcti, 1);
-    tk_tpm *b = tk_tpm_acquire(tpm_fx.tcti, 1);
-    tk_tpm *c = tk_tpm_acquire(tpm_fx.tcti, 0);
+    tk_tpm *a = tk_tpm_acquire(tpm_fx.tcti, 1, NULL);
+    tk_tpm *b = tk_tpm_acquire(tpm_fx.tcti, 1, NULL);
+    tk_tpm *c = tk_tpm_acquire(tpm_fx.tcti, 0, NULL);
 
     ck_assert_ptr_eq(a, b);
     ck_assert_ptr_ne(a, c);
@@ -89,7 +89,7 @@ END_TEST
 
 START_TEST(ping_describes_tpm)
 {
-    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, 1);
+    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, 1, NULL);
     char desc[128] = "";
 
     ck_assert(tk_tpm_ping(tpm, desc, sizeof(desc)));
@@ -100,7 +100,7 @@ END_TEST
 
 static void check_unreachable(const char *tcti, const char *expect)
 {
-    tk_tpm *tpm = tk_tpm_acquire(tcti, 1);
+    tk_tpm *tpm = tk_tpm_acquire(tcti, 1, NULL);
     unsigned char buf[8];
     char err[400];
     time_t start = time(NULL);
@@ -144,7 +144,7 @@ END_TEST
 
 START_TEST(survives_swtpm_restart)
 {
-    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, 1);
+    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, 1, NULL);
     unsigned char buf[32];
 
     ck_assert(tk_tpm_random(tpm, buf, sizeof(buf)));
@@ -169,7 +169,7 @@ static int run_quiet(const char *fmt, const char *arg)
 
 START_TEST(survives_foreign_flush)
 {
-    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, 1);
+    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, 1, NULL);
     unsigned char buf[32];
 
     ck_assert(tk_tpm_random(tpm, buf, sizeof(buf)));
@@ -192,7 +192,7 @@ END_TEST
 
 START_TEST(forked_children_open_their_own)
 {
-    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, 1);
+    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, 1, NULL);
     unsigned char buf[32];
     pid_t kids[3];
 
@@ -234,7 +234,7 @@ static void *draw_many(void *arg)
 
 START_TEST(eight_threads_share_one_connection)
 {
-    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, 1);
+    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, 1, NULL);
     pthread_t threads[8];
 
     for (int i = 0; i < 8; i++)
@@ -252,7 +252,7 @@ END_TEST
 
 START_TEST(idle_process_holds_no_slots)
 {
-    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, 1);
+    tk_tpm *tpm = tk_tpm_acquire(tpm_fx.tcti, 1, NULL);
     unsigned char buf[32];
 
     /* Without a resource manager, slots are shared by every process and a
