@@ -6,6 +6,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "identity.h"
 #include "state.h"
@@ -34,8 +35,10 @@ static void parse_name(const char *hex, tk_identity *id)
 
     /* nameAlg (2 bytes) and a SHA-256..SHA-512 digest */
     if (len % 2 != 0 || len / 2 < 2 + 20 || len / 2 > sizeof(id->name.name)) {
-        invalid(id, "tpm-identity name:%s is not a TPM name in hex"
-                " (tpmkit-status --pin prints the current one)", hex);
+        invalid(id,
+                "tpm-identity name:%s is not a TPM name in hex"
+                " (tpmkit-status --pin prints the current one)",
+                hex);
         return;
     }
     for (size_t i = 0; i < len / 2; i++) {
@@ -79,12 +82,30 @@ static void parse_srk_pem(const char *path, tk_identity *id)
              || strcmp(group, "prime256v1") != 0
              || !coordinate(pkey, OSSL_PKEY_PARAM_EC_PUB_X, &id->point.x)
              || !coordinate(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &id->point.y))
-        invalid(id, "tpm-identity srk-pem: %s is not an EC P-256 key (the"
-                " standard storage primary's kind)", path);
+        invalid(id,
+                "tpm-identity srk-pem: %s is not an EC P-256 key (the"
+                " standard storage primary's kind)",
+                path);
     else
         id->kind = TK_IDENTITY_SRK_PEM;
     EVP_PKEY_free(pkey);
     BIO_free(bio);
+}
+
+static void parse_ek_ca(const char *path, tk_identity *id)
+{
+    X509_STORE *store = X509_STORE_new();
+
+    if (strlen(path) >= sizeof(id->ca_path))
+        invalid(id, "tpm-identity ek-ca: path too long (%s)", "");
+    else if (store == NULL || !X509_STORE_load_file(store, path))
+        invalid(id, "tpm-identity ek-ca: cannot read CA certificates from %s",
+                path);
+    else {
+        snprintf(id->ca_path, sizeof(id->ca_path), "%s", path);
+        id->kind = TK_IDENTITY_EK_CA;
+    }
+    X509_STORE_free(store);
 }
 
 void tk_identity_parse(const char *spec, tk_identity *id)
@@ -101,9 +122,13 @@ void tk_identity_parse(const char *spec, tk_identity *id)
         parse_name(spec + 5, id);
     else if (strncmp(spec, "srk-pem:", 8) == 0)
         parse_srk_pem(spec + 8, id);
+    else if (strncmp(spec, "ek-ca:", 6) == 0)
+        parse_ek_ca(spec + 6, id);
     else
-        invalid(id, "tpm-identity \"%s\" is not one of none, name:HEX,"
-                " srk-pem:PATH", spec);
+        invalid(id,
+                "tpm-identity \"%s\" is not one of none, name:HEX,"
+                " srk-pem:PATH, ek-ca:PATH",
+                spec);
 }
 
 void tk_identity_pin_text(const TPM2B_NAME *name, char *out, size_t out_len)
@@ -128,11 +153,12 @@ TSS2_RC tk_identity_check(tk_tpm *tpm, const TPM2B_PUBLIC *pub,
     char seen[2 * sizeof(name->name) + 8];
     int ok;
 
-    id->verified = 0;
     switch (id->kind) {
     case TK_IDENTITY_NONE:
+    case TK_IDENTITY_EK_CA: /* the EK salts sessions; ek.c checks it */
         return TSS2_RC_SUCCESS;
     case TK_IDENTITY_INVALID:
+        id->verified = 0;
         tk_debug("%s", id->invalid);
         return tk_fail(tpm, TSS2_ESYS_RC_BAD_VALUE, TK_R_TPM_IDENTITY,
                        id->invalid);
@@ -146,6 +172,7 @@ TSS2_RC tk_identity_check(tk_tpm *tpm, const TPM2B_PUBLIC *pub,
              && point_equal(&pub->publicArea.unique.ecc, &id->point);
         break;
     }
+    id->verified = 0;
     if (!ok) {
         tk_identity_pin_text(name, seen, sizeof(seen));
         tk_debug("storage primary %s does not match tpm-identity %s", seen,

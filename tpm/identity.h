@@ -14,19 +14,23 @@ enum tk_identity_kind {
     TK_IDENTITY_NONE,    /* not verified: protects against a passive probe */
     TK_IDENTITY_NAME,    /* name:HEX, the storage primary's TPM name */
     TK_IDENTITY_SRK_PEM, /* srk-pem:PATH, its public key as PEM */
+    TK_IDENTITY_EK_CA,   /* ek-ca:PATH, salt with the EK certified by PATH */
     TK_IDENTITY_INVALID, /* configured but unusable: every use fails */
 };
 
 typedef struct tk_identity {
     enum tk_identity_kind kind;
-    TPM2B_NAME name;      /* NAME */
-    TPMS_ECC_POINT point; /* SRK_PEM */
-    char spec[600];       /* as configured ("none" when unset) */
-    char invalid[320];    /* INVALID: why */
-    int verified;         /* the current connection's primary matched */
+    TPM2B_NAME name;         /* NAME */
+    TPMS_ECC_POINT point;    /* SRK_PEM */
+    char ca_path[512];       /* EK_CA: the CA bundle */
+    TPM2B_PUBLIC_KEY_RSA ek; /* EK_CA: the EK once its certificate checked */
+    char spec[600];          /* as configured ("none" when unset) */
+    char invalid[320];       /* INVALID: why */
+    int verified;            /* the current connection's primary matched */
 } tk_identity;
 
-/* Read "none", "name:HEX" or "srk-pem:PATH" (NULL or "" is "none"). Never
+/* Read "none", "name:HEX", "srk-pem:PATH" or "ek-ca:PATH" (NULL or "" is
+ * "none"). Never
  * fails: an unusable value is recorded as INVALID, so that using the TPM
  * fails with the reason instead of quietly running unverified. */
 void tk_identity_parse(const char *spec, tk_identity *out);

@@ -62,8 +62,11 @@ static TSS2_RC describe(tk_tpm *tpm, void *arg)
         break;
     default:
         snprintf(p->out, p->out_len, "%s (%s)", id->spec,
-                 id->verified ? "verified: the TPM's storage key matches"
-                              : "checked at the first TPM use");
+                 !id->verified ? "checked at the first TPM use"
+                 : id->kind == TK_IDENTITY_EK_CA
+                     ? "verified: sessions are salted to the EK its"
+                       " certificate names"
+                     : "verified: the TPM's storage key matches");
         break;
     }
     return TSS2_RC_SUCCESS;

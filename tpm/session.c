@@ -12,19 +12,42 @@
 #include <openssl/crypto.h>
 #include <tss2/tss2_mu.h>
 
+#include "ek.h"
 #include "primary.h"
 #include "session.h"
 #include "state.h"
 #include "../provider/errors.h"
 
 /* The salt, encrypted to the storage primary: an ephemeral ECDH point. */
-static TSS2_RC make_salt(tk_tpm *tpm, TPM2_HANDLE *salt_key,
+/* The salt, encrypted to the EK with RSA-OAEP (tpm-identity ek-ca). The
+ * EK is flushed once the session has started (*ek). */
+static TSS2_RC make_ek_salt(tk_tpm *tpm, TPM2_HANDLE *salt_key, ESYS_TR *ek,
+                            TPM2B_ENCRYPTED_SECRET *secret, unsigned char *salt)
+{
+    TPM2B_PUBLIC_KEY_RSA n;
+    TSS2_RC rc = tk_ek_get(tpm, ek, &n);
+
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Esys_TR_GetTpmHandle(tpm->conn.esys, *ek, salt_key);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    if (!tk_crypto_rsa_salt(&tpm->conn.crypto, &n, salt, 32, secret))
+        return tk_fail(tpm, TSS2_ESYS_RC_GENERAL_FAILURE, TK_R_SESSION_FAILED,
+                       "salting the session to the EK");
+    return TSS2_RC_SUCCESS;
+}
+
+static TSS2_RC make_salt(tk_tpm *tpm, TPM2_HANDLE *salt_key, ESYS_TR *ek,
                          TPM2B_ENCRYPTED_SECRET *secret, unsigned char *salt)
 {
     TPMS_ECC_POINT ephemeral = { 0 };
     ESYS_TR primary;
     size_t len = 0;
-    TSS2_RC rc = tk_primary_get(tpm, &primary);
+    TSS2_RC rc;
+
+    if (tpm->identity.kind == TK_IDENTITY_EK_CA)
+        return make_ek_salt(tpm, salt_key, ek, secret, salt);
+    rc = tk_primary_get(tpm, &primary);
 
     if (rc == TSS2_RC_SUCCESS)
         rc = Esys_TR_GetTpmHandle(tpm->conn.esys, primary, salt_key);
@@ -49,6 +72,7 @@ TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash, int salted,
     TPM2_HANDLE salt_key = TPM2_RH_NULL;
     unsigned char salt[32];
     size_t size = tk_crypto_hash_size(hash);
+    ESYS_TR ek = ESYS_TR_NONE;
     TSS2_RC rc;
 
     memset(out, 0, sizeof(*out));
@@ -63,15 +87,21 @@ TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash, int salted,
         symmetric = (TPMT_SYM_DEF){ .algorithm = TPM2_ALG_AES,
                                     .keyBits.aes = 128,
                                     .mode.aes = TPM2_ALG_CFB };
-        if ((rc = make_salt(tpm, &salt_key, &secret, salt)) != TSS2_RC_SUCCESS)
+        rc = make_salt(tpm, &salt_key, &ek, &secret, salt);
+        if (rc != TSS2_RC_SUCCESS) {
+            if (ek != ESYS_TR_NONE)
+                Esys_FlushContext(tpm->conn.esys, ek);
             return rc;
+        }
     }
     rc = Tss2_Sys_StartAuthSession(tpm->conn.sys, salt_key, TPM2_RH_NULL, NULL,
                                    &nonce_caller, &secret, type, &symmetric,
                                    hash, &out->handle, &out->nonce_tpm, NULL);
     /* The salt key is not needed once the session exists; without a
      * resource manager its slot is better left to other processes. */
-    if (salted && tpm->park)
+    if (ek != ESYS_TR_NONE)
+        Esys_FlushContext(tpm->conn.esys, ek);
+    else if (salted && tpm->park)
         tk_primary_park(tpm);
     if (rc != TSS2_RC_SUCCESS) {
         OPENSSL_cleanse(salt, sizeof(salt));

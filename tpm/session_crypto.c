@@ -10,6 +10,9 @@
 #include <string.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/param_build.h>
+#include <openssl/bn.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
 #include <tss2/tss2_mu.h>
@@ -255,6 +258,58 @@ done:
     EVP_PKEY_CTX_free(ctx);
     EVP_PKEY_free(mine);
     EVP_PKEY_free(peer);
+    return ok;
+}
+
+int tk_crypto_rsa_salt(tk_crypto *c, const TPM2B_PUBLIC_KEY_RSA *n,
+                       unsigned char *salt, size_t salt_len,
+                       TPM2B_ENCRYPTED_SECRET *secret)
+{
+    static const unsigned char e[] = { 0x01, 0x00, 0x01 };
+    /* The label includes its terminating NUL (TPM 2.0 Part 1, OAEP). */
+    static char label[] = "SECRET";
+    static char pad[] = OSSL_PKEY_RSA_PAD_MODE_OAEP, md[] = "SHA256";
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    EVP_PKEY *key = NULL;
+    BIGNUM *bn_n = BN_bin2bn(n->buffer, n->size, NULL);
+    BIGNUM *bn_e = BN_bin2bn(e, sizeof(e), NULL);
+    size_t len = sizeof(secret->secret);
+    OSSL_PARAM oaep[] = {
+        OSSL_PARAM_utf8_string(OSSL_ASYM_CIPHER_PARAM_PAD_MODE, pad,
+                               sizeof(pad) - 1),
+        OSSL_PARAM_utf8_string(OSSL_ASYM_CIPHER_PARAM_OAEP_DIGEST, md,
+                               sizeof(md) - 1),
+        OSSL_PARAM_octet_string(OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL, label,
+                                sizeof(label)),
+        OSSL_PARAM_END
+    };
+    int ok = 0;
+
+    if (bld == NULL || bn_n == NULL || bn_e == NULL
+        || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n)
+        || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e)
+        || (params = OSSL_PARAM_BLD_to_param(bld)) == NULL
+        || (ctx = EVP_PKEY_CTX_new_from_name(c->libctx, "RSA", NULL)) == NULL
+        || EVP_PKEY_fromdata_init(ctx) <= 0
+        || EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+        goto done;
+    EVP_PKEY_CTX_free(ctx);
+    if ((ctx = EVP_PKEY_CTX_new_from_pkey(c->libctx, key, NULL)) == NULL
+        || EVP_PKEY_encrypt_init_ex(ctx, oaep) <= 0
+        || RAND_bytes_ex(c->libctx, salt, salt_len, 0) <= 0
+        || EVP_PKEY_encrypt(ctx, secret->secret, &len, salt, salt_len) <= 0)
+        goto done;
+    secret->size = (UINT16)len;
+    ok = 1;
+done:
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(key);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_free(bn_n);
+    BN_free(bn_e);
     return ok;
 }
 

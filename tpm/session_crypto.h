@@ -51,6 +51,11 @@ int tk_crypto_ecdh_salt(tk_crypto *c, TPMI_ALG_HASH name_alg,
                         const TPMS_ECC_POINT *tpm_point,
                         TPMS_ECC_POINT *ephemeral, unsigned char *salt,
                         size_t salt_len);
+/* A random salt for a session salted by an RSA key (the EK): OAEP with
+ * SHA-256 and the label "SECRET" to the modulus `n` (exponent 65537). */
+int tk_crypto_rsa_salt(tk_crypto *c, const TPM2B_PUBLIC_KEY_RSA *n,
+                       unsigned char *salt, size_t salt_len,
+                       TPM2B_ENCRYPTED_SECRET *secret);
 /* An object's name: its name algorithm, then the hash of its public area
  * (ESYS would hash it again, expensively, for every command). */
 int tk_object_name(tk_crypto *c, const TPM2B_PUBLIC *pub, TPM2B_NAME *name);
