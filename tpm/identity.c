@@ -124,10 +124,12 @@ void tk_identity_parse(const char *spec, tk_identity *id)
         parse_srk_pem(spec + 8, id);
     else if (strncmp(spec, "ek-ca:", 6) == 0)
         parse_ek_ca(spec + 6, id);
+    else if (strcmp(spec, "kernel") == 0)
+        id->kind = TK_IDENTITY_KERNEL;
     else
         invalid(id,
                 "tpm-identity \"%s\" is not one of none, name:HEX,"
-                " srk-pem:PATH, ek-ca:PATH",
+                " srk-pem:PATH, ek-ca:PATH, kernel",
                 spec);
 }
 
@@ -155,7 +157,8 @@ TSS2_RC tk_identity_check(tk_tpm *tpm, const TPM2B_PUBLIC *pub,
 
     switch (id->kind) {
     case TK_IDENTITY_NONE:
-    case TK_IDENTITY_EK_CA: /* the EK salts sessions; ek.c checks it */
+    case TK_IDENTITY_EK_CA:  /* the EK salts sessions; ek.c checks it */
+    case TK_IDENTITY_KERNEL: /* the null key does; nullkey.c checks it */
         return TSS2_RC_SUCCESS;
     case TK_IDENTITY_INVALID:
         id->verified = 0;

@@ -15,6 +15,7 @@ enum tk_identity_kind {
     TK_IDENTITY_NAME,    /* name:HEX, the storage primary's TPM name */
     TK_IDENTITY_SRK_PEM, /* srk-pem:PATH, its public key as PEM */
     TK_IDENTITY_EK_CA,   /* ek-ca:PATH, salt with the EK certified by PATH */
+    TK_IDENTITY_KERNEL,  /* kernel: salt with the null key the kernel names */
     TK_IDENTITY_INVALID, /* configured but unusable: every use fails */
 };
 

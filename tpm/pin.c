@@ -66,6 +66,9 @@ static TSS2_RC describe(tk_tpm *tpm, void *arg)
                  : id->kind == TK_IDENTITY_EK_CA
                      ? "verified: sessions are salted to the EK its"
                        " certificate names"
+                 : id->kind == TK_IDENTITY_KERNEL
+                     ? "verified: sessions are salted to the null key the"
+                       " kernel names"
                      : "verified: the TPM's storage key matches");
         break;
     }

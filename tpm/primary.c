@@ -48,16 +48,22 @@ static TSS2_RC unpark(tk_tpm *tpm)
     return TSS2_RC_SUCCESS;
 }
 
-TSS2_RC tk_primary_create(tk_tpm *tpm, ESYS_TR *handle, TPM2B_PUBLIC **pub)
+TSS2_RC tk_primary_create_in(tk_tpm *tpm, ESYS_TR hierarchy, ESYS_TR *handle,
+                             TPM2B_PUBLIC **pub)
 {
     TPM2B_SENSITIVE_CREATE sensitive = { 0 };
     TPM2B_DATA outside_info = { 0 };
     TPML_PCR_SELECTION pcrs = { 0 };
 
-    return Esys_CreatePrimary(
-        tpm->conn.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-        ESYS_TR_NONE, &sensitive, &storage_primary_template, &outside_info,
-        &pcrs, handle, pub, NULL, NULL, NULL);
+    return Esys_CreatePrimary(tpm->conn.esys, hierarchy, ESYS_TR_PASSWORD,
+                              ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
+                              &storage_primary_template, &outside_info, &pcrs,
+                              handle, pub, NULL, NULL, NULL);
+}
+
+TSS2_RC tk_primary_create(tk_tpm *tpm, ESYS_TR *handle, TPM2B_PUBLIC **pub)
+{
+    return tk_primary_create_in(tpm, ESYS_TR_RH_OWNER, handle, pub);
 }
 
 TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)

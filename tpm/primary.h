@@ -22,6 +22,9 @@ TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out);
 /* TPM2_CreatePrimary with the standard template, unchecked (for pinning);
  * the caller flushes *handle and frees *pub. */
 TSS2_RC tk_primary_create(tk_tpm *tpm, ESYS_TR *handle, TPM2B_PUBLIC **pub);
+/* The same template in another hierarchy (the kernel's null key). */
+TSS2_RC tk_primary_create_in(tk_tpm *tpm, ESYS_TR hierarchy, ESYS_TR *handle,
+                             TPM2B_PUBLIC **pub);
 TSS2_RC tk_primary_park(tk_tpm *tpm);
 /* Forget the primary: flush it if loaded and `flush`, drop the saved copy. */
 void tk_primary_drop(tk_tpm *tpm, int flush);

@@ -13,14 +13,15 @@
 #include <tss2/tss2_mu.h>
 
 #include "ek.h"
+#include "nullkey.h"
 #include "primary.h"
 #include "session.h"
 #include "state.h"
 #include "../provider/errors.h"
 
-/* The salt, encrypted to the storage primary: an ephemeral ECDH point. */
 /* The salt, encrypted to the EK with RSA-OAEP (tpm-identity ek-ca). The
- * EK is flushed once the session has started (*ek). */
+ * EK (or the kernel's null key) is flushed once the session has started
+ * (*ek). */
 static TSS2_RC make_ek_salt(tk_tpm *tpm, TPM2_HANDLE *salt_key, ESYS_TR *ek,
                             TPM2B_ENCRYPTED_SECRET *secret, unsigned char *salt)
 {
@@ -37,24 +38,31 @@ static TSS2_RC make_ek_salt(tk_tpm *tpm, TPM2_HANDLE *salt_key, ESYS_TR *ek,
     return TSS2_RC_SUCCESS;
 }
 
+/* The salt, encrypted to the salt key: an ephemeral ECDH point for the
+ * storage primary or the kernel's null key, RSA-OAEP for the EK. */
 static TSS2_RC make_salt(tk_tpm *tpm, TPM2_HANDLE *salt_key, ESYS_TR *ek,
                          TPM2B_ENCRYPTED_SECRET *secret, unsigned char *salt)
 {
-    TPMS_ECC_POINT ephemeral = { 0 };
+    TPMS_ECC_POINT ephemeral = { 0 }, point;
     ESYS_TR primary;
     size_t len = 0;
     TSS2_RC rc;
 
     if (tpm->identity.kind == TK_IDENTITY_EK_CA)
         return make_ek_salt(tpm, salt_key, ek, secret, salt);
-    rc = tk_primary_get(tpm, &primary);
-
+    if (tpm->identity.kind == TK_IDENTITY_KERNEL) {
+        rc = tk_nullkey_get(tpm, ek, &point);
+        primary = *ek;
+    } else {
+        rc = tk_primary_get(tpm, &primary);
+        point = tpm->prim.point;
+    }
     if (rc == TSS2_RC_SUCCESS)
         rc = Esys_TR_GetTpmHandle(tpm->conn.esys, primary, salt_key);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    if (!tk_crypto_ecdh_salt(&tpm->conn.crypto, TPM2_ALG_SHA256,
-                             &tpm->prim.point, &ephemeral, salt, 32))
+    if (!tk_crypto_ecdh_salt(&tpm->conn.crypto, TPM2_ALG_SHA256, &point,
+                             &ephemeral, salt, 32))
         return tk_fail(tpm, TSS2_ESYS_RC_GENERAL_FAILURE, TK_R_SESSION_FAILED,
                        "salting the session");
     rc = Tss2_MU_TPMS_ECC_POINT_Marshal(&ephemeral, secret->secret,

@@ -78,6 +78,28 @@ sw pkey -in "$T/other.key" -pubout -out "$T/other.pem"
 TPMKIT_TPM_IDENTITY=srk-pem:$T/other.pem \
     refused "another key's PEM: openssl rand" ossl rand -hex 16
 
+# --- kernel: the null key the kernel names ------------------------------------
+# A sysfs tree of our own (TPMKIT_SYSFS) holding what Linux >= 6.10 writes
+# to /sys/class/tpm/tpm0/null_name: the name of the null hierarchy's
+# primary with the standard storage template (hex).
+tools createprimary -C n -G ecc256:null:aes128cfb -a "$SRK_ATTRS" -c "$T/null.ctx"
+tools readpublic -c "$T/null.ctx" -n "$T/null.name"
+tpm2 flushcontext -t >/dev/null 2>&1 || true
+mkdir -p "$T/sys/class/tpm/tpm0"
+od -An -v -tx1 "$T/null.name" | tr -d ' \n' >"$T/sys/class/tpm/tpm0/null_name"
+echo >>"$T/sys/class/tpm/tpm0/null_name"
+export TPMKIT_SYSFS=$T/sys
+TPMKIT_TPM_IDENTITY=kernel uses "kernel: the null key matches null_name"
+TPMKIT_TPM_IDENTITY=kernel run tkstatus
+assert_grep "kernel: the status says verified" "^TPM identity: +kernel \(verified: sessions are salted to the null key" "$T/out"
+printf '000b%064d\n' 0 >"$T/sys/class/tpm/tpm0/null_name"
+TPMKIT_TPM_IDENTITY=kernel refused "kernel: another null_name" ossl rand -hex 16
+assert_grep "kernel: another key answered" "another key answered" "$T/err"
+rm "$T/sys/class/tpm/tpm0/null_name"
+TPMKIT_TPM_IDENTITY=kernel refused "kernel: no null_name (older kernel)" ossl rand -hex 16
+assert_grep "kernel: says what it needs" "Linux 6.10 or later" "$T/err"
+unset TPMKIT_SYSFS
+
 # --- unusable values fail closed, naming the problem ----------------------------
 sw genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/rsa.key"
 sw pkey -in "$T/rsa.key" -pubout -out "$T/rsa.pem"
