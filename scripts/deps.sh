@@ -12,7 +12,7 @@ PACKAGES=(
     swtpm swtpm-tools tpm2-tools tshark
     tpm2-openssl nginx curl xxd
     clang libclang-rt-14-dev
-    clang-format shellcheck
+    clang-format shellcheck python3-cryptography
 )
 
 missing=()
