@@ -108,6 +108,23 @@ assert_fails "swapped storage key, pinned by SRK PEM: a raw draw fails"
 assert_grep "SRK PEM pin: says the identity could not be verified" \
     "identity could not be verified" "$T/err"
 
+# tpm-identity kernel: the interposer swaps the null key too (it is made by
+# TPM2_CreatePrimary like the storage key); the kernel's null_name, read
+# from the (here: test-made) sysfs, gives it away.
+tpm2 createprimary -C n -G ecc256:null:aes128cfb -a "$SRK_ATTRS" -c "$T/null.ctx" >/dev/null 2>&1 \
+    && tpm2 readpublic -c "$T/null.ctx" -n "$T/null.name" >/dev/null 2>&1 \
+    || fail "the null key's name with tpm2-tools"
+tpm2 flushcontext -t >/dev/null 2>&1 || true
+mkdir -p "$T/sys/class/tpm/tpm0"
+od -An -v -tx1 "$T/null.name" | tr -d ' \n' >"$T/sys/class/tpm/tpm0/null_name"
+TPMKIT_SYSFS=$T/sys TPMKIT_TPM_IDENTITY=kernel run ops draw
+assert_fails "swapped null key, tpm-identity kernel: a raw draw fails"
+assert_grep "kernel pin: says the identity could not be verified" \
+    "identity could not be verified" "$T/err"
+proxy pass
+TPMKIT_SYSFS=$T/sys TPMKIT_TPM_IDENTITY=kernel run ops draw
+assert_ok "honest proxy, tpm-identity kernel: a raw draw works"
+
 # --- the full interposer: caught by the pin; unpinned it wins -----------------
 proxy mitm-random
 run ops draw
