@@ -35,6 +35,7 @@ static const OSSL_ITEM reason_strings[] = {
     { TK_R_TPM_IDENTITY,
       "the TPM's identity could not be verified (possible interposer on the"
       " TPM bus, or a different or cleared TPM)" },
+    { TK_R_TPM_BUSY, "the TPM is busy" },
     { 0, NULL }
 };
 

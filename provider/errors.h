@@ -22,6 +22,7 @@ enum tk_reason {
     TK_R_AUTH_FAILED,
     TK_R_NOT_SUPPORTED,
     TK_R_TPM_IDENTITY,
+    TK_R_TPM_BUSY,
 };
 
 /* One loaded provider instance's way into the core's error functions. */

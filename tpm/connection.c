@@ -6,6 +6,7 @@
 #include <tss2/tss2_tctildr.h>
 
 #include "state.h"
+#include "tcti_journal.h"
 #include "tcti_trace.h"
 #include "../provider/errors.h"
 
@@ -42,10 +43,15 @@ TSS2_RC tk_conn_open(tk_tpm *tpm)
         c->loaded = NULL;
         return tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE, "connect");
     }
-    c->tcti = c->loaded;
+    c->traced = c->loaded;
     if (tk_debug_level() >= TK_DEBUG_COMMANDS
-        && (c->tcti = tk_tcti_trace_new(c->loaded)) == NULL)
-        c->tcti = c->loaded;
+        && (c->traced = tk_tcti_trace_new(c->loaded)) == NULL)
+        c->traced = c->loaded;
+    /* Without a resource manager, note every handle we hold (journal.h). */
+    c->tcti = c->traced;
+    if (tpm->park
+        && (c->tcti = tk_tcti_journal_new(c->traced, &tpm->journal)) == NULL)
+        c->tcti = c->traced;
     rc = Esys_Initialize(&c->esys, c->tcti, NULL);
     if (rc == TSS2_RC_SUCCESS)
         rc = Esys_GetSysContext(c->esys, &c->sys);
@@ -79,8 +85,11 @@ void tk_conn_close(tk_tpm *tpm)
     /* Esys_Finalize only frees memory: it sends nothing to the TPM. */
     if (c->esys != NULL)
         Esys_Finalize(&c->esys);
-    if (c->tcti != NULL && c->tcti != c->loaded)
-        tk_tcti_trace_free(c->tcti);
+    if (c->tcti != NULL && c->tcti != c->traced)
+        tk_tcti_journal_free(c->tcti);
+    if (c->traced != NULL && c->traced != c->loaded)
+        tk_tcti_trace_free(c->traced);
+    c->traced = NULL;
     if (c->loaded != NULL)
         Tss2_TctiLdr_Finalize(&c->loaded);
     c->loaded = NULL;

@@ -13,9 +13,10 @@
 #include "tpm.h"
 
 typedef struct tk_conn {
-    /* What ESYS talks to: `loaded`, or a trace of it. */
+    /* What ESYS talks to: `loaded`, its trace, and the journal's wrapper. */
     TSS2_TCTI_CONTEXT *tcti;
     TSS2_TCTI_CONTEXT *loaded; /* the TCTI loader's */
+    TSS2_TCTI_CONTEXT *traced; /* `loaded`, or its trace (TPMKIT_DEBUG=2) */
     ESYS_CONTEXT *esys;
     TSS2_SYS_CONTEXT *sys; /* ESYS's, for commands with our sessions */
     pid_t owner;           /* process that opened the connection */

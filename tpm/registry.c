@@ -38,6 +38,7 @@ static void after_fork_child(void)
 {
     for (tk_tpm *t = registry; t != NULL; t = t->next) {
         tk_watchdog_after_fork_child(&t->watchdog);
+        tk_journal_after_fork(&t->journal);
         if (t->fork_locked) {
             pthread_mutex_unlock(&t->lock);
             continue;
@@ -101,6 +102,7 @@ tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt, const char *identity)
     }
     tpm->encrypt = encrypt;
     tk_identity_parse(id_spec, &tpm->identity);
+    tk_journal_init(&tpm->journal, tcti);
     tpm->park = !tk_tcti_has_resource_manager(tcti);
     tpm->refs = 1;
     tpm->prim.handle = ESYS_TR_NONE;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 
+#include "journal.h"
 #include "keyobj.h"
 #include "primary.h"
 #include "run.h"
@@ -20,6 +21,9 @@
 #include "../provider/errors.h"
 
 #define MAX_RETRIES 5
+/* How long a process waits for the others on a TPM without a resource
+ * manager (each operation holds the TPM's lock file). */
+#define LOCK_WAIT_SECONDS 60
 /* How long to wait for another process to free a TPM slot. */
 #define BUSY_WAIT_MS 5000
 
@@ -47,9 +51,13 @@ static void close_and_forget(tk_tpm *tpm, int flush)
 void tk_tpm_disconnect(tk_tpm *tpm)
 {
     /* Flush only what this process created; an inherited connection's
-     * handles belong to the parent. */
+     * handles belong to the parent. Bounded: a TPM that stopped answering
+     * must not hang the exit. */
+    tk_watchdog_arm(&tpm->watchdog, TK_TPM_TIMEOUT);
     close_and_forget(tpm,
                      tpm->conn.esys != NULL && tpm->conn.owner == getpid());
+    tk_watchdog_disarm(&tpm->watchdog);
+    tk_journal_sync(&tpm->journal);
 }
 
 /* Forget TPM-side state after a command hinted that it vanished: flush it
@@ -71,6 +79,8 @@ static void resync(tk_tpm *tpm)
     tk_keys_drop(tpm, !was_reset);
     tk_session_drop(tpm, !was_reset);
     tk_primary_drop(tpm, !was_reset);
+    if (was_reset)
+        tk_journal_forget(&tpm->journal); /* the TPM forgot them too */
     if (rc == TSS2_RC_SUCCESS) {
         tpm->conn.reset_count = reset;
         tpm->conn.restart_count = restart;
@@ -116,6 +126,27 @@ void tk_tpm_abandon_inherited(tk_tpm *tpm)
     tpm->orphan.session = 0;
 }
 
+/* Handles this process held when its previous connection broke (a
+ * garbled or missing response): the TPM may still hold them, so flush
+ * them now unless it was reset or restarted meanwhile. */
+static void flush_own_stale(tk_tpm *tpm)
+{
+    tk_journal *j = &tpm->journal;
+    TPM2_HANDLE stale[TK_JOURNAL_MAX];
+    int n = j->count;
+
+    if (n == 0)
+        return;
+    memcpy(stale, j->handles, sizeof(stale[0]) * (size_t)n);
+    if (j->reset == tpm->conn.reset_count
+        && j->restart == tpm->conn.restart_count) {
+        for (int i = 0; i < n; i++)
+            Tss2_Sys_FlushContext(tpm->conn.sys, stale[i]);
+        tk_debug("flushed %d handle(s) of a broken connection", n);
+    }
+    tk_journal_forget(j);
+}
+
 static TSS2_RC ensure_open(tk_tpm *tpm)
 {
     TSS2_RC rc;
@@ -138,6 +169,12 @@ static TSS2_RC ensure_open(tk_tpm *tpm)
             && tpm->orphan.restart == tpm->conn.restart_count)
             Tss2_Sys_FlushContext(tpm->conn.sys, tpm->orphan.session);
         tpm->orphan.session = 0;
+    }
+    if (tpm->park) {
+        flush_own_stale(tpm);
+        tk_journal_connected(tpm);
+        tk_journal_reclaim(tpm);
+        tk_journal_sync(&tpm->journal);
     }
     return TSS2_RC_SUCCESS;
 }
@@ -274,9 +311,20 @@ int tk_tpm_run_timed(tk_tpm *tpm, tk_tpm_op *op, void *arg, int seconds)
     int ok;
 
     enter(tpm, &g);
+    if (tpm->park) {
+        TSS2_RC rc = tk_journal_lock(tpm, LOCK_WAIT_SECONDS);
+
+        if (rc != TSS2_RC_SUCCESS) {
+            report_failure(tpm, rc);
+            leave(tpm, &g);
+            return 0;
+        }
+    }
     ok = run_locked(tpm, &g, op, arg, seconds);
     park(tpm);
     tk_watchdog_disarm(&tpm->watchdog);
+    tk_journal_sync(&tpm->journal);
+    tk_journal_unlock(tpm);
     leave(tpm, &g);
     return ok;
 }

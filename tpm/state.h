@@ -9,6 +9,7 @@
 #include "call.h"
 #include "connection.h"
 #include "identity.h"
+#include "journal.h"
 #include "keyobj.h"
 #include "primary.h"
 #include "rc.h"
@@ -41,9 +42,10 @@ struct tk_tpm {
         tk_conn conn;
         TPMS_CONTEXT *primary_saved;
     } inherited;
-    tk_primary prim;   /* primary.c */
-    tk_sess session;   /* session.c: the salted session */
-    tk_key_cache keys; /* keyload.c */
+    tk_primary prim;    /* primary.c */
+    tk_sess session;    /* session.c: the salted session */
+    tk_key_cache keys;  /* keyload.c */
+    tk_journal journal; /* journal.c: without a resource manager */
 };
 
 #endif

@@ -10,13 +10,16 @@ set -euo pipefail
 # Nothing from the caller's environment may steer tpmkit or OpenSSL: each
 # command gets exactly the settings its test gives it.
 unset OPENSSL_CONF OPENSSL_MODULES TPMKIT_TCTI TPMKIT_SESSION_ENCRYPTION \
-      TPMKIT_DEBUG TCTI_PCAP_FILE TSS2_LOG LD_PRELOAD
+      TPMKIT_DEBUG TCTI_PCAP_FILE TSS2_LOG LD_PRELOAD TPMKIT_TPM_IDENTITY \
+      TPMKIT_SYSFS
 
 TK_STATUS=$TK_BUILD_DIR/examples/tpmkit-status
 export TK_MODULE_DIR
 TK_MODULE_DIR=$(dirname "$TK_MODULE")
 T=$(mktemp -d "${TMPDIR:-/tmp}/tpmkit-test.XXXXXX")
 TK_BG_PIDS=()     # background processes of the test, stopped at exit
+# tpmkit's lock and journal files for this test's TPM (journal.h).
+export TPMKIT_RUNDIR=$T/run
 
 _tk_cleanup() {
     local rc=$? pid

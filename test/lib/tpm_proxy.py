@@ -38,20 +38,28 @@ ports listen. The proxy runs until killed (SIGTERM). --log FILE gets one
 line per command ("cmd 0x17b len 12") and response ("rsp 0x17b rc 0x0 len
 44"), and one "act ..." line for each thing the attacker did.
 """
-import argparse
-import dataclasses
-import hashlib
-import hmac
 import os
-import signal
-import socket
-import socketserver
-import struct
-import sys
-import threading
 
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+# The proxy's own OpenSSL (under hashlib and cryptography) must not read a
+# test's configuration: it would load tpmkit and seed itself from the TPM,
+# through this very proxy, before it listens. Dropped before OpenSSL starts.
+for _name in ('OPENSSL_CONF', 'OPENSSL_MODULES'):
+    os.environ.pop(_name, None)
+
+import argparse  # noqa: E402
+import dataclasses  # noqa: E402
+import hashlib  # noqa: E402
+import hmac  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import socketserver  # noqa: E402
+import struct  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from cryptography.hazmat.primitives.ciphers import (  # noqa: E402
+    Cipher, algorithms, modes)
 
 MODES = ('pass', 'flip-cmd', 'flip-rsp', 'truncate-rsp', 'garbage-rsp',
          'drop-rsp', 'swap-srk', 'mitm-random')
@@ -375,6 +383,7 @@ class Exchange:
         self.decrypt = None     # index of the session doing encryption
         self.encrypt = None
         self.salts = None       # StartAuthSession: (nonceCaller, A, B, cfb)
+        self.bound = False      # StartAuthSession: with a bind entity
 
 
 class Proxy:
@@ -654,9 +663,11 @@ class Proxy:
     # --- sessions whose keys the attacker knows ----------------------------
 
     def start_session(self, ex):
-        """Follow the sessions the proxy can key: unsalted unbound ones
-        (their key is empty) and, in mitm-random, those salted to a swapped
-        primary. True if the command was changed."""
+        """Follow the sessions the proxy can key: unsalted ones and, in
+        mitm-random, those salted to a swapped primary. A bound session's
+        key also holds the bind entity's authValue: taken as empty (wrong
+        guesses show when the caller's first HMAC does not verify). True
+        if the command was changed."""
         cmd = ex.cmd
         tpm_key, bind = cmd.handles
         r = Reader(cmd.params)
@@ -668,15 +679,15 @@ class Proxy:
         sym = r.u16()
         sym_detail = r.take(4) if sym != ALG_NULL else b''
         auth_hash = r.u16()
-        if not r.done() or bind != RH_NULL or auth_hash != ALG_SHA256:
+        if not r.done() or auth_hash != ALG_SHA256:
             return False
         aes_cfb = sym == ALG_NULL or (
             sym == ALG_AES and sym_detail == struct.pack('>HH', 128, ALG_CFB))
+        ex.bound = bind != RH_NULL
         if tpm_key == RH_NULL:
-            # No salt, no bind: anyone can compute the HMACs (when the
-            # authValues are empty), so the attacker can rewrite what they
-            # cover.
-            ex.salts = (nonce_caller, None, None, aes_cfb)
+            # No salt: anyone can compute the session key (with empty
+            # authValues), so the attacker can rewrite what it covers.
+            ex.salts = (nonce_caller, b'', b'', aes_cfb)
             return False
         if self.mode != 'mitm-random' or tpm_key not in self.primaries:
             return False
@@ -702,7 +713,7 @@ class Proxy:
             self.act(f'mitm StartAuthSession: bad point ({e}), passed '
                      'through')
             return False
-        # tpmkit encrypted its salt to the attacker's point.
+        # The caller (tpmkit) encrypted its salt to the attacker's point.
         z = self.attacker.exchange(ec.ECDH(), caller)
         salt_a = kdfe(z, b'SECRET', qe_x, self.attacker_x, 256)
         # The TPM gets a salt the proxy makes for the real point.
@@ -713,7 +724,7 @@ class Proxy:
         cmd.params = (cmd.params[:span[0]] + b2(b2(mine_x) + b2(mine_y))
                       + cmd.params[span[1]:])
         ex.salts = (nonce_caller, salt_a, salt_b, aes_cfb)
-        self.act(f'mitm StartAuthSession on {tpm_key:#010x}: tpmkit salt '
+        self.act(f'mitm StartAuthSession on {tpm_key:#010x}: caller salt '
                  f'{salt_a.hex()}, TPM salt {salt_b.hex()}')
         return True
 
@@ -721,19 +732,25 @@ class Proxy:
         nonce_caller, salt_a, salt_b, aes_cfb = ex.salts
         nonce_tpm = Reader(rsp.params).tpm2b()
         handle = rsp.handles[0]
-        if salt_a is None:
+        bound = ', bind authValue taken as empty' if ex.bound else ''
+        if not salt_a and not ex.bound:
+            # Neither salt nor bind: the session key is empty.
             self.sessions[handle] = Session(handle, b'', b'', nonce_tpm,
                                             aes_cfb, False)
-            self.act(f'session {handle:#010x}: unsalted and unbound, its key '
-                     'is empty: followed')
+            self.act(f'session {handle:#010x}: unsalted, unbound: key empty, '
+                     'followed')
             return
         s = Session(handle,
                     kdfa(salt_a, b'ATH', nonce_tpm, nonce_caller, 256),
                     kdfa(salt_b, b'ATH', nonce_tpm, nonce_caller, 256),
-                    nonce_tpm, aes_cfb, True)
+                    nonce_tpm, aes_cfb, bool(salt_a))
         self.sessions[handle] = s
-        self.act(f'mitm session {handle:#010x}: key A (tpmkit) '
-                 f'{s.key_a.hex()}, key B (TPM) {s.key_b.hex()}')
+        if not salt_a:
+            self.act(f'session {handle:#010x}: unsalted{bound}: key '
+                     f'{s.key_a.hex()}, followed')
+            return
+        self.act(f'mitm session {handle:#010x}: key A (caller) '
+                 f'{s.key_a.hex()}, key B (TPM) {s.key_b.hex()}{bound}')
 
     def handle_names(self, handles):
         """(names tpmkit uses, names the TPM uses), or None if unknown."""
