@@ -221,8 +221,9 @@ void tk_journal_connected(tk_tpm *tpm)
 
     j->reset = tpm->conn.reset_count;
     j->restart = tpm->conn.restart_count;
-    if (Esys_ReadClock(tpm->conn.esys, ESYS_TR_NONE, ESYS_TR_NONE,
-                       ESYS_TR_NONE, &t) == TSS2_RC_SUCCESS)
+    if (Esys_ReadClock(tpm->conn.esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                       &t)
+        == TSS2_RC_SUCCESS)
         j->clock = t->clockInfo.clock;
     Esys_Free(t);
 }
@@ -280,8 +281,7 @@ static void reclaim_file(tk_tpm *tpm, const char *path, struct scan *scan)
             Tss2_Sys_FlushContext(tpm->conn.sys, r.handles[i]);
         scan->orphans |= r.pending != 0;
         tk_debug("reclaimed %u TPM handle(s) left by process %d%s", r.count,
-                 (int)r.pid,
-                 r.pending ? " (and one it was being given)" : "");
+                 (int)r.pid, r.pending ? " (and one it was being given)" : "");
     }
     unlink(path);
 }

@@ -19,16 +19,16 @@
 #define TK_JOURNAL_MAX 80
 
 typedef struct tk_journal {
-    pid_t pid;                  /* the process these files are for */
-    int lock_fd;                /* the TPM's lock file, -1 if none */
-    int locked;                 /* this process holds the lock now */
-    char dir[256], key[160];    /* run directory, the TPM's file name part */
-    UINT32 reset, restart;      /* the TPM's counters the handles belong to */
+    pid_t pid;               /* the process these files are for */
+    int lock_fd;             /* the TPM's lock file, -1 if none */
+    int locked;              /* this process holds the lock now */
+    char dir[256], key[160]; /* run directory, the TPM's file name part */
+    UINT32 reset, restart;   /* the TPM's counters the handles belong to */
     UINT64 clock;
     TPM2_HANDLE handles[TK_JOURNAL_MAX];
     int count;
-    uint32_t pending;           /* a command creating a handle is in flight */
-    int dirty;                  /* the file lags behind `handles` */
+    uint32_t pending; /* a command creating a handle is in flight */
+    int dirty;        /* the file lags behind `handles` */
 } tk_journal;
 
 /* Set up for this TCTI (no files yet). */

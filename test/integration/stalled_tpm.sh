@@ -46,4 +46,35 @@ read -r -t 30 answer <&"$rounds_out" || true
 pass "a running process: draws work again once the TPM answers"
 exec {rounds_in}>&-
 wait "$ROUNDS_PID" || fail "tk_rounds did not exit 0"
+
+# Key creation against a hung TPM: the long limit is for the creation
+# command only, so connecting fails in seconds (not after 180 s).
+kill -STOP "$SWTPM_PID"
+OPENSSL_MODULES=$TK_MODULE_DIR TK_TIMEOUT=30 run ossl genpkey -provider tpmkit \
+    -provider default -algorithm EC -pkeyopt group:P-256 -out "$T/k.pem"
+kill -CONT "$SWTPM_PID"
+[ "$RC" -ne 124 ] && [ "$RC" -ne 137 ] || fail "genpkey against a hung TPM was still waiting after 30 s"
+assert_fails "genpkey against a hung TPM fails within 30 s"
+assert_grep "genpkey: says the TPM did not answer in time" "did not answer in time" "$T/err"
+
+# A process whose TPM hangs at exit: the exit-time flush of its parked
+# session is bounded too.
+coproc EXITER { exec "$TK_PROGS/tk_rounds" 2>"$T/exiter.err"; }
+answer=
+echo go >&"${EXITER[1]}"
+read -r -t 30 answer <&"${EXITER[0]}" || true
+[[ $answer == ok\ * ]] || fail "exit test: first draw: '$answer'"
+exiter=$EXITER_PID
+kill -STOP "$SWTPM_PID"
+exec {EXITER[1]}>&-
+exited=0
+for _ in $(seq 1 300); do
+    kill -0 "$exiter" 2>/dev/null || { exited=1; break; }
+    sleep 0.1
+done
+kill -CONT "$SWTPM_PID"
+[ "$exited" -eq 1 ] || { kill -KILL "$exiter" 2>/dev/null; fail "a process whose TPM hung at exit did not exit within 30 s"; }
+pass "a process whose TPM hangs at exit still exits (within 30 s)"
+run ossl rand -hex 8
+assert_ok "the TPM works again"
 assert_no_tpm_leftovers
