@@ -66,7 +66,8 @@ read -r -t 30 answer <&"${EXITER[0]}" || true
 [[ $answer == ok\ * ]] || fail "exit test: first draw: '$answer'"
 exiter=$EXITER_PID
 kill -STOP "$SWTPM_PID"
-exec {EXITER[1]}>&-
+exiter_in=${EXITER[1]}
+exec {exiter_in}>&-
 exited=0
 for _ in $(seq 1 300); do
     kill -0 "$exiter" 2>/dev/null || { exited=1; break; }

@@ -18,14 +18,19 @@ untouched; on the data port it plays the attacker chosen by --mode:
   drop-rsp      let the TPM run the Nth matching command, never answer it:
                 close the connection
   swap-srk      put the attacker's own P-256 public key into every ECC
-                TPM2_CreatePrimary response (and into TPM2_ReadPublic of
-                such a primary), with a name and sizes to match
+                P-256 TPM2_CreatePrimary response (and into TPM2_ReadPublic
+                of such a primary), with name and sizes to match; response
+                HMACs of unsalted sessions (whose key anyone can compute,
+                e.g. tpm2-tools' default one) are redone to match as well
   mitm-random   swap-srk, and a full interposer on every session salted to
-                a swapped primary: tpmkit's salt is recovered with the
+                a swapped primary: the caller's salt is recovered with the
                 attacker's key, the TPM gets a salt of the proxy's own, and
                 each command in the session is re-keyed between the two
-                session keys. TPM2_GetRandom in such a session is answered
-                with attacker-chosen bytes (0x41 repeated).
+                session keys (HMACs, and the encrypted first parameter both
+                ways). TPM2_GetRandom in such a session is answered with
+                attacker-chosen bytes (0x41 repeated), the TPM's logged.
+                A command the proxy cannot re-key (a handle's name or an
+                authValue it does not know) is logged and passed through.
 
 --match CC (hex) picks the command code (default: any); --nth N the Nth
 match counted over all connections (default 1; 0: every match).
@@ -380,8 +385,8 @@ class Exchange:
         self.cmd = None
         self.ours = []          # indices of the sessions the proxy keys
         self.translated = False  # their HMACs were re-keyed
-        self.decrypt = None     # index of the session doing encryption
-        self.encrypt = None
+        self.decrypt = None     # index of the session encrypting the
+        self.encrypt = None     # command's / the response's first parameter
         self.salts = None       # StartAuthSession: (nonceCaller, A, B, cfb)
         self.bound = False      # StartAuthSession: with a bind entity
 
@@ -578,14 +583,13 @@ class Proxy:
             self.swap_create_primary(ex, rsp)
         elif cc == CC_READ_PUBLIC and cmd.handles[0] in self.primaries:
             self.swap_read_public(ex, rsp)
-        elif cc in (CC_LOAD, CC_LOAD_EXTERNAL):
+        elif cc in (CC_LOAD, CC_LOAD_EXTERNAL, CC_CREATE_LOADED):
+            if cc == CC_CREATE_LOADED:
+                r.tpm2b()  # outPrivate
+                r.tpm2b()  # outPublic
             name = r.tpm2b()
             self.names[rsp.handles[0]] = (name, name)
-        elif cc == CC_CREATE_LOADED:
-            r.tpm2b()  # outPrivate
-            r.tpm2b()  # outPublic
-            name = r.tpm2b()
-            self.names[rsp.handles[0]] = (name, name)
+            self.primaries.pop(rsp.handles[0], None)  # a handle reused
         elif cc in (CC_READ_PUBLIC, CC_NV_READ_PUBLIC):
             r.tpm2b()
             name = r.tpm2b()
@@ -612,10 +616,11 @@ class Proxy:
                 self.act(f'session {handle:#010x} flushed')
         elif cc == CC_START_AUTH_SESSION and ex.salts is not None:
             self.new_session(ex, rsp)
-        elif cc == CC_GET_RANDOM and any(
-                self.sessions[ex.cmd.auths[i].handle].salted
-                for i in ex.ours) and ex.translated:
-            self.serve_random(ex, rsp)
+        elif cc == CC_GET_RANDOM and ex.translated:
+            salted = [self.sessions[cmd.auths[i].handle].salted
+                      for i in ex.ours if cmd.auths[i].handle in self.sessions]
+            if any(salted):
+                self.serve_random(ex, rsp)
 
     def swap_create_primary(self, ex, rsp):
         r = Reader(rsp.params)
@@ -628,12 +633,14 @@ class Proxy:
         middle = rsp.params[middle:r.pos]
         real_name = r.tpm2b()
         swapped = self.swap_area(area)
+        handle = rsp.handles[0]
         if not r.done() or swapped is None:
             self.act('swap-srk: primary is not ECC P-256, left alone')
+            self.names[handle] = (real_name, real_name)
+            self.primaries.pop(handle, None)
             return
         fake, name_alg, x, y = swapped
         fake_name = name_of(fake, name_alg)
-        handle = rsp.handles[0]
         rsp.params = b2(fake) + middle + b2(fake_name)
         rsp.changed = True
         self.primaries[handle] = Primary(x, y, ex.cmd.handles[0])
