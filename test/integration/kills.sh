@@ -49,14 +49,14 @@ killmid() { # WHAT DELAY_MS CMD...: start CMD, kill it after DELAY_MS
     wait "$pid" 2>/dev/null || true
 }
 for i in $(seq 1 24); do
-    killmid "signing" $((i * 7 % 60 + 1)) env OPENSSL_MODULES="$TK_MODULE_DIR" \
+    killmid "signing" $((i * 7 % 60 + 1)) env LD_PRELOAD="${TK_PRELOAD:-}" OPENSSL_MODULES="$TK_MODULE_DIR" \
         openssl dgst -provider tpmkit -provider default -sha256 -sign "$T/ec.pem" "$T/msg"
-    killmid "10 MB HMAC" $((i * 13 % 90 + 5)) env OPENSSL_MODULES="$TK_MODULE_DIR" \
+    killmid "10 MB HMAC" $((i * 13 % 90 + 5)) env LD_PRELOAD="${TK_PRELOAD:-}" OPENSSL_MODULES="$TK_MODULE_DIR" \
         openssl mac -provider tpmkit -provider default -macopt "key-uri:$T/hmac.pem" \
         -macopt digest:SHA256 -in "$T/big" TPM2-HMAC
 done
 for i in 1 2 3; do
-    killmid "RSA-3072 genpkey" $((i * 150)) env OPENSSL_MODULES="$TK_MODULE_DIR" \
+    killmid "RSA-3072 genpkey" $((i * 150)) env LD_PRELOAD="${TK_PRELOAD:-}" OPENSSL_MODULES="$TK_MODULE_DIR" \
         openssl genpkey -provider tpmkit -provider default -algorithm RSA \
         -pkeyopt bits:3072 -out "$T/rsa$i.pem"
 done
@@ -70,12 +70,12 @@ crowd() {
     local n=$1 k
     for k in 1 2 3 4 5; do
         case $(( (n + k) % 3 )) in
-        0) OPENSSL_MODULES=$TK_MODULE_DIR openssl dgst -provider tpmkit -provider default \
+        0) OPENSSL_MODULES=$TK_MODULE_DIR ossl dgst -provider tpmkit -provider default \
                -sha256 -sign "$T/ec.pem" -out "$T/sig.$n.$k" "$T/msg" ;;
-        1) OPENSSL_MODULES=$TK_MODULE_DIR openssl mac -provider tpmkit -provider default \
+        1) OPENSSL_MODULES=$TK_MODULE_DIR ossl mac -provider tpmkit -provider default \
                -macopt "key-uri:$T/hmac.pem" -macopt digest:SHA256 -in "$T/msg" TPM2-HMAC \
                >/dev/null ;;
-        2) openssl rand -hex 16 >/dev/null ;;
+        2) ossl rand -hex 16 >/dev/null ;;
         esac || { echo "process $n operation $k failed" >>"$T/crowd.fail"; return 1; }
     done
 }
