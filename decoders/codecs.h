@@ -49,7 +49,7 @@ tk_key *tk_key_from_keyfile(tk_prov_ctx *prov, tk_key_type want,
 
 /* Whether the key in a decoded key file can be built: tk_keyfile_usable()
  * and every check tk_key_from_keyfile() makes (parent, blobs, policy
- * commands), with the reason raised when not.
+ * commands, tpmkit's configuration), with the reason raised when not.
  * Needs neither the TPM nor a password.
  *
  * OpenSSL 3.0's file store hands the DER it found to a second round of

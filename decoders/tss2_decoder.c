@@ -111,15 +111,18 @@ tk_key *tk_key_from_keyfile(tk_prov_ctx *prov, tk_key_type want,
                             const tk_keyfile *kf)
 {
     tk_tpm_policy_step steps[TK_KEYFILE_MAX_POLICY];
+    tk_tpm *tpm = tk_prov_tpm(prov);
     tk_tpm_key *tpm_key;
 
+    if (tpm == NULL)
+        return NULL;
     if (kf->importable)
-        tpm_key = tk_tpm_key_import(prov->tpm, kf->parent, kf->pub, kf->pub_len,
+        tpm_key = tk_tpm_key_import(tpm, kf->parent, kf->pub, kf->pub_len,
                                     kf->priv, kf->priv_len, kf->secret,
                                     kf->secret_len);
     else
-        tpm_key = tk_tpm_key_from_blobs(prov->tpm, kf->parent, kf->pub,
-                                        kf->pub_len, kf->priv, kf->priv_len);
+        tpm_key = tk_tpm_key_from_blobs(tpm, kf->parent, kf->pub, kf->pub_len,
+                                        kf->priv, kf->priv_len);
     if (tpm_key == NULL)
         return NULL;
     for (size_t i = 0; i < kf->policy_count; i++) {

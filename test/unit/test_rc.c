@@ -87,6 +87,64 @@ START_TEST(booleans_parse)
 }
 END_TEST
 
+/* Settings from the environment (no core: no openssl.cnf values). */
+static void load_env(tk_config *cfg, const char *tcti, const char *encrypt)
+{
+    static const OSSL_DISPATCH none[] = { { 0, NULL } };
+
+    ck_assert_int_eq(tcti != NULL ? setenv("TPMKIT_TCTI", tcti, 1)
+                                  : unsetenv("TPMKIT_TCTI"),
+                     0);
+    ck_assert_int_eq(encrypt != NULL
+                         ? setenv("TPMKIT_SESSION_ENCRYPTION", encrypt, 1)
+                         : unsetenv("TPMKIT_SESSION_ENCRYPTION"),
+                     0);
+    ck_assert_int_eq(unsetenv("TPMKIT_TPM_IDENTITY"), 0);
+    tk_config_load(NULL, none, cfg);
+}
+
+START_TEST(good_settings_have_no_problem)
+{
+    tk_config cfg;
+
+    load_env(&cfg, NULL, NULL);
+    ck_assert_str_eq(cfg.problem, "");
+    ck_assert_str_eq(cfg.tcti, "device:/dev/tpmrm0");
+    ck_assert_int_eq(cfg.encrypt, 1);
+    ck_assert_str_eq(cfg.identity, "none");
+    load_env(&cfg, "swtpm:port=2321", "off");
+    ck_assert_str_eq(cfg.problem, "");
+    ck_assert_str_eq(cfg.tcti, "swtpm:port=2321");
+    ck_assert_int_eq(cfg.encrypt, 0);
+}
+END_TEST
+
+START_TEST(bad_settings_are_named)
+{
+    char tcti[601];
+    tk_config cfg;
+
+    load_env(&cfg, NULL, "yse");
+    ck_assert_str_eq(cfg.problem, "session-encryption: \"yse\" is not yes or"
+                                  " no (from TPMKIT_SESSION_ENCRYPTION)");
+    /* Shown, not pasted: control characters never reach the message. */
+    load_env(&cfg, NULL, "y\ne\ts");
+    ck_assert_ptr_nonnull(strstr(cfg.problem, "\"y?e?s\""));
+
+    memset(tcti, 'a', sizeof(tcti) - 1);
+    tcti[sizeof(tcti) - 1] = '\0';
+    load_env(&cfg, tcti, "maybe");
+    ck_assert_ptr_nonnull(
+        strstr(cfg.problem, "tcti: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                            "aaaaaaaa...\" is 600 bytes long, more than the"
+                            " 511 tpmkit accepts (from TPMKIT_TCTI); "));
+    ck_assert_ptr_nonnull(strstr(
+        cfg.problem, "; session-encryption: \"maybe\" is not yes or no"));
+    ck_assert_str_eq(cfg.tcti, "");
+    load_env(&cfg, NULL, NULL);
+}
+END_TEST
+
 static Suite *rc_suite(void)
 {
     Suite *s = suite_create("rc");
@@ -99,6 +157,8 @@ static Suite *rc_suite(void)
     tcase_add_test(tc, auth_failures_are_never_retried);
     tcase_add_test(tc, rc_text_is_decoded);
     tcase_add_test(tc, booleans_parse);
+    tcase_add_test(tc, good_settings_have_no_problem);
+    tcase_add_test(tc, bad_settings_are_named);
     suite_add_tcase(s, tc);
     return s;
 }
