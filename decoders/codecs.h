@@ -42,10 +42,21 @@ int tk_read_der(tk_prov_ctx *prov, OSSL_CORE_BIO *cin, unsigned char **der,
  * an error saying why not. Fills `info` from the public blob. */
 int tk_keyfile_usable(const tk_keyfile *kf, tk_tpm_pubinfo *info);
 
-/* The key a decoded, usable key file describes: importable keys are
- * imported into the TPM now, policy steps go with the key. */
+/* The key a decoded, usable key file describes (importable keys are
+ * imported into the TPM when first used), with its policy steps. */
 tk_key *tk_key_from_keyfile(tk_prov_ctx *prov, tk_key_type want,
                             const tk_keyfile *kf);
+
+/* Whether the key in a decoded key file can be built: tk_keyfile_usable()
+ * and every check tk_key_from_keyfile() makes (parent, blobs, policy
+ * commands, tpmkit's configuration), with the reason raised when not.
+ * Needs neither the TPM nor a password.
+ *
+ * OpenSSL 3.0's file store hands the DER it found to a second round of
+ * decoders and drops every error raised there, reducing the reason to
+ * "unsupported"; pem2der and der_check call this in the first round,
+ * where a decoder's error reaches the user. */
+int tk_keyfile_check(tk_prov_ctx *prov, const tk_keyfile *kf);
 
 /* Ask the caller's passphrase callback for a key's password. 1 and the
  * password in `buf` (cleanse it after use) if one was given; 0 if the

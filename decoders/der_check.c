@@ -5,8 +5,9 @@
  * For DER input OpenSSL's file store hands the bytes to libcrypto, which
  * tries every key decoder and, when all fail, drops their errors and says
  * "unsupported". Decoders that unwrap DER into DER run before that step,
- * so this one gets to say why a TPM key file is broken. Everything else,
- * including well-formed key files, passes untouched (1, no object). */
+ * so this one gets to say why a TPM key file is broken or unusable
+ * (tk_keyfile_check). Everything else, including usable key files, passes
+ * untouched (1, no object). */
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 
@@ -36,7 +37,6 @@ static int der_check_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
     unsigned char *der = NULL;
     size_t len = 0;
     tk_keyfile kf;
-    tk_tpm_pubinfo info;
     int rv, ok;
 
     (void)selection;
@@ -49,7 +49,7 @@ static int der_check_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
     rv = tk_keyfile_decode(der, len, &kf);
     OPENSSL_free(der);
     ok = rv == TK_KEYFILE_NOT_MINE
-         || (rv == TK_KEYFILE_OK && tk_keyfile_usable(&kf, &info));
+         || (rv == TK_KEYFILE_OK && tk_keyfile_check(ctx, &kf));
     tk_keyfile_clear(&kf);
     return ok;
 }

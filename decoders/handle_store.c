@@ -197,6 +197,7 @@ static int load_nv(handle_ctx *ctx, OSSL_CALLBACK *object_cb,
 {
     unsigned char *data = NULL;
     size_t len = 0, cert_len;
+    tk_tpm *tpm;
     int ok = 0;
 
     if (ctx->expect != 0 && ctx->expect != OSSL_STORE_INFO_CERT) {
@@ -206,7 +207,8 @@ static int load_nv(handle_ctx *ctx, OSSL_CALLBACK *object_cb,
                  ctx->uri);
         return 0;
     }
-    if (!tk_tpm_nv_read(ctx->prov->tpm, ctx->handle, &data, &len))
+    if ((tpm = tk_prov_tpm(ctx->prov)) == NULL
+        || !tk_tpm_nv_read(tpm, ctx->handle, &data, &len))
         return 0;
     if ((cert_len = certificate_length(data, len)) == 0) {
         tk_raise(TK_R_BAD_REQUEST,

@@ -2,7 +2,12 @@
 /* PEM -> DER for "TSS2 PRIVATE KEY" only. OpenSSL's own PEM decoder drops
  * labels it does not know, so without this a TSS2 PEM file never reaches
  * a DER decoder. Any other PEM (or non-PEM) input is "not mine": return 1
- * without an object so the other decoders get it. */
+ * without an object so the other decoders get it.
+ *
+ * Input labelled TSS2 PRIVATE KEY is ours for good: when it is broken or
+ * unusable this decoder fails with the reason (0). Later decoders cannot
+ * report anything: OpenSSL 3.0's file store drops the errors of the
+ * decoders it runs on the DER handed on from here (see tk_keyfile_check). */
 #include <string.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -32,6 +37,29 @@ static void pem2der_freectx(void *ctx)
     (void)ctx;
 }
 
+/* Does the input's first PEM object, read again from `start`, carry the
+ * TSS2 PRIVATE KEY label? Looks at most 64 KiB into the input, line by
+ * line as PEM readers do. */
+static int first_label_is_tss2(BIO *in, long start)
+{
+    static const char begin[] = "-----BEGIN ",
+                      label[] = "-----BEGIN " TK_KEYFILE_PEM_LABEL "-----";
+    char line[256];
+    size_t seen = 0;
+    int n, line_start = 1;
+
+    (void)BIO_seek(in, start);
+    if (start < 0 || BIO_tell(in) != start)
+        return 0;
+    while (seen < 65536 && (n = BIO_gets(in, line, sizeof(line))) > 0) {
+        if (line_start && strncmp(line, begin, strlen(begin)) == 0)
+            return strncmp(line, label, strlen(label)) == 0;
+        seen += (size_t)n;
+        line_start = line[n - 1] == '\n';
+    }
+    return 0;
+}
+
 static int pem2der_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
                           OSSL_CALLBACK *data_cb, void *data_cbarg,
                           OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
@@ -40,7 +68,7 @@ static int pem2der_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
     BIO *in;
     char *name = NULL, *header = NULL;
     unsigned char *der = NULL;
-    long der_len = 0;
+    long der_len = 0, start;
     tk_keyfile kf;
     int ok = 1, rv;
 
@@ -50,9 +78,17 @@ static int pem2der_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
     if ((in = BIO_new_from_core_bio(prov->core_libctx, cin)) == NULL)
         return 0;
     /* Not PEM at all is the common case, not an error. */
+    start = BIO_tell(in);
     ERR_set_mark();
     rv = PEM_read_bio(in, &name, &header, &der, &der_len);
     ERR_pop_to_mark();
+    if (rv <= 0 && first_label_is_tss2(in, start)) {
+        tk_raise(TK_R_BAD_KEY,
+                 "malformed TSS2 key file: its PEM armor is broken (bad"
+                 " base64, or no \"-----END " TK_KEYFILE_PEM_LABEL
+                 "-----\" line)");
+        ok = 0;
+    }
     BIO_free(in);
     if (rv <= 0 || strcmp(name, TK_KEYFILE_PEM_LABEL) != 0)
         goto end;
@@ -60,12 +96,11 @@ static int pem2der_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
     /* The label says it is ours: from here on, a broken file is an error
      * the user should see, not something to pass to other decoders. */
     rv = tk_keyfile_decode(der, (size_t)der_len, &kf);
-    tk_keyfile_clear(&kf);
     if (rv == TK_KEYFILE_NOT_MINE) {
         tk_raise(TK_R_BAD_KEY, "malformed TSS2 key file: the PEM body is not a"
                                " TPM 2.0 loadable or importable key");
         ok = 0;
-    } else if (rv == TK_KEYFILE_MALFORMED) {
+    } else if (rv == TK_KEYFILE_MALFORMED || !tk_keyfile_check(prov, &kf)) {
         ok = 0;
     } else {
         OSSL_PARAM params[3];
@@ -77,6 +112,7 @@ static int pem2der_decode(void *ctx, OSSL_CORE_BIO *cin, int selection,
         params[2] = OSSL_PARAM_construct_end();
         ok = data_cb(params, data_cbarg);
     }
+    tk_keyfile_clear(&kf);
 end:
     OPENSSL_free(name);
     OPENSSL_free(header);

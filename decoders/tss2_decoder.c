@@ -4,8 +4,10 @@
  * One decoder per key type (RSA, RSA-PSS, EC, TPM2-HMAC): OpenSSL picks decoders by name, and
  * an EC file must never come back from the RSA decoder. A file of another
  * type, or not a TPMKey at all, is "not mine" (1, no object); a TPMKey that
- * is broken or unusable is a hard error (0), so the user reads why instead
- * of a generic "unsupported". */
+ * is broken or unusable is a hard error (0). Reading a file, OpenSSL 3.0's
+ * file store runs these decoders on the DER it found and drops their
+ * errors, so pem2der and der_check make the same checks first
+ * (tk_keyfile_check), where the reason reaches the user. */
 #include <string.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -109,15 +111,18 @@ tk_key *tk_key_from_keyfile(tk_prov_ctx *prov, tk_key_type want,
                             const tk_keyfile *kf)
 {
     tk_tpm_policy_step steps[TK_KEYFILE_MAX_POLICY];
+    tk_tpm *tpm = tk_prov_tpm(prov);
     tk_tpm_key *tpm_key;
 
+    if (tpm == NULL)
+        return NULL;
     if (kf->importable)
-        tpm_key = tk_tpm_key_import(prov->tpm, kf->parent, kf->pub, kf->pub_len,
+        tpm_key = tk_tpm_key_import(tpm, kf->parent, kf->pub, kf->pub_len,
                                     kf->priv, kf->priv_len, kf->secret,
                                     kf->secret_len);
     else
-        tpm_key = tk_tpm_key_from_blobs(prov->tpm, kf->parent, kf->pub,
-                                        kf->pub_len, kf->priv, kf->priv_len);
+        tpm_key = tk_tpm_key_from_blobs(tpm, kf->parent, kf->pub, kf->pub_len,
+                                        kf->priv, kf->priv_len);
     if (tpm_key == NULL)
         return NULL;
     for (size_t i = 0; i < kf->policy_count; i++) {
@@ -132,6 +137,34 @@ tk_key *tk_key_from_keyfile(tk_prov_ctx *prov, tk_key_type want,
     }
     return tk_key_from_tpm_key(prov, want, tpm_key, kf->empty_auth == 1,
                                kf->description);
+}
+
+static tk_key_type natural_type(const tk_tpm_pubinfo *info)
+{
+    switch (info->kind) {
+    case TK_TPM_KEY_RSA:
+        return info->rsa_pss ? TK_KEY_RSA_PSS : TK_KEY_RSA;
+    case TK_TPM_KEY_EC:
+        return TK_KEY_EC;
+    case TK_TPM_KEY_HMAC:
+        return TK_KEY_HMAC;
+    default:
+        return 0;
+    }
+}
+
+int tk_keyfile_check(tk_prov_ctx *prov, const tk_keyfile *kf)
+{
+    tk_tpm_pubinfo info;
+    tk_key *key;
+
+    if (!tk_keyfile_usable(kf, &info))
+        return 0;
+    /* Built and dropped: nothing of it reaches the TPM before it is used. */
+    if ((key = tk_key_from_keyfile(prov, natural_type(&info), kf)) == NULL)
+        return 0;
+    tk_key_free(key);
+    return 1;
 }
 
 static int tss2_decode(tk_prov_ctx *prov, tk_key_type want, OSSL_CORE_BIO *cin,

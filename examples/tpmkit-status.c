@@ -10,8 +10,8 @@
  * the TPM answering now (its storage key's name), for openssl.cnf or
  * TPMKIT_TPM_IDENTITY: run it where the TPM is known to be genuine.
  *
- * Exit status: 0 all well, 1 the TPM or the TPM seed failed, 2 tpmkit is
- * not loaded. */
+ * Exit status: 0 all well, 1 the TPM or the TPM seed failed, or tpmkit's
+ * configuration is unusable, 2 tpmkit is not loaded. */
 #include <stdio.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -64,7 +64,8 @@ int main(int argc, char **argv)
     OSSL_PROVIDER *prov, *deflt;
     unsigned char sample[32];
     char buf[1024];
-    int ok = 1, seeded, pin = argc == 2 && strcmp(argv[1], "--pin") == 0;
+    int ok = 1, seeded, bad_config,
+        pin = argc == 2 && strcmp(argv[1], "--pin") == 0;
 
     if (argc > 1 && !pin) {
         fprintf(stderr, "usage: tpmkit-status [--pin]\n");
@@ -92,6 +93,12 @@ int main(int argc, char **argv)
     printf("build:              %s\n", param_ptr(prov, "buildinfo"));
     printf("TCTI:               %s\n", param_ptr(prov, "tcti"));
     printf("session encryption: %s\n", param_ptr(prov, "session-encryption"));
+    /* A setting tpmkit cannot honour: loaded, but the TPM is never used. */
+    param(prov, "config-status", buf, sizeof(buf));
+    printf("configuration:      %s\n", buf);
+    bad_config = strncmp(buf, "FAILED", 6) == 0;
+    if (bad_config)
+        ok = 0;
 
     if (OSSL_PROVIDER_self_test(prov)) {
         printf("self-test:          passed\n");
@@ -118,10 +125,12 @@ int main(int argc, char **argv)
     printf("TPM identity:       %s\n",
            param(prov, "tpm-identity", buf, sizeof(buf)));
     printf("verdict:            %s\n",
-           !ok      ? "tpmkit is NOT working"
-           : seeded ? "OpenSSL's DRBG is seeded by the TPM"
-                    : "TPM reachable, but OpenSSL's DRBG is NOT seeded by "
-                      "the TPM (check [random] seed = TPM2-SEED)");
+           bad_config ? "tpmkit is NOT working: fix the setting named under"
+                        " \"configuration\""
+           : !ok      ? "tpmkit is NOT working"
+           : seeded   ? "OpenSSL's DRBG is seeded by the TPM"
+                      : "TPM reachable, but OpenSSL's DRBG is NOT seeded by "
+                        "the TPM (check [random] seed = TPM2-SEED)");
     OSSL_PROVIDER_unload(prov);
     OSSL_PROVIDER_unload(deflt);
     return ok ? 0 : 1;

@@ -116,8 +116,11 @@ tk_key *tk_key_from_blobs(tk_prov_ctx *prov, tk_key_type type_hint,
                           size_t priv_len, int empty_auth,
                           const char *description)
 {
-    tk_tpm_key *tpm_key = tk_tpm_key_from_blobs(prov->tpm, parent, pub, pub_len,
-                                                priv, priv_len);
+    tk_tpm *tpm = tk_prov_tpm(prov);
+    tk_tpm_key *tpm_key = tpm == NULL
+                              ? NULL
+                              : tk_tpm_key_from_blobs(tpm, parent, pub, pub_len,
+                                                      priv, priv_len);
 
     if (tpm_key == NULL)
         return NULL;
@@ -127,7 +130,9 @@ tk_key *tk_key_from_blobs(tk_prov_ctx *prov, tk_key_type type_hint,
 
 tk_key *tk_key_from_persistent(tk_prov_ctx *prov, uint32_t handle)
 {
-    tk_tpm_key *tpm_key = tk_tpm_key_from_persistent(prov->tpm, handle);
+    tk_tpm *tpm = tk_prov_tpm(prov);
+    tk_tpm_key *tpm_key = tpm == NULL ? NULL
+                                      : tk_tpm_key_from_persistent(tpm, handle);
 
     if (tpm_key == NULL)
         return NULL;

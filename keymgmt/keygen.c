@@ -257,6 +257,7 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
 {
     tk_keygen_ctx *gen = genctx;
     tk_tpm_keygen req = { 0 };
+    tk_tpm *tpm;
     unsigned char *pub = NULL, *priv = NULL;
     size_t pub_len = 0, priv_len = 0, auth_len;
     tk_key *key = NULL;
@@ -288,8 +289,8 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     req.parent_auth = (const unsigned char *)gen->parent_auth;
     req.parent_auth_len = gen->parent_auth != NULL ? strlen(gen->parent_auth)
                                                    : 0;
-    made = tk_tpm_create_key(gen->prov->tpm, &req, &pub, &pub_len, &priv,
-                             &priv_len);
+    made = (tpm = tk_prov_tpm(gen->prov)) != NULL
+           && tk_tpm_create_key(tpm, &req, &pub, &pub_len, &priv, &priv_len);
     OPENSSL_cleanse(secret, sizeof(secret));
     if (!made)
         return NULL;

@@ -226,8 +226,11 @@ static int resolve_key(tk_hmac_ctx *ctx)
             if (!tk_hmac_prepare_key(ctx->prov->sw_libctx, nid, ctx->raw_key,
                                      ctx->raw_len, prepared, &prepared_len))
                 return 0;
-            key = tk_tpm_key_from_secret(ctx->prov->tpm, nid, prepared,
-                                         prepared_len);
+            tk_tpm *tpm = tk_prov_tpm(ctx->prov);
+
+            key = tpm == NULL ? NULL
+                              : tk_tpm_key_from_secret(tpm, nid, prepared,
+                                                       prepared_len);
             OPENSSL_cleanse(prepared, sizeof(prepared));
             if (key == NULL)
                 return 0;

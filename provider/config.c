@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +8,6 @@
 #include <openssl/params.h>
 
 #include "config.h"
-#include "errors.h"
 #include "../tpm/tpm.h"
 
 int tk_config_parse_bool(const char *text)
@@ -32,12 +32,69 @@ static OSSL_FUNC_core_get_params_fn *find_get_params(const OSSL_DISPATCH *in)
     return NULL;
 }
 
-int tk_config_load(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
-                   tk_config *cfg)
+/* One setting: the environment variable if set and not empty, else the
+ * openssl.cnf value; *from says which (for the error message). NULL when
+ * neither is set. */
+static const char *setting(const char *env, const char *conf, const char **from)
+{
+    const char *value = getenv(env);
+
+    *from = env;
+    if (value != NULL && *value != '\0')
+        return value;
+    *from = "openssl.cnf";
+    return conf != NULL && *conf != '\0' ? conf : NULL;
+}
+
+/* A value as it may appear in an error: at most 48 characters, control
+ * characters shown as '?'. */
+static void shown(const char *value, char out[56])
+{
+    size_t i;
+
+    for (i = 0; value[i] != '\0' && i < 48; i++)
+        out[i] = value[i] >= 0x20 && value[i] != 0x7f ? value[i] : '?';
+    strcpy(out + i, value[i] != '\0' ? "..." : "");
+}
+
+static void problem(tk_config *cfg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void problem(tk_config *cfg, const char *fmt, ...)
+{
+    size_t used = strlen(cfg->problem);
+    va_list ap;
+
+    if (used > 0 && used + 2 < sizeof(cfg->problem)) {
+        strcpy(cfg->problem + used, "; ");
+        used += 2;
+    }
+    if (used + 1 >= sizeof(cfg->problem))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(cfg->problem + used, sizeof(cfg->problem) - used, fmt, ap);
+    va_end(ap);
+}
+
+static void too_long(tk_config *cfg, const char *key, const char *value,
+                     size_t max, const char *from)
+{
+    char text[56];
+
+    shown(value, text);
+    problem(cfg,
+            "%s: \"%s\" is %zu bytes long, more than the %zu tpmkit accepts"
+            " (from %s)",
+            key, text, strlen(value), max - 1, from);
+}
+
+void tk_config_load(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
+                    tk_config *cfg)
 {
     OSSL_FUNC_core_get_params_fn *get_params = find_get_params(in);
     const char *conf_tcti = NULL, *conf_encrypt = NULL, *conf_identity = NULL;
-    const char *tcti, *encrypt, *identity;
+    const char *tcti, *encrypt, *identity, *from;
+    char text[56];
     OSSL_PARAM params[] = {
         OSSL_PARAM_utf8_ptr("tcti", (char **)&conf_tcti, 0),
         OSSL_PARAM_utf8_ptr("session-encryption", (char **)&conf_encrypt, 0),
@@ -45,45 +102,37 @@ int tk_config_load(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
         OSSL_PARAM_END
     };
 
+    memset(cfg, 0, sizeof(*cfg));
     if (get_params != NULL && !get_params(core, params)) {
         conf_tcti = NULL;
         conf_encrypt = NULL;
         conf_identity = NULL;
     }
-    tcti = getenv("TPMKIT_TCTI");
-    if (tcti == NULL || *tcti == '\0')
-        tcti = conf_tcti;
-    if (tcti == NULL || *tcti == '\0')
+    tcti = setting("TPMKIT_TCTI", conf_tcti, &from);
+    if (tcti == NULL)
         tcti = TK_TPM_DEFAULT_TCTI;
-    if (strlen(tcti) >= sizeof(cfg->tcti)) {
-        tk_raise(TK_R_BAD_CONFIG, "TCTI string too long (%zu bytes)",
-                 strlen(tcti));
-        return 0;
-    }
-    strcpy(cfg->tcti, tcti);
+    if (strlen(tcti) >= sizeof(cfg->tcti))
+        too_long(cfg, "tcti", tcti, sizeof(cfg->tcti), from);
+    else
+        strcpy(cfg->tcti, tcti);
 
-    encrypt = getenv("TPMKIT_SESSION_ENCRYPTION");
-    if (encrypt == NULL || *encrypt == '\0')
-        encrypt = conf_encrypt;
     cfg->encrypt = 1;
-    if (encrypt != NULL && *encrypt != '\0') {
-        cfg->encrypt = tk_config_parse_bool(encrypt);
-        if (cfg->encrypt < 0) {
-            tk_raise(TK_R_BAD_CONFIG,
-                     "session-encryption must be yes or no, not \"%s\"",
-                     encrypt);
-            return 0;
-        }
+    encrypt = setting("TPMKIT_SESSION_ENCRYPTION", conf_encrypt, &from);
+    if (encrypt != NULL && (cfg->encrypt = tk_config_parse_bool(encrypt)) < 0) {
+        shown(encrypt, text);
+        problem(cfg, "session-encryption: \"%s\" is not yes or no (from %s)",
+                text, from);
+        cfg->encrypt = 1;
     }
-    /* Checked when the TPM is first used: a bad value then fails every
-     * TPM operation with its reason rather than running unverified. */
-    identity = getenv("TPMKIT_TPM_IDENTITY");
-    if (identity == NULL || *identity == '\0')
-        identity = conf_identity;
-    if (identity == NULL || *identity == '\0')
+
+    /* The value itself is checked when the TPM is first used: a bad one
+     * then fails every TPM operation with its reason. */
+    identity = setting("TPMKIT_TPM_IDENTITY", conf_identity, &from);
+    if (identity == NULL)
         identity = "none";
     snprintf(cfg->identity, sizeof(cfg->identity), "%s", identity);
-    if (strlen(identity) >= sizeof(cfg->identity))
-        cfg->identity[0] = '!'; /* too long: unusable, never "none" */
-    return 1;
+    if (strlen(identity) >= sizeof(cfg->identity)) {
+        cfg->identity[0] = '!'; /* unusable, never "none" */
+        too_long(cfg, "tpm-identity", identity, sizeof(cfg->identity), from);
+    }
 }

@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "../tpm/tpm.h"
+#include "config.h"
 #include "errors.h"
 
 typedef struct tk_seed_stats {
@@ -16,7 +17,7 @@ typedef struct tk_seed_stats {
     unsigned long seeds; /* successful seedings from the TPM */
     unsigned long failures;
     int last_failed; /* the most recent attempt failed */
-    char last_error[320];
+    char last_error[800];
 } tk_seed_stats;
 
 typedef struct tk_prov_ctx {
@@ -28,9 +29,21 @@ typedef struct tk_prov_ctx {
      * a plain context with OpenSSL's default provider only, so it can never
      * come back into tpmkit. */
     OSSL_LIB_CTX *sw_libctx;
+    /* NULL when the configuration is unusable (cfg.problem): reach it
+     * through tk_prov_tpm() only. */
     tk_tpm *tpm;
+    tk_config cfg;
     tk_seed_stats seed;
 } tk_prov_ctx;
+
+/* This instance's TPM for an operation about to use it. NULL, with a "bad
+ * tpmkit configuration" error naming the bad setting raised, when tpmkit
+ * was loaded with a setting it cannot honour: nothing then reaches the
+ * TPM. */
+tk_tpm *tk_prov_tpm(tk_prov_ctx *ctx);
+/* The same check without the TPM: 1 if the configuration is usable, else 0
+ * with the error raised. */
+int tk_prov_check_config(tk_prov_ctx *ctx);
 
 /* Seed bookkeeping, reported through the provider's parameters so that a
  * user can tell whether OpenSSL's DRBG really draws from the TPM. */

@@ -29,6 +29,7 @@
 #define TK_PARAM_TPM_STATUS "tpm-status"
 #define TK_PARAM_TPM_IDENTITY "tpm-identity"
 #define TK_PARAM_TPM_PIN "tpm-pin"
+#define TK_PARAM_CONFIG_STATUS "config-status"
 
 static OSSL_FUNC_provider_teardown_fn tk_teardown;
 static OSSL_FUNC_provider_gettable_params_fn tk_gettable_params;
@@ -86,6 +87,7 @@ static const OSSL_PARAM *tk_gettable_params(void *provctx)
         OSSL_PARAM_utf8_string(TK_PARAM_TPM_STATUS, NULL, 0),
         OSSL_PARAM_utf8_string(TK_PARAM_TPM_IDENTITY, NULL, 0),
         OSSL_PARAM_utf8_string(TK_PARAM_TPM_PIN, NULL, 0),
+        OSSL_PARAM_utf8_string(TK_PARAM_CONFIG_STATUS, NULL, 0),
         OSSL_PARAM_END
     };
 
@@ -104,22 +106,65 @@ static int set_utf8(OSSL_PARAM params[], const char *key, const char *value)
     return OSSL_PARAM_set_utf8_string(p, value);
 }
 
+tk_tpm *tk_prov_tpm(tk_prov_ctx *ctx)
+{
+    return tk_prov_check_config(ctx) ? ctx->tpm : NULL;
+}
+
+int tk_prov_check_config(tk_prov_ctx *ctx)
+{
+    if (ctx->tpm != NULL)
+        return 1;
+    tk_raise(TK_R_BAD_CONFIG,
+             "%s; tpmkit does not use the TPM until this is fixed",
+             ctx->cfg.problem);
+    return 0;
+}
+
+/* The settings in force; with an unusable configuration, what was read
+ * (the TPM is not used then: config-status says why). */
+static const char *shown_tcti(const tk_prov_ctx *ctx)
+{
+    if (ctx->tpm != NULL)
+        return tk_tpm_tcti(ctx->tpm);
+    return ctx->cfg.tcti[0] != '\0' ? ctx->cfg.tcti : "(unusable)";
+}
+
+static const char *shown_encryption(const tk_prov_ctx *ctx)
+{
+    if (ctx->tpm != NULL)
+        return tk_tpm_encrypting(ctx->tpm) ? "on" : "off";
+    return strstr(ctx->cfg.problem, "session-encryption:") != NULL
+               ? "(unusable)"
+           : ctx->cfg.encrypt ? "on"
+                              : "off";
+}
+
 static int tk_get_params(void *provctx, OSSL_PARAM params[])
 {
     tk_prov_ctx *ctx = provctx;
+    const char *problem = ctx->cfg.problem;
     char text[1024];
     OSSL_PARAM *p;
 
     if (!set_utf8(params, OSSL_PROV_PARAM_NAME, "tpmkit")
         || !set_utf8(params, OSSL_PROV_PARAM_VERSION, TK_VERSION)
         || !set_utf8(params, OSSL_PROV_PARAM_BUILDINFO, TK_BUILDINFO)
-        || !set_utf8(params, TK_PARAM_TCTI, tk_tpm_tcti(ctx->tpm))
+        || !set_utf8(params, TK_PARAM_TCTI, shown_tcti(ctx))
         || !set_utf8(params, TK_PARAM_SESSION_ENCRYPTION,
-                     tk_tpm_encrypting(ctx->tpm) ? "on" : "off"))
+                     shown_encryption(ctx)))
         return 0;
     p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
     if (p != NULL && !OSSL_PARAM_set_int(p, 1))
         return 0;
+    if (OSSL_PARAM_locate(params, TK_PARAM_CONFIG_STATUS) != NULL) {
+        if (ctx->tpm != NULL)
+            snprintf(text, sizeof(text), "ok");
+        else
+            snprintf(text, sizeof(text), "FAILED: %s", problem);
+        if (!set_utf8(params, TK_PARAM_CONFIG_STATUS, text))
+            return 0;
+    }
     if (OSSL_PARAM_locate(params, TK_PARAM_SEED_STATUS) != NULL) {
         tk_seed_stats_describe(ctx, text, sizeof(text));
         if (!set_utf8(params, TK_PARAM_SEED_STATUS, text))
@@ -127,9 +172,14 @@ static int tk_get_params(void *provctx, OSSL_PARAM params[])
     }
     /* Asking for the TPM's status talks to the TPM: only when asked. */
     if (OSSL_PARAM_locate(params, TK_PARAM_TPM_STATUS) != NULL) {
-        char desc[128];
+        char desc[768];
 
-        if (tk_tpm_ping(ctx->tpm, desc, sizeof(desc))) {
+        if (ctx->tpm == NULL) {
+            snprintf(text, sizeof(text),
+                     "FAILED: bad tpmkit configuration, the TPM is not used:"
+                     " %s",
+                     problem);
+        } else if (tk_tpm_ping(ctx->tpm, desc, sizeof(desc))) {
             snprintf(text, sizeof(text), "ok: %s", desc);
         } else {
             tk_tpm_last_error(ctx->tpm, desc, sizeof(desc));
@@ -139,13 +189,19 @@ static int tk_get_params(void *provctx, OSSL_PARAM params[])
             return 0;
     }
     if (OSSL_PARAM_locate(params, TK_PARAM_TPM_IDENTITY) != NULL) {
-        tk_tpm_identity_describe(ctx->tpm, text, sizeof(text));
+        if (ctx->tpm == NULL)
+            snprintf(text, sizeof(text),
+                     "not checked: bad tpmkit configuration: %s", problem);
+        else
+            tk_tpm_identity_describe(ctx->tpm, text, sizeof(text));
         if (!set_utf8(params, TK_PARAM_TPM_IDENTITY, text))
             return 0;
     }
     /* The value that would pin the TPM answering now: talks to the TPM. */
     if (OSSL_PARAM_locate(params, TK_PARAM_TPM_PIN) != NULL) {
-        if (!tk_tpm_pin(ctx->tpm, text, sizeof(text)))
+        tk_tpm *tpm = tk_prov_tpm(ctx);
+
+        if (tpm == NULL || !tk_tpm_pin(tpm, text, sizeof(text)))
             return 0;
         if (!set_utf8(params, TK_PARAM_TPM_PIN, text))
             return 0;
@@ -155,9 +211,9 @@ static int tk_get_params(void *provctx, OSSL_PARAM params[])
 
 static int tk_self_test(void *provctx)
 {
-    tk_prov_ctx *ctx = provctx;
+    tk_tpm *tpm = tk_prov_tpm(provctx);
 
-    return tk_tpm_ping(ctx->tpm, NULL, 0);
+    return tpm != NULL && tk_tpm_ping(tpm, NULL, 0);
 }
 
 /* TLS groups whose key shares come from TPMKIT-EPHEMERAL-EC (software):
@@ -220,7 +276,8 @@ static void tk_teardown(void *provctx)
 
     if (ctx == NULL)
         return;
-    tk_tpm_release(ctx->tpm);
+    if (ctx->tpm != NULL)
+        tk_tpm_release(ctx->tpm);
     OSSL_LIB_CTX_free(ctx->sw_libctx);
     OSSL_LIB_CTX_free(ctx->core_libctx);
     pthread_mutex_destroy(&ctx->seed.lock);
@@ -264,15 +321,11 @@ __attribute__((visibility("default"))) int OSSL_provider_init(
     const OSSL_DISPATCH **out, void **provctx)
 {
     tk_prov_ctx *ctx;
-    tk_config cfg;
+    tk_config *cfg;
     tk_errors *errors = tk_errors_register(core, in);
 
     if (errors == NULL)
         return 0;
-    if (!tk_config_load(core, in, &cfg)) {
-        tk_errors_unregister(errors);
-        return 0;
-    }
     quiet_tss_logging();
     ctx = OPENSSL_zalloc(sizeof(*ctx));
     if (ctx == NULL) {
@@ -283,17 +336,27 @@ __attribute__((visibility("default"))) int OSSL_provider_init(
     ctx->core = core;
     ctx->errors = errors;
     pthread_mutex_init(&ctx->seed.lock, NULL);
-    ctx->tpm = tk_tpm_acquire(cfg.tcti, cfg.encrypt, cfg.identity);
+    cfg = &ctx->cfg;
+    /* A setting tpmkit cannot honour must not stop the load: OpenSSL would
+     * then seed its DRBG from the operating system without a word. tpmkit
+     * loads without a TPM instead, and every TPM use fails naming the
+     * setting (tk_prov_tpm). */
+    tk_config_load(core, in, cfg);
+    if (cfg->problem[0] == '\0')
+        ctx->tpm = tk_tpm_acquire(cfg->tcti, cfg->encrypt, cfg->identity);
     ctx->core_libctx = OSSL_LIB_CTX_new_from_dispatch(core, in);
     ctx->sw_libctx = OSSL_LIB_CTX_new();
-    if (ctx->tpm == NULL || ctx->core_libctx == NULL
-        || ctx->sw_libctx == NULL) {
+    if ((ctx->tpm == NULL && cfg->problem[0] == '\0')
+        || ctx->core_libctx == NULL || ctx->sw_libctx == NULL) {
         tk_raise(TK_R_OUT_OF_MEMORY, "provider context");
         tk_teardown(ctx);
         return 0;
     }
-    tk_debug("loaded; TCTI \"%s\", session encryption %s", cfg.tcti,
-             cfg.encrypt ? "on" : "off");
+    if (ctx->tpm == NULL)
+        tk_debug("loaded without the TPM: bad configuration: %s", cfg->problem);
+    else
+        tk_debug("loaded; TCTI \"%s\", session encryption %s", cfg->tcti,
+                 cfg->encrypt ? "on" : "off");
     *out = provider_functions;
     *provctx = ctx;
     return 1;

@@ -16,8 +16,12 @@ void tk_seed_stats_failed(tk_prov_ctx *ctx)
     pthread_mutex_lock(&ctx->seed.lock);
     ctx->seed.failures++;
     ctx->seed.last_failed = 1;
-    tk_tpm_last_error(ctx->tpm, ctx->seed.last_error,
-                      sizeof(ctx->seed.last_error));
+    if (ctx->tpm != NULL)
+        tk_tpm_last_error(ctx->tpm, ctx->seed.last_error,
+                          sizeof(ctx->seed.last_error));
+    else
+        snprintf(ctx->seed.last_error, sizeof(ctx->seed.last_error),
+                 "bad tpmkit configuration: %s", ctx->cfg.problem);
     pthread_mutex_unlock(&ctx->seed.lock);
 }
 

@@ -74,7 +74,10 @@ static void seed_freectx(void *vseed)
 }
 
 /* Connecting is left to the first draw: a provider that loads must not
- * block on, or fail for, a TPM that is not needed yet. */
+ * block on, or fail for, a TPM that is not needed yet. Nor does a bad
+ * configuration fail here: OpenSSL drops a seed source that cannot be
+ * instantiated and seeds from the operating system instead, without a
+ * word. get_seed() fails, so the DRBG stays unseeded and says why. */
 static int seed_instantiate(void *vseed, unsigned int strength,
                             int prediction_resistance,
                             const unsigned char *pstr, size_t pstr_len,
@@ -101,7 +104,9 @@ static int seed_uninstantiate(void *vseed)
 
 static int draw(tk_seed *seed, unsigned char *out, size_t len)
 {
-    if (!tk_tpm_random(seed->prov->tpm, out, len)) {
+    tk_tpm *tpm = tk_prov_tpm(seed->prov);
+
+    if (tpm == NULL || !tk_tpm_random(tpm, out, len)) {
         seed->state = EVP_RAND_STATE_ERROR;
         return 0;
     }
@@ -158,9 +163,15 @@ static size_t seed_get_seed(void *vseed, unsigned char **pout, int entropy,
     }
     if (!draw(seed, buf, len)) {
         tk_seed_stats_failed(seed->prov);
-        tk_raise(TK_R_SEED_FAILED,
-                 "the TPM gave no seed; this DRBG stays unseeded (TCTI \"%s\")",
-                 tk_tpm_tcti(seed->prov->tpm));
+        if (seed->prov->tpm == NULL)
+            tk_raise(TK_R_SEED_FAILED, "no seed from the TPM (bad tpmkit"
+                                       " configuration); this DRBG stays"
+                                       " unseeded");
+        else
+            tk_raise(TK_R_SEED_FAILED,
+                     "the TPM gave no seed; this DRBG stays unseeded (TCTI"
+                     " \"%s\")",
+                     tk_tpm_tcti(seed->prov->tpm));
         OPENSSL_secure_clear_free(buf, len);
         return 0;
     }

@@ -13,6 +13,7 @@
 #include <tss2/tss2_tcti.h>
 
 #include "authorize.h"
+#include "da_lockout.h"
 #include "keyobj.h"
 #include "session.h"
 #include "state.h"
@@ -147,8 +148,8 @@ TSS2_RC tk_key_op_fail(tk_tpm *tpm, TSS2_RC rc, const char *what)
                        "satisfying the key's authorization policy (PCR"
                        " values changed?)");
     if (rc == TPM2_RC_LOCKOUT)
-        return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
-                       "the TPM is in dictionary-attack lockout;");
+        return tk_da_lockout_fail(tpm, rc, TK_R_AUTH_FAILED,
+                                  "authorizing the key");
     return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, what);
 }
 

@@ -6,6 +6,7 @@
 #include <tss2/tss2_tctildr.h>
 
 #include "state.h"
+#include "tcti_hint.h"
 #include "tcti_journal.h"
 #include "tcti_trace.h"
 #include "../provider/errors.h"
@@ -40,8 +41,12 @@ TSS2_RC tk_conn_open(tk_tpm *tpm)
     }
     rc = Tss2_TctiLdr_Initialize(tpm->tcti_conf, &c->loaded);
     if (rc != TSS2_RC_SUCCESS) {
+        const char *hint = tk_tcti_hint(tpm->tcti_conf, tpm->fail.detail,
+                                        sizeof(tpm->fail.detail));
+
         c->loaded = NULL;
-        return tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE, "connect");
+        return tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE,
+                       hint != NULL ? hint : "connect");
     }
     c->traced = c->loaded;
     if (tk_debug_level() >= TK_DEBUG_COMMANDS

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <tss2/tss2_mu.h>
 
+#include "da_lockout.h"
 #include "import.h"
 #include "keyobj.h"
 #include "primary.h"
@@ -88,7 +89,10 @@ TSS2_RC tk_parent_get(tk_tpm *tpm, uint32_t parent, const TPM2B_AUTH *auth,
     rc = Esys_TR_FromTPMPublic(tpm->conn.esys, parent, ESYS_TR_NONE,
                                ESYS_TR_NONE, ESYS_TR_NONE, out);
     if (rc != TSS2_RC_SUCCESS)
-        return tk_fail(tpm, rc, TK_R_BAD_KEY, "finding the parent key");
+        return tk_failf(tpm, rc, TK_R_BAD_KEY,
+                        "finding the parent key 0x%08x (is there a persistent"
+                        " key at that handle in this TPM?)",
+                        parent);
     Esys_TR_SetAuth(tpm->conn.esys, *out, auth);
     return TSS2_RC_SUCCESS;
 }
@@ -194,6 +198,28 @@ static TSS2_RC load_with_password(tk_tpm *tpm, tk_tpm_key *key, ESYS_TR parent)
     return rc;
 }
 
+/* Why TPM2_Load refused a key file's blobs, said so that the user knows
+ * what to do. */
+static void load_failed(tk_tpm *tpm, TSS2_RC rc)
+{
+    if (tk_rc_is_auth_failure(rc))
+        tk_fail(tpm, rc, TK_R_AUTH_FAILED,
+                "TPM2_Load (the parent key's password is wrong?)");
+    else if (rc == TPM2_RC_LOCKOUT)
+        tk_da_lockout_fail(tpm, rc, TK_R_AUTH_FAILED,
+                           "TPM2_Load with the parent key's password");
+    else if (tk_rc_base(rc) == TPM2_RC_INTEGRITY)
+        /* The private part is wrapped with a key derived from the parent's
+         * seed: another TPM's, or one a TPM2_Clear replaced. */
+        tk_fail(tpm, rc, TK_R_BAD_KEY,
+                "TPM2_Load (the key file belongs to another TPM, or to this"
+                " TPM before its storage hierarchy was cleared, or it was"
+                " altered: its private part does not verify under this TPM's"
+                " parent key, and the key cannot be used on this TPM)");
+    else
+        tk_fail(tpm, rc, TK_R_BAD_KEY, "TPM2_Load");
+}
+
 static TSS2_RC load_from_blobs(tk_tpm *tpm, tk_tpm_key *key)
 {
     ESYS_TR parent;
@@ -225,12 +251,7 @@ static TSS2_RC load_from_blobs(tk_tpm *tpm, tk_tpm_key *key)
                        ESYS_TR_NONE, &key->priv, &key->pub, &key->handle);
     if (rc != TSS2_RC_SUCCESS) {
         key->handle = ESYS_TR_NONE;
-        tk_fail(tpm, rc,
-                (rc & 0xfff) == TPM2_RC_AUTH_FAIL
-                        || (rc & 0xfff) == TPM2_RC_BAD_AUTH
-                    ? TK_R_AUTH_FAILED
-                    : TK_R_BAD_KEY,
-                "TPM2_Load");
+        load_failed(tpm, rc);
     }
     tk_parent_release(tpm, key->parent, &parent);
     return rc;

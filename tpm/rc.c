@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Sorting TPM and TSS return codes into what the caller should do next. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tpm2_types.h>
 
@@ -70,9 +72,27 @@ int tk_rc_is_auth_failure(TSS2_RC rc)
     return base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH;
 }
 
+TSS2_RC tk_rc_base(TSS2_RC rc)
+{
+    if (LAYER(rc) != TSS2_TPM_RC_LAYER || !(rc & TPM2_RC_FMT1))
+        return rc;
+    return rc & ~(TSS2_RC)(TPM2_RC_N_MASK | TPM2_RC_P);
+}
+
 TSS2_RC tk_failure_set(tk_failure *f, TSS2_RC rc, int reason, const char *what)
 {
     f->what = what;
     f->reason = reason;
     return rc;
+}
+
+TSS2_RC tk_failure_setf(tk_failure *f, TSS2_RC rc, int reason, const char *fmt,
+                        ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
+    va_end(ap);
+    return tk_failure_set(f, rc, reason, f->detail);
 }

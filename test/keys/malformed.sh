@@ -2,9 +2,10 @@
 # shellcheck disable=SC2154 # k_pub, k_priv, o_priv: set by keys_lib.sh's key reader
 # Issue 3, robustness: malformed key files (truncated, garbage, wrong OID,
 # trailing bytes, swapped fields, bad parent, oversized or inconsistent
-# blobs, a public part from another key), in PEM and DER, each give a clean
-# error from tpmkit about the key file: non-zero exit, no crash, no hang,
-# never a silently wrong key. Well-formed variants of the format (emptyAuth
+# blobs, a public part from another key, a policy tpmkit cannot replay), in
+# PEM and DER, each give a clean error from tpmkit about the key file:
+# non-zero exit, no crash, no hang, never a silently wrong key; when the
+# file is recognisably a TSS2 key file, tpmkit's own reason reaches stderr. Well-formed variants of the format (emptyAuth
 # absent, description present) load.
 . "$TK_SOURCE_DIR/test/keys/keys_lib.sh"
 TK_TIMEOUT=30
@@ -97,6 +98,19 @@ mkkey hugepriv "$OID" "$EMPTY" "$PARENT" "$PUB" "priv=FORMAT:HEX,OCTETSTRING:$k_
 mkkey badsize "$OID" "$EMPTY" "$PARENT" "pub=FORMAT:HEX,OCTETSTRING:ffff${k_pub:4}" "$PRIV"; bad+=(badsize)
 mkkey shortpub "$OID" "$EMPTY" "$PARENT" "pub=FORMAT:HEX,OCTETSTRING:${k_pub:0:40}" "$PRIV"; bad+=(shortpub)
 mkkey emptypub "$OID" "$EMPTY" "$PARENT" "pub=OCTETSTRING:" "$PRIV"; bad+=(emptypub)
+# Well-formed files tpmkit cannot use: a public blob whose TPM2B size is
+# right but whose content stops early, a parent tpmkit does not load under,
+# an importable key for such a parent, a policy command tpmkit cannot replay
+# (PolicySecret).
+inner=${k_pub:4:${#k_pub}-24}
+printf -v size %04x $(( ${#inner} / 2 ))
+mkkey truncblob "$OID" "$EMPTY" "$PARENT" "pub=FORMAT:HEX,OCTETSTRING:$size$inner" "$PRIV"; bad+=(truncblob)
+mkkey nullparent "$OID" "$EMPTY" parent=INTEGER:0x40000007 "$PUB" "$PRIV"; bad+=(nullparent)
+mkkey importnull type=OID:2.23.133.10.1.4 "$EMPTY" "secret=EXPLICIT:2,OCTETSTRING:seed" \
+    parent=INTEGER:0x40000007 "$PUB" "$PRIV"; bad+=(importnull)
+mkkey badpolicy "$OID" "$EMPTY" "policy=EXPLICIT:1,SEQUENCE:policy" "$PARENT" "$PUB" "$PRIV" \
+    "[policy]" "step=SEQUENCE:step" "[step]" "code=EXPLICIT:0,INTEGER:0x151" \
+    "params=EXPLICIT:1,OCTETSTRING:00"; bad+=(badpolicy)
 
 # PEM versions of the byte-level cases, plus PEM-only faults.
 for f in trunc trunc1 garbage trailing flipped; do pem_wrap "$T/$f.der" "$T/$f.pem"; done
@@ -146,6 +160,34 @@ assert_no_tpm_leftovers "keys the TPM refuses"
 for f in "${pem_only[@]}"; do
     run tk pkey -in "$T/$f.pem" -pubout -out "$T/x.pub"
     expect_clean_failure "$f: pkey -pubout"
+done
+
+# Each says why in tpmkit's words, without TPMKIT_DEBUG: OpenSSL's file
+# store drops the errors of the decoders it runs on the DER it found, so
+# tpmkit must say it before (PEM or DER alike), not merely "unsupported".
+reasons=(
+    "trunc|truncated \\(100 of [0-9]+ bytes\\)"
+    "trailing|trailing bytes after the key"
+    "badparent|parent 0x12345678 is neither a hierarchy nor a persistent handle"
+    "nullparent|unsupported parent handle 0x40000007"
+    "importnull|importable key for parent 0x40000007"
+    "badpolicy|policy uses TPM command 0x151, which tpmkit cannot replay"
+    "hugepub|pubkey of [0-9]+ bytes \\(1 to 4096 allowed\\)"
+    "hugepriv|privkey of [0-9]+ bytes \\(1 to 4096 allowed\\)"
+    "truncblob|malformed TPM public key blob"
+    "swapped|pubkey is not a TPM2B_PUBLIC"
+    "pemtrunc|PEM armor is broken"
+    "pembase64|PEM armor is broken"
+    "pemgarbage|the PEM body is not a TPM 2.0 loadable or importable key"
+)
+for entry in "${reasons[@]}"; do
+    f=${entry%%|*}
+    for form in PEM DER; do
+        [ -e "$T/$f.${form,,}" ] || continue
+        run tk pkey -inform $form -in "$T/$f.${form,,}" -pubout -out "$T/x.pub"
+        assert_fails "$f ($form): pkey fails"
+        assert_grep "$f ($form): tpmkit says why" ":tpmkit:.*${entry#*|}" "$T/err"
+    done
 done
 
 # Text after the PEM END line is ignored by PEM readers (as OpenSSL does for

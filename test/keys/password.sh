@@ -90,4 +90,26 @@ assert_ok "encryption off: password key signs"
 run sw dgst -sha256 -verify "$T/ec.pub" -signature "$T/sig" "$T/msg"
 assert_ok "encryption off: the signature verifies"
 
+# --- dictionary-attack lockout ----------------------------------------------
+# swtpm allows 3 failures. The attempt after them finds the TPM in lockout:
+# the error says so, for how long, and how to end it (not a bare 0x921).
+assert_eq "lockout counter 0 before the lockout test" 0 "$(lockout_counter)"
+for i in 1 2 3; do
+    run tk dgst -sha256 -sign "$T/ec.pem" -passin "pass:wrong-$i" -out "$T/sig" "$T/msg"
+    assert_fails "wrong password $i of 3"
+done
+assert_eq "three wrong passwords: lockout counter 3" 3 "$(lockout_counter)"
+for pw in wrong-4 correct-horse; do
+    run tk dgst -sha256 -sign "$T/ec.pem" -passin "pass:$pw" -out "$T/sig" "$T/msg"
+    assert_fails "locked out, password $pw: signing fails"
+    assert_grep "locked out, $pw: the error says lockout" 'dictionary-attack lockout' "$T/err"
+    assert_grep "locked out, $pw: and for how long" \
+        '3 failed authorization\(s\) counted, 3 allowed; keys with a password work again in at most 1000 s' "$T/err"
+    assert_contains "locked out, $pw: and how to end it" "tpm2_dictionarylockout -c" "$T/err"
+done
+assert_eq "a refusal in lockout is not counted" 3 "$(lockout_counter)"
+tpm2 dictionarylockout -c >/dev/null || fail "tpm2_dictionarylockout -c"
+sign_verify "after tpm2_dictionarylockout -c, the right password" "$T/ec.pem" "$T/ec.pub" \
+    -passin pass:correct-horse
+
 assert_no_tpm_leftovers
