@@ -29,28 +29,31 @@ static int hex_value(char c)
     return -1;
 }
 
+int tk_identity_hex_name(const char *hex, size_t len, TPM2B_NAME *name)
+{
+    /* nameAlg (2 bytes) and a SHA-1..SHA-512 digest */
+    if (len % 2 != 0 || len / 2 < 2 + 20 || len / 2 > sizeof(name->name))
+        return 0;
+    for (size_t i = 0; i < len / 2; i++) {
+        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+
+        if (hi < 0 || lo < 0)
+            return 0;
+        name->name[i] = (BYTE)(hi << 4 | lo);
+    }
+    name->size = (UINT16)(len / 2);
+    return 1;
+}
+
 static void parse_name(const char *hex, tk_identity *id)
 {
-    size_t len = strlen(hex);
-
-    /* nameAlg (2 bytes) and a SHA-256..SHA-512 digest */
-    if (len % 2 != 0 || len / 2 < 2 + 20 || len / 2 > sizeof(id->name.name)) {
+    if (!tk_identity_hex_name(hex, strlen(hex), &id->name)) {
         invalid(id,
                 "tpm-identity name:%s is not a TPM name in hex"
                 " (tpmkit-status --pin prints the current one)",
                 hex);
         return;
     }
-    for (size_t i = 0; i < len / 2; i++) {
-        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-
-        if (hi < 0 || lo < 0) {
-            invalid(id, "tpm-identity name:%s is not hexadecimal", hex);
-            return;
-        }
-        id->name.name[i] = (BYTE)(hi << 4 | lo);
-    }
-    id->name.size = (UINT16)(len / 2);
     id->kind = TK_IDENTITY_NAME;
 }
 

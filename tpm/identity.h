@@ -42,6 +42,9 @@ void tk_identity_parse(const char *spec, tk_identity *out);
 TSS2_RC tk_identity_check(tk_tpm *tpm, const TPM2B_PUBLIC *pub,
                           const TPM2B_NAME *name);
 
+/* A TPM name written in hex (`len` characters); 0 if it is not one. */
+int tk_identity_hex_name(const char *hex, size_t len, TPM2B_NAME *name);
+
 /* A value for tpm-identity that pins this name ("name:HEX"). */
 void tk_identity_pin_text(const TPM2B_NAME *name, char *out, size_t out_len);
 

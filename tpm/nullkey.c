@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "identity.h"
 #include "nullkey.h"
 #include "primary.h"
 #include "state.h"
@@ -20,17 +21,6 @@ static int device_number(const char *conf)
     if (strncmp(p, "rm", 2) == 0)
         p += 2;
     return atoi(p);
-}
-
-static int hex_digit(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* The name the kernel publishes (hex), into *name; 0 if it has none. */
@@ -51,17 +41,7 @@ static int kernel_null_name(tk_tpm *tpm, TPM2B_NAME *name, char *path,
     if (fgets(text, sizeof(text), f) != NULL)
         len = strcspn(text, "\r\n");
     fclose(f);
-    if (len == 0 || len % 2 != 0 || len / 2 > sizeof(name->name))
-        return 0;
-    for (size_t i = 0; i < len / 2; i++) {
-        int hi = hex_digit(text[2 * i]), lo = hex_digit(text[2 * i + 1]);
-
-        if (hi < 0 || lo < 0)
-            return 0;
-        name->name[i] = (BYTE)(hi << 4 | lo);
-    }
-    name->size = (UINT16)(len / 2);
-    return 1;
+    return tk_identity_hex_name(text, len, name);
 }
 
 TSS2_RC tk_nullkey_get(tk_tpm *tpm, ESYS_TR *handle, TPMS_ECC_POINT *point)

@@ -4,12 +4,12 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "tcti_journal.h"
+#include "tcti_wrap.h"
 
 #define MAX_ENDING 3
 
 typedef struct jtcti {
-    TSS2_TCTI_CONTEXT_COMMON_V2 common; /* first: what callers see */
-    TSS2_TCTI_CONTEXT *inner;
+    tk_tcti_wrap wrap; /* first: the TCTI callers see */
     tk_journal *journal;
     uint32_t cc;
     /* Given up when the command succeeds: a flushed handle, a completed
@@ -18,17 +18,6 @@ typedef struct jtcti {
     int n_ending;
     int sent_pending; /* the command in flight creates a handle */
 } jtcti;
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8
-           | p[3];
-}
-
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static int is_tracked(TPM2_HANDLE h)
 {
@@ -99,24 +88,24 @@ static void sessions_ending(jtcti *t, const uint8_t *cmd, size_t size)
     int handles = handle_count(t->cc);
     size_t off, end;
 
-    if (handles < 0 || be16(cmd) != TPM2_ST_SESSIONS)
+    if (handles < 0 || tk_be16(cmd) != TPM2_ST_SESSIONS)
         return;
     off = 10 + 4 * (size_t)handles;
     if (off + 4 > size)
         return;
-    end = off + 4 + be32(cmd + off);
+    end = off + 4 + tk_be32(cmd + off);
     if (end > size)
         return;
     for (off += 4; off + 4 + 2 <= end;) {
-        TPM2_HANDLE h = be32(cmd + off);
-        size_t nonce = be16(cmd + off + 4);
+        TPM2_HANDLE h = tk_be32(cmd + off);
+        size_t nonce = tk_be16(cmd + off + 4);
         size_t attrs = off + 6 + nonce;
 
         if (attrs + 3 > end)
             return;
         if (!(cmd[attrs] & TPMA_SESSION_CONTINUESESSION))
             end_on_success(t, h);
-        off = attrs + 1 + 2 + be16(cmd + attrs + 1);
+        off = attrs + 1 + 2 + tk_be16(cmd + attrs + 1);
     }
 }
 
@@ -124,24 +113,24 @@ static TSS2_RC transmit(TSS2_TCTI_CONTEXT *ctx, size_t size, const uint8_t *cmd)
 {
     jtcti *t = (jtcti *)ctx;
 
-    t->cc = size >= 10 ? be32(cmd + 6) : 0;
+    t->cc = size >= 10 ? tk_be32(cmd + 6) : 0;
     t->n_ending = 0;
     if (t->cc == TPM2_CC_FlushContext && size >= 14)
-        end_on_success(t, be32(cmd + 10));
+        end_on_success(t, tk_be32(cmd + 10));
     else if (t->cc == TPM2_CC_SequenceComplete && size >= 14)
-        end_on_success(t, be32(cmd + 10));
+        end_on_success(t, tk_be32(cmd + 10));
     sessions_ending(t, cmd, size);
     t->sent_pending = creates_handle(t->cc);
     if (t->sent_pending)
         tk_journal_pending(t->journal, t->cc);
-    return Tss2_Tcti_Transmit(t->inner, size, cmd);
+    return Tss2_Tcti_Transmit(t->wrap.inner, size, cmd);
 }
 
 static TSS2_RC receive(TSS2_TCTI_CONTEXT *ctx, size_t *size, uint8_t *resp,
                        int32_t timeout)
 {
     jtcti *t = (jtcti *)ctx;
-    TSS2_RC rc = Tss2_Tcti_Receive(t->inner, size, resp, timeout);
+    TSS2_RC rc = Tss2_Tcti_Receive(t->wrap.inner, size, resp, timeout);
 
     if (resp == NULL && rc == TSS2_RC_SUCCESS)
         return rc; /* asked for the size only */
@@ -153,12 +142,12 @@ static TSS2_RC receive(TSS2_TCTI_CONTEXT *ctx, size_t *size, uint8_t *resp,
         t->journal->dirty = 1;
     }
     if (rc != TSS2_RC_SUCCESS || *size < 10
-        || be32(resp + 6) != TPM2_RC_SUCCESS) {
+        || tk_be32(resp + 6) != TPM2_RC_SUCCESS) {
         tk_journal_sync(t->journal);
         return rc;
     }
-    if (creates_handle(t->cc) && *size >= 14 && is_tracked(be32(resp + 10)))
-        tk_journal_add(t->journal, be32(resp + 10));
+    if (creates_handle(t->cc) && *size >= 14 && is_tracked(tk_be32(resp + 10)))
+        tk_journal_add(t->journal, tk_be32(resp + 10));
     for (int i = 0; i < t->n_ending; i++)
         tk_journal_remove(t->journal, t->ending[i]);
     t->n_ending = 0;
@@ -168,33 +157,6 @@ static TSS2_RC receive(TSS2_TCTI_CONTEXT *ctx, size_t *size, uint8_t *resp,
     return rc;
 }
 
-static void finalize(TSS2_TCTI_CONTEXT *ctx)
-{
-    (void)ctx; /* the inner TCTI is its owner's to free */
-}
-
-static TSS2_RC cancel(TSS2_TCTI_CONTEXT *ctx)
-{
-    return Tss2_Tcti_Cancel(((jtcti *)ctx)->inner);
-}
-
-static TSS2_RC poll_handles(TSS2_TCTI_CONTEXT *ctx, TSS2_TCTI_POLL_HANDLE *h,
-                            size_t *n)
-{
-    return Tss2_Tcti_GetPollHandles(((jtcti *)ctx)->inner, h, n);
-}
-
-static TSS2_RC set_locality(TSS2_TCTI_CONTEXT *ctx, uint8_t locality)
-{
-    return Tss2_Tcti_SetLocality(((jtcti *)ctx)->inner, locality);
-}
-
-static TSS2_RC make_sticky(TSS2_TCTI_CONTEXT *ctx, TPM2_HANDLE *handle,
-                           uint8_t sticky)
-{
-    return Tss2_Tcti_MakeSticky(((jtcti *)ctx)->inner, handle, sticky);
-}
-
 TSS2_TCTI_CONTEXT *tk_tcti_journal_new(TSS2_TCTI_CONTEXT *inner,
                                        tk_journal *journal)
 {
@@ -202,17 +164,9 @@ TSS2_TCTI_CONTEXT *tk_tcti_journal_new(TSS2_TCTI_CONTEXT *inner,
 
     if (t == NULL)
         return NULL;
-    t->inner = inner;
     t->journal = journal;
-    t->common.v1.magic = 0x746b6a6f75726e6cULL;
-    t->common.v1.version = 2;
-    t->common.v1.transmit = transmit;
-    t->common.v1.receive = receive;
-    t->common.v1.finalize = finalize;
-    t->common.v1.cancel = cancel;
-    t->common.v1.getPollHandles = poll_handles;
-    t->common.v1.setLocality = set_locality;
-    t->common.makeSticky = make_sticky;
+    tk_tcti_wrap_init(&t->wrap, 0x746b6a6f75726e6cULL, inner, transmit,
+                      receive);
     return (TSS2_TCTI_CONTEXT *)t;
 }
 
