@@ -20,6 +20,7 @@ TSS2_RC tk_conn_read_clock(tk_tpm *tpm, UINT32 *reset, UINT32 *restart)
     if (rc == TSS2_RC_SUCCESS) {
         *reset = time->clockInfo.resetCount;
         *restart = time->clockInfo.restartCount;
+        tpm->conn.clock = time->clockInfo.clock;
     }
     Esys_Free(time);
     return rc;

@@ -21,6 +21,7 @@ typedef struct tk_conn {
     TSS2_SYS_CONTEXT *sys; /* ESYS's, for commands with our sessions */
     pid_t owner;           /* process that opened the connection */
     UINT32 reset_count, restart_count; /* TPM clock counters at connect */
+    UINT64 clock;                      /* and the TPM's clock then */
     tk_crypto crypto;                  /* session arithmetic, fetched once */
 } tk_conn;
 

@@ -217,15 +217,11 @@ void tk_journal_sync(tk_journal *j)
 void tk_journal_connected(tk_tpm *tpm)
 {
     tk_journal *j = &tpm->journal;
-    TPMS_TIME_INFO *t = NULL;
 
+    /* Read when connecting: no TPM command of its own. */
     j->reset = tpm->conn.reset_count;
     j->restart = tpm->conn.restart_count;
-    if (Esys_ReadClock(tpm->conn.esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                       &t)
-        == TSS2_RC_SUCCESS)
-        j->clock = t->clockInfo.clock;
-    Esys_Free(t);
+    j->clock = tpm->conn.clock;
 }
 
 /* Alive unless the kernel says no such process, or the pid now belongs

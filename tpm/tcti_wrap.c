@@ -35,8 +35,8 @@ static TSS2_RC make_sticky(TSS2_TCTI_CONTEXT *ctx, TPM2_HANDLE *handle,
     return Tss2_Tcti_MakeSticky(inner(ctx), handle, sticky);
 }
 
-void tk_tcti_wrap_init(tk_tcti_wrap *w, uint64_t magic,
-                       TSS2_TCTI_CONTEXT *in, TSS2_TCTI_TRANSMIT_FCN transmit,
+void tk_tcti_wrap_init(tk_tcti_wrap *w, uint64_t magic, TSS2_TCTI_CONTEXT *in,
+                       TSS2_TCTI_TRANSMIT_FCN transmit,
                        TSS2_TCTI_RECEIVE_FCN receive)
 {
     memset(&w->common, 0, sizeof(w->common));
