@@ -31,7 +31,7 @@ assert_ok "openssl rand seeded from the TPM through the relay (cmd TCTI)"
 no_process "the relay ends with its client" "$relay_pattern"
 
 # The relay is found beside the module when TPMKIT_RELAY is not set.
-TPMKIT_RELAY= OPENSSL_MODULES="$TK_MODULE_DIR" run ossl genpkey \
+TPMKIT_RELAY="" OPENSSL_MODULES="$TK_MODULE_DIR" run ossl genpkey \
     -provider tpmkit -provider default -algorithm EC -pkeyopt group:P-256 \
     -out "$T/ec.pem"
 assert_ok "a TPM key made through the relay found beside tpmkit.so"
