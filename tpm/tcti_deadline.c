@@ -49,8 +49,8 @@ static TSS2_RC transmit(TSS2_TCTI_CONTEXT *ctx, size_t size,
     return Tss2_Tcti_Transmit(d->wrap.inner, size, command);
 }
 
-static TSS2_RC receive(TSS2_TCTI_CONTEXT *ctx, size_t *size,
-                       uint8_t *response, int32_t timeout)
+static TSS2_RC receive(TSS2_TCTI_CONTEXT *ctx, size_t *size, uint8_t *response,
+                       int32_t timeout)
 {
     return Tss2_Tcti_Receive(((deadline *)ctx)->wrap.inner, size, response,
                              timeout);
