@@ -94,16 +94,18 @@ static int same_point(const TPMS_ECC_POINT *a, const TPMS_ECC_POINT *b)
 
 /* Is the key at `tr` the standard primary? Its template must match, and
  * so must its key: that takes creating the primary, once per user and TPM
- * (srk_cache.h). On success *pub is its public area. */
+ * (srk_cache.h). On success *pub is its public area, and *noted says
+ * whether that came from the note. */
 static int is_standard_primary(tk_tpm *tpm, ESYS_TR tr, const TPM2B_NAME *name,
-                               TPM2B_PUBLIC *pub)
+                               TPM2B_PUBLIC *pub, int *noted, ESYS_TR *created,
+                               TPM2B_PUBLIC **made)
 {
-    TPM2B_PUBLIC *read = NULL, *made = NULL;
+    TPM2B_PUBLIC *read = NULL;
     TPM2B_NAME computed;
-    ESYS_TR created = ESYS_TR_NONE;
     int same;
 
-    if (tk_srk_cache_read(&tpm->journal, tpm->srk_handle, name, pub))
+    *noted = tk_srk_cache_read(&tpm->journal, tpm->srk_handle, name, pub);
+    if (*noted)
         return standard_template(pub)
                && tk_object_name(&tpm->conn.crypto, pub, &computed)
                && computed.size == name->size
@@ -116,85 +118,105 @@ static int is_standard_primary(tk_tpm *tpm, ESYS_TR tr, const TPM2B_NAME *name,
            && tk_object_name(&tpm->conn.crypto, read, &computed)
            && computed.size == name->size
            && memcmp(computed.name, name->name, name->size) == 0
-           && tk_primary_create(tpm, &created, &made) == TSS2_RC_SUCCESS
-           && same_point(&made->publicArea.unique.ecc,
+           && tk_primary_create(tpm, created, made) == TSS2_RC_SUCCESS
+           && same_point(&(*made)->publicArea.unique.ecc,
                          &read->publicArea.unique.ecc);
-    if (created != ESYS_TR_NONE)
-        Esys_FlushContext(tpm->conn.esys, created);
     if (same) {
         *pub = *read;
-        tk_srk_cache_write(&tpm->journal, tpm->srk_handle, name, read);
+        Esys_FlushContext(tpm->conn.esys, *created);
+        *created = ESYS_TR_NONE;
+        Esys_Free(*made);
+        *made = NULL;
     }
     tk_debug("the key at 0x%08x is %sthe standard storage primary",
              tpm->srk_handle, same ? "" : "not ");
     Esys_Free(read);
-    Esys_Free(made);
     return same;
 }
 
-/* The persisted primary, if storage-primary names a handle holding it. */
-static void find_persisted(tk_tpm *tpm)
+/* Take a primary just created as ours, once tpm-identity accepts it
+ * (before anything is salted to it or loaded under it). Frees `pub`. */
+static TSS2_RC adopt_created(tk_tpm *tpm, ESYS_TR handle, TPM2B_PUBLIC *pub)
+{
+    TSS2_RC rc;
+
+    tpm->prim.handle = handle;
+    tpm->prim.point = pub->publicArea.unique.ecc;
+    if (!tk_object_name(&tpm->conn.crypto, pub, &tpm->prim.name))
+        tpm->prim.name.size = 0;
+    rc = tk_identity_check(tpm, pub, &tpm->prim.name);
+    Esys_Free(pub);
+    if (rc != TSS2_RC_SUCCESS) {
+        Esys_FlushContext(tpm->conn.esys, tpm->prim.handle);
+        tpm->prim.handle = ESYS_TR_NONE;
+        memset(&tpm->prim.point, 0, sizeof(tpm->prim.point));
+        return rc;
+    }
+    tk_debug("storage primary created");
+    return TSS2_RC_SUCCESS;
+}
+
+/* The persisted primary, if storage-primary names a handle holding it.
+ * A primary created to check it, which it did not match, is kept. */
+static TSS2_RC find_persisted(tk_tpm *tpm)
 {
     TPM2B_NAME *name = NULL;
-    TPM2B_PUBLIC pub;
-    ESYS_TR tr = ESYS_TR_NONE;
+    TPM2B_PUBLIC pub, *made = NULL;
+    ESYS_TR tr = ESYS_TR_NONE, created = ESYS_TR_NONE;
+    int noted = 0;
 
     tpm->prim.looked = 1;
     if (tpm->srk_handle == 0
         || Esys_TR_FromTPMPublic(tpm->conn.esys, tpm->srk_handle, ESYS_TR_NONE,
                                  ESYS_TR_NONE, ESYS_TR_NONE, &tr)
                != TSS2_RC_SUCCESS)
-        return;
+        return TSS2_RC_SUCCESS;
     if (Esys_TR_GetName(tpm->conn.esys, tr, &name) == TSS2_RC_SUCCESS
-        && is_standard_primary(tpm, tr, name, &pub)
+        && is_standard_primary(tpm, tr, name, &pub, &noted, &created, &made)
         && tk_identity_check(tpm, &pub, name) == TSS2_RC_SUCCESS) {
+        /* Noted only once the identity setting accepted it too. */
+        if (!noted)
+            tk_srk_cache_write(&tpm->journal, tpm->srk_handle, name, &pub);
         tpm->prim.handle = tr;
         tpm->prim.persistent = 1;
         tpm->prim.point = pub.publicArea.unique.ecc;
         tpm->prim.name = *name;
         tk_debug("storage primary: the persisted one at 0x%08x",
                  tpm->srk_handle);
-    } else {
-        Esys_TR_Close(tpm->conn.esys, &tr);
+        Esys_Free(name);
+        return TSS2_RC_SUCCESS;
     }
+    Esys_TR_Close(tpm->conn.esys, &tr);
     Esys_Free(name);
+    if (created == ESYS_TR_NONE) {
+        Esys_Free(made);
+        return TSS2_RC_SUCCESS;
+    }
+    return adopt_created(tpm, created, made);
 }
 
 TSS2_RC tk_primary_get(tk_tpm *tpm, ESYS_TR *out)
 {
     TPM2B_PUBLIC *pub = NULL;
+    ESYS_TR handle = ESYS_TR_NONE;
     TSS2_RC rc;
 
-    if (tpm->prim.handle == ESYS_TR_NONE && !tpm->prim.looked)
-        find_persisted(tpm);
-
+    if (tpm->prim.handle == ESYS_TR_NONE && !tpm->prim.looked
+        && (rc = find_persisted(tpm)) != TSS2_RC_SUCCESS)
+        return rc;
     if (tpm->prim.handle == ESYS_TR_NONE && tpm->prim.saved != NULL) {
         rc = unpark(tpm);
         if (rc != TSS2_RC_SUCCESS)
             return rc;
     }
     if (tpm->prim.handle == ESYS_TR_NONE) {
-        rc = tk_primary_create(tpm, &tpm->prim.handle, &pub);
-        if (rc == TSS2_RC_SUCCESS) {
-            tpm->prim.point = pub->publicArea.unique.ecc;
-            if (!tk_object_name(&tpm->conn.crypto, pub, &tpm->prim.name))
-                tpm->prim.name.size = 0;
-        }
+        rc = tk_primary_create(tpm, &handle, &pub);
         if (rc != TSS2_RC_SUCCESS) {
             Esys_Free(pub);
-            tpm->prim.handle = ESYS_TR_NONE;
             return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED, "TPM2_CreatePrimary");
         }
-        /* Before anything is salted to it or loaded under it. */
-        rc = tk_identity_check(tpm, pub, &tpm->prim.name);
-        Esys_Free(pub);
-        if (rc != TSS2_RC_SUCCESS) {
-            Esys_FlushContext(tpm->conn.esys, tpm->prim.handle);
-            tpm->prim.handle = ESYS_TR_NONE;
-            memset(&tpm->prim.point, 0, sizeof(tpm->prim.point));
+        if ((rc = adopt_created(tpm, handle, pub)) != TSS2_RC_SUCCESS)
             return rc;
-        }
-        tk_debug("storage primary created");
     }
     *out = tpm->prim.handle;
     return TSS2_RC_SUCCESS;
