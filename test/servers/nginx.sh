@@ -15,6 +15,7 @@ serve_case() {
     local N=$C/nginx port pid master workers
     mkdir -p "$N/tmp"
     port=$(free_port)
+    SERVER_LOGS+=("$N/error.log")
     # nginx clears its workers' environment: name what tpmkit (and the
     # tabrmd TCTI, which finds the bus by DBUS_SESSION_BUS_ADDRESS) needs.
     # reuseport: the kernel spreads connections over the workers.

@@ -7,6 +7,23 @@
 . "$TK_SOURCE_DIR/test/lib/common.sh"
 . "$TK_SOURCE_DIR/test/lib/tabrmd.sh"
 
+# On failure, show the end of the server's logs and of tpmkit's trace
+# (files in SERVER_LOGS) before common.sh's clean-up removes them.
+SERVER_LOGS=()
+_servers_on_exit() {
+    local rc=$? f
+    if [ "$rc" -ne 0 ]; then
+        for f in "${SERVER_LOGS[@]}"; do
+            [ -s "$f" ] || continue
+            echo "# ${f#"$T"/} (last lines):"
+            tail -n 25 "$f" | cut -c 1-300 | sed 's/^/#   /'
+        done
+    fi
+    (exit "$rc")
+    _tk_cleanup
+}
+trap _servers_on_exit EXIT
+
 # need_progs PROG...: skip the test (77) when a program is not installed.
 need_progs() {
     local prog
@@ -64,6 +81,8 @@ use_case() {
     # process (parent or forked child) used the TPM.
     TRACE=$C/trace
     : >"$TRACE"
+    SERVER_LOGS=("$TRACE")
+    [ "$CASE" != tabrmd ] || SERVER_LOGS+=("$T/tabrmd/abrmd.log")
 }
 
 # server_env: the environment a server runs with (export it, or pass it
@@ -107,6 +126,12 @@ wait_listening() {
     fail "$1: nothing listens on port $2 after ${3:-30} s"
 }
 
+# quiet_grep WHAT ERE FILE: assert_grep that says nothing when it holds
+# (for checks repeated per request).
+quiet_grep() {
+    grep -Eq -- "$2" "$3" || assert_grep "$@"
+}
+
 # fetch_pages WHAT PORT N EXPECT: N requests one after the other, each must
 # succeed within curl's 20 s and answer a body matching the ERE EXPECT.
 # Appends each body's first line to $C/bodies.
@@ -114,8 +139,8 @@ fetch_pages() {
     local what=$1 port=$2 n=$3 expect=$4 i
     for i in $(seq 1 "$n"); do
         curl_get "$port"
-        assert_ok "$CASE: $what: request $i/$n"
-        assert_grep "$CASE: $what: request $i/$n: the page" "$expect" "$T/out" >/dev/null
+        [ "$RC" -eq 0 ] || assert_ok "$CASE: $what: request $i/$n"
+        quiet_grep "$CASE: $what: request $i/$n: the page" "$expect" "$T/out"
         head -n 1 "$T/out" >>"$C/bodies"
     done
     pass "$CASE: $what: $n pages, each as expected"
@@ -153,10 +178,10 @@ fetch_parallel() {
 # TPM2-SEED), both successfully.
 assert_child_did_tpm_work() {
     local pid=$1
-    assert_grep "$CASE: child $pid signed in the TPM" \
-        "^tpmkit\\[$pid\\] .*TPM command 0x15d: rc 0x0 " "$TRACE" >/dev/null
-    assert_grep "$CASE: child $pid was seeded by the TPM" \
-        "^tpmkit\\[$pid\\] .*TPM command 0x17b: rc 0x0 " "$TRACE" >/dev/null
+    quiet_grep "$CASE: child $pid signed in the TPM" \
+        "^tpmkit\\[$pid\\] .*TPM command 0x15d: rc 0x0 " "$TRACE"
+    quiet_grep "$CASE: child $pid was seeded by the TPM" \
+        "^tpmkit\\[$pid\\] .*TPM command 0x17b: rc 0x0 " "$TRACE"
     pass "$CASE: child $pid signed and seeded its DRBG through the TPM"
 }
 
