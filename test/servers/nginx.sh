@@ -8,6 +8,14 @@
 . "$TK_SOURCE_DIR/test/servers/servers_lib.sh"
 need_progs nginx
 
+# nginx_signal DIR SIGNAL: nginx -s SIGNAL to the nginx of DIR.
+nginx_signal() {
+    (
+        server_env
+        exec timeout -k 5 60 nginx -p "$1" -c "$1/nginx.conf" -e "$1/error.log" -s "$2"
+    )
+}
+
 # serve_case CASE: one nginx on CASE's TPM, 12 requests one by one and 8
 # at once, then a clean stop.
 serve_case() {
@@ -80,8 +88,8 @@ CONF
     [ "${#served[@]}" -ge 2 ] || fail "$CASE: only one worker served the 20 requests"
     assert_clean_trace
 
-    run env OPENSSL_CONF="$C/openssl.cnf" timeout -k 5 60 \
-        nginx -p "$N" -c "$N/nginx.conf" -e "$N/error.log" -s quit
+    # nginx -s loads the configuration, and so tpmkit, too.
+    run nginx_signal "$N" quit
     assert_ok "$CASE: nginx -s quit"
     wait_gone "$CASE: nginx master" "$master" 30
     for pid in $workers; do
