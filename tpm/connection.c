@@ -6,7 +6,9 @@
 #include <tss2/tss2_tctildr.h>
 
 #include "state.h"
+#include "tcti_fds.h"
 #include "tcti_hint.h"
+#include "tcti_relay.h"
 #include "tcti_journal.h"
 #include "tcti_trace.h"
 #include "../provider/errors.h"
@@ -26,6 +28,37 @@ TSS2_RC tk_conn_read_clock(tk_tpm *tpm, UINT32 *reset, UINT32 *restart)
     return rc;
 }
 
+/* Socket TCTIs are opened here; every other one (device, tabrmd, cmd) in
+ * tpmkit-relay, whose socket the watchdog can cut (tcti_relay.h). */
+static TSS2_RC open_tcti(tk_tpm *tpm)
+{
+    tk_conn *c = &tpm->conn;
+    const char *hint;
+    TSS2_RC rc;
+
+    c->relayed = !tk_tcti_is_socket(tpm->tcti_conf);
+    if (!c->relayed) {
+        rc = Tss2_TctiLdr_Initialize(tpm->tcti_conf, &c->loaded);
+    } else if (tk_tcti_relay_start(tpm->tcti_conf, &c->loaded, tpm->fail.detail,
+                                   sizeof(tpm->fail.detail))
+               != 0) {
+        c->relayed = 0;
+        return tk_fail(tpm, TSS2_TCTI_RC_IO_ERROR, TK_R_TPM_UNREACHABLE,
+                       tpm->fail.detail);
+    } else {
+        tk_watchdog_watch_fd(&tpm->watchdog, tk_tcti_relay_fd(c->loaded));
+        if ((rc = tk_tcti_relay_ready(c->loaded)) != TSS2_RC_SUCCESS)
+            tk_conn_close(tpm);
+    }
+    if (rc == TSS2_RC_SUCCESS)
+        return rc;
+    c->loaded = NULL;
+    hint = tk_tcti_hint(tpm->tcti_conf, tpm->fail.detail,
+                        sizeof(tpm->fail.detail));
+    return tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE,
+                   hint != NULL ? hint : "connect");
+}
+
 TSS2_RC tk_conn_open(tk_tpm *tpm)
 {
     tk_conn *c = &tpm->conn;
@@ -40,15 +73,8 @@ TSS2_RC tk_conn_open(tk_tpm *tpm)
         return tk_fail(tpm, TSS2_ESYS_RC_GENERAL_FAILURE, TK_R_INTERNAL,
                        "OpenSSL's SHA, HMAC and AES for TPM sessions");
     }
-    rc = Tss2_TctiLdr_Initialize(tpm->tcti_conf, &c->loaded);
-    if (rc != TSS2_RC_SUCCESS) {
-        const char *hint = tk_tcti_hint(tpm->tcti_conf, tpm->fail.detail,
-                                        sizeof(tpm->fail.detail));
-
-        c->loaded = NULL;
-        return tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE,
-                       hint != NULL ? hint : "connect");
-    }
+    if ((rc = open_tcti(tpm)) != TSS2_RC_SUCCESS)
+        return rc;
     c->traced = c->loaded;
     if (tk_debug_level() >= TK_DEBUG_COMMANDS
         && (c->traced = tk_tcti_trace_new(c->loaded)) == NULL)
@@ -96,10 +122,21 @@ void tk_conn_close(tk_tpm *tpm)
     if (c->traced != NULL && c->traced != c->loaded)
         tk_tcti_trace_free(c->traced);
     c->traced = NULL;
-    if (c->loaded != NULL)
+    if (c->loaded != NULL && c->relayed) {
+        tk_watchdog_watch_fd(&tpm->watchdog, -1);
+        tk_tcti_relay_free(c->loaded);
+    } else if (c->loaded != NULL) {
         Tss2_TctiLdr_Finalize(&c->loaded);
+    }
     c->loaded = NULL;
+    c->relayed = 0;
     c->esys = NULL;
     c->sys = NULL;
     c->tcti = NULL;
+}
+
+void tk_conn_after_fork(tk_conn *c)
+{
+    if (c->loaded != NULL && c->relayed)
+        tk_tcti_relay_drop_inherited(c->loaded);
 }

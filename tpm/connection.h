@@ -15,7 +15,8 @@
 typedef struct tk_conn {
     /* What ESYS talks to: `loaded`, its trace, and the journal's wrapper. */
     TSS2_TCTI_CONTEXT *tcti;
-    TSS2_TCTI_CONTEXT *loaded; /* the TCTI loader's */
+    TSS2_TCTI_CONTEXT *loaded; /* the TCTI loader's, or tpmkit-relay's */
+    int relayed;               /* `loaded` is a tcti_relay.h context */
     TSS2_TCTI_CONTEXT *traced; /* `loaded`, or its trace (TPMKIT_DEBUG=2) */
     ESYS_CONTEXT *esys;
     TSS2_SYS_CONTEXT *sys; /* ESYS's, for commands with our sessions */
@@ -28,6 +29,9 @@ typedef struct tk_conn {
 /* Connect (TCTI, ESYS, TPM2_Startup if the TPM was never started) and
  * note the clock counters. */
 TSS2_RC tk_conn_open(tk_tpm *tpm);
+/* In a forked child: close the copies of the parent's descriptors that
+ * must not outlive the parent's use (its relay socket). */
+void tk_conn_after_fork(tk_conn *c);
 /* Free the contexts; sends nothing to the TPM. */
 void tk_conn_close(tk_tpm *tpm);
 /* The TPM's reset and restart counters now. */

@@ -38,6 +38,7 @@ static void after_fork_child(void)
 {
     for (tk_tpm *t = registry; t != NULL; t = t->next) {
         tk_watchdog_after_fork_child(&t->watchdog);
+        tk_conn_after_fork(&t->conn);
         tk_journal_after_fork(&t->journal);
         if (t->fork_locked) {
             pthread_mutex_unlock(&t->lock);

@@ -56,6 +56,16 @@ static int is_tpm_socket(int fd, int port, const char *path, size_t path_len)
     return port > 0 && (peer_port == port || peer_port == port + 1);
 }
 
+int tk_tcti_is_socket(const char *conf)
+{
+    int port;
+    const char *path;
+    size_t path_len;
+
+    tcti_endpoint(conf, &port, &path, &path_len);
+    return port != 0 || path != NULL;
+}
+
 void tk_tcti_each_fd(const char *conf, void (*fn)(int fd))
 {
     int port;

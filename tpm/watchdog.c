@@ -24,6 +24,15 @@ static void cut(int fd)
     shutdown(fd, SHUT_RDWR);
 }
 
+static void cut_all(tk_watchdog *wd)
+{
+    int fd = __atomic_load_n(&wd->relay_fd, __ATOMIC_ACQUIRE);
+
+    tk_tcti_each_fd(wd->tcti_conf, cut);
+    if (fd >= 0)
+        cut(fd);
+}
+
 static int reached(const struct timespec *deadline)
 {
     struct timespec now;
@@ -56,7 +65,7 @@ static void *watch(void *arg)
             && wd->armed && !wd->fired && reached(&wd->deadline)) {
             /* Once per operation: the next arm clears it. */
             wd->fired = 1;
-            tk_tcti_each_fd(wd->tcti_conf, cut);
+            cut_all(wd);
         }
     }
     pthread_mutex_unlock(&wd->lock);
@@ -69,6 +78,7 @@ void tk_watchdog_init(tk_watchdog *wd, const char *tcti_conf)
 
     memset(wd, 0, sizeof(*wd));
     wd->tcti_conf = tcti_conf;
+    wd->relay_fd = -1;
     pthread_mutex_init(&wd->lock, NULL);
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -102,6 +112,11 @@ int tk_watchdog_fired(tk_watchdog *wd)
     return fired;
 }
 
+void tk_watchdog_watch_fd(tk_watchdog *wd, int fd)
+{
+    __atomic_store_n(&wd->relay_fd, fd, __ATOMIC_RELEASE);
+}
+
 void tk_watchdog_disarm(tk_watchdog *wd)
 {
     pthread_mutex_lock(&wd->lock);
@@ -111,7 +126,8 @@ void tk_watchdog_disarm(tk_watchdog *wd)
 
 void tk_watchdog_after_fork_child(tk_watchdog *wd)
 {
-    /* The watching thread is gone and may have held the lock. */
+    /* The watching thread is gone and may have held the lock; the
+     * parent's relay socket is closed in the child (tk_conn_after_fork). */
     tk_watchdog_init(wd, wd->tcti_conf);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Bounds every TPM operation in time: an overrunning one has the
- * process's sockets to the TPM cut, so its blocked read returns. */
+ * process's sockets to the TPM (or to its relay) cut, so its blocked read
+ * returns. */
 #ifndef TK_TPM_WATCHDOG_H
 #define TK_TPM_WATCHDOG_H
 
@@ -17,6 +18,7 @@ typedef struct tk_watchdog {
     int idle;                 /* the thread waits for an operation to start */
     struct timespec deadline; /* CLOCK_MONOTONIC */
     const char *tcti_conf;
+    int relay_fd; /* the socket to tpmkit-relay, or -1 (atomic) */
 } tk_watchdog;
 
 /* Seconds a TPM operation may take; creating keys takes real TPMs long. */
@@ -25,6 +27,8 @@ typedef struct tk_watchdog {
 
 void tk_watchdog_init(tk_watchdog *wd, const char *tcti_conf);
 void tk_watchdog_arm(tk_watchdog *wd, int seconds);
+/* Cut this socket too when an operation overruns (-1: none). */
+void tk_watchdog_watch_fd(tk_watchdog *wd, int fd);
 void tk_watchdog_disarm(tk_watchdog *wd);
 /* Did the armed operation overrun (its sockets were cut)? */
 int tk_watchdog_fired(tk_watchdog *wd);
