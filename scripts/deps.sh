@@ -13,6 +13,7 @@ PACKAGES=(
     tpm2-openssl nginx curl xxd
     clang libclang-rt-14-dev
     clang-format shellcheck python3-cryptography
+    tpm2-abrmd libtss2-tcti-tabrmd0 dbus apache2 stunnel4
 )
 
 missing=()
