@@ -108,6 +108,26 @@ assert_command_count "an RSA key at 0x81000001: not used, CreatePrimary" CreateP
 assert_grep "the debug trace says why" "is not the standard storage primary" "$T/err"
 evict 0x81000001
 
+# Through a resource manager (tpm2-abrmd): no ReadClock, and with the
+# persisted primary an operation on a key is its one command plus the
+# key's Load and, at exit, its flush.
+if command -v tpm2-abrmd >/dev/null && command -v dbus-daemon >/dev/null; then
+    . "$TK_SOURCE_DIR/test/lib/tabrmd.sh"
+    tools createprimary -C o -G ecc256:null:aes128cfb -a "$SRK_ATTRS" -c "$T/p.ctx"
+    persist 0x81000001
+    tabrmd_start
+    TPMKIT_TCTI=$TABRMD_TCTI run tk dgst -sha256 -sign "$T/k.pem" -out "$T/sig" "$T/msg"
+    assert_ok "through tpm2-abrmd: the first process signs"
+    TPMKIT_TCTI=$TABRMD_TCTI sequence tk dgst -sha256 -sign "$T/k.pem" -out "$T/sig" "$T/msg"
+    assert_ok "through tpm2-abrmd: the next process signs"
+    assert_eq "through tpm2-abrmd: ReadPublic Load Sign FlushContext" \
+        "ReadPublic Load Sign FlushContext" "$SEQ"
+    tabrmd_stop
+    evict 0x81000001
+else
+    echo "# tpm2-abrmd or dbus-daemon missing: resource-manager case skipped"
+fi
+
 # Bad values fail every TPM use, naming the setting.
 TPMKIT_STORAGE_PRIMARY=0x80000001 run tk dgst -sha256 -sign "$T/k.pem" -out "$T/sig" "$T/msg"
 assert_fails "storage-primary 0x80000001 is refused"
