@@ -612,12 +612,13 @@ int raw_save_srk(const char *file, char *why)
 {
     TSS2_TCTI_CONTEXT *tcti = NULL;
     ESYS_CONTEXT *esys = NULL;
-    ESYS_TR srk;
+    ESYS_TR srk, standard;
+    TPM2B_NAME *n1 = NULL, *n2 = NULL;
     uint8_t *buf = NULL;
     size_t len = 0;
     FILE *f;
     TSS2_RC rc;
-    int ok = 0;
+    int ok = 0, same = 1;
 
     if (!connect_tpm(&tcti, &esys, why))
         return 0;
@@ -625,8 +626,23 @@ int raw_save_srk(const char *file, char *why)
                                ESYS_TR_NONE, &srk);
     if (rc == TSS2_RC_SUCCESS)
         rc = Esys_TR_Serialize(esys, srk, &buf, &len);
+    /* The same key as the standard primary of key files: same name. */
+    if (rc == TSS2_RC_SUCCESS
+        && (rc = create_primary(esys, &standard)) == TSS2_RC_SUCCESS) {
+        if (Esys_TR_GetName(esys, srk, &n1) != TSS2_RC_SUCCESS
+            || Esys_TR_GetName(esys, standard, &n2) != TSS2_RC_SUCCESS
+            || n1->size != n2->size || memcmp(n1->name, n2->name, n1->size))
+            same = 0;
+        Esys_FlushContext(esys, standard);
+        Esys_Free(n1);
+        Esys_Free(n2);
+    }
     if (rc != TSS2_RC_SUCCESS)
         rc_why(why, "reading 0x81000001", rc);
+    else if (!same)
+        snprintf(why, BENCH_WHY,
+                 "0x81000001 is not the standard storage primary (its name "
+                 "differs from the one the key-file template gives)");
     else if ((f = fopen(file, "wb")) == NULL)
         snprintf(why, BENCH_WHY, "cannot write %s", file);
     else
