@@ -254,8 +254,8 @@ static const row rows[] = {
     { "tls13-rsa-vs-pss",
       "TLS 1.3 RSA-2048 (base: raw RSA_Decrypt)",
       "hs/s",
-      { RAW(RAW_RSA_RAW, 0, 0, "rsa.pem"),
-        TLS(EVP_TK, "rsa.pem", "rsa.crt", 0), NA(T2O_SEE_TLS) } },
+      { RAW(RAW_RSA_RAW, 0, 0, "rsa.pem"), TLS(EVP_TK, "rsa.pem", "rsa.crt", 0),
+        NA(T2O_SEE_TLS) } },
     { "psk",
       "TLS 1.2 PSK handshake (base: fixed PSK)",
       "hs/s",
@@ -343,7 +343,8 @@ static void stats_add(cmd_stats *s, const char *name, long count, double ms)
         if (s->ncc == MAX_CC)
             i = MAX_CC - 1; /* the last slot takes the rest */
         else
-            snprintf(s->cc[s->ncc++].name, sizeof(s->cc[0].name), "%.31s", name);
+            snprintf(s->cc[s->ncc++].name, sizeof(s->cc[0].name), "%.31s",
+                     name);
     }
     s->cc[i].count += count;
     s->commands += count;
@@ -773,11 +774,11 @@ static void print_targets(void)
     target("ECDSA sign: tpmkit / tpm2-openssl",
            ratio("sign-ecdsa", COL_TK, "sign-ecdsa", COL_T2O), 1.3, 1);
     target("TLS 1.3 P-256: tpmkit handshakes / raw ECDSA signs",
-           ratio("tls13-ec-vs-sign", COL_TK, "tls13-ec-vs-sign", COL_BASE),
-           0.9, 1);
+           ratio("tls13-ec-vs-sign", COL_TK, "tls13-ec-vs-sign", COL_BASE), 0.9,
+           1);
     target("TLS 1.3 RSA: tpmkit handshakes / raw RSA_Decrypt (PSS) ops",
-           ratio("tls13-rsa-vs-pss", COL_TK, "tls13-rsa-vs-pss", COL_BASE),
-           0.9, 1);
+           ratio("tls13-rsa-vs-pss", COL_TK, "tls13-rsa-vs-pss", COL_BASE), 0.9,
+           1);
     target("TLS 1.3 P-256: tpmkit / (soft handshake + raw sign) bound",
            bound("tls13-ec", "sign-ecdsa", 1), 0.9, 1);
     target("TLS 1.3 RSA: tpmkit / (soft handshake + raw RSA_Decrypt) bound",
@@ -870,8 +871,7 @@ int main(int argc, char **argv)
                 return 1;
             }
             return 0;
-        }
-        else
+        } else
             usage();
         i++;
     }

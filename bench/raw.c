@@ -701,10 +701,9 @@ static int one_shot_session(ESYS_CONTEXT *esys, ESYS_TR salt, ESYS_TR *session,
     TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_AES,
                          .keyBits.aes = 128,
                          .mode.aes = TPM2_ALG_CFB };
-    TSS2_RC rc = Esys_StartAuthSession(esys, salt, ESYS_TR_NONE, ESYS_TR_NONE,
-                                       ESYS_TR_NONE, ESYS_TR_NONE, NULL,
-                                       TPM2_SE_HMAC, &sym, TPM2_ALG_SHA256,
-                                       session);
+    TSS2_RC rc = Esys_StartAuthSession(
+        esys, salt, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+        NULL, TPM2_SE_HMAC, &sym, TPM2_ALG_SHA256, session);
 
     if (rc != TSS2_RC_SUCCESS) {
         rc_why(why, "TPM2_StartAuthSession", rc);
@@ -719,10 +718,11 @@ int raw_minimal(const char *keys, const char *op, const char *srk, char *why)
     TSS2_TCTI_CONTEXT *tcti = NULL;
     ESYS_CONTEXT *esys = NULL;
     ESYS_TR parent = ESYS_TR_NONE, key = ESYS_TR_NONE, session = ESYS_TR_NONE;
-    int sign_ec = strcmp(op, "sign-ec") == 0, sign_rsa = !strcmp(op, "sign-rsa");
+    int sign_ec = strcmp(op, "sign-ec") == 0,
+        sign_rsa = !strcmp(op, "sign-rsa");
     int decrypt = !strcmp(op, "decrypt"), mac = !strcmp(op, "mac");
     int rnd = !strcmp(op, "rand");
-    const char *keyfile = sign_ec ? "ec.pem"
+    const char *keyfile = sign_ec               ? "ec.pem"
                           : sign_rsa || decrypt ? "rsa.pem"
                           : mac                 ? "hmac.pem"
                                                 : NULL;
