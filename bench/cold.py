@@ -146,7 +146,7 @@ class Cold:
         with open(self.w('t2o-rand.cnf'), 'w') as f:
             f.write('openssl_conf = init\n[init]\nproviders = prov\n'
                     'random = rnd\n[prov]\ndefault = act\ntpm2 = act\n'
-                    X
+                    '[act]\nactivate = 1\n[rnd]\nrandom = CTR-DRBG\n'
                     'properties = provider=tpm2\n')
         for name in ('ec.pem', 'rsa.pem'):
             reparent(self.k(name), self.w('p-' + name), 0x81000001)
