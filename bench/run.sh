@@ -23,12 +23,12 @@
 # time for that command; the bench then also prints the TPM commands per
 # operation and the modelled TPM time per operation. With --tabrmd the
 # layer sits between tpm2-abrmd and swtpm, so the resource manager's own
-# context swapping is modelled too. Defaults under a model: --rounds 3
-# --seconds 0.3, and the cold-start table with 3 rounds.
+# context swapping is modelled too. Defaults under a model: --rounds 2
+# --seconds 0.3, and the cold-start table with 2 rounds.
 #
 # --cold-rounds N: rounds of the cold-start table (bench/cold.py: whole
 # openssl processes, with and without a persisted storage primary at
-# 0x81000001; 3 under --model, else 0 = not run); --no-cold: none.
+# 0x81000001; 2 under --model, else 0 = not run); --no-cold: none.
 #
 # TK_BENCH_PROG=PATH and TK_MODULE_DIR=DIR: run that program with that
 # tpmkit.so instead of building (the smoke test does).
@@ -67,8 +67,8 @@ if [ -n "$model" ]; then
     fi
     # Bounded cells: a modelled command takes milliseconds, not microseconds.
     [ "$timing" = 1 ] || args=(--seconds 0.3 "${args[@]}")
-    [ "$rounds" = 1 ] || args=(--rounds 3 "${args[@]}")
-    : "${cold_rounds:=3}"
+    [ "$rounds" = 1 ] || args=(--rounds 2 "${args[@]}")
+    : "${cold_rounds:=2}"
 fi
 : "${cold_rounds:=0}"
 
