@@ -71,6 +71,12 @@ extern const bench_impl raw_impl;
 /* First use: connect (TCTI + Esys_Initialize), first salted GetRandom,
  * first ECDSA signature with key load, a CreatePrimary; milliseconds. */
 int raw_first_use(const char *keys, double ms[4], char *why);
+/* Cold start: the fewest TPM commands for `op` (sign-ec, sign-rsa, decrypt,
+ * mac, rand) in this fresh process; under the persisted storage primary
+ * whose ESYS_TR raw_save_srk wrote to `srk`, or under one it creates
+ * (srk NULL). */
+int raw_minimal(const char *keys, const char *op, const char *srk, char *why);
+int raw_save_srk(const char *file, char *why);
 
 /* evp.c: tpmkit and tpm2-openssl through EVP. `which` picks the context. */
 enum evp_which { EVP_SW, EVP_TK, EVP_TK_CLEAR, EVP_T2O };

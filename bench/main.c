@@ -9,9 +9,19 @@
  *                [--seconds S | --iterations N] [--only ID,...]
  *                [--columns base,tk,t2o]   (for profiling one implementation)
  *
+ *   tpmkit-bench --minimal OP --keys DIR [--srk FILE]
+ *                (one cold-start process: the fewest TPM commands for OP;
+ *                 bench/cold.py times it)
+ *   tpmkit-bench --save-srk FILE  (the ESYS_TR of 0x81000001, for --srk)
+ *
  * The TPM is the one in TPMKIT_TCTI (tpm2-openssl: TPM2OPENSSL_TCTI). The
  * keys directory is made by bench/make-keys.sh. TK_BENCH_DEBUG=1 prints
- * OpenSSL's whole error queue when a cell turns n/a. */
+ * OpenSSL's whole error queue when a cell turns n/a.
+ *
+ * TK_BENCH_TPMLOG=FILE names the command log of bench/tpm_latency.py (the
+ * latency layer in front of the TPM; TK_BENCH_MODEL names its chip model):
+ * the bench then reads which TPM commands each cell sent and prints them
+ * per operation, with the modelled TPM time they add up to. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +146,10 @@ typedef struct row {
     "diagnostic row: raw ESYS with the parking tpmkit does without a "         \
     "resource manager"
 
+#define T2O_SEE_TLS                                                            \
+    "tpm2-openssl's handshakes: see the TLS 1.3 rows with a software "         \
+    "baseline"
+
 static const row rows[] = {
     { "rand32-enc",
       "TPM random 32 B, encrypted session",
@@ -230,6 +244,18 @@ static const row rows[] = {
       { TLS(EVP_SW, "sw-rsa.pem", "sw-rsa.crt", 0),
         TLS(EVP_TK, "rsa.pem", "rsa.crt", 0),
         TLS(EVP_T2O, "rsa.pem", "rsa.crt", 0) } },
+    /* The handshake rate against the bare signing rate with the same key
+     * (through the same resource manager, when there is one). */
+    { "tls13-ec-vs-sign",
+      "TLS 1.3 P-256 (base: raw Sign, same key)",
+      "hs/s",
+      { RAW(RAW_SIGN_ECDSA, 0, 0, "ec.pem"), TLS(EVP_TK, "ec.pem", "ec.crt", 0),
+        NA(T2O_SEE_TLS) } },
+    { "tls13-rsa-vs-pss",
+      "TLS 1.3 RSA-2048 (base: raw RSA_Decrypt)",
+      "hs/s",
+      { RAW(RAW_RSA_RAW, 0, 0, "rsa.pem"), TLS(EVP_TK, "rsa.pem", "rsa.crt", 0),
+        NA(T2O_SEE_TLS) } },
     { "psk",
       "TLS 1.2 PSK handshake (base: fixed PSK)",
       "hs/s",
@@ -240,11 +266,26 @@ static const row rows[] = {
 
 /* --- measuring ------------------------------------------------------------- */
 
+/* The TPM commands a cell sent while its clock ran (from the latency
+ * layer's log), summed over rounds. */
+#define MAX_CC 24
+typedef struct cmd_stats {
+    long ops;        /* timed operations */
+    long commands;   /* TPM commands they sent */
+    double model_ms; /* the model's time for those commands */
+    int ncc;
+    struct {
+        char name[32];
+        long count;
+    } cc[MAX_CC];
+} cmd_stats;
+
 typedef struct cell {
     double rate[MAX_ROUNDS];
     int n;
     int na;
     char why[BENCH_WHY];
+    cmd_stats cmds;
 } cell;
 
 static struct {
@@ -275,9 +316,64 @@ static void mark_na(cell *c, const char *why)
     snprintf(c->why, sizeof(c->why), "%.*s", BENCH_WHY - 1, why);
 }
 
+/* --- the latency layer's command log ------------------------------------- */
+
+static const char *tpmlog; /* TK_BENCH_TPMLOG, or NULL */
+
+static long tpmlog_offset(void)
+{
+    FILE *f;
+    long end;
+
+    if (tpmlog == NULL || (f = fopen(tpmlog, "r")) == NULL)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    end = ftell(f);
+    fclose(f);
+    return end;
+}
+
+static void stats_add(cmd_stats *s, const char *name, long count, double ms)
+{
+    int i;
+
+    for (i = 0; i < s->ncc && strcmp(s->cc[i].name, name) != 0; i++)
+        ;
+    if (i == s->ncc) {
+        if (s->ncc == MAX_CC)
+            i = MAX_CC - 1; /* the last slot takes the rest */
+        else
+            snprintf(s->cc[s->ncc++].name, sizeof(s->cc[0].name), "%.31s",
+                     name);
+    }
+    s->cc[i].count += count;
+    s->commands += count;
+    s->model_ms += ms;
+}
+
+/* Lines "CC NAME CLASS MODEL_MS SWTPM_MS RC" written between two offsets.
+ * The layer writes a command's line before it forwards the response, so
+ * every command of an operation that returned is there. */
+static void tpmlog_collect(cmd_stats *s, long from, long to, long ops)
+{
+    char line[256], name[64];
+    double ms;
+    FILE *f;
+
+    if (from < 0 || to < from || (f = fopen(tpmlog, "r")) == NULL)
+        return;
+    fseek(f, from, SEEK_SET);
+    while (ftell(f) < to && fgets(line, sizeof(line), f) != NULL)
+        if (sscanf(line, "%*s %63s %*s %lf", name, &ms) == 2)
+            stats_add(s, name, 1, ms);
+    fclose(f);
+    s->ops += ops;
+}
+
 static void measure(bench_env *env, const cell_def *def, cell *c, int round,
                     int col)
 {
+    long log_from, log_to;
     char why[BENCH_WHY] = "";
     void *state = NULL;
     long count = 0;
@@ -305,6 +401,7 @@ static void measure(bench_env *env, const cell_def *def, cell *c, int round,
         def->impl->done(state);
         return;
     }
+    log_from = tpmlog_offset();
     start = bench_now();
     do {
         if (!def->impl->run(state)) {
@@ -318,9 +415,12 @@ static void measure(bench_env *env, const cell_def *def, cell *c, int round,
         elapsed = bench_now() - start;
     } while (opt.iterations > 0 ? count < opt.iterations
                                 : elapsed < opt.seconds);
+    log_to = tpmlog_offset();
     def->impl->done(state);
-    if (!c->na)
+    if (!c->na) {
         c->rate[c->n++] = (double)count / elapsed;
+        tpmlog_collect(&c->cmds, log_from, log_to, count);
+    }
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -454,6 +554,60 @@ static void print_table(void)
                   paired(&results[r][COL_TK], &results[r][COL_T2O]));
         printf(LINE_FMT, rows[r].name, rows[r].unit, cells[0], cells[1],
                cells[2], r1, r2);
+    }
+}
+
+static void fmt_count(char *out, size_t len, double v)
+{
+    if (v == (long)v)
+        snprintf(out, len, "%ld", (long)v);
+    else
+        snprintf(out, len, "%.2f", v);
+}
+
+/* What each operation cost in TPM commands: per timed operation, summed
+ * over the rounds, and the model's time for them. */
+static void print_commands(void)
+{
+    const char *model = getenv("TK_BENCH_MODEL");
+    char n[16], ms[16], by[512], one[64];
+
+    printf("TPM commands per operation (counted by the latency layer; TPM ms"
+           " = the %s%s model's\n  time for those commands, summed:"
+           " what the chip alone would take)\n",
+           model != NULL ? model : "?",
+           model != NULL && strcmp(model, "none") == 0 ? " (all zero)" : "");
+    printf("%-42s %-12s %7s %9s  %s\n", "operation", "column", "cmds/op",
+           "TPM ms/op", "commands per operation");
+    for (size_t r = 0; r < NROWS; r++) {
+        int first = 1;
+
+        if (!selected(rows[r].id))
+            continue;
+        for (int c = 0; c < NCOL; c++) {
+            const cmd_stats *s = &results[r][c].cmds;
+            size_t used = 0;
+
+            if (results[r][c].na || s->ops == 0)
+                continue;
+            by[0] = '\0';
+            for (int i = 0; i < s->ncc; i++) {
+                fmt_count(n, sizeof(n), (double)s->cc[i].count / s->ops);
+                snprintf(one, sizeof(one), "%s%s %s", i ? ", " : "",
+                         s->cc[i].name, n);
+                if (used + strlen(one) < sizeof(by)) {
+                    memcpy(by + used, one, strlen(one) + 1);
+                    used += strlen(one);
+                }
+            }
+            if (s->ncc == 0)
+                snprintf(by, sizeof(by), "none");
+            fmt_count(n, sizeof(n), (double)s->commands / s->ops);
+            fmt_num(ms, sizeof(ms), s->model_ms / s->ops);
+            printf("%-42s %-12s %7s %9s  %s\n", first ? rows[r].name : "",
+                   col_names[c], n, ms, by);
+            first = 0;
+        }
     }
 }
 
@@ -620,9 +774,11 @@ static void print_targets(void)
     target("ECDSA sign: tpmkit / tpm2-openssl",
            ratio("sign-ecdsa", COL_TK, "sign-ecdsa", COL_T2O), 1.3, 1);
     target("TLS 1.3 P-256: tpmkit handshakes / raw ECDSA signs",
-           ratio("tls13-ec", COL_TK, "sign-ecdsa", COL_BASE), 0.9, 1);
+           ratio("tls13-ec-vs-sign", COL_TK, "tls13-ec-vs-sign", COL_BASE), 0.9,
+           1);
     target("TLS 1.3 RSA: tpmkit handshakes / raw RSA_Decrypt (PSS) ops",
-           ratio("tls13-rsa", COL_TK, "sign-pss", COL_BASE), 0.9, 1);
+           ratio("tls13-rsa-vs-pss", COL_TK, "tls13-rsa-vs-pss", COL_BASE), 0.9,
+           1);
     target("TLS 1.3 P-256: tpmkit / (soft handshake + raw sign) bound",
            bound("tls13-ec", "sign-ecdsa", 1), 0.9, 1);
     target("TLS 1.3 RSA: tpmkit / (soft handshake + raw RSA_Decrypt) bound",
@@ -666,6 +822,8 @@ static void usage(void)
         "usage: tpmkit-bench --keys DIR --module-dir DIR [--rounds N]\n"
         "                    [--seconds S | --iterations N] [--only ID,...]\n"
         "                    [--columns base,tk,t2o]\n"
+        "       tpmkit-bench --minimal OP --keys DIR [--srk FILE]\n"
+        "       tpmkit-bench --save-srk FILE\n"
         "rows:");
     for (size_t r = 0; r < NROWS; r++)
         fprintf(stderr, " %s", rows[r].id);
@@ -676,7 +834,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     bench_env env = { 0 };
-    const char *first_use = NULL;
+    const char *first_use = NULL, *minimal = NULL, *srk = NULL;
     char why[BENCH_WHY] = "", exe[4096];
     ssize_t exe_len;
 
@@ -703,9 +861,26 @@ int main(int argc, char **argv)
                           | (strstr(v, "t2o") ? 4 : 0);
         else if (strcmp(a, "--first-use") == 0)
             first_use = v;
-        else
+        else if (strcmp(a, "--minimal") == 0)
+            minimal = v;
+        else if (strcmp(a, "--srk") == 0)
+            srk = v;
+        else if (strcmp(a, "--save-srk") == 0) {
+            if (!raw_save_srk(v, why)) {
+                fprintf(stderr, "tpmkit-bench: %s\n", why);
+                return 1;
+            }
+            return 0;
+        } else
             usage();
         i++;
+    }
+    if (minimal != NULL && env.keys != NULL) {
+        if (!raw_minimal(env.keys, minimal, srk, why)) {
+            fprintf(stderr, "tpmkit-bench: %s\n", why);
+            return 1;
+        }
+        return 0;
     }
     if (env.keys == NULL || env.module_dir == NULL || opt.rounds < 1
         || opt.rounds > MAX_ROUNDS || (opt.iterations <= 0 && opt.seconds <= 0))
@@ -713,6 +888,9 @@ int main(int argc, char **argv)
     if (first_use != NULL)
         return first_use_child(first_use, env.keys, env.module_dir);
 
+    tpmlog = getenv("TK_BENCH_TPMLOG");
+    if (tpmlog != NULL && *tpmlog == '\0')
+        tpmlog = NULL;
     exe_len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (exe_len <= 0) {
         fprintf(stderr, "tpmkit-bench: /proc/self/exe: %s\n", strerror(errno));
@@ -762,6 +940,10 @@ int main(int argc, char **argv)
 
     printf("\n");
     print_table();
+    if (tpmlog != NULL) {
+        printf("\n");
+        print_commands();
+    }
     if (selected("first-use")) {
         printf("\n");
         print_first_use();

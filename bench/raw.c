@@ -595,3 +595,214 @@ out:
     disconnect_tpm(&tcti, &esys);
     return ok;
 }
+
+/* --- cold start: the fewest TPM commands for one operation ----------------
+ *
+ * What a program that knows exactly what it needs would send, in a fresh
+ * process, with the same protection as tpmkit: secrets (decrypted data, a
+ * MAC, random bytes) come back encrypted in a salted session; signatures
+ * by keys without a password need none. The session is salted by the
+ * storage primary and ends with the command (continueSession clear), so it
+ * needs no FlushContext. With `srk` (a serialized ESYS_TR of the persisted
+ * primary, see raw_save_srk) nothing reads the primary from the TPM: a
+ * program that has its public key (as tpmkit's tpm-identity provides)
+ * needs no ReadPublic. */
+
+int raw_save_srk(const char *file, char *why)
+{
+    TSS2_TCTI_CONTEXT *tcti = NULL;
+    ESYS_CONTEXT *esys = NULL;
+    ESYS_TR srk, standard;
+    TPM2B_NAME *n1 = NULL, *n2 = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    FILE *f;
+    TSS2_RC rc;
+    int ok = 0, same = 1;
+
+    if (!connect_tpm(&tcti, &esys, why))
+        return 0;
+    rc = Esys_TR_FromTPMPublic(esys, 0x81000001, ESYS_TR_NONE, ESYS_TR_NONE,
+                               ESYS_TR_NONE, &srk);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Esys_TR_Serialize(esys, srk, &buf, &len);
+    /* The same key as the standard primary of key files: same name. */
+    if (rc == TSS2_RC_SUCCESS
+        && (rc = create_primary(esys, &standard)) == TSS2_RC_SUCCESS) {
+        if (Esys_TR_GetName(esys, srk, &n1) != TSS2_RC_SUCCESS
+            || Esys_TR_GetName(esys, standard, &n2) != TSS2_RC_SUCCESS
+            || n1->size != n2->size || memcmp(n1->name, n2->name, n1->size))
+            same = 0;
+        Esys_FlushContext(esys, standard);
+        Esys_Free(n1);
+        Esys_Free(n2);
+    }
+    if (rc != TSS2_RC_SUCCESS)
+        rc_why(why, "reading 0x81000001", rc);
+    else if (!same)
+        snprintf(why, BENCH_WHY,
+                 "0x81000001 is not the standard storage primary (its name "
+                 "differs from the one the key-file template gives)");
+    else if ((f = fopen(file, "wb")) == NULL)
+        snprintf(why, BENCH_WHY, "cannot write %s", file);
+    else
+        ok = fwrite(buf, 1, len, f) == len && fclose(f) == 0;
+    Esys_Free(buf);
+    disconnect_tpm(&tcti, &esys);
+    return ok;
+}
+
+static int load_srk(ESYS_CONTEXT *esys, const char *file, ESYS_TR *srk,
+                    char *why)
+{
+    uint8_t buf[2048];
+    size_t len;
+    FILE *f = fopen(file, "rb");
+    TSS2_RC rc;
+
+    if (f == NULL) {
+        snprintf(why, BENCH_WHY, "cannot read %s", file);
+        return 0;
+    }
+    len = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    rc = Esys_TR_Deserialize(esys, buf, len, srk);
+    if (rc != TSS2_RC_SUCCESS) {
+        rc_why(why, "Esys_TR_Deserialize", rc);
+        return 0;
+    }
+    return 1;
+}
+
+static int load_under(ESYS_CONTEXT *esys, ESYS_TR parent, const char *keys,
+                      const char *name, ESYS_TR *key, char *why)
+{
+    TPM2B_PUBLIC pub = { 0 };
+    TPM2B_PRIVATE priv = { 0 };
+    char path[512];
+    TSS2_RC rc;
+
+    snprintf(path, sizeof(path), "%s/%s", keys, name);
+    if (!read_key_blobs(path, &pub, &priv, why))
+        return 0;
+    rc = Esys_Load(esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                   &priv, &pub, key);
+    if (rc != TSS2_RC_SUCCESS) {
+        rc_why(why, "TPM2_Load", rc);
+        return 0;
+    }
+    return 1;
+}
+
+/* A salted session that encrypts the response of one command, then ends. */
+static int one_shot_session(ESYS_CONTEXT *esys, ESYS_TR salt, ESYS_TR *session,
+                            char *why)
+{
+    TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_AES,
+                         .keyBits.aes = 128,
+                         .mode.aes = TPM2_ALG_CFB };
+    TSS2_RC rc = Esys_StartAuthSession(
+        esys, salt, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+        NULL, TPM2_SE_HMAC, &sym, TPM2_ALG_SHA256, session);
+
+    if (rc != TSS2_RC_SUCCESS) {
+        rc_why(why, "TPM2_StartAuthSession", rc);
+        return 0;
+    }
+    Esys_TRSess_SetAttributes(esys, *session, TPMA_SESSION_ENCRYPT, 0xff);
+    return 1;
+}
+
+int raw_minimal(const char *keys, const char *op, const char *srk, char *why)
+{
+    TSS2_TCTI_CONTEXT *tcti = NULL;
+    ESYS_CONTEXT *esys = NULL;
+    ESYS_TR parent = ESYS_TR_NONE, key = ESYS_TR_NONE, session = ESYS_TR_NONE;
+    int sign_ec = strcmp(op, "sign-ec") == 0,
+        sign_rsa = !strcmp(op, "sign-rsa");
+    int decrypt = !strcmp(op, "decrypt"), mac = !strcmp(op, "mac");
+    int rnd = !strcmp(op, "rand");
+    const char *keyfile = sign_ec               ? "ec.pem"
+                          : sign_rsa || decrypt ? "rsa.pem"
+                          : mac                 ? "hmac.pem"
+                                                : NULL;
+    TSS2_RC rc = TSS2_RC_SUCCESS;
+    int ok = 0;
+
+    if (!sign_ec && !sign_rsa && !decrypt && !mac && !rnd) {
+        snprintf(why, BENCH_WHY, "unknown --minimal operation %s", op);
+        return 0;
+    }
+    if (!connect_tpm(&tcti, &esys, why))
+        return 0;
+    if (srk != NULL) {
+        if (!load_srk(esys, srk, &parent, why))
+            goto out;
+    } else if ((rc = create_primary(esys, &parent)) != TSS2_RC_SUCCESS) {
+        rc_why(why, "TPM2_CreatePrimary", rc);
+        parent = ESYS_TR_NONE;
+        goto out;
+    }
+    if (keyfile != NULL && !load_under(esys, parent, keys, keyfile, &key, why))
+        goto out;
+    if ((decrypt || mac || rnd)
+        && !one_shot_session(esys, parent, &session, why))
+        goto out;
+    if (srk == NULL) {
+        Esys_FlushContext(esys, parent);
+    }
+    parent = ESYS_TR_NONE; /* a persisted one is not ours to flush */
+    if (sign_ec || sign_rsa) {
+        TPM2B_DIGEST digest = { .size = 32 };
+        TPMT_SIG_SCHEME scheme = { .scheme = sign_ec ? TPM2_ALG_ECDSA
+                                                     : TPM2_ALG_RSASSA };
+        TPMT_TK_HASHCHECK ticket = { .tag = TPM2_ST_HASHCHECK,
+                                     .hierarchy = TPM2_RH_NULL };
+        TPMT_SIGNATURE *sig = NULL;
+
+        scheme.details.any.hashAlg = TPM2_ALG_SHA256;
+        RAND_bytes(digest.buffer, 32);
+        rc = Esys_Sign(esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                       &digest, &scheme, &ticket, &sig);
+        Esys_Free(sig);
+    } else if (decrypt) {
+        TPMT_RSA_DECRYPT none = { .scheme = TPM2_ALG_NULL };
+        TPM2B_DATA label = { 0 };
+        TPM2B_PUBLIC_KEY_RSA in = { .size = 256 }, *out = NULL;
+
+        RAND_bytes(in.buffer, 256);
+        in.buffer[0] = 0;
+        rc = Esys_RSA_Decrypt(esys, key, session, ESYS_TR_NONE, ESYS_TR_NONE,
+                              &in, &none, &label, &out);
+        Esys_Free(out);
+    } else if (mac) {
+        TPM2B_MAX_BUFFER data = { .size = 64 };
+        TPM2B_DIGEST *out = NULL;
+
+        rc = Esys_HMAC(esys, key, session, ESYS_TR_NONE, ESYS_TR_NONE, &data,
+                       TPM2_ALG_SHA256, &out);
+        Esys_Free(out);
+    } else {
+        TPM2B_DIGEST *bytes = NULL;
+
+        /* One DRBG seeding: 256 bits of entropy and a 128-bit nonce. */
+        rc = Esys_GetRandom(esys, session, ESYS_TR_NONE, ESYS_TR_NONE, 48,
+                            &bytes);
+        Esys_Free(bytes);
+    }
+    session = ESYS_TR_NONE; /* continueSession was clear: the TPM ended it */
+    if (rc != TSS2_RC_SUCCESS) {
+        rc_why(why, op, rc);
+        goto out;
+    }
+    ok = 1;
+out:
+    if (key != ESYS_TR_NONE)
+        Esys_FlushContext(esys, key);
+    if (session != ESYS_TR_NONE)
+        Esys_FlushContext(esys, session);
+    if (parent != ESYS_TR_NONE && srk == NULL)
+        Esys_FlushContext(esys, parent);
+    disconnect_tpm(&tcti, &esys);
+    return ok;
+}
