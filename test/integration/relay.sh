@@ -9,8 +9,9 @@
 
 write_config "$T/openssl.cnf"
 export OPENSSL_CONF=$T/openssl.cnf
-export TPMKIT_TCTI="cmd:python3 $TK_SOURCE_DIR/test/lib/tcp_stdio.py 127.0.0.1 $SWTPM_PORT"
-relay_pattern="tpmkit-relay cmd:python3 .*tcp_stdio.py 127.0.0.1 $SWTPM_PORT\$"
+# The program the cmd TCTI starts is no sanitized one: no preload for it.
+export TPMKIT_TCTI="cmd:env -u LD_PRELOAD python3 $TK_SOURCE_DIR/test/lib/tcp_stdio.py 127.0.0.1 $SWTPM_PORT"
+relay_pattern="tpmkit-relay cmd:env -u LD_PRELOAD python3 .*tcp_stdio.py 127.0.0.1 $SWTPM_PORT\$"
 stdio_pattern="tcp_stdio.py 127.0.0.1 $SWTPM_PORT\$"
 
 # no_process WHAT ERE: within 10 s no process has a command line matching ERE.
