@@ -201,6 +201,15 @@ void tk_session_park(tk_tpm *tpm)
 {
     if (!tpm->park || tpm->session.handle == 0 || !tpm->session.loaded)
         return;
+    /* Salted to a persisted primary, a new session is one command, as
+     * cheap as loading a saved one: end it instead of saving it (a process
+     * that makes one operation never pays for the save, and one killed
+     * while idle leaves nothing in the TPM). */
+    if (tpm->prim.persistent && tpm->identity.kind != TK_IDENTITY_EK_CA
+        && tpm->identity.kind != TK_IDENTITY_KERNEL) {
+        tk_session_drop(tpm, 1);
+        return;
+    }
     /* ContextSave of a session also frees its slot. */
     if (Tss2_Sys_ContextSave(tpm->conn.sys, tpm->session.handle,
                              &tpm->session.saved)

@@ -62,6 +62,11 @@ OPENSSL_CONF=$T/openssl.cnf sequence ossl rand -hex 32
 assert_ok "openssl rand seeded from the TPM"
 assert_command_count "openssl rand: no CreatePrimary" CreatePrimary 0
 assert_command_count "openssl rand: one GetRandom" GetRandom 1
+# Salted to the persisted primary, the session ends with the operation
+# (a new one costs one command, as a saved one would to load).
+OPENSSL_CONF=$T/openssl.cnf sequence ossl rand -hex 32
+assert_eq "openssl rand: ReadClock ReadPublic StartAuthSession GetRandom FlushContext" \
+    "ReadClock ReadPublic StartAuthSession GetRandom FlushContext" "$SEQ"
 
 # A note that others could have written is not believed.
 note=$(ls "$TPMKIT_RUNDIR"/*.srk-81000001.*)
