@@ -189,12 +189,6 @@ static int set_pad_mode(tk_sig_ctx *ctx, const OSSL_PARAM *p)
     return 1;
 }
 
-/* OpenSSL 3.1 and later name a fourth special salt length. */
-#ifndef RSA_PSS_SALTLEN_AUTO_DIGEST_MAX
-#define RSA_PSS_SALTLEN_AUTO_DIGEST_MAX -4
-#endif
-#define SALTLEN_AUTO_DIGEST_MAX_NAME "auto-digestmax"
-
 /* The special salt lengths and their names, as OpenSSL spells them. */
 static const struct {
     int value;
@@ -203,7 +197,6 @@ static const struct {
     { RSA_PSS_SALTLEN_DIGEST, OSSL_PKEY_RSA_PSS_SALT_LEN_DIGEST },
     { RSA_PSS_SALTLEN_MAX, OSSL_PKEY_RSA_PSS_SALT_LEN_MAX },
     { RSA_PSS_SALTLEN_AUTO, OSSL_PKEY_RSA_PSS_SALT_LEN_AUTO },
-    { RSA_PSS_SALTLEN_AUTO_DIGEST_MAX, SALTLEN_AUTO_DIGEST_MAX_NAME },
 };
 
 static int set_saltlen(tk_sig_ctx *ctx, const OSSL_PARAM *p)
@@ -233,7 +226,7 @@ static int set_saltlen(tk_sig_ctx *ctx, const OSSL_PARAM *p)
     } else if (!OSSL_PARAM_get_int(p, &saltlen)) {
         return 0;
     }
-    if (saltlen < RSA_PSS_SALTLEN_AUTO_DIGEST_MAX) {
+    if (saltlen < RSA_PSS_SALTLEN_MAX) {
         tk_raise(TK_R_BAD_REQUEST, "bad PSS salt length %d", saltlen);
         return 0;
     }
@@ -317,8 +310,6 @@ static int effective_saltlen(const tk_sig_ctx *ctx)
     case RSA_PSS_SALTLEN_AUTO:
     case RSA_PSS_SALTLEN_MAX:
         return emlen - hlen - 2;
-    case RSA_PSS_SALTLEN_AUTO_DIGEST_MAX:
-        return hlen < emlen - hlen - 2 ? hlen : emlen - hlen - 2;
     default:
         return ctx->saltlen;
     }
@@ -668,12 +659,7 @@ static int sig_verify(void *vctx, const unsigned char *sig, size_t siglen,
                       const unsigned char *tbs, size_t tbslen)
 {
     tk_sig_ctx *ctx = vctx;
-    /* Verifying, "auto-digestmax" accepts any salt, as "auto" does (and
-     * OpenSSL 3.0 knows only the latter). */
-    EVP_PKEY_CTX *shadow = shadow_ctx(
-        ctx, ctx->saltlen == RSA_PSS_SALTLEN_AUTO_DIGEST_MAX
-                 ? RSA_PSS_SALTLEN_AUTO
-                 : ctx->saltlen);
+    EVP_PKEY_CTX *shadow = shadow_ctx(ctx, ctx->saltlen);
     int ok = shadow != NULL
              && EVP_PKEY_verify(shadow, sig, siglen, tbs, tbslen) == 1;
 
