@@ -218,7 +218,7 @@ static int set_saltlen(tk_sig_ctx *ctx, const OSSL_PARAM *p)
         if (!known) {
             n = strtol(s, &end, 10);
             if (*s == '\0' || *end != '\0' || n < 0 || n > 4096) {
-                tk_raise(TK_R_BAD_REQUEST, "bad PSS salt length \"%s\"", s);
+                tk_raise(TK_R_BAD_REQUEST, "bad PSS salt length %s", s);
                 return 0;
             }
             saltlen = (int)n;
