@@ -10,6 +10,17 @@
 . "$TK_SOURCE_DIR/test/servers/servers_lib.sh"
 . "$TK_SOURCE_DIR/test/servers/nginx_lib.sh"
 need_progs nginx xargs
+# A sanitizer build's tpmkit.so needs the sanitizer runtime preloaded into
+# the program that loads it, and Debian 12's curl never gets past its
+# start-up with libasan preloaded (it blocks in setlocale, with or without
+# tpmkit: `LD_PRELOAD=libasan.so curl file:///dev/null` hangs). curl with
+# a TPM key is tested in the plain build; Python's ssl client
+# (python_ssl.sh) runs the same client-certificate path under the
+# sanitizers.
+if [ -n "${TK_PRELOAD:-}" ]; then
+    echo "# SKIP: curl cannot run with the sanitizer runtime preloaded (plain build only)"
+    exit 77
+fi
 
 # tk_curl PORT CERT KEY [CURL ARGS...]: curl with the case's tpmkit
 # configuration and trace, to /who on the nginx; body in $T/out.
@@ -17,7 +28,6 @@ tk_curl() {
     local port=$1 cert=$2 key=$3
     shift 3
     run env OPENSSL_CONF="$C/openssl.cnf" TPMKIT_DEBUG="2,file:$TRACE" \
-        ${TK_PRELOAD:+LD_PRELOAD=$TK_PRELOAD ASAN_OPTIONS=detect_leaks=0} \
         timeout -k 5 40 curl -sS -f --max-time 30 --cacert "$C/soft.crt" \
         --resolve "localhost:$port:127.0.0.1" --cert "$cert" --key "$key" "$@" \
         "https://localhost:$port/who"
@@ -84,7 +94,6 @@ for c in $SERVER_CASES; do
     mkdir -p "$C/par"
     RC=0
     seq 1 20 | env OPENSSL_CONF="$C/openssl.cnf" TPMKIT_DEBUG="2,file:$TRACE" \
-        ${TK_PRELOAD:+LD_PRELOAD=$TK_PRELOAD ASAN_OPTIONS=detect_leaks=0} \
         xargs -P 4 -I{} timeout -k 5 40 curl -sS -f --max-time 30 --cacert "$C/soft.crt" \
         --resolve "localhost:$port:127.0.0.1" --cert "$C/client-ec.crt" --key "$C/client-ec.pem" \
         -o "$C/par/body.{}" --stderr "$C/par/err.{}" "https://localhost:$port/who" || RC=$?
