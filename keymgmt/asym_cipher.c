@@ -15,6 +15,11 @@
 #include "key.h"
 #include "../provider/errors.h"
 
+/* OpenSSL 3.2 and later: PKCS#1 v1.5 implicit rejection (a synthetic
+ * message instead of an error). CMS and PKCS#7 turn it off; tpmkit never
+ * does it and always reports bad padding as an error. */
+#define TK_PARAM_IMPLICIT_REJECTION "implicit-rejection"
+
 typedef struct tk_rsa_ctx {
     tk_prov_ctx *prov;
     tk_key *key;
@@ -129,6 +134,19 @@ static int rsa_set_ctx_params(void *vctx, const OSSL_PARAM params[])
         ctx->label = label;
         ctx->label_len = len;
     }
+    if ((p = OSSL_PARAM_locate_const(params, TK_PARAM_IMPLICIT_REJECTION))
+        != NULL) {
+        unsigned int on = 1;
+
+        if (!OSSL_PARAM_get_uint(p, &on))
+            return 0;
+        if (on != 0) {
+            tk_raise(TK_R_NOT_SUPPORTED,
+                     "PKCS#1 v1.5 implicit rejection: tpmkit reports bad"
+                     " padding as an error");
+            return 0;
+        }
+    }
     return 1;
 }
 
@@ -139,6 +157,7 @@ static const OSSL_PARAM *rsa_settable_ctx_params(void *vctx, void *provctx)
         OSSL_PARAM_utf8_string(OSSL_ASYM_CIPHER_PARAM_OAEP_DIGEST, NULL, 0),
         OSSL_PARAM_utf8_string(OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST, NULL, 0),
         OSSL_PARAM_octet_string(OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL, NULL, 0),
+        OSSL_PARAM_uint(TK_PARAM_IMPLICIT_REJECTION, NULL),
         OSSL_PARAM_END
     };
 
@@ -151,13 +170,27 @@ static int rsa_get_ctx_params(void *vctx, OSSL_PARAM params[])
     tk_rsa_ctx *ctx = vctx;
     OSSL_PARAM *p = OSSL_PARAM_locate(params, OSSL_ASYM_CIPHER_PARAM_PAD_MODE);
 
-    return p == NULL || OSSL_PARAM_set_int(p, ctx->pad_mode);
+    /* EVP_PKEY_CTX_get_rsa_padding asks for the name. */
+    if (p != NULL && p->data_type == OSSL_PARAM_UTF8_STRING) {
+        if (!OSSL_PARAM_set_utf8_string(p,
+                                        ctx->pad_mode == RSA_PKCS1_OAEP_PADDING
+                                            ? OSSL_PKEY_RSA_PAD_MODE_OAEP
+                                        : ctx->pad_mode == RSA_NO_PADDING
+                                            ? OSSL_PKEY_RSA_PAD_MODE_NONE
+                                            : OSSL_PKEY_RSA_PAD_MODE_PKCSV15))
+            return 0;
+    } else if (p != NULL && !OSSL_PARAM_set_int(p, ctx->pad_mode)) {
+        return 0;
+    }
+    p = OSSL_PARAM_locate(params, TK_PARAM_IMPLICIT_REJECTION);
+    return p == NULL || OSSL_PARAM_set_uint(p, 0);
 }
 
 static const OSSL_PARAM *rsa_gettable_ctx_params(void *vctx, void *provctx)
 {
     static const OSSL_PARAM gettable[] = {
-        OSSL_PARAM_int(OSSL_ASYM_CIPHER_PARAM_PAD_MODE, NULL), OSSL_PARAM_END
+        OSSL_PARAM_int(OSSL_ASYM_CIPHER_PARAM_PAD_MODE, NULL),
+        OSSL_PARAM_uint(TK_PARAM_IMPLICIT_REJECTION, NULL), OSSL_PARAM_END
     };
 
     (void)vctx, (void)provctx;

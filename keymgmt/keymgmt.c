@@ -37,6 +37,8 @@ static OSSL_FUNC_keymgmt_export_types_fn ec_io_types;
 static OSSL_FUNC_keymgmt_get_params_fn km_get_params;
 static OSSL_FUNC_keymgmt_gettable_params_fn rsa_gettable_params;
 static OSSL_FUNC_keymgmt_gettable_params_fn ec_gettable_params;
+static OSSL_FUNC_keymgmt_set_params_fn ec_set_params;
+static OSSL_FUNC_keymgmt_settable_params_fn ec_settable_params;
 static OSSL_FUNC_keymgmt_dup_fn km_dup;
 static OSSL_FUNC_keymgmt_query_operation_name_fn rsa_query_name;
 static OSSL_FUNC_keymgmt_query_operation_name_fn ec_query_name;
@@ -218,6 +220,61 @@ static const OSSL_PARAM *ec_gettable_params(void *provctx)
     return gettable;
 }
 
+/* EVP_PKEY_set1_encoded_public_key on a copy of our key's parameters
+ * (EVP_PKEY_copy_parameters): CMS makes the originator's key of a
+ * KeyAgreeRecipientInfo so. The copy holds no TPM key; it gets a new
+ * public key on the same curve. A TPM key's own public half is fixed. */
+static int ec_set_params(void *keydata, const OSSL_PARAM params[])
+{
+    tk_key *key = keydata;
+    const OSSL_PARAM *p = OSSL_PARAM_locate_const(
+        params, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY);
+    char group[64];
+    OSSL_PARAM fromdata[3];
+    EVP_PKEY_CTX *ctx;
+    EVP_PKEY *pub = NULL;
+    int ok;
+
+    if (p == NULL)
+        return 1;
+    if (key->tpm_key != NULL || key->pub == NULL
+        || p->data_type != OSSL_PARAM_OCTET_STRING) {
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "only a copy of a TPM key's parameters takes a new public"
+                 " key");
+        return 0;
+    }
+    if (EVP_PKEY_get_group_name(key->pub, group, sizeof(group), NULL) != 1)
+        return 0;
+    fromdata[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                                   group, 0);
+    fromdata[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+                                                    p->data, p->data_size);
+    fromdata[2] = OSSL_PARAM_construct_end();
+    ctx = EVP_PKEY_CTX_new_from_name(key->prov->sw_libctx, "EC", NULL);
+    ok = ctx != NULL && EVP_PKEY_fromdata_init(ctx) > 0
+         && EVP_PKEY_fromdata(ctx, &pub, EVP_PKEY_PUBLIC_KEY, fromdata) > 0;
+    EVP_PKEY_CTX_free(ctx);
+    if (!ok) {
+        tk_raise(TK_R_BAD_REQUEST, "not a point on %s", group);
+        return 0;
+    }
+    EVP_PKEY_free(key->pub);
+    key->pub = pub;
+    return 1;
+}
+
+static const OSSL_PARAM *ec_settable_params(void *provctx)
+{
+    static const OSSL_PARAM settable[] = {
+        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0),
+        OSSL_PARAM_END
+    };
+
+    (void)provctx;
+    return settable;
+}
+
 /* EVP_PKEY_dup and EVP_PKEY_copy_parameters: a copy that changes
  * independently of the original (libssl sets a peer's key share on a copy
  * of our ephemeral key's parameters). */
@@ -296,6 +353,8 @@ const OSSL_DISPATCH tk_ec_keymgmt_functions[] = {
     { OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))ec_io_types },
     { OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))ec_io_types },
     { OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))ec_gettable_params },
+    { OSSL_FUNC_KEYMGMT_SET_PARAMS, (void (*)(void))ec_set_params },
+    { OSSL_FUNC_KEYMGMT_SETTABLE_PARAMS, (void (*)(void))ec_settable_params },
     KEYMGMT_COMMON,
     { 0, NULL }
 };

@@ -7,6 +7,7 @@
  * operation, because TPMs choose PSS salt lengths of their own. Verifying
  * needs no secret and runs in software on the public key. */
 #define OPENSSL_SUPPRESS_DEPRECATED /* RSA_padding_add_*: EMSA encoders */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/buffer.h>
@@ -188,22 +189,40 @@ static int set_pad_mode(tk_sig_ctx *ctx, const OSSL_PARAM *p)
     return 1;
 }
 
+/* The special salt lengths and their names, as OpenSSL spells them. */
+static const struct {
+    int value;
+    const char *name;
+} saltlen_names[] = {
+    { RSA_PSS_SALTLEN_DIGEST, OSSL_PKEY_RSA_PSS_SALT_LEN_DIGEST },
+    { RSA_PSS_SALTLEN_MAX, OSSL_PKEY_RSA_PSS_SALT_LEN_MAX },
+    { RSA_PSS_SALTLEN_AUTO, OSSL_PKEY_RSA_PSS_SALT_LEN_AUTO },
+};
+
 static int set_saltlen(tk_sig_ctx *ctx, const OSSL_PARAM *p)
 {
-    int saltlen;
+    int saltlen = 0, known = 0;
+    size_t i;
 
     /* TLS 1.3 sets the string "digest"; -pkeyopt a number or a word. */
     if (p->data_type == OSSL_PARAM_UTF8_STRING) {
         const char *s = p->data;
+        char *end = NULL;
+        long n;
 
-        if (strcmp(s, OSSL_PKEY_RSA_PSS_SALT_LEN_DIGEST) == 0)
-            saltlen = RSA_PSS_SALTLEN_DIGEST;
-        else if (strcmp(s, OSSL_PKEY_RSA_PSS_SALT_LEN_MAX) == 0)
-            saltlen = RSA_PSS_SALTLEN_MAX;
-        else if (strcmp(s, OSSL_PKEY_RSA_PSS_SALT_LEN_AUTO) == 0)
-            saltlen = RSA_PSS_SALTLEN_AUTO;
-        else
-            saltlen = atoi(s);
+        for (i = 0; i < sizeof(saltlen_names) / sizeof(saltlen_names[0]); i++)
+            if (strcmp(s, saltlen_names[i].name) == 0) {
+                saltlen = saltlen_names[i].value;
+                known = 1;
+            }
+        if (!known) {
+            n = strtol(s, &end, 10);
+            if (*s == '\0' || *end != '\0' || n < 0 || n > 4096) {
+                tk_raise(TK_R_BAD_REQUEST, "bad PSS salt length %s", s);
+                return 0;
+            }
+            saltlen = (int)n;
+        }
     } else if (!OSSL_PARAM_get_int(p, &saltlen)) {
         return 0;
     }
@@ -320,6 +339,34 @@ static EVP_PKEY_CTX *shadow_ctx(tk_sig_ctx *ctx, int saltlen)
     return pctx;
 }
 
+/* EVP_PKEY_CTX_get_rsa_padding asks for the name (a string); TLS and
+ * OSSL_PARAM users for the number. Answer in the form asked for. */
+static int get_pad_mode(const tk_sig_ctx *ctx, OSSL_PARAM *p)
+{
+    if (p->data_type == OSSL_PARAM_UTF8_STRING)
+        return OSSL_PARAM_set_utf8_string(p,
+                                          ctx->pad_mode == RSA_PKCS1_PSS_PADDING
+                                              ? OSSL_PKEY_RSA_PAD_MODE_PSS
+                                              : OSSL_PKEY_RSA_PAD_MODE_PKCSV15);
+    return OSSL_PARAM_set_int(p, ctx->pad_mode);
+}
+
+/* The same for the salt length (EVP_PKEY_CTX_get_rsa_pss_saltlen asks for
+ * a string: a special length's name, or the number in decimal). */
+static int get_saltlen(const tk_sig_ctx *ctx, OSSL_PARAM *p)
+{
+    char num[16];
+    size_t i;
+
+    if (p->data_type != OSSL_PARAM_UTF8_STRING)
+        return OSSL_PARAM_set_int(p, ctx->saltlen);
+    for (i = 0; i < sizeof(saltlen_names) / sizeof(saltlen_names[0]); i++)
+        if (saltlen_names[i].value == ctx->saltlen)
+            return OSSL_PARAM_set_utf8_string(p, saltlen_names[i].name);
+    snprintf(num, sizeof(num), "%d", ctx->saltlen);
+    return OSSL_PARAM_set_utf8_string(p, num);
+}
+
 static int sig_get_ctx_params(void *vctx, OSSL_PARAM params[])
 {
     tk_sig_ctx *ctx = vctx;
@@ -346,13 +393,23 @@ static int sig_get_ctx_params(void *vctx, OSSL_PARAM params[])
         && !OSSL_PARAM_set_utf8_string(
             p, ctx->md != NULL ? EVP_MD_get0_name(ctx->md) : ""))
         return 0;
+    if (!ctx->rsa)
+        return 1;
     if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_PAD_MODE)) != NULL
-        && ctx->rsa && !OSSL_PARAM_set_int(p, ctx->pad_mode))
+        && !get_pad_mode(ctx, p))
         return 0;
     if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_PSS_SALTLEN))
             != NULL
-        && ctx->rsa && !OSSL_PARAM_set_int(p, ctx->saltlen))
+        && !get_saltlen(ctx, p))
         return 0;
+    if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_MGF1_DIGEST))
+        != NULL) {
+        const EVP_MD *mgf1 = ctx->mgf1_md != NULL ? ctx->mgf1_md : ctx->md;
+
+        if (!OSSL_PARAM_set_utf8_string(p, mgf1 != NULL ? EVP_MD_get0_name(mgf1)
+                                                        : ""))
+            return 0;
+    }
     return 1;
 }
 
@@ -361,8 +418,10 @@ static const OSSL_PARAM *sig_gettable_ctx_params(void *vctx, void *provctx)
     static const OSSL_PARAM gettable[] = {
         OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, NULL, 0),
         OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
-        OSSL_PARAM_int(OSSL_SIGNATURE_PARAM_PAD_MODE, NULL),
-        OSSL_PARAM_int(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, NULL), OSSL_PARAM_END
+        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, NULL, 0),
+        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, NULL, 0),
+        OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, NULL, 0),
+        OSSL_PARAM_END
     };
 
     (void)vctx, (void)provctx;
