@@ -27,7 +27,7 @@ proxy() {
         --log "$T/proxy.log" --ready "$T/proxy.ready" "${@:2}" 2>>"$T/proxy.err" &
     PROXY_PID=$!
     TK_BG_PIDS+=("$PROXY_PID")
-    wait_for "proxy ($1) ready" "$T/proxy.ready" . 10
+    wait_for "proxy ($1) ready" "$T/proxy.ready" . 30
     export TPMKIT_TCTI="swtpm:host=127.0.0.1,port=$port"
 }
 

@@ -152,7 +152,7 @@ if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import cryptography' 2>/dev/n
         --match 15d --nth 0 --delay 7 --ready "$T/proxy.ready" 2>"$T/proxy.err" &
     proxy_pid=$!
     TK_BG_PIDS+=("$proxy_pid")
-    wait_for "proxy ready" "$T/proxy.ready" . 10
+    wait_for "proxy ready" "$T/proxy.ready" . 30
     slow="swtpm:host=127.0.0.1,port=$port"
     TPMKIT_TCTI=$slow run tk dgst -sha256 -sign "$T/k.pem" -out "$T/sig" "$T/msg"
     assert_ok "a Sign that takes 7 s completes (crypto limit 30 s)"
@@ -168,7 +168,7 @@ if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import cryptography' 2>/dev/n
     /usr/bin/python3 "$PROXY" --listen "$port" --tpm "$SWTPM_PORT" --mode pass \
         --ready "$T/proxy.ready" 2>"$T/proxy.err" &
     TK_BG_PIDS+=("$!")
-    wait_for "proxy ready" "$T/proxy.ready" . 10
+    wait_for "proxy ready" "$T/proxy.ready" . 30
     TPMKIT_TCTI=$slow run tk dgst -sha256 -sign "$T/k.pem" -out "$T/sig" "$T/msg"
     assert_ok "the next process on that TCTI signs"
 else
