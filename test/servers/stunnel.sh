@@ -60,8 +60,11 @@ CONF
     fetch_pages "stunnel daemon" "$port" 12 '^backend behind stunnel$'
     fetch_parallel "stunnel daemon" "$port" 8 '^backend behind stunnel$'
     assert_child_did_tpm_work "$daemon"
-    assert_eq "$CASE: the daemon accepted the 20 connections" 20 \
-        "$(grep -c 'Service \[https\] accepted connection' "$S/stunnel.log")"
+    # At least the 20 requests' (a client may open one more, e.g. a retry).
+    accepted=$(grep -c 'Service \[https\] accepted connection' "$S/stunnel.log" || true)
+    [ "$accepted" -ge 20 ] \
+        || fail "$CASE: the daemon accepted $accepted connections, fewer than the 20 requests"
+    pass "$CASE: the daemon accepted the connections ($accepted)"
     assert_clean_trace
 
     kill -TERM "$daemon"
