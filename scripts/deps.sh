@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Install the Debian packages (Debian 12 and 13) that one job of tpmkit needs.
 # Usage: scripts/deps.sh [--always] [--list] [SET...]
-#   demo     run tpmkit and scripts/demo.sh (which builds it: build is included)
+#   run      use an installed tpmkit (the .deb's own dependencies bring the
+#            tss2 libraries) with a TPM simulator and tpm2-tools
+#   demo     scripts/demo.sh: run + build (the demo builds tpmkit) + tshark
 #   build    compile tpmkit
 #   test     build, the whole test suite, fuzzing, lint (scripts/test.sh)
 #   package  build the Debian package and the Debian 13 CI chroot (.ci/run)
@@ -18,14 +20,19 @@ BUILD=(
     gcc libc6-dev pkg-config meson ninja-build
     libssl-dev libtss2-dev
 )
-# Run tpmkit: the openssl command, the tss2 runtime libraries (libtss2-dev
-# pulls them in, and the TCTIs: device, swtpm, pcap, cmd, tabrmd), a TPM
-# simulator for a machine without a TPM, tpm2-tools, and the demo's tools.
-DEMO=(
-    "${BUILD[@]}"
+# Run tpmkit: the openssl command, the tabrmd TCTI (the tss2 libraries and
+# their other TCTIs come with libtss2-dev or with the .deb's dependencies:
+# their names differ between Debian 12 and 13), a TPM simulator for a
+# machine without a TPM, tpm2-tools, and what test/lib/swtpm.sh calls.
+RUN=(
     openssl libtss2-tcti-tabrmd0
-    swtpm swtpm-tools tpm2-tools tshark
-    procps iproute2
+    swtpm swtpm-tools tpm2-tools
+    procps iproute2 python3
+)
+# scripts/demo.sh: builds tpmkit, runs it, decodes the TPM traffic.
+DEMO=(
+    "${RUN[@]}" "${BUILD[@]}"
+    tshark
 )
 # The test suite: the unit-test framework, the programs the tests drive
 # (servers, clients, a resource manager on a private D-Bus), the helpers
@@ -34,10 +41,10 @@ DEMO=(
 TEST=(
     "${DEMO[@]}"
     check
-    tpm2-openssl nginx curl xxd python3 python3-cryptography
+    tpm2-openssl nginx curl xxd python3-cryptography
     tpm2-abrmd libtss2-tcti-tabrmd0 dbus apache2 stunnel4
     clang libclang-rt-dev
-    clang-format shellcheck groff-base man-db
+    clang-format shellcheck git groff-base man-db
 )
 # The Debian package and the Debian 13 chroot .ci/run builds.
 PACKAGE=(
@@ -51,9 +58,9 @@ for arg in "$@"; do
     case $arg in
         --always) always=1 ;;
         --list) list=1 ;;
-        demo | build | test | package | ci | all) sets+=("$arg") ;;
+        run | demo | build | test | package | ci | all) sets+=("$arg") ;;
         *)
-            echo "usage: scripts/deps.sh [--always] [--list] [demo|build|test|package|ci|all]..." >&2
+            echo "usage: scripts/deps.sh [--always] [--list] [run|demo|build|test|package|ci|all]..." >&2
             exit 2
             ;;
     esac
@@ -63,6 +70,7 @@ done
 PACKAGES=()
 for s in "${sets[@]}"; do
     case $s in
+        run) PACKAGES+=("${RUN[@]}") ;;
         build) PACKAGES+=("${BUILD[@]}") ;;
         demo) PACKAGES+=("${DEMO[@]}") ;;
         test) PACKAGES+=("${TEST[@]}") ;;
