@@ -77,8 +77,17 @@ ok "with no TPM, openssl rand fails (no silent fallback to the OS)"
 TPMKIT_TCTI="cmd:python3 $src/test/lib/tcp_stdio.py 127.0.0.1 $SWTPM_PORT" \
     check "openssl rand through /usr/libexec/tpmkit/tpmkit-relay (cmd TCTI)" \
     openssl rand -hex 16
-check "a TPM key: openssl genpkey with the shipped openssl.cnf" \
-    openssl genpkey -algorithm EC -pkeyopt group:P-256 -provider tpmkit \
-    -provider default -out "$work/key.pem"
+# A TPM key with the shipped configuration (which loads the default
+# provider first: the property query picks tpmkit's key generation).
+check "a TPM key: openssl genpkey -propquery provider=tpmkit" \
+    openssl genpkey -propquery provider=tpmkit -algorithm EC -pkeyopt group:P-256 \
+    -out "$work/key.pem"
 grep -q 'BEGIN TSS2 PRIVATE KEY' "$work/key.pem" || fail "genpkey wrote no TSS2 key"
+echo "message" >"$work/msg"
+check "signing with the TPM key" \
+    openssl dgst -sha256 -sign "$work/key.pem" -out "$work/sig" "$work/msg"
+check "its public key" openssl pkey -in "$work/key.pem" -pubout -out "$work/pub.pem"
+env -u OPENSSL_CONF openssl dgst -sha256 -verify "$work/pub.pem" -signature "$work/sig" \
+    "$work/msg" >"$work/out" 2>"$work/err" || fail "the signature does not verify in software"
+ok "the signature verifies without tpmkit"
 echo "installed tpmkit works"

@@ -178,10 +178,10 @@ step() {
     local rc=0
     in_chroot "$2" || rc=$?
     if [ "$rc" -ne 0 ]; then
-        lap "FAILED (exit status $rc): $1"
+        lap "FAILED (exit status $rc): $(tr -s ' \n' ' ' <<<"$1")"
         exit "$rc"
     fi
-    lap "$1"
+    lap "$(tr -s ' \n' ' ' <<<"$1")"
 }
 
 if [ "$fresh" = 1 ]; then

@@ -48,7 +48,7 @@ TEST=(
 )
 # The Debian package and the Debian 13 chroot .ci/run builds.
 PACKAGE=(
-    dpkg-dev debhelper lintian fakeroot debootstrap debian-archive-keyring
+    build-essential dpkg-dev debhelper lintian fakeroot debootstrap debian-archive-keyring
 )
 
 always=0
