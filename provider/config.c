@@ -88,17 +88,83 @@ static void too_long(tk_config *cfg, const char *key, const char *value,
             key, text, strlen(value), max - 1, from);
 }
 
+/* storage-primary: "auto" (the usual handle), "none", or a persistent
+ * handle 0x81xxxxxx. */
+static void parse_storage_primary(tk_config *cfg, const char *value,
+                                  const char *from)
+{
+    char text[56], *end;
+    unsigned long handle;
+
+    cfg->storage_primary = TK_TPM_SRK_HANDLE;
+    if (value == NULL || strcasecmp(value, "auto") == 0)
+        return;
+    if (strcasecmp(value, "none") == 0) {
+        cfg->storage_primary = 0;
+        return;
+    }
+    handle = strtoul(value, &end, 16);
+    if (*end == '\0' && (handle >> 24) == 0x81) {
+        cfg->storage_primary = (unsigned int)handle;
+        return;
+    }
+    shown(value, text);
+    problem(cfg,
+            "storage-primary: \"%s\" is not auto, none or a persistent"
+            " handle 0x81xxxxxx (from %s)",
+            text, from);
+}
+
+static const char *const class_names[] = { "quick", "crypto", "create" };
+
+/* timeouts: "quick:S,crypto:S,create:S", any of them, seconds 1..3600. */
+static void parse_timeouts(tk_config *cfg, const char *value, const char *from)
+{
+    char copy[128], text[56], *item, *save = NULL;
+    tk_tpm_settings defaults;
+
+    tk_tpm_settings_default(&defaults);
+    memcpy(cfg->timeouts, defaults.timeouts, sizeof(cfg->timeouts));
+    if (value == NULL)
+        return;
+    snprintf(copy, sizeof(copy), "%s", value);
+    for (item = strtok_r(copy, ",", &save); item != NULL;
+         item = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(item, ':'), *end;
+        long seconds = colon != NULL ? strtol(colon + 1, &end, 10) : 0;
+        int cls = -1;
+
+        for (int i = 0; colon != NULL && i < TK_CMD_CLASSES; i++)
+            if ((size_t)(colon - item) == strlen(class_names[i])
+                && strncmp(item, class_names[i], strlen(class_names[i])) == 0)
+                cls = i;
+        if (cls < 0 || colon[1] == '\0' || *end != '\0' || seconds < 1
+            || seconds > 3600 || strlen(value) >= sizeof(copy)) {
+            shown(value, text);
+            problem(cfg,
+                    "timeouts: \"%s\" is not a list of quick:S, crypto:S,"
+                    " create:S with 1 to 3600 seconds each (from %s)",
+                    text, from);
+            return;
+        }
+        cfg->timeouts[cls] = (int)seconds;
+    }
+}
+
 void tk_config_load(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
                     tk_config *cfg)
 {
     OSSL_FUNC_core_get_params_fn *get_params = find_get_params(in);
     const char *conf_tcti = NULL, *conf_encrypt = NULL, *conf_identity = NULL;
-    const char *tcti, *encrypt, *identity, *from;
+    const char *conf_primary = NULL, *conf_timeouts = NULL;
+    const char *tcti, *encrypt, *identity, *value, *from;
     char text[56];
     OSSL_PARAM params[] = {
         OSSL_PARAM_utf8_ptr("tcti", (char **)&conf_tcti, 0),
         OSSL_PARAM_utf8_ptr("session-encryption", (char **)&conf_encrypt, 0),
         OSSL_PARAM_utf8_ptr("tpm-identity", (char **)&conf_identity, 0),
+        OSSL_PARAM_utf8_ptr("storage-primary", (char **)&conf_primary, 0),
+        OSSL_PARAM_utf8_ptr("timeouts", (char **)&conf_timeouts, 0),
         OSSL_PARAM_END
     };
 
@@ -107,6 +173,8 @@ void tk_config_load(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
         conf_tcti = NULL;
         conf_encrypt = NULL;
         conf_identity = NULL;
+        conf_primary = NULL;
+        conf_timeouts = NULL;
     }
     tcti = setting("TPMKIT_TCTI", conf_tcti, &from);
     if (tcti == NULL)
@@ -135,4 +203,9 @@ void tk_config_load(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
         cfg->identity[0] = '!'; /* unusable, never "none" */
         too_long(cfg, "tpm-identity", identity, sizeof(cfg->identity), from);
     }
+
+    value = setting("TPMKIT_STORAGE_PRIMARY", conf_primary, &from);
+    parse_storage_primary(cfg, value, from);
+    value = setting("TPMKIT_TIMEOUTS", conf_timeouts, &from);
+    parse_timeouts(cfg, value, from);
 }

@@ -10,6 +10,8 @@ typedef struct tk_config {
     char tcti[512];
     int encrypt; /* salted, encrypting sessions for secret-bearing commands */
     char identity[600]; /* tpm-identity: which TPM to trust (tpm/identity.h) */
+    unsigned int storage_primary; /* storage-primary: persistent handle, 0 */
+    int timeouts[3];              /* timeouts: seconds per command class */
     /* "" when every setting is usable, else what is wrong: each bad
      * setting's key, its value and where it came from, "; "-separated. */
     char problem[768];

@@ -342,8 +342,17 @@ __attribute__((visibility("default"))) int OSSL_provider_init(
      * loads without a TPM instead, and every TPM use fails naming the
      * setting (tk_prov_tpm). */
     tk_config_load(core, in, cfg);
-    if (cfg->problem[0] == '\0')
-        ctx->tpm = tk_tpm_acquire(cfg->tcti, cfg->encrypt, cfg->identity);
+    if (cfg->problem[0] == '\0') {
+        tk_tpm_settings s;
+
+        tk_tpm_settings_default(&s);
+        s.tcti = cfg->tcti;
+        s.encrypt = cfg->encrypt;
+        s.identity = cfg->identity;
+        s.storage_primary = cfg->storage_primary;
+        memcpy(s.timeouts, cfg->timeouts, sizeof(s.timeouts));
+        ctx->tpm = tk_tpm_acquire_with(&s);
+    }
     ctx->core_libctx = OSSL_LIB_CTX_new_from_dispatch(core, in);
     ctx->sw_libctx = OSSL_LIB_CTX_new();
     if ((ctx->tpm == NULL && cfg->problem[0] == '\0')

@@ -6,6 +6,7 @@
 #include <tss2/tss2_tctildr.h>
 
 #include "state.h"
+#include "tcti_deadline.h"
 #include "tcti_fds.h"
 #include "tcti_hint.h"
 #include "tcti_relay.h"
@@ -79,11 +80,15 @@ TSS2_RC tk_conn_open(tk_tpm *tpm)
     if (tk_debug_level() >= TK_DEBUG_COMMANDS
         && (c->traced = tk_tcti_trace_new(c->loaded)) == NULL)
         c->traced = c->loaded;
+    if ((c->timed = tk_tcti_deadline_new(c->traced, &tpm->watchdog)) == NULL) {
+        tk_conn_close(tpm);
+        return tk_fail(tpm, TSS2_ESYS_RC_MEMORY, TK_R_INTERNAL, "connect");
+    }
     /* Without a resource manager, note every handle we hold (journal.h). */
-    c->tcti = c->traced;
+    c->tcti = c->timed;
     if (tpm->park
-        && (c->tcti = tk_tcti_journal_new(c->traced, &tpm->journal)) == NULL)
-        c->tcti = c->traced;
+        && (c->tcti = tk_tcti_journal_new(c->timed, &tpm->journal)) == NULL)
+        c->tcti = c->timed;
     rc = Esys_Initialize(&c->esys, c->tcti, NULL);
     if (rc == TSS2_RC_SUCCESS)
         rc = Esys_GetSysContext(c->esys, &c->sys);
@@ -92,6 +97,13 @@ TSS2_RC tk_conn_open(tk_tpm *tpm)
         return tk_fail(tpm, rc, TK_R_TPM_UNREACHABLE, "connect");
     }
     c->owner = getpid();
+    /* Behind a resource manager our handles are the manager's, per
+     * connection: nothing to tell apart, so no TPM2_ReadClock (a TPM never
+     * started shows itself at the first command: run.c's resync). */
+    if (!tpm->park) {
+        tk_debug("connected to %s", tpm->tcti_conf);
+        return TSS2_RC_SUCCESS;
+    }
     /* The clock counters tell a later failure apart: a TPM reset or restart
      * changes them, and then our handles are gone rather than leaked. */
     rc = tk_conn_read_clock(tpm, &c->reset_count, &c->restart_count);
@@ -117,8 +129,11 @@ void tk_conn_close(tk_tpm *tpm)
     /* Esys_Finalize only frees memory: it sends nothing to the TPM. */
     if (c->esys != NULL)
         Esys_Finalize(&c->esys);
-    if (c->tcti != NULL && c->tcti != c->traced)
+    if (c->tcti != NULL && c->tcti != c->timed)
         tk_tcti_journal_free(c->tcti);
+    if (c->timed != NULL)
+        tk_tcti_deadline_free(c->timed);
+    c->timed = NULL;
     if (c->traced != NULL && c->traced != c->loaded)
         tk_tcti_trace_free(c->traced);
     c->traced = NULL;

@@ -13,11 +13,13 @@
 #include "tpm.h"
 
 typedef struct tk_conn {
-    /* What ESYS talks to: `loaded`, its trace, and the journal's wrapper. */
+    /* What ESYS talks to: `loaded`, its trace, the per-command deadline,
+     * and the journal's wrapper, each wrapping the one before. */
     TSS2_TCTI_CONTEXT *tcti;
     TSS2_TCTI_CONTEXT *loaded; /* the TCTI loader's, or tpmkit-relay's */
     int relayed;               /* `loaded` is a tcti_relay.h context */
     TSS2_TCTI_CONTEXT *traced; /* `loaded`, or its trace (TPMKIT_DEBUG=2) */
+    TSS2_TCTI_CONTEXT *timed;  /* tcti_deadline.h over `traced` */
     ESYS_CONTEXT *esys;
     TSS2_SYS_CONTEXT *sys; /* ESYS's, for commands with our sessions */
     pid_t owner;           /* process that opened the connection */

@@ -30,27 +30,39 @@ struct record {
     uint32_t handles[TK_JOURNAL_MAX];
 };
 
-static uint64_t start_time(pid_t pid)
+/* A process's start time (field 22 of /proc/PID/stat), 0 if unknown, and
+ * its state letter (field 3: 'Z' for a zombie), '?' if unknown. */
+static uint64_t proc_stat(pid_t pid, char *state)
 {
     char path[64], buf[1024], *p;
     unsigned long long start = 0;
     FILE *f;
     size_t n;
 
+    *state = '?';
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     if ((f = fopen(path, "r")) == NULL)
         return 0;
     n = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[n] = '\0';
-    /* Field 22, counted after the command name's closing parenthesis. */
+    /* Counted after the command name's closing parenthesis. */
     if ((p = strrchr(buf, ')')) == NULL)
         return 0;
+    if (p[1] == ' ' && p[2] != '\0')
+        *state = p[2];
     for (int field = 2; field < 22 && p != NULL; field++)
         p = strchr(p + 1, ' ');
     if (p == NULL || sscanf(p + 1, "%llu", &start) != 1)
         return 0;
     return start;
+}
+
+static uint64_t start_time(pid_t pid)
+{
+    char state;
+
+    return proc_stat(pid, &state);
 }
 
 static int usable_dir(const char *dir)
@@ -224,17 +236,21 @@ void tk_journal_connected(tk_tpm *tpm)
     j->clock = tpm->conn.clock;
 }
 
-/* Alive unless the kernel says no such process, or the pid now belongs
+/* Alive unless the kernel says no such process (or a zombie), or the pid now belongs
  * to a process started later (an unreadable /proc counts as alive). */
 static int alive(const struct record *r)
 {
     uint64_t now;
+    char state;
 
     if (r->pid <= 0)
         return 0;
     if (kill(r->pid, 0) != 0 && errno == ESRCH)
         return 0;
-    now = start_time(r->pid);
+    /* A zombie (exited, not yet reaped by its parent) holds nothing. */
+    now = proc_stat(r->pid, &state);
+    if (state == 'Z' || state == 'X')
+        return 0;
     return now == 0 || now == r->start;
 }
 

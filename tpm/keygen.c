@@ -136,15 +136,9 @@ static TSS2_RC create(tk_tpm *tpm, void *arg)
         rc = Tss2_Sys_Create_Prepare(tpm->conn.sys, parent_handle,
                                      &req->sensitive, &req->template, &outside,
                                      &pcrs);
-    /* Creating an RSA key takes a real TPM up to a minute: the long limit
-     * is for this command only; connecting and the rest keep the short
-     * one, so a hung TPM is still noticed in seconds. */
-    if (rc == TSS2_RC_SUCCESS) {
-        tk_watchdog_arm(&tpm->watchdog, TK_TPM_CREATE_TIMEOUT);
+    /* The watchdog gives TPM2_Create the key-creation limit (tcti_deadline.c). */
+    if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_Create);
-        if (!tk_watchdog_fired(&tpm->watchdog))
-            tk_watchdog_arm(&tpm->watchdog, TK_TPM_TIMEOUT);
-    }
     memset(&req->out_pub, 0, sizeof(req->out_pub));
     if (rc == TSS2_RC_SUCCESS)
         rc = Tss2_Sys_Create_Complete(tpm->conn.sys, &req->out_priv,

@@ -311,6 +311,21 @@ loaded:
     return TSS2_RC_SUCCESS;
 }
 
+/* Is loading the key again one TPM2_Load, as cheap as the ContextLoad of a
+ * saved context? Then saving it is a command wasted (a process that exits
+ * never uses it). Not so when the parent must be loaded first, or the
+ * load needs a password session, or the key has no blob (ephemeral). */
+static int reload_is_one(const tk_tpm *tpm, const tk_tpm_key *k)
+{
+    int persistent_parent = (k->parent >> 24) == TPM2_HT_PERSISTENT
+                            || ((k->parent == 0
+                                 || k->parent == TK_TPM_PARENT_PRIMARY)
+                                && tpm->prim.persistent);
+
+    return persistent_parent && k->external == NULL && k->import_seed == NULL
+           && k->parent_auth.size == 0;
+}
+
 void tk_keys_park(tk_tpm *tpm)
 {
     tk_tpm_key *k, *next;
@@ -319,7 +334,7 @@ void tk_keys_park(tk_tpm *tpm)
         return;
     for (k = tpm->keys.loaded; k != NULL; k = next) {
         next = k->next;
-        if (k->persistent == 0 && k->saved == NULL) {
+        if (k->persistent == 0 && k->saved == NULL && !reload_is_one(tpm, k)) {
             if (Esys_ContextSave(tpm->conn.esys, k->handle, &k->saved)
                 == TSS2_RC_SUCCESS)
                 k->saved_generation = tpm->keys.generation;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The standard storage primary (parent 0x40000001), created once per
- * connection and checked against tpm-identity: the parent of key files and
- * the salt key of sessions. */
+/* The standard storage primary (parent 0x40000001), checked against
+ * tpm-identity: the parent of key files and the salt key of sessions.
+ * Used where it is persisted (storage-primary, 0x81000001 by default) when
+ * that handle holds exactly the standard primary; else created once per
+ * connection. */
 #ifndef TK_TPM_PRIMARY_H
 #define TK_TPM_PRIMARY_H
 
@@ -14,6 +16,8 @@ typedef struct tk_primary {
     TPMS_CONTEXT *saved;  /* parked outside the TPM */
     TPMS_ECC_POINT point; /* its public key: the session salt key */
     TPM2B_NAME name;
+    int persistent; /* `handle` is the persisted primary (never flushed) */
+    int looked;     /* this connection already looked for the persisted one */
 } tk_primary;
 
 /* tk_primary_park() moves it out of the TPM's scarce object slots

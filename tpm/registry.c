@@ -76,24 +76,56 @@ static void install_process_hooks(void)
     atexit(close_all_at_exit);
 }
 
+void tk_tpm_settings_default(tk_tpm_settings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->tcti = TK_TPM_DEFAULT_TCTI;
+    s->encrypt = 1;
+    s->identity = "none";
+    s->storage_primary = TK_TPM_SRK_HANDLE;
+    s->timeouts[TK_CMD_QUICK] = 5;
+    s->timeouts[TK_CMD_CRYPTO] = 30;
+    s->timeouts[TK_CMD_CREATE] = 300;
+}
+
 tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt, const char *identity)
 {
-    tk_tpm *tpm;
+    tk_tpm_settings s;
 
-    const char *id_spec = identity != NULL && *identity != '\0' ? identity
-                                                                : "none";
+    tk_tpm_settings_default(&s);
+    s.tcti = tcti;
+    s.encrypt = encrypt;
+    s.identity = identity;
+    return tk_tpm_acquire_with(&s);
+}
+
+static int same_settings(const tk_tpm *tpm, const tk_tpm_settings *s,
+                         const char *id_spec)
+{
+    return strcmp(tpm->tcti_conf, s->tcti) == 0 && tpm->encrypt == s->encrypt
+           && strcmp(tpm->identity.spec, id_spec) == 0
+           && tpm->srk_handle == s->storage_primary
+           && memcmp(tpm->watchdog.timeouts, s->timeouts, sizeof(s->timeouts))
+                  == 0;
+}
+
+tk_tpm *tk_tpm_acquire_with(const tk_tpm_settings *s)
+{
+    tk_tpm *tpm;
+    const char *id_spec = s->identity != NULL && *s->identity != '\0'
+                              ? s->identity
+                              : "none";
 
     pthread_once(&process_hooks_once, install_process_hooks);
     pthread_mutex_lock(&registry_lock);
     for (tpm = registry; tpm != NULL; tpm = tpm->next) {
-        if (strcmp(tpm->tcti_conf, tcti) == 0 && tpm->encrypt == encrypt
-            && strcmp(tpm->identity.spec, id_spec) == 0) {
+        if (same_settings(tpm, s, id_spec)) {
             tpm->refs++;
             goto out;
         }
     }
     tpm = calloc(1, sizeof(*tpm));
-    if (tpm == NULL || (tpm->tcti_conf = strdup(tcti)) == NULL
+    if (tpm == NULL || (tpm->tcti_conf = strdup(s->tcti)) == NULL
         || (tpm->crypto_ctx = OSSL_LIB_CTX_new()) == NULL) {
         if (tpm != NULL)
             free(tpm->tcti_conf);
@@ -101,14 +133,15 @@ tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt, const char *identity)
         tpm = NULL;
         goto out;
     }
-    tpm->encrypt = encrypt;
+    tpm->encrypt = s->encrypt;
+    tpm->srk_handle = s->storage_primary;
     tk_identity_parse(id_spec, &tpm->identity);
-    tk_journal_init(&tpm->journal, tcti);
-    tpm->park = !tk_tcti_has_resource_manager(tcti);
+    tk_journal_init(&tpm->journal, s->tcti);
+    tpm->park = !tk_tcti_has_resource_manager(s->tcti);
     tpm->refs = 1;
     tpm->prim.handle = ESYS_TR_NONE;
     pthread_mutex_init(&tpm->lock, NULL);
-    tk_watchdog_init(&tpm->watchdog, tpm->tcti_conf);
+    tk_watchdog_init(&tpm->watchdog, tpm->tcti_conf, s->timeouts);
     tpm->next = registry;
     registry = tpm;
 out:

@@ -57,8 +57,7 @@ static int relay_one(TSS2_TCTI_CONTEXT *tcti, uint8_t *buf)
         return 0;
     reply.rc = Tss2_Tcti_Transmit(tcti, len, buf);
     if (reply.rc == TSS2_RC_SUCCESS)
-        reply.rc =
-            Tss2_Tcti_Receive(tcti, &size, buf, TSS2_TCTI_TIMEOUT_BLOCK);
+        reply.rc = Tss2_Tcti_Receive(tcti, &size, buf, TSS2_TCTI_TIMEOUT_BLOCK);
     reply.len = reply.rc == TSS2_RC_SUCCESS ? (uint32_t)size : 0;
     return tk_wire_write(CLIENT_FD, &reply, sizeof(reply))
            && tk_wire_write(CLIENT_FD, buf, reply.len);

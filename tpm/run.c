@@ -53,7 +53,7 @@ void tk_tpm_disconnect(tk_tpm *tpm)
     /* Flush only what this process created; an inherited connection's
      * handles belong to the parent. Bounded: a TPM that stopped answering
      * must not hang the exit. */
-    tk_watchdog_arm(&tpm->watchdog, TK_TPM_TIMEOUT);
+    tk_watchdog_arm(&tpm->watchdog);
     close_and_forget(tpm,
                      tpm->conn.esys != NULL && tpm->conn.owner == getpid());
     tk_watchdog_disarm(&tpm->watchdog);
@@ -72,8 +72,11 @@ static void resync(tk_tpm *tpm)
     if (rc == TPM2_RC_INITIALIZE
         && Esys_Startup(tpm->conn.esys, TPM2_SU_CLEAR) == TSS2_RC_SUCCESS)
         rc = tk_conn_read_clock(tpm, &reset, &restart);
-    was_reset = rc != TSS2_RC_SUCCESS || reset != tpm->conn.reset_count
-                || restart != tpm->conn.restart_count;
+    /* A resource manager's handles are this connection's only: flushing
+     * them is always safe (and its counters were never read). */
+    was_reset = tpm->park
+                && (rc != TSS2_RC_SUCCESS || reset != tpm->conn.reset_count
+                    || restart != tpm->conn.restart_count);
     tk_debug("resync on %s: TPM %s", tpm->tcti_conf,
              was_reset ? "was reset" : "kept its state");
     tk_keys_drop(tpm, !was_reset);
@@ -234,15 +237,14 @@ static void wait_unlocked(tk_tpm *tpm, struct tk_guard *g, long ms)
     enter(tpm, g);
 }
 
-static int run_locked(tk_tpm *tpm, struct tk_guard *g, tk_tpm_op *op, void *arg,
-                      int seconds)
+static int run_locked(tk_tpm *tpm, struct tk_guard *g, tk_tpm_op *op, void *arg)
 {
     int retries = 0, rebuilt = 0;
     long busy_waited = 0;
     TSS2_RC rc;
 
     for (;;) {
-        tk_watchdog_arm(&tpm->watchdog, seconds);
+        tk_watchdog_arm(&tpm->watchdog);
         tpm->fail.what = "TPM command";
         tpm->fail.reason = TK_R_TPM_COMMAND_FAILED;
         rc = ensure_open(tpm);
@@ -302,11 +304,6 @@ static int run_locked(tk_tpm *tpm, struct tk_guard *g, tk_tpm_op *op, void *arg,
 
 int tk_tpm_run(tk_tpm *tpm, tk_tpm_op *op, void *arg)
 {
-    return tk_tpm_run_timed(tpm, op, arg, TK_TPM_TIMEOUT);
-}
-
-int tk_tpm_run_timed(tk_tpm *tpm, tk_tpm_op *op, void *arg, int seconds)
-{
     struct tk_guard g;
     int ok;
 
@@ -320,7 +317,7 @@ int tk_tpm_run_timed(tk_tpm *tpm, tk_tpm_op *op, void *arg, int seconds)
             return 0;
         }
     }
-    ok = run_locked(tpm, &g, op, arg, seconds);
+    ok = run_locked(tpm, &g, op, arg);
     park(tpm);
     tk_watchdog_disarm(&tpm->watchdog);
     tk_journal_sync(&tpm->journal);

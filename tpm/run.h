@@ -13,8 +13,6 @@
  * on failure; 1 on success. */
 typedef TSS2_RC tk_tpm_op(tk_tpm *tpm, void *arg);
 int tk_tpm_run(tk_tpm *tpm, tk_tpm_op *op, void *arg);
-/* The same with another time limit (seconds). */
-int tk_tpm_run_timed(tk_tpm *tpm, tk_tpm_op *op, void *arg, int seconds);
 /* Run `op` under the lock without opening a connection (clean-ups). */
 void tk_tpm_locked(tk_tpm *tpm, tk_tpm_op *op, void *arg);
 /* Under the lock: forget the keys, session and primary (flushing what this

@@ -72,7 +72,7 @@ static TSS2_RC read_response(relay *r, int32_t timeout)
     tk_relay_reply reply;
 
     if (timeout != TSS2_TCTI_TIMEOUT_BLOCK) {
-        struct pollfd p = {.fd = r->fd, .events = POLLIN};
+        struct pollfd p = { .fd = r->fd, .events = POLLIN };
         int n;
 
         while ((n = poll(&p, 1, timeout)) < 0 && errno == EINTR)
@@ -80,8 +80,7 @@ static TSS2_RC read_response(relay *r, int32_t timeout)
         if (n == 0)
             return TSS2_TCTI_RC_TRY_AGAIN;
     }
-    if (!tk_wire_read(r->fd, &reply, sizeof(reply))
-        || reply.len > TK_RELAY_MAX
+    if (!tk_wire_read(r->fd, &reply, sizeof(reply)) || reply.len > TK_RELAY_MAX
         || !tk_wire_read(r->fd, r->buf, reply.len))
         return broken(r);
     r->awaiting = 0;
@@ -219,8 +218,7 @@ const char *tk_tcti_relay_path(void)
 
     if (env != NULL && *env != '\0')
         return env;
-    if (dladdr((void *)tk_tcti_relay_path, &info) != 0
-        && info.dli_fname != NULL
+    if (dladdr((void *)tk_tcti_relay_path, &info) != 0 && info.dli_fname != NULL
         && (slash = strrchr(info.dli_fname, '/')) != NULL
         && snprintf(beside, sizeof(beside), "%.*s/tpmkit-relay",
                     (int)(slash - info.dli_fname), info.dli_fname)
@@ -251,7 +249,7 @@ static int spawn(const char *path, const char *conf, int theirs)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
-    char *argv[] = {(char *)"tpmkit-relay", (char *)conf, NULL};
+    char *argv[] = { (char *)"tpmkit-relay", (char *)conf, NULL };
     pid_t pid;
     int err, status;
 
@@ -297,9 +295,10 @@ int tk_tcti_relay_start(const char *conf, TSS2_TCTI_CONTEXT **ctx, char *why,
     if (err != 0) {
         close(sv[0]);
         free(r);
-        snprintf(why, why_len,
-                 "connect (cannot start %s: %s; is tpmkit installed completely?)", path,
-                 strerror(err));
+        snprintf(
+            why, why_len,
+            "connect (cannot start %s: %s; is tpmkit installed completely?)",
+            path, strerror(err));
         return err;
     }
     r->fd = sv[0];

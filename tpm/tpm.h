@@ -26,6 +26,30 @@ typedef struct tk_tpm tk_tpm;
  * to it.
  * Does not touch the TPM. NULL on allocation failure. */
 tk_tpm *tk_tpm_acquire(const char *tcti, int encrypt, const char *identity);
+
+/* Where TPM2_Create, CreatePrimary and the rest may take longest. */
+enum { TK_CMD_QUICK, TK_CMD_CRYPTO, TK_CMD_CREATE, TK_CMD_CLASSES };
+
+/* The persistent handle systemd and the TCG provisioning guidance use for
+ * the storage primary. */
+#define TK_TPM_SRK_HANDLE 0x81000001u
+
+typedef struct tk_tpm_settings {
+    const char *tcti;
+    int encrypt;
+    const char *identity;
+    /* A persistent handle to use as the storage primary when it holds
+     * exactly the standard one (checked); 0: create it every connection. */
+    unsigned int storage_primary;
+    /* Seconds one TPM command of each class may take (TK_CMD_*). */
+    int timeouts[TK_CMD_CLASSES];
+} tk_tpm_settings;
+
+/* The defaults: the persisted primary at TK_TPM_SRK_HANDLE if it matches,
+ * and 5 s / 30 s / 300 s per command. */
+void tk_tpm_settings_default(tk_tpm_settings *s);
+/* tk_tpm_acquire with every setting given. */
+tk_tpm *tk_tpm_acquire_with(const tk_tpm_settings *s);
 /* Drop a reference; the last one flushes everything tpmkit created in the
  * TPM and closes the connection. */
 void tk_tpm_release(tk_tpm *tpm);

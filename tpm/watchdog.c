@@ -72,13 +72,15 @@ static void *watch(void *arg)
     return NULL;
 }
 
-void tk_watchdog_init(tk_watchdog *wd, const char *tcti_conf)
+void tk_watchdog_init(tk_watchdog *wd, const char *tcti_conf,
+                      const int timeouts[3])
 {
     pthread_condattr_t attr;
 
     memset(wd, 0, sizeof(*wd));
     wd->tcti_conf = tcti_conf;
     wd->relay_fd = -1;
+    memcpy(wd->timeouts, timeouts, sizeof(wd->timeouts));
     pthread_mutex_init(&wd->lock, NULL);
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -86,19 +88,37 @@ void tk_watchdog_init(tk_watchdog *wd, const char *tcti_conf)
     pthread_condattr_destroy(&attr);
 }
 
-void tk_watchdog_arm(tk_watchdog *wd, int seconds)
+/* With the lock held. The thread is woken only when it would otherwise
+ * sleep past the new deadline. */
+static void set_deadline(tk_watchdog *wd, int seconds)
+{
+    struct timespec d;
+
+    clock_gettime(CLOCK_MONOTONIC, &d);
+    d.tv_sec += seconds;
+    if (wd->idle || d.tv_sec < wd->deadline.tv_sec)
+        pthread_cond_broadcast(&wd->cond);
+    wd->deadline = d;
+}
+
+void tk_watchdog_arm(tk_watchdog *wd)
 {
     pthread_mutex_lock(&wd->lock);
     /* Threads do not survive fork(): a child starts its own. */
     if (wd->pid != getpid()
         && pthread_create(&wd->thread, NULL, watch, wd) == 0)
         wd->pid = getpid();
-    clock_gettime(CLOCK_MONOTONIC, &wd->deadline);
-    wd->deadline.tv_sec += seconds;
     wd->armed = 1;
     wd->fired = 0;
-    if (wd->idle)
-        pthread_cond_broadcast(&wd->cond);
+    set_deadline(wd, wd->timeouts[0]);
+    pthread_mutex_unlock(&wd->lock);
+}
+
+void tk_watchdog_command(tk_watchdog *wd, int cls)
+{
+    pthread_mutex_lock(&wd->lock);
+    if (wd->armed && !wd->fired && cls >= 0 && cls < 3)
+        set_deadline(wd, wd->timeouts[cls]);
     pthread_mutex_unlock(&wd->lock);
 }
 
@@ -128,7 +148,10 @@ void tk_watchdog_after_fork_child(tk_watchdog *wd)
 {
     /* The watching thread is gone and may have held the lock; the
      * parent's relay socket is closed in the child (tk_conn_after_fork). */
-    tk_watchdog_init(wd, wd->tcti_conf);
+    int timeouts[3];
+
+    memcpy(timeouts, wd->timeouts, sizeof(timeouts));
+    tk_watchdog_init(wd, wd->tcti_conf, timeouts);
 }
 
 void tk_watchdog_stop(tk_watchdog *wd)

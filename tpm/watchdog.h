@@ -18,15 +18,18 @@ typedef struct tk_watchdog {
     int idle;                 /* the thread waits for an operation to start */
     struct timespec deadline; /* CLOCK_MONOTONIC */
     const char *tcti_conf;
-    int relay_fd; /* the socket to tpmkit-relay, or -1 (atomic) */
+    int relay_fd;    /* the socket to tpmkit-relay, or -1 (atomic) */
+    int timeouts[3]; /* seconds per command class (tpm.h TK_CMD_*) */
 } tk_watchdog;
 
-/* Seconds a TPM operation may take; creating keys takes real TPMs long. */
-#define TK_TPM_TIMEOUT 5
-#define TK_TPM_CREATE_TIMEOUT 180
-
-void tk_watchdog_init(tk_watchdog *wd, const char *tcti_conf);
-void tk_watchdog_arm(tk_watchdog *wd, int seconds);
+void tk_watchdog_init(tk_watchdog *wd, const char *tcti_conf,
+                      const int timeouts[3]);
+/* An operation starts: what it does before its first command (connecting)
+ * may take the quick class's time. */
+void tk_watchdog_arm(tk_watchdog *wd);
+/* A command of class `cls` (tpm.h TK_CMD_*) is sent: it may take that
+ * class's time from now. */
+void tk_watchdog_command(tk_watchdog *wd, int cls);
 /* Cut this socket too when an operation overruns (-1: none). */
 void tk_watchdog_watch_fd(tk_watchdog *wd, int fd);
 void tk_watchdog_disarm(tk_watchdog *wd);

@@ -96,3 +96,33 @@ fi
 pass "a crowd of 32 processes x 5 mixed operations: every one succeeded"
 assert_no_grep "the crowd: no 'bad TPM key' for a busy TPM" "bad TPM key" "$T/crowd.err"
 assert_no_tpm_leftovers "the crowd"
+
+# A killed client whose parent has not reaped it yet (a zombie, as a
+# forking server's child is until its parent waits): it holds nothing, so
+# the next process reclaims what it left although its pid still exists.
+/usr/bin/perl -e '
+    my $pidfile = shift @ARGV;
+    pipe(my $r, my $w) or die;
+    my $pid = fork // die;
+    if ($pid == 0) { close $w; open(STDIN, "<&", $r) or die; exec @ARGV; die }
+    close $r;
+    open(my $p, ">", $pidfile) or die;
+    print $p "$pid\n";
+    close $p;
+    syswrite $w, "go\n";
+    sleep 60' -- "$T/zombie.pid" "$TK_PROGS/tk_rounds" >"$T/zombie.out" 2>"$T/zombie.err" &
+zombie_parent=$!
+TK_BG_PIDS+=("$zombie_parent")
+wait_for "the zombie-to-be drew once" "$T/zombie.out" '^ok ' 30
+zombie=$(cat "$T/zombie.pid")
+kill -KILL "$zombie" 2>/dev/null || true
+for _ in $(seq 1 100); do
+    [ "$(awk '{print $3}' "/proc/$zombie/stat" 2>/dev/null)" = Z ] && break
+    sleep 0.1
+done
+[ "$(awk '{print $3}' "/proc/$zombie/stat" 2>/dev/null)" = Z ] \
+    || fail "the killed client did not stay a zombie"
+run ossl rand -hex 16
+assert_ok "a draw while a killed client is an unreaped zombie"
+kill "$zombie_parent" 2>/dev/null || true
+assert_no_tpm_leftovers "a zombie client"

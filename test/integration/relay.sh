@@ -31,17 +31,18 @@ assert_ok "openssl rand seeded from the TPM through the relay (cmd TCTI)"
 no_process "the relay ends with its client" "$relay_pattern"
 
 # The relay is found beside the module when TPMKIT_RELAY is not set.
-env -u TPMKIT_RELAY OPENSSL_MODULES="$TK_MODULE_DIR" timeout 60 openssl genpkey \
+TPMKIT_RELAY="" OPENSSL_MODULES="$TK_MODULE_DIR" run ossl genpkey \
     -provider tpmkit -provider default -algorithm EC -pkeyopt group:P-256 \
-    -out "$T/ec.pem" >"$T/out" 2>"$T/err" && RC=0 || RC=$?
+    -out "$T/ec.pem"
 assert_ok "a TPM key made through the relay found beside tpmkit.so"
 echo hello >"$T/msg"
 run ossl dgst -sha256 -provider tpmkit -provider default -sign "$T/ec.pem" \
     -out "$T/sig" "$T/msg"
 assert_ok "signing with the TPM key through the relay"
-openssl pkey -provider tpmkit -provider default -in "$T/ec.pem" -pubout \
-    -out "$T/ec.pub" 2>"$T/err"
-run openssl dgst -sha256 -verify "$T/ec.pub" -signature "$T/sig" "$T/msg"
+run ossl pkey -provider tpmkit -provider default -in "$T/ec.pem" -pubout \
+    -out "$T/ec.pub"
+assert_ok "its public key"
+run ossl dgst -sha256 -verify "$T/ec.pub" -signature "$T/sig" "$T/msg"
 assert_ok "the signature verifies in software"
 
 run tkprog tk_fork 4

@@ -17,6 +17,8 @@ untouched; on the data port it plays the attacker chosen by --mode:
                 with random bytes of the same length
   drop-rsp      let the TPM run the Nth matching command, never answer it:
                 close the connection
+  slow-rsp      hold the Nth matching response for --delay seconds, then
+                send it unchanged: a slow chip, not a hung one
   swap-srk      put the attacker's own P-256 public key into every ECC
                 P-256 TPM2_CreatePrimary response (and into TPM2_ReadPublic
                 of such a primary), with name and sizes to match; response
@@ -36,7 +38,7 @@ untouched; on the data port it plays the attacker chosen by --mode:
 match counted over all connections (default 1; 0: every match).
 
   tpm_proxy.py --listen P --tpm SP --mode MODE [--log FILE] [--match CC]
-               [--nth N] [--ready FILE]
+               [--nth N] [--delay S] [--ready FILE]
 
 --ready FILE is written (atomically, holding the proxy's pid) once both
 ports listen. The proxy runs until killed (SIGTERM). --log FILE gets one
@@ -61,13 +63,14 @@ import socketserver  # noqa: E402
 import struct  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
+import time  # noqa: E402
 
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from cryptography.hazmat.primitives.ciphers import (  # noqa: E402
     Cipher, algorithms, modes)
 
 MODES = ('pass', 'flip-cmd', 'flip-rsp', 'truncate-rsp', 'garbage-rsp',
-         'drop-rsp', 'swap-srk', 'mitm-random')
+         'drop-rsp', 'slow-rsp', 'swap-srk', 'mitm-random')
 
 ST_NO_SESSIONS = 0x8001
 ST_SESSIONS = 0x8002
@@ -442,6 +445,9 @@ class Proxy:
                     return
                 with self.lock:
                     out, close = self.on_response(ex, rsp)
+                if ex.matched and self.mode == 'slow-rsp':
+                    self.act(f'slow-rsp {ex.cc:#x}: held {self.args.delay} s')
+                    time.sleep(self.args.delay)
                 if out:
                     client.sendall(out)
                 if close:
@@ -980,6 +986,8 @@ def parse_args():
                    help='command code to act on, hex (default: any)')
     p.add_argument('--nth', type=int, default=1,
                    help='act on the Nth match (default 1, 0: every one)')
+    p.add_argument('--delay', type=float, default=0,
+                   help='seconds slow-rsp holds a response')
     p.add_argument('--ready', help='write the pid here once listening')
     args = p.parse_args()
     if args.nth < 0:
