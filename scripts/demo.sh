@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 
-scripts/deps.sh
+scripts/deps.sh demo
 scripts/build.sh build
 
 work=$(mktemp -d)

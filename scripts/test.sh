@@ -5,7 +5,7 @@
 # Usage: scripts/test.sh [BUILD_DIR [meson options...]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+scripts/deps.sh test
 dir=${1:-build}
 scripts/build.sh "$@"
 meson test -C "$dir" --print-errorlogs --num-processes 2
