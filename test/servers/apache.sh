@@ -23,6 +23,13 @@ id "$RUN_AS" >/dev/null 2>&1 || { echo "# SKIP: no user $RUN_AS for Apache's chi
 chmod 711 "$T"
 mkdir -p "$TPMKIT_RUNDIR"
 chmod 1777 "$TPMKIT_RUNDIR"
+# They also start tpmkit-relay (for tabrmd), which the build tree may hide
+# from them (a checkout under a private home): the module and the relay
+# beside it, in a directory they can reach.
+mkdir -p "$T/mod"
+cp "$TK_MODULE" "$(dirname "$TK_MODULE")/tpmkit-relay" "$T/mod/"
+chmod 755 "$T/mod"
+export TPMKIT_RELAY=$T/mod/tpmkit-relay
 
 # serve MPM: one Apache with MPM on the current case's TPM, 12 requests one
 # by one and 8 at once, then a clean stop.
@@ -127,6 +134,7 @@ for c in $SERVER_CASES; do
     else
         use_case "$c"
     fi
+    sed -i "s|^module = .*|module = $T/mod/tpmkit.so|" "$C/openssl.cnf"
     serve prefork
     serve event
     end_case
