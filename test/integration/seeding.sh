@@ -31,6 +31,7 @@ if [ -x "$TK_STATUS" ]; then
     assert_no_grep "without [random]: no 'seeded by the TPM' claim" \
         "DRBG is seeded by the TPM" "$T/out"
     assert_grep "without [random]: says NOT seeded" "NOT seeded" "$T/out"
+    assert_status "without [random]: tpmkit-status exits 1" 1
 fi
 
 # Count TPM2_GetRandom commands on the wire.
