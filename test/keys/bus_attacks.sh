@@ -10,7 +10,6 @@
 # the pin, and nothing is written.
 . "$TK_SOURCE_DIR/test/keys/keys_lib.sh"
 
-PROXY=$TK_SOURCE_DIR/test/lib/tpm_proxy.py
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import cryptography' 2>/dev/null \
     || { echo "# SKIP: /usr/bin/python3 with python3-cryptography missing"; exit 77; }
 GENUINE=$TPMKIT_TCTI
@@ -19,16 +18,9 @@ GENUINE=$TPMKIT_TCTI
 # then talks to it ($TPMKIT_TCTI), the test's tpm2-tools to swtpm itself.
 PROXY_PID=
 proxy() {
-    local port
     [ -z "$PROXY_PID" ] || { kill "$PROXY_PID" 2>/dev/null; wait "$PROXY_PID" 2>/dev/null || true; }
-    port=$(free_port)
-    rm -f "$T/proxy.ready"
-    /usr/bin/python3 "$PROXY" --listen "$port" --tpm "$SWTPM_PORT" --mode "$1" \
-        --log "$T/proxy.log" --ready "$T/proxy.ready" "${@:2}" 2>>"$T/proxy.err" &
-    PROXY_PID=$!
-    TK_BG_PIDS+=("$PROXY_PID")
-    wait_for "proxy ($1) ready" "$T/proxy.ready" . 30
-    export TPMKIT_TCTI="swtpm:host=127.0.0.1,port=$port"
+    start_proxy "$@"
+    export TPMKIT_TCTI="swtpm:host=127.0.0.1,port=$PROXY_PORT"
 }
 
 echo "message" >"$T/msg"

@@ -147,12 +147,8 @@ done
 # (5 s) but not the crypto one; with crypto:2 the same Sign is cut.
 PROXY=$TK_SOURCE_DIR/test/lib/tpm_proxy.py
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import cryptography' 2>/dev/null; then
-    port=$(free_port)
-    /usr/bin/python3 "$PROXY" --listen "$port" --tpm "$SWTPM_PORT" --mode slow-rsp \
-        --match 15d --nth 0 --delay 7 --ready "$T/proxy.ready" 2>"$T/proxy.err" &
-    proxy_pid=$!
-    TK_BG_PIDS+=("$proxy_pid")
-    wait_for "proxy ready" "$T/proxy.ready" . 30
+    start_proxy slow-rsp --match 15d --nth 0 --delay 7
+    proxy_pid=$PROXY_PID port=$PROXY_PORT
     slow="swtpm:host=127.0.0.1,port=$port"
     TPMKIT_TCTI=$slow run tk dgst -sha256 -sign "$T/k.pem" -out "$T/sig" "$T/msg"
     assert_ok "a Sign that takes 7 s completes (crypto limit 30 s)"
@@ -168,7 +164,7 @@ if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import cryptography' 2>/dev/n
     /usr/bin/python3 "$PROXY" --listen "$port" --tpm "$SWTPM_PORT" --mode pass \
         --ready "$T/proxy.ready" 2>"$T/proxy.err" &
     TK_BG_PIDS+=("$!")
-    wait_for "proxy ready" "$T/proxy.ready" . 30
+    wait_for "proxy ready (pass, same port)" "$T/proxy.ready" . 30
     TPMKIT_TCTI=$slow run tk dgst -sha256 -sign "$T/k.pem" -out "$T/sig" "$T/msg"
     assert_ok "the next process on that TCTI signs"
 else

@@ -270,3 +270,28 @@ wait_for() {
     done
     fail "$1: no line matching /$3/ in $(basename "$2") after ${4:-30} s"
 }
+
+# start_proxy MODE [ARGS...]: test/lib/tpm_proxy.py in MODE in front of this
+# test's swtpm, on a free port (in $PROXY_PORT, its pid in $PROXY_PID). A
+# port another test took between free_port and the bind makes the proxy
+# exit: then it is tried again on another port.
+start_proxy() {
+    local attempt
+    for attempt in 1 2 3 4 5; do
+        PROXY_PORT=$(free_port)
+        rm -f "$T/proxy.ready"
+        /usr/bin/python3 "$TK_SOURCE_DIR/test/lib/tpm_proxy.py" --listen "$PROXY_PORT" \
+            --tpm "$SWTPM_PORT" --mode "$1" --log "$T/proxy.log" \
+            --ready "$T/proxy.ready" "${@:2}" 2>>"$T/proxy.err" &
+        PROXY_PID=$!
+        TK_BG_PIDS+=("$PROXY_PID")
+        for _ in $(seq 1 300); do
+            [ -s "$T/proxy.ready" ] && return 0
+            kill -0 "$PROXY_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill "$PROXY_PID" 2>/dev/null || true
+        echo "# proxy ($1) attempt $attempt did not start: $(tail -n 2 "$T/proxy.err" 2>/dev/null)"
+    done
+    fail "the TPM proxy ($1) did not start"
+}
