@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -209,23 +210,32 @@ int tk_tcti_relay_fd(TSS2_TCTI_CONTEXT *ctx)
     return r != NULL ? r->fd : -1;
 }
 
-const char *tk_tcti_relay_path(void)
+static char relay_beside[PATH_MAX];
+static pthread_once_t relay_beside_once = PTHREAD_ONCE_INIT;
+
+/* Once per process: the module's directory does not change. */
+static void find_beside(void)
 {
-    static char beside[PATH_MAX];
-    const char *env = secure_getenv("TPMKIT_RELAY");
     Dl_info info;
     const char *slash;
 
+    if (dladdr((void *)tk_tcti_relay_path, &info) == 0 || info.dli_fname == NULL
+        || (slash = strrchr(info.dli_fname, '/')) == NULL
+        || snprintf(relay_beside, sizeof(relay_beside), "%.*s/tpmkit-relay",
+                    (int)(slash - info.dli_fname), info.dli_fname)
+               >= (int)sizeof(relay_beside)
+        || access(relay_beside, X_OK) != 0)
+        relay_beside[0] = '\0';
+}
+
+const char *tk_tcti_relay_path(void)
+{
+    const char *env = secure_getenv("TPMKIT_RELAY");
+
     if (env != NULL && *env != '\0')
         return env;
-    if (dladdr((void *)tk_tcti_relay_path, &info) != 0 && info.dli_fname != NULL
-        && (slash = strrchr(info.dli_fname, '/')) != NULL
-        && snprintf(beside, sizeof(beside), "%.*s/tpmkit-relay",
-                    (int)(slash - info.dli_fname), info.dli_fname)
-               < (int)sizeof(beside)
-        && access(beside, X_OK) == 0)
-        return beside;
-    return TK_RELAY_PATH;
+    pthread_once(&relay_beside_once, find_beside);
+    return relay_beside[0] != '\0' ? relay_beside : TK_RELAY_PATH;
 }
 
 /* The relay starts with default signal handling and mask, whatever the
