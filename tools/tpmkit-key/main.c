@@ -10,10 +10,12 @@
  *
  * Exit status: 0 done, 1 failed, 2 usage error. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
 
 #include "tool.h"
+#include "../../provider/debug.h"
 
 static const char help[] =
     "Usage: tpmkit-key COMMAND [OPTIONS]\n"
@@ -42,6 +44,10 @@ int main(int argc, char **argv)
     /* Never load openssl.cnf into this process: it may activate tpmkit,
      * whose copy of the TPM layer would then compete with ours. */
     OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+    /* As the module does: the TSS logs expected failures (a handle it
+     * probes for) to stderr; tpmkit reports what matters itself. */
+    if (getenv("TSS2_LOG") == NULL && tk_debug_level() == TK_DEBUG_OFF)
+        setenv("TSS2_LOG", "all+NONE", 0);
     tkk_report_init();
     if (argc < 2) {
         fputs(help, stderr);
