@@ -17,8 +17,9 @@ static const unsigned char oid_loadable[] = {
 };
 static const unsigned char oid_importable[] = { 0x67, 0x81, 0x05,
                                                 0x0a, 0x01, 0x04 };
-static const unsigned char oid_sealed[] = { 0x67, 0x81, 0x05,
-                                            0x0a, 0x01, 0x05 };
+static const unsigned char oid_sealed[] = {
+    0x67, 0x81, 0x05, 0x0a, 0x01, 0x05
+};
 
 /* TPM2B_PUBLIC starts with size, then the object type. */
 #define TPM_ALG_RSA 0x0001
@@ -400,8 +401,8 @@ static int decode(parse *ps, const unsigned char *der, size_t len,
     tk_der seq, field;
     size_t hdr, body;
 
-    if (der == NULL || !recognise(der, len, &kf->importable, &kf->sealed, &hdr,
-                                  &body))
+    if (der == NULL
+        || !recognise(der, len, &kf->importable, &kf->sealed, &hdr, &body))
         return TK_KEYFILE_NOT_MINE;
     if (len > TK_KEYFILE_MAX_DER)
         return malformed(ps, "%zu bytes is too large for a key file", len);

@@ -148,8 +148,8 @@ static int object_parts(const EVP_PKEY *key, const unsigned char *auth,
     memset(pub, 0, sizeof(*pub));
     memset(sens, 0, sizeof(*sens));
     area->nameAlg = TPM2_ALG_SHA256;
-    area->objectAttributes = TPMA_OBJECT_USERWITHAUTH
-                             | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_DECRYPT;
+    area->objectAttributes = TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_SIGN_ENCRYPT
+                             | TPMA_OBJECT_DECRYPT;
     if (auth_len == 0)
         area->objectAttributes |= TPMA_OBJECT_NODA;
     if (auth_len > sizeof(sens->authValue.buffer)) {
@@ -166,11 +166,10 @@ static int object_parts(const EVP_PKEY *key, const unsigned char *auth,
     case EVP_PKEY_EC:
         return ec_parts(key, area, sens);
     default:
-        tk_raise(TK_R_NOT_SUPPORTED,
-                 "only RSA and EC keys can be wrapped, not %s",
-                 EVP_PKEY_get0_type_name(key) != NULL
-                     ? EVP_PKEY_get0_type_name(key)
-                     : "this type");
+        tk_raise(
+            TK_R_NOT_SUPPORTED, "only RSA and EC keys can be wrapped, not %s",
+            EVP_PKEY_get0_type_name(key) != NULL ? EVP_PKEY_get0_type_name(key)
+                                                 : "this type");
         return 0;
     }
 }
@@ -308,8 +307,7 @@ int tk_dup_parent_from_pkey(const EVP_PKEY *key, unsigned char **parent_pub,
              && bn_fixed(n, a->unique.rsa.buffer, 256);
         BN_free(n);
         if (!ok) {
-            tk_raise(TK_R_NOT_SUPPORTED,
-                     "an RSA parent key must be RSA 2048");
+            tk_raise(TK_R_NOT_SUPPORTED, "an RSA parent key must be RSA 2048");
             return 0;
         }
         *standard = 0;

@@ -35,8 +35,8 @@ static TSS2_RC read_parent(tk_tpm *tpm, void *arg)
         req->pub = *tk_primary_template();
         req->pub.publicArea.unique.ecc = tpm->prim.point;
     } else {
-        rc = Esys_ReadPublic(tpm->conn.esys, handle, ESYS_TR_NONE,
-                             ESYS_TR_NONE, ESYS_TR_NONE, &read, NULL, NULL);
+        rc = Esys_ReadPublic(tpm->conn.esys, handle, ESYS_TR_NONE, ESYS_TR_NONE,
+                             ESYS_TR_NONE, &read, NULL, NULL);
         if (rc == TSS2_RC_SUCCESS)
             req->pub = *read;
         else

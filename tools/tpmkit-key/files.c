@@ -50,19 +50,18 @@ int tkk_read_file(const char *cmd, const char *path, size_t max,
     return 1;
 }
 
-int tkk_write_file(const char *cmd, const char *path,
-                   const unsigned char *data, size_t len)
+int tkk_write_file(const char *cmd, const char *path, const unsigned char *data,
+                   size_t len)
 {
     int to_stdout = path == NULL || strcmp(path, "-") == 0;
-    int fd = to_stdout ? STDOUT_FILENO
-                       : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                              0600);
+    int fd = to_stdout
+                 ? STDOUT_FILENO
+                 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     size_t done = 0;
     ssize_t n;
 
     if (fd < 0)
-        return tkk_fail(cmd, "cannot create %s: %s", path, strerror(errno)),
-               0;
+        return tkk_fail(cmd, "cannot create %s: %s", path, strerror(errno)), 0;
     while (done < len) {
         n = write(fd, data + done, len - done);
         if (n < 0 && errno == EINTR)

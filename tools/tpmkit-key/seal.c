@@ -65,9 +65,8 @@ struct args {
 };
 
 /* Options of either subcommand; -1 to go on, else the exit status. */
-static int parse(const char *cmd, const char *help,
-                 const struct option *opts, int argc, char **argv,
-                 struct args *a)
+static int parse(const char *cmd, const char *help, const struct option *opts,
+                 int argc, char **argv, struct args *a)
 {
     int c;
 
@@ -150,8 +149,7 @@ int tkk_seal(int argc, char **argv)
         .auth_len = a.password != NULL ? strlen(a.password) : 0,
         .parent = a.parent,
     };
-    if (!tk_tpm_seal(tpm, &req, &kf.pub, &kf.pub_len, &kf.priv,
-                     &kf.priv_len)) {
+    if (!tk_tpm_seal(tpm, &req, &kf.pub, &kf.pub_len, &kf.priv, &kf.priv_len)) {
         tkk_fail("seal", "sealing %s in the TPM (%s) failed", a.in,
                  tk_tpm_tcti(tpm));
         goto end;
@@ -176,9 +174,8 @@ static tk_tpm_key *sealed_object(tk_tpm *tpm, const struct args *a,
                                  const tk_keyfile *kf)
 {
     tk_tpm_policy_step steps[TK_KEYFILE_MAX_POLICY];
-    tk_tpm_key *key = tk_tpm_key_from_blobs(tpm, kf->parent, kf->pub,
-                                            kf->pub_len, kf->priv,
-                                            kf->priv_len);
+    tk_tpm_key *key = tk_tpm_key_from_blobs(
+        tpm, kf->parent, kf->pub, kf->pub_len, kf->priv, kf->priv_len);
 
     if (key == NULL) {
         tkk_fail("unseal", "%s does not hold a usable TPM object", a->in);

@@ -38,8 +38,8 @@ tk_tpm *tkk_tpm_open(const char *cmd);
 int tkk_read_file(const char *cmd, const char *path, size_t max,
                   unsigned char **data, size_t *len);
 /* Write `data` to `path` ("-" or NULL: stdout), created mode 0600. */
-int tkk_write_file(const char *cmd, const char *path,
-                   const unsigned char *data, size_t len);
+int tkk_write_file(const char *cmd, const char *path, const unsigned char *data,
+                   size_t len);
 /* A TSS2 key file (PEM or DER) from `path`, decoded. */
 int tkk_read_keyfile(const char *cmd, const char *path, tk_keyfile *kf);
 /* Encode and write a key file as PEM "TSS2 PRIVATE KEY". */
