@@ -93,6 +93,24 @@ TPMKIT_SESSION_ENCRYPTION=no run tkkey unseal --in "$T/sealed.pem"
 assert_status "unsealing without session encryption is refused" 1
 assert_grep "no encryption (unseal): says why" 'needs session encryption' "$T/err"
 
+# Without TPMKIT_* variables the settings come from tpmkit's section of
+# openssl.cnf, as for the module (read, not loaded).
+write_config "$T/tk.cnf" "tcti=$TPMKIT_TCTI"
+write_config "$T/noenc.cnf" "tcti=$TPMKIT_TCTI" "session-encryption=no"
+write_config "$T/bad.cnf" "tcti=$TPMKIT_TCTI" "session-encryption=perhaps"
+(
+    unset TPMKIT_TCTI
+    OPENSSL_CONF=$T/tk.cnf run tkkey unseal --in "$T/sealed.pem"
+    assert_ok "unseal with the TPM named in openssl.cnf"
+    cmp -s "$T/secret" "$T/out" || fail "secret (openssl.cnf TPM) differs"
+    OPENSSL_CONF=$T/noenc.cnf run tkkey seal --in "$T/secret" --out "$T/x.pem"
+    assert_status "openssl.cnf session-encryption = no: seal refused" 1
+    assert_grep "openssl.cnf setting honoured" 'needs session encryption' "$T/err"
+    OPENSSL_CONF=$T/bad.cnf run tkkey seal --in "$T/secret" --out "$T/x.pem"
+    assert_status "a bad openssl.cnf setting" 1
+    assert_grep "the bad setting is named" 'session-encryption: "perhaps"' "$T/err"
+)
+
 # The key decoders know the file and say what to do with it.
 run tk pkey -in "$T/sealed.pem" -noout
 assert_fails "openssl pkey refuses sealed data"
