@@ -51,6 +51,14 @@ tools unseal -c "$T/kp.ctx" -p kit-pw -o "$T/kp.out"
 cmp -s "$T/secret" "$T/kp.out" || fail "tpm2_unseal -p gives another secret"
 pass "tpm2_unseal -p gives tpmkit-key's secret"
 
+# A persistent sealed object is no key for the handle: store either.
+tools load -C "$T/srk.ctx" -u "$T/k.pub" -r "$T/k.priv" -c "$T/k2.ctx"
+tools evictcontrol -C o -c "$T/k2.ctx" 0x81000110
+run tk pkey -in handle:0x81000110 -pubout
+assert_fails "handle: of a persistent sealed object"
+assert_grep "handle: sealed object: says it is sealed data" 'holds sealed data, not a key' "$T/err"
+tools evictcontrol -C o -c 0x81000110
+
 # --- DER input, persistent parent ----------------------------------------------
 sed '1d;$d' "$T/k.pem" | base64 -d >"$T/k.der"
 run tkkey unseal --in "$T/k.der"

@@ -141,7 +141,7 @@ static EVP_PKEY *read_software_key(const char *path)
         return NULL;
     if (len > MAX_KEY_FILE)
         tkk_fail("wrap", "%s is too large for a private key", path);
-    else if (len > 21 && memcmp(data, "-----BEGIN TSS2 PRIVATE KEY", 27) == 0)
+    else if (len >= 27 && memcmp(data, "-----BEGIN TSS2 PRIVATE KEY", 27) == 0)
         tkk_fail("wrap", "%s is already a TPM key file: nothing to wrap", path);
     else if ((pkey = read_pkey(path, EVP_PKEY_KEYPAIR, data, len)) == NULL)
         tkk_fail("wrap",
@@ -197,17 +197,15 @@ static int read_parent_public(const char *path, unsigned char **pub,
 }
 
 /* Import now and write the TPM's loadable blobs. */
-static int wrap_online(const struct args *a, const tk_dup *d, tk_keyfile *kf)
+static int wrap_online(tk_tpm *tpm, const struct args *a, const tk_dup *d,
+                       tk_keyfile *kf)
 {
-    tk_tpm *tpm = tkk_tpm_open("wrap");
     tk_tpm_key *key = NULL;
     const unsigned char *pub, *priv;
     size_t pub_len, priv_len;
     uint32_t parent;
     int ok = 0;
 
-    if (tpm == NULL)
-        return 0;
     key = tk_tpm_key_import(tpm, a->parent, d->pub, d->pub_len, d->dup,
                             d->dup_len, d->seed, d->seed_len);
     if (key == NULL
@@ -226,24 +224,19 @@ static int wrap_online(const struct args *a, const tk_dup *d, tk_keyfile *kf)
         tkk_fail("wrap", "out of memory");
 end:
     tk_tpm_key_free(key);
-    tk_tpm_release(tpm);
     return ok;
 }
 
-static int parent_public_online(const struct args *a, unsigned char **pub,
-                                size_t *len)
+static int parent_public_online(tk_tpm *tpm, const struct args *a,
+                                unsigned char **pub, size_t *len)
 {
-    tk_tpm *tpm = tkk_tpm_open("wrap");
     int standard, ok;
 
-    if (tpm == NULL)
-        return 0;
     ok = tk_tpm_parent_public(tpm, a->parent, pub, len)
          && tk_dup_parent_check(*pub, *len, &standard);
     if (!ok)
         tkk_fail("wrap", "reading the parent 0x%08x from the TPM (%s)",
                  a->parent, tk_tpm_tcti(tpm));
-    tk_tpm_release(tpm);
     return ok;
 }
 
@@ -255,6 +248,7 @@ int tkk_wrap(int argc, char **argv)
     size_t parent_len = 0, auth_len;
     tk_dup d = { 0 };
     tk_keyfile kf;
+    tk_tpm *tpm = NULL;
     int standard = 1, rv = parse(argc, argv, &a);
 
     if (rv >= 0)
@@ -278,7 +272,8 @@ int tkk_wrap(int argc, char **argv)
                      a.parent_for);
             goto end;
         }
-    } else if (!parent_public_online(&a, &parent_pub, &parent_len)) {
+    } else if ((tpm = tkk_tpm_open("wrap")) == NULL
+               || !parent_public_online(tpm, &a, &parent_pub, &parent_len)) {
         goto end;
     }
     if (!tk_dup_make(tkk_libctx(), parent_pub, parent_len, soft,
@@ -297,7 +292,7 @@ int tkk_wrap(int argc, char **argv)
         kf.secret = d.seed;
         kf.secret_len = d.seed_len;
         memset(&d, 0, sizeof(d)); /* now kf's */
-    } else if (!wrap_online(&a, &d, &kf)) {
+    } else if (!wrap_online(tpm, &a, &d, &kf)) {
         goto end;
     }
     if (tkk_write_keyfile("wrap", a.out, &kf))
@@ -307,5 +302,7 @@ end:
     tk_dup_clear(&d);
     OPENSSL_free(parent_pub);
     EVP_PKEY_free(soft);
+    if (tpm != NULL)
+        tk_tpm_release(tpm);
     return rv;
 }
