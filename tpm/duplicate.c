@@ -50,6 +50,7 @@ static int rsa_parts(const EVP_PKEY *key, TPMT_PUBLIC *pub,
     BIGNUM *n = bn_param(key, OSSL_PKEY_PARAM_RSA_N);
     BIGNUM *e = bn_param(key, OSSL_PKEY_PARAM_RSA_E);
     BIGNUM *p = bn_param(key, OSSL_PKEY_PARAM_RSA_FACTOR1);
+    BIGNUM *third = bn_param(key, OSSL_PKEY_PARAM_RSA_FACTOR3);
     int bits = EVP_PKEY_get_bits(key), ok = 0;
     size_t len = (size_t)bits / 8;
 
@@ -63,9 +64,11 @@ static int rsa_parts(const EVP_PKEY *key, TPMT_PUBLIC *pub,
                                " key, or one held by a provider?)");
         goto end;
     }
-    if (BN_num_bits(e) > 32 || BN_num_bits(p) > bits / 2) {
-        tk_raise(TK_R_NOT_SUPPORTED, "RSA keys with an exponent over 32 bits"
-                                     " or unequal primes cannot be wrapped");
+    /* The TPM keeps one prime and finds the other as n / p. */
+    if (third != NULL || BN_num_bits(e) > 32 || BN_num_bits(p) > bits / 2) {
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "RSA keys with more than two primes, unequal primes or"
+                 " an exponent over 32 bits cannot be wrapped");
         goto end;
     }
     pub->type = TPM2_ALG_RSA;
@@ -86,6 +89,7 @@ end:
     BN_free(n);
     BN_free(e);
     BN_clear_free(p);
+    BN_clear_free(third);
     return ok;
 }
 

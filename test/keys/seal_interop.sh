@@ -86,3 +86,11 @@ assert_status "the parent is gone: unseal fails" 1
 assert_grep "missing parent: the error names it" '0x81000101' "$T/err"
 
 assert_no_tpm_leftovers "seal interop"
+
+# Another TPM cannot unseal what this one sealed.
+swtpm_stop
+swtpm_start "$T/tpm-b" || fail "a second swtpm"
+run tkkey unseal --in "$T/k.pem"
+assert_status "another TPM: unseal fails" 1
+assert_grep "another TPM: the error says the file is another TPM's" 'belongs to another TPM' "$T/err"
+assert_no_tpm_leftovers "unseal on another TPM"

@@ -131,6 +131,11 @@ sw genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$T/rsa1024.pem" 2>
 run tkkey wrap --in "$T/rsa1024.pem" --out "$T/x.tpm"
 assert_status "RSA 1024 is refused" 1
 assert_grep "RSA size named" '1024 bits cannot be wrapped' "$T/err"
+sw genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_primes:3 \
+    -out "$T/rsa3p.pem" 2>/dev/null
+run tkkey wrap --in "$T/rsa3p.pem" --out "$T/x.tpm"
+assert_status "a multi-prime RSA key is refused" 1
+assert_grep "multi-prime: clear error" 'more than two primes' "$T/err"
 sw genpkey -algorithm ED25519 -out "$T/ed.pem"
 run tkkey wrap --in "$T/ed.pem" --out "$T/x.tpm"
 assert_status "an Ed25519 key is refused" 1
