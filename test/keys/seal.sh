@@ -59,6 +59,10 @@ for s in secret128 secret1; do
     pass "unsealed $(stat -c %s "$T/$s") bytes match"
 done
 assert_eq "--out file is mode 0600" 600 "$(stat -c %a "$T/secret1.out")"
+touch "$T/loose.out" && chmod 644 "$T/loose.out"
+run tkkey unseal --in "$T/secret1.pem" --out "$T/loose.out"
+assert_ok "unseal over an existing file"
+assert_eq "an existing --out file is restricted to 0600" 600 "$(stat -c %a "$T/loose.out")"
 run tkkey seal --in - --out "$T/stdin.pem" <"$T/secret"
 assert_ok "seal from stdin"
 run tkkey unseal --in "$T/stdin.pem"

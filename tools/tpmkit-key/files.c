@@ -10,6 +10,7 @@
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
+#include <sys/stat.h>
 
 #include "tool.h"
 
@@ -62,6 +63,14 @@ int tkk_write_file(const char *cmd, const char *path, const unsigned char *data,
 
     if (fd < 0)
         return tkk_fail(cmd, "cannot create %s: %s", path, strerror(errno)), 0;
+    /* O_CREAT's mode applies to new files only: an existing file must not
+     * keep a looser one once it holds a secret or a key. */
+    if (!to_stdout && fchmod(fd, 0600) != 0) {
+        tkk_fail(cmd, "cannot restrict %s to mode 0600: %s", path,
+                 strerror(errno));
+        close(fd);
+        return 0;
+    }
     while (done < len) {
         n = write(fd, data + done, len - done);
         if (n < 0 && errno == EINTR)

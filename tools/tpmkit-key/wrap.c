@@ -112,15 +112,13 @@ static int parse(int argc, char **argv, struct args *a)
 }
 
 /* A key (or public key) from PEM or DER, in the program's own context. */
-static EVP_PKEY *read_pkey(const char *path, int selection,
-                           const unsigned char *data, size_t len)
+static EVP_PKEY *read_pkey(int selection, const unsigned char *data, size_t len)
 {
     EVP_PKEY *pkey = NULL;
     OSSL_DECODER_CTX *dctx = OSSL_DECODER_CTX_new_for_pkey(
         &pkey, NULL, NULL, NULL, selection, tkk_libctx(), NULL);
     const unsigned char *p = data;
 
-    (void)path;
     if (dctx == NULL || !OSSL_DECODER_from_data(dctx, &p, &len)) {
         EVP_PKEY_free(pkey);
         pkey = NULL;
@@ -143,7 +141,7 @@ static EVP_PKEY *read_software_key(const char *path)
         tkk_fail("wrap", "%s is too large for a private key", path);
     else if (len >= 27 && memcmp(data, "-----BEGIN TSS2 PRIVATE KEY", 27) == 0)
         tkk_fail("wrap", "%s is already a TPM key file: nothing to wrap", path);
-    else if ((pkey = read_pkey(path, EVP_PKEY_KEYPAIR, data, len)) == NULL)
+    else if ((pkey = read_pkey(EVP_PKEY_KEYPAIR, data, len)) == NULL)
         tkk_fail("wrap",
                  "cannot read a private key from %s (PEM or DER, PKCS#8 or"
                  " traditional RSA/EC, not encrypted: decrypt it first with"
@@ -178,7 +176,7 @@ static int read_parent_public(const char *path, unsigned char **pub,
                      " for",
                      path);
         }
-    } else if ((pkey = read_pkey(path, EVP_PKEY_PUBLIC_KEY, data, n)) != NULL) {
+    } else if ((pkey = read_pkey(EVP_PKEY_PUBLIC_KEY, data, n)) != NULL) {
         ok = tk_dup_parent_from_pkey(pkey, pub, len, standard);
         if (!ok)
             tkk_fail("wrap",
