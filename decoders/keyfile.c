@@ -550,10 +550,14 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
         || kf->priv == NULL || kf->priv_len == 0
         || kf->priv_len > TK_KEYFILE_MAX_BLOB
         || kf->secret_len > TK_KEYFILE_MAX_BLOB
-        || (kf->importable && kf->secret == NULL)
-        || (kf->importable && kf->sealed)) {
+        || (kf->importable && kf->secret == NULL)) {
         tk_raise(TK_R_BAD_KEY,
                  "cannot write a key file without valid key blobs");
+        return 0;
+    }
+    if (kf->importable && kf->sealed) {
+        tk_raise(TK_R_BAD_KEY, "a key file is importable or sealed data,"
+                               " not both");
         return 0;
     }
     if (!parent_handle_ok(kf->parent)) {

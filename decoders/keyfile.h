@@ -4,7 +4,7 @@
  *   TPMKey ::= SEQUENCE {
  *     type        OBJECT IDENTIFIER,      -- loadable 2.23.133.10.1.3,
  *                                          -- importable 2.23.133.10.1.4,
-                                          -- sealed data 2.23.133.10.1.5
+ *                                          -- sealed data 2.23.133.10.1.5
  *     emptyAuth   [0] EXPLICIT BOOLEAN OPTIONAL,
  *     policy      [1] EXPLICIT SEQUENCE OF TPMPolicy OPTIONAL,
  *     secret      [2] EXPLICIT OCTET STRING OPTIONAL,
