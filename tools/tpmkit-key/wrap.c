@@ -171,18 +171,12 @@ static int read_parent_public(const char *path, unsigned char **pub,
             *len = n;
             ok = 1;
         } else {
-            tkk_fail("wrap",
-                     "--for %s: not a storage key tpmkit can wrap"
-                     " for",
-                     path);
+            tkk_fail("wrap", "--for %s: no storage key to wrap for", path);
         }
     } else if ((pkey = read_pkey(EVP_PKEY_PUBLIC_KEY, data, n)) != NULL) {
         ok = tk_dup_parent_from_pkey(pkey, pub, len, standard);
         if (!ok)
-            tkk_fail("wrap",
-                     "--for %s: not a storage key tpmkit can wrap"
-                     " for",
-                     path);
+            tkk_fail("wrap", "--for %s: no storage key to wrap for", path);
         EVP_PKEY_free(pkey);
     } else {
         tkk_fail("wrap",
