@@ -12,13 +12,20 @@ printf 'sealed by tpm2-tools' >"$T/tsecret"
 tools create -C "$T/srk.ctx" -i "$T/tsecret" -u "$T/t.pub" -r "$T/t.priv"
 tools encodeobject -C "$T/srk.ctx" -u "$T/t.pub" -r "$T/t.priv" -o "$T/t.pem"
 assert_grep "tpm2_encodeobject wrote a TSS2 key file" '^-----BEGIN TSS2 PRIVATE KEY-----$' "$T/t.pem"
-# tpm2-tools 5.4 writes emptyAuth FALSE for an object without a password:
-# tpmkit-key does not guess (a wrong guess would count toward lockout).
-run tkkey unseal --in "$T/t.pem"
-assert_status "tpm2-tools file (emptyAuth FALSE), no --password: refused" 1
-assert_grep "the refusal says to give --password ''" "--password ''" "$T/err"
-run tkkey unseal --in "$T/t.pem" --password ''
-assert_ok "tpm2-tools sealed object: unseal with --password ''"
+# tpm2-tools 5.4 writes emptyAuth FALSE for an object without a password
+# (later versions may not): tpmkit-key does not guess (a wrong guess would
+# count toward lockout), it asks for --password ''.
+sw asn1parse -in "$T/t.pem" >"$T/asn1.txt"
+if grep -Eq 'BOOLEAN +:0$' "$T/asn1.txt"; then
+    run tkkey unseal --in "$T/t.pem"
+    assert_status "tpm2-tools file (emptyAuth FALSE), no --password: refused" 1
+    assert_grep "the refusal says to give --password ''" "--password ''" "$T/err"
+    run tkkey unseal --in "$T/t.pem" --password ''
+    assert_ok "tpm2-tools sealed object: unseal with --password ''"
+else
+    run tkkey unseal --in "$T/t.pem"
+    assert_ok "tpm2-tools sealed object (emptyAuth TRUE): unseal"
+fi
 cmp -s "$T/tsecret" "$T/out" || fail "tpm2-tools secret differs"
 pass "tpm2-tools sealed secret matches"
 run tk pkey -in "$T/t.pem" -noout
