@@ -8,6 +8,11 @@
 
 echo "wrapped message" >"$T/msg"
 
+# tkstatus_pin: tpmkit-status --pin (the tpm-identity of the TPM answering).
+tkstatus_pin() {
+    timeout -k 5 60 "$TK_STATUS" --pin
+}
+
 # soft NAME ALG OPT: a software key NAME.pem and its public half NAME.pub.
 soft() {
     sw genpkey -algorithm "$2" -pkeyopt "$3" -out "$T/$1.pem" 2>/dev/null \
@@ -112,6 +117,27 @@ sw asn1parse -in "$T/under_rsa.tpm" >"$T/asn1.txt"
 assert_grep "the file names the persistent parent" 'INTEGER +:81000102' "$T/asn1.txt"
 sign_verify "key wrapped under the RSA parent" "$T/under_rsa.tpm" "$T/ec256.pub"
 tools evictcontrol -C o -c 0x81000102
+
+# --- the parent is the TPM tpm-identity names -----------------------------------------
+# The duplicate is made for the storage primary only once it matched the
+# pin: a substituted primary (an interposer) gets nothing it could open.
+write_config "$T/tk.cnf"
+OPENSSL_CONF=$T/tk.cnf run tkstatus_pin
+pin=$(sed -n 's/^tpm-identity = //p' "$T/out")
+[[ $pin == name:000b* ]] || fail "tpmkit-status --pin printed no name: $(cat "$T/out")"
+TPMKIT_TPM_IDENTITY=$pin run tkkey wrap --in "$T/ec256.pem" --out "$T/pinned.tpm"
+assert_ok "wrap with the genuine tpm-identity pin"
+sign_verify "key wrapped with the pin" "$T/pinned.tpm" "$T/ec256.pub"
+TPMKIT_TPM_IDENTITY="name:000b$(printf '%064d' 0)" run tkkey wrap --in "$T/ec256.pem" \
+    --out "$T/unpinned.tpm"
+assert_status "wrap with a wrong pin is refused" 1
+assert_grep "wrong pin: the TPM's identity could not be verified" \
+    "identity could not be verified" "$T/err"
+[ ! -e "$T/unpinned.tpm" ] || fail "wrong pin: a key file was written"
+pass "wrong pin: no key file"
+TPMKIT_TPM_IDENTITY="name:000b$(printf '%064d' 0)" run tkkey seal --in "$T/plain" \
+    --out "$T/unpinned.sealed"
+assert_status "seal with a wrong pin is refused" 1
 
 # --- refusals ----------------------------------------------------------------------
 run tkkey wrap --in "$T/ec256.pem" --out "$T/x.tpm" --parent 0x81000999
