@@ -80,7 +80,13 @@ static void print_caught(void)
 
         for (size_t j = i + 1; j < n_caught && !repeated; j++)
             repeated = strstr(caught[j], caught[i]) != NULL;
-        if (!repeated)
+        if (repeated)
+            continue;
+        /* Those two reasons speak of keys and requests in the provider's
+         * terms; the detail says it better here. */
+        if (reasons[i] == TK_R_NOT_SUPPORTED || reasons[i] == TK_R_BAD_REQUEST)
+            fprintf(stderr, "  %s\n", caught[i]);
+        else
             fprintf(stderr, "  %s: %s\n", reason_text(reasons[i]), caught[i]);
     }
     n_caught = 0;
