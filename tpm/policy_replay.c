@@ -38,9 +38,65 @@ static TSS2_RC replay_raw(tk_tpm *tpm, TPM2_HANDLE session, uint32_t code,
     return rc;
 }
 
+/* Bytes of the TPML_PCR_SELECTION at p, or 0 if it is not one. */
+static size_t pcr_selection_len(const unsigned char *p, size_t len)
+{
+    size_t off = 4;
+    uint32_t count;
+
+    if (len < 4)
+        return 0;
+    count = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8
+            | p[3];
+    if (count > TPM2_NUM_PCR_BANKS)
+        return 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (len - off < 3 || p[off + 2] > TPM2_PCR_SELECT_MAX
+            || len - off - 3 < p[off + 2])
+            return 0;
+        off += 3 + p[off + 2];
+    }
+    return off;
+}
+
+/* PolicyPCR parameters are pcrDigest (TPM2B) then the selection, in the
+ * command's order. openssl_tpm2_engine writes the selection first and the
+ * bare digest after it: such a step is put back in command order, so that
+ * its key files work too. 0 if the step is neither. */
+static int pcr_params(const tk_tpm_policy_step *step, unsigned char *out,
+                      size_t *out_len)
+{
+    const unsigned char *p = step->params;
+    size_t len = step->len, dlen, sel;
+
+    if (len >= 2 && (dlen = (size_t)p[0] << 8 | p[1]) <= len - 2
+        && (sel = pcr_selection_len(p + 2 + dlen, len - 2 - dlen)) > 0
+        && 2 + dlen + sel == len) {
+        memcpy(out, p, len);
+        *out_len = len;
+        return 1;
+    }
+    if ((sel = pcr_selection_len(p, len)) > 0 && len - sel <= 64) {
+        tk_put_be(out, (uint32_t)(len - sel), 2);
+        memcpy(out + 2, p + sel, len - sel);
+        memcpy(out + 2 + len - sel, p, sel);
+        *out_len = len + 2;
+        return 1;
+    }
+    return 0;
+}
+
 TSS2_RC tk_policy_replay_step(tk_tpm *tpm, tk_sess *policy,
                               const tk_tpm_policy_step *step)
 {
+    if (step->code == TPM2_CC_PolicyPCR) {
+        unsigned char params[RAW_MAX];
+        size_t len = 0;
+
+        if (step->len + 2 > sizeof(params) || !pcr_params(step, params, &len))
+            return TSS2_ESYS_RC_BAD_VALUE;
+        return replay_raw(tpm, policy->handle, step->code, params, len);
+    }
     if (step->code == TPM2_CC_PolicyAuthValue
         || step->code == TPM2_CC_PolicyPassword) {
         policy->policy_auth = TK_POLICY_AUTH_VALUE;
