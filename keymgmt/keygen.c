@@ -36,7 +36,7 @@ typedef struct tk_keygen_ctx {
     int curve_nid;
     uint32_t parent;
     char *user_auth, *parent_auth;
-    char *pcr_policy, *policy_signer; /* checked at generation */
+    char *pcr_policy, *policy_signer; /* the signer is read at generation */
     int hash_nid;          /* HMAC */
     unsigned char *secret; /* HMAC: imported, in the secure heap */
     size_t secret_len;
@@ -215,9 +215,14 @@ int tk_keygen_set_params(void *genctx, const OSSL_PARAM params[])
     if ((p = OSSL_PARAM_locate_const(params, PARAM_PARENT)) != NULL
         && !set_parent(gen, p))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params, PARAM_PCR_POLICY)) != NULL
-        && !set_text(p, &gen->pcr_policy))
-        return 0;
+    if ((p = OSSL_PARAM_locate_const(params, PARAM_PCR_POLICY)) != NULL) {
+        tk_tpm_pcr_sel sel;
+
+        /* Checked now (no TPM needed), read at generation. */
+        if (!set_text(p, &gen->pcr_policy)
+            || !tk_tpm_pcr_parse(gen->pcr_policy, &sel))
+            return 0;
+    }
     if ((p = OSSL_PARAM_locate_const(params, PARAM_POLICY_SIGNER)) != NULL
         && !set_text(p, &gen->policy_signer))
         return 0;
