@@ -168,8 +168,8 @@ static int auth_policy_list(parse *ps, tk_der *list, size_t *count,
             return fail(ps, "%s: more than %d signed policies", what,
                         TK_KEYFILE_MAX_AUTH_POLICY);
         if (out->auth_policy == NULL
-            && (out->auth_policy = OPENSSL_zalloc(
-                    TK_KEYFILE_MAX_AUTH_POLICY * sizeof(*out->auth_policy)))
+            && (out->auth_policy = OPENSSL_zalloc(TK_KEYFILE_MAX_AUTH_POLICY
+                                                  * sizeof(*out->auth_policy)))
                    == NULL)
             return fail(ps, "out of memory");
         ap = &out->auth_policy[*count];
@@ -184,8 +184,7 @@ static int auth_policy_list(parse *ps, tk_der *list, size_t *count,
                 || !utf8_valid(value.p, value.left))
                 return fail(ps, "%s: name is not UTF-8 of at most %d bytes",
                             what, TK_KEYFILE_MAX_DESCRIPTION);
-            if ((ap->name = OPENSSL_strndup((const char *)value.p,
-                                            value.left))
+            if ((ap->name = OPENSSL_strndup((const char *)value.p, value.left))
                 == NULL)
                 return fail(ps, "out of memory");
         }
@@ -542,8 +541,8 @@ static size_t policy_list_size(const tk_keyfile *kf)
     return steps_size(kf->policy, kf->policy_count);
 }
 
-static unsigned char *put_steps(unsigned char *p, const tk_keyfile_policy *steps,
-                                size_t count)
+static unsigned char *put_steps(unsigned char *p,
+                                const tk_keyfile_policy *steps, size_t count)
 {
     unsigned char code[5];
     size_t code_len;

@@ -53,8 +53,8 @@ typedef struct tk_keyfile {
                                           * for TK_KEYFILE_MAX_AUTH_POLICY
                                           * when allocated by the codec */
     size_t auth_policy_count;
-    char *description;   /* NULL if absent */
-    uint32_t parent;     /* as a TPM handle (negative INTEGERs mapped) */
+    char *description; /* NULL if absent */
+    uint32_t parent;   /* as a TPM handle (negative INTEGERs mapped) */
     unsigned char *pub;
     size_t pub_len;
     unsigned char *priv;

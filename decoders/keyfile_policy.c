@@ -73,8 +73,7 @@ int tk_keyfile_add_signed_pcr_policy(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
     /* The list has room for the maximum once allocated by the decoder;
      * allocate it here for a file that had none. */
     if ((list = kf->auth_policy) == NULL
-        && (list = OPENSSL_zalloc(TK_KEYFILE_MAX_AUTH_POLICY
-                                  * sizeof(*list)))
+        && (list = OPENSSL_zalloc(TK_KEYFILE_MAX_AUTH_POLICY * sizeof(*list)))
                == NULL) {
         tk_raise(TK_R_OUT_OF_MEMORY, "signed policy");
         goto end;

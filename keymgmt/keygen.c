@@ -37,8 +37,8 @@ typedef struct tk_keygen_ctx {
     uint32_t parent;
     char *user_auth, *parent_auth;
     char *pcr_policy, *policy_signer; /* the signer is read at generation */
-    int hash_nid;          /* HMAC */
-    unsigned char *secret; /* HMAC: imported, in the secure heap */
+    int hash_nid;                     /* HMAC */
+    unsigned char *secret;            /* HMAC: imported, in the secure heap */
     size_t secret_len;
 } tk_keygen_ctx;
 

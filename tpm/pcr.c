@@ -80,11 +80,11 @@ int tk_tpm_pcr_parse(const char *spec, tk_tpm_pcr_sel *out)
         if (end == NULL)
             end = p + strlen(p);
         dash = memchr(p, '-', (size_t)(end - p));
-        if (dash == NULL ? !pcr_number(p, (size_t)(end - p), &from)
-                         : !pcr_number(p, (size_t)(dash - p), &from)
-                               || !pcr_number(dash + 1,
-                                              (size_t)(end - dash - 1), &to)
-                               || to < from) {
+        if (dash == NULL
+                ? !pcr_number(p, (size_t)(end - p), &from)
+                : !pcr_number(p, (size_t)(dash - p), &from)
+                      || !pcr_number(dash + 1, (size_t)(end - dash - 1), &to)
+                      || to < from) {
             tk_raise(TK_R_BAD_REQUEST,
                      "bad PCR \"%.*s\" in \"%s\" (PCR numbers 0-23"
                      " or ranges like 0-7, separated by commas)",

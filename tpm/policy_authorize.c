@@ -154,8 +154,8 @@ TSS2_RC tk_policy_authorize(tk_tpm *tpm, tk_tpm_key *key, tk_sess *policy,
                      i + 1);
             continue;
         }
-        if (tried++ > 0 && (rc = tk_policy_restart(tpm, policy))
-                               != TSS2_RC_SUCCESS)
+        if (tried++ > 0
+            && (rc = tk_policy_restart(tpm, policy)) != TSS2_RC_SUCCESS)
             return tk_fail(tpm, rc, TK_R_AUTH_FAILED, "TPM2_PolicyRestart");
         for (j = 0, rc = TSS2_RC_SUCCESS; j + 1 < sp[i].count; j++) {
             if (sp[i].steps[j].code == TPM2_CC_PolicyAuthorize) {

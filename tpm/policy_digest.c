@@ -77,9 +77,8 @@ static int authorize_step(EVP_MD *md, unsigned char d[HLEN],
         return 0;
     /* TPMT_PUBLIC: type, then nameAlg. */
     if (be16(s->params + 4) != TPM2_ALG_SHA256) {
-        tk_raise(TK_R_NOT_SUPPORTED,
-                 "the policy signer's name algorithm is not"
-                 " SHA-256");
+        tk_raise(TK_R_NOT_SUPPORTED, "the policy signer's name algorithm is not"
+                                     " SHA-256");
         return -1;
     }
     memcpy(name, s->params + 4, 2);
@@ -88,8 +87,8 @@ static int authorize_step(EVP_MD *md, unsigned char d[HLEN],
         return 0;
     memset(d, 0, HLEN);
     return extend(md, d, cc, 4, name, sizeof(name), NULL, 0)
-           && extend(md, d, s->params + 2 + pub_len + 2, ref_len, NULL, 0,
-                     NULL, 0);
+           && extend(md, d, s->params + 2 + pub_len + 2, ref_len, NULL, 0, NULL,
+                     0);
 }
 
 int tk_tpm_policy_digest(OSSL_LIB_CTX *libctx, const tk_tpm_policy_step *steps,

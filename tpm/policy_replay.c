@@ -105,8 +105,7 @@ TSS2_RC tk_policy_replay_step(tk_tpm *tpm, tk_sess *policy,
     }
     if (step->code == TPM2_CC_PolicyAuthorize)
         return TSS2_ESYS_RC_BAD_VALUE;
-    return replay_raw(tpm, policy->handle, step->code, step->params,
-                      step->len);
+    return replay_raw(tpm, policy->handle, step->code, step->params, step->len);
 }
 
 TSS2_RC tk_policy_restart(tk_tpm *tpm, tk_sess *policy)

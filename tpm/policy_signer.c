@@ -59,8 +59,8 @@ static int signer_public(EVP_PKEY *signer, TPM2B_PUBLIC *pub)
             goto bad;
         for (UINT16 i = 0; i < e_len; i++)
             exp = exp << 8 | e[i];
-        a->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)(
-            a->unique.rsa.size * 8);
+        a->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)(a->unique.rsa.size
+                                                              * 8);
         a->parameters.rsaDetail.exponent = exp == 65537 ? 0 : exp;
         return 1;
     }
@@ -212,9 +212,8 @@ static int sign_digest(OSSL_LIB_CTX *libctx, EVP_PKEY *signer,
         ECDSA_SIG_free(es);
     }
     if (!ok)
-        tk_raise(TK_R_BAD_REQUEST,
-                 "cannot sign the policy with the signer's"
-                 " private key");
+        tk_raise(TK_R_BAD_REQUEST, "cannot sign the policy with the signer's"
+                                   " private key");
     return ok;
 }
 

@@ -246,9 +246,12 @@ START_TEST(keygen_without_a_tpm)
     static const struct {
         const char *type, *name, *value;
     } good[] = {
-        { "RSA", "bits", "3072" },         { "RSA", "e", "3" },
-        { "EC", "group", "P-384" },        { "RSA-PSS", "user-auth", "pw" },
-        { "TPM2-HMAC", "hexkey", "0011" }, { "EC", "parent", "0x81000001" },
+        { "RSA", "bits", "3072" },
+        { "RSA", "e", "3" },
+        { "EC", "group", "P-384" },
+        { "RSA-PSS", "user-auth", "pw" },
+        { "TPM2-HMAC", "hexkey", "0011" },
+        { "EC", "parent", "0x81000001" },
         { "TPM2-HMAC", "pcr-policy", "sha1:0-7,23" },
         { "RSA-PSS", "policy-signer", "/nonexistent.pem" },
     };
