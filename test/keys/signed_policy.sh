@@ -79,6 +79,28 @@ assert_ok "pkey writes the key back"
 cmp -s "$T/key.pem" "$T/key2.pem" || fail "the written-back key file differs"
 pass "the written-back key file (with authPolicy) is identical"
 
+# A signed policy whose signature was tampered with does not verify: with
+# it alone, nothing matches (the error names TPM2_VerifySignature).
+sw genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/s2.pem"
+genkey "$T/tamper.pem" EC policy-signer:"$T/s2.pem" pcr-policy:sha256:16
+sw asn1parse -in "$T/tamper.pem" >"$T/asn1.txt"
+step=$(sed -n 's/^ *[0-9]*:d=8 .*prim: OCTET STRING *\[HEX DUMP\]://p' "$T/asn1.txt" | tail -n 1)
+[ ${#step} -gt 200 ] || fail "tamper: no signed PolicyAuthorize step found"
+last=${step: -2}
+flipped=${step:0:${#step}-2}$([ "$last" = 00 ] && echo 01 || echo 00)
+sed -e '1d' -e '$d' "$T/tamper.pem" | base64 -d | xxd -p | tr -d '\n' \
+    | sed "s/${step,,}/${flipped,,}/" | xxd -r -p >"$T/tamper.der"
+cmp -s <(sed -e '1d' -e '$d' "$T/tamper.pem" | base64 -d) "$T/tamper.der" \
+    && fail "tamper: the key file did not change"
+run tk dgst -sha256 -sign "$T/tamper.der" -out "$T/sig" "$T/msg"
+assert_fails "tampered signature"
+assert_grep "tampered signature: no signed policy matches, VerifySignature named" \
+    "no signed policy matches.*VerifySignature" "$T/err"
+
+# pkey -text describes such a key without trouble.
+run tk pkey -in "$T/key.pem" -text -noout
+assert_ok "pkey -text on a key with signed policies"
+
 # --- refusals ----------------------------------------------------------
 run policy_add "$T/key.pem" "$T/other.pem" sha256:16
 assert_fails "tk_policy_add with another signer"
