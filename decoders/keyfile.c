@@ -11,12 +11,15 @@
 #include "keyfile.h"
 #include "../provider/errors.h"
 
-/* 2.23.133.10.1.3 and .4, OID body bytes. */
+/* 2.23.133.10.1.3, .4 and .5, OID body bytes. */
 static const unsigned char oid_loadable[] = {
     0x67, 0x81, 0x05, 0x0a, 0x01, 0x03
 };
 static const unsigned char oid_importable[] = { 0x67, 0x81, 0x05,
                                                 0x0a, 0x01, 0x04 };
+static const unsigned char oid_sealed[] = {
+    0x67, 0x81, 0x05, 0x0a, 0x01, 0x05
+};
 
 /* TPM2B_PUBLIC starts with size, then the object type. */
 #define TPM_ALG_RSA 0x0001
@@ -389,7 +392,7 @@ static int optional_fields(parse *ps, tk_der *seq, tk_keyfile *kf)
 /* Is this a TPMKey at all? Looks only at the outer header and the OID, so
  * that truncated or padded key files are still recognised as ours. */
 static int recognise(const unsigned char *der, size_t len, int *importable,
-                     size_t *outer_hdr, size_t *outer_len)
+                     int *sealed, size_t *outer_hdr, size_t *outer_len)
 {
     tk_der d = { der, len }, inner, oid;
     unsigned tag;
@@ -408,6 +411,9 @@ static int recognise(const unsigned char *der, size_t len, int *importable,
     else if (oid.left == sizeof(oid_importable)
              && memcmp(oid.p, oid_importable, oid.left) == 0)
         *importable = 1;
+    else if (oid.left == sizeof(oid_sealed)
+             && memcmp(oid.p, oid_sealed, oid.left) == 0)
+        *sealed = 1;
     else
         return 0;
     *outer_hdr = hdr;
@@ -421,7 +427,8 @@ static int decode(parse *ps, const unsigned char *der, size_t len,
     tk_der seq, field;
     size_t hdr, body;
 
-    if (der == NULL || !recognise(der, len, &kf->importable, &hdr, &body))
+    if (der == NULL
+        || !recognise(der, len, &kf->importable, &kf->sealed, &hdr, &body))
         return TK_KEYFILE_NOT_MINE;
     if (len > TK_KEYFILE_MAX_DER)
         return malformed(ps, "%zu bytes is too large for a key file", len);
@@ -606,7 +613,9 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
     const unsigned char bool_value = kf->empty_auth == 1 ? 0xff : 0x00;
     unsigned char parent_int[5], *buf, *p;
     size_t parent_len, desc_len = 0, body, total;
-    const unsigned char *oid = kf->importable ? oid_importable : oid_loadable;
+    const unsigned char *oid = kf->importable ? oid_importable
+                               : kf->sealed   ? oid_sealed
+                                              : oid_loadable;
 
     *der = NULL;
     *len = 0;
@@ -617,6 +626,11 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
         || (kf->importable && kf->secret == NULL)) {
         tk_raise(TK_R_BAD_KEY,
                  "cannot write a key file without valid key blobs");
+        return 0;
+    }
+    if (kf->importable && kf->sealed) {
+        tk_raise(TK_R_BAD_KEY, "a key file is importable or sealed data,"
+                               " not both");
         return 0;
     }
     if (!parent_handle_ok(kf->parent)) {

@@ -3,7 +3,8 @@
  *
  *   TPMKey ::= SEQUENCE {
  *     type        OBJECT IDENTIFIER,      -- loadable 2.23.133.10.1.3,
- *                                          -- importable 2.23.133.10.1.4
+ *                                          -- importable 2.23.133.10.1.4,
+ *                                          -- sealed data 2.23.133.10.1.5
  *     emptyAuth   [0] EXPLICIT BOOLEAN OPTIONAL,
  *     policy      [1] EXPLICIT SEQUENCE OF TPMPolicy OPTIONAL,
  *     secret      [2] EXPLICIT OCTET STRING OPTIONAL,
@@ -44,6 +45,8 @@ typedef struct tk_keyfile_auth_policy {
 
 typedef struct tk_keyfile {
     int importable;            /* OID .4 (TPM2_Import blob) instead of .3 */
+    int sealed;                /* OID .5: a sealed-data object, not a key
+                                * (tpmkit-key unseal reads it) */
     int empty_auth;            /* -1 absent, 0 FALSE, 1 TRUE */
     int has_policy;            /* a policy / authPolicy is present */
     tk_keyfile_policy *policy; /* the policy field's steps, in order */

@@ -81,9 +81,18 @@ static int kind_matches(tk_key_type want, const tk_tpm_pubinfo *info)
 
 int tk_keyfile_usable(const tk_keyfile *kf, tk_tpm_pubinfo *info)
 {
-    /* The public blob says what kind of key this is, without the TPM. */
-    if (!tk_tpm_parse_public(kf->pub, kf->pub_len, info))
+    /* Sealed data decodes (tpmkit-key reads it with this codec) but is no
+     * key: say what it is, or the user sees only "unsupported". Some tools
+     * write sealed objects with the loadable OID: the blob tells. The
+     * public blob says what kind of key this is, without the TPM. */
+    if (!kf->sealed && !tk_tpm_parse_public(kf->pub, kf->pub_len, info))
         return 0;
+    if (kf->sealed || info->kind == TK_TPM_KEY_SEALED) {
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "this TSS2 PRIVATE KEY file holds TPM sealed data, not a"
+                 " key: read it with tpmkit-key unseal --in FILE");
+        return 0;
+    }
     if (kf->importable && kf->parent != TK_TPM_PARENT_PRIMARY
         && (kf->parent >> 24) != 0x81) {
         tk_raise(TK_R_NOT_SUPPORTED,

@@ -81,6 +81,13 @@ tk_key *tk_key_from_tpm_key(tk_prov_ctx *prov, tk_key_type type_hint,
                           : info->kind == TK_TPM_KEY_HMAC ? TK_KEY_HMAC
                                                           : 0;
 
+    /* A persistent sealed-data object reached through handle: (files are
+     * turned away earlier, in the decoders). */
+    if (info->kind == TK_TPM_KEY_SEALED) {
+        tk_raise(TK_R_BAD_KEY, "the TPM object holds sealed data, not a key");
+        tk_tpm_key_free(tpm_key);
+        return NULL;
+    }
     if (natural == 0 || (type_hint != 0 && type_hint != natural)) {
         tk_raise(TK_R_BAD_KEY, "the TPM key is not a%s %s key",
                  type_hint == TK_KEY_EC ? "n" : "",

@@ -40,7 +40,7 @@ ok "tpmkit $(cat "$work/out") is installed"
 modulesdir=$(openssl version -m | sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p')
 [ -f "$modulesdir/tpmkit.so" ] || fail "no tpmkit.so in OpenSSL's modules directory $modulesdir"
 ok "tpmkit.so is in $modulesdir"
-for p in tpmkit-status tpmkit-psk-server tpmkit-psk-client tpmkit-aws-sigv4; do
+for p in tpmkit-key tpmkit-status tpmkit-psk-server tpmkit-psk-client tpmkit-aws-sigv4; do
     [ -x "/usr/bin/$p" ] || fail "/usr/bin/$p is missing"
     for m in /usr/share/man/man1/"$p".1*; do [ -f "$m" ] || fail "no man page for $p"; done
 done
@@ -90,4 +90,21 @@ check "its public key" openssl pkey -in "$work/key.pem" -pubout -out "$work/pub.
 env -u OPENSSL_CONF openssl dgst -sha256 -verify "$work/pub.pem" -signature "$work/sig" \
     "$work/msg" >"$work/out" 2>"$work/err" || fail "the signature does not verify in software"
 ok "the signature verifies without tpmkit"
+
+# tpmkit-key takes the TPM from the same openssl.cnf.
+printf 'installed secret' >"$work/secret"
+check "tpmkit-key seal" tpmkit-key seal --in "$work/secret" --out "$work/sealed.pem"
+check "tpmkit-key unseal" tpmkit-key unseal --in "$work/sealed.pem" --out "$work/unsealed"
+cmp -s "$work/secret" "$work/unsealed" || fail "tpmkit-key unseal gave another secret"
+ok "tpmkit-key unseals what it sealed"
+env -u OPENSSL_CONF openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$work/soft.pem" 2>"$work/err" || fail "a software key"
+env -u OPENSSL_CONF openssl pkey -in "$work/soft.pem" -pubout -out "$work/soft.pub" \
+    2>"$work/err" || fail "its public key"
+check "tpmkit-key wrap" tpmkit-key wrap --in "$work/soft.pem" --out "$work/wrapped.pem"
+check "signing with the wrapped key" \
+    openssl dgst -sha256 -sign "$work/wrapped.pem" -out "$work/sig" "$work/msg"
+env -u OPENSSL_CONF openssl dgst -sha256 -verify "$work/soft.pub" -signature "$work/sig" \
+    "$work/msg" >"$work/out" 2>"$work/err" || fail "the wrapped key's signature does not verify"
+ok "the wrapped key signs for the software key's public key"
 echo "installed tpmkit works"

@@ -16,7 +16,14 @@
 /* The parent handle key files use for the standard storage primary. */
 #define TK_TPM_PARENT_PRIMARY 0x40000001u
 
-enum tk_tpm_key_kind { TK_TPM_KEY_RSA = 1, TK_TPM_KEY_EC, TK_TPM_KEY_HMAC };
+/* SEALED: a keyed-hash object holding data (TPM2_Unseal), neither signing
+ * nor decrypting: no key operation applies to it. */
+enum tk_tpm_key_kind {
+    TK_TPM_KEY_RSA = 1,
+    TK_TPM_KEY_EC,
+    TK_TPM_KEY_HMAC,
+    TK_TPM_KEY_SEALED
+};
 
 /* What the public blob says, decoded without the TPM. */
 typedef struct tk_tpm_pubinfo {

@@ -31,6 +31,11 @@ static const TPM2B_PUBLIC storage_primary_template = {
     },
 };
 
+const TPM2B_PUBLIC *tk_primary_template(void)
+{
+    return &storage_primary_template;
+}
+
 static TSS2_RC unpark(tk_tpm *tpm)
 {
     TSS2_RC rc = Esys_ContextLoad(tpm->conn.esys, tpm->prim.saved,

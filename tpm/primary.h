@@ -30,6 +30,9 @@ TSS2_RC tk_primary_create(tk_tpm *tpm, ESYS_TR *handle, TPM2B_PUBLIC **pub);
 TSS2_RC tk_primary_create_in(tk_tpm *tpm, ESYS_TR hierarchy, ESYS_TR *handle,
                              TPM2B_PUBLIC **pub);
 TSS2_RC tk_primary_park(tk_tpm *tpm);
+/* The standard template (empty unique): with the primary's point it is the
+ * public area duplicates for parent 0x40000001 are made for. */
+const TPM2B_PUBLIC *tk_primary_template(void);
 /* Forget the primary: flush it if loaded and `flush`, drop the saved copy. */
 void tk_primary_drop(tk_tpm *tpm, int flush);
 

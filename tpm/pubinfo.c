@@ -164,6 +164,13 @@ static int fill_hmac(const TPMT_PUBLIC *area, tk_tpm_pubinfo *info)
         &area->parameters.keyedHashDetail.scheme;
 
     info->kind = TK_TPM_KEY_HMAC;
+    /* Sealed data: no scheme, neither sign nor decrypt (Part 2,
+     * TPMS_KEYEDHASH_PARMS). */
+    if (scheme->scheme == TPM2_ALG_NULL && !info->can_sign
+        && !info->can_decrypt) {
+        info->kind = TK_TPM_KEY_SEALED;
+        return 1;
+    }
     if (scheme->scheme != TPM2_ALG_HMAC) {
         tk_raise(TK_R_BAD_KEY, "keyed-hash object is not an HMAC key");
         return 0;

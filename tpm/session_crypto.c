@@ -227,6 +227,15 @@ int tk_crypto_ecdh_salt(tk_crypto *c, TPMI_ALG_HASH name_alg,
                         TPMS_ECC_POINT *ephemeral, unsigned char *salt,
                         size_t salt_len)
 {
+    return tk_crypto_ecdh_secret(c, name_alg, "SECRET", tpm_point, ephemeral,
+                                 salt, salt_len);
+}
+
+int tk_crypto_ecdh_secret(tk_crypto *c, TPMI_ALG_HASH name_alg,
+                          const char *label, const TPMS_ECC_POINT *tpm_point,
+                          TPMS_ECC_POINT *ephemeral, unsigned char *salt,
+                          size_t salt_len)
+{
     EVP_PKEY *peer = p256_public(c, tpm_point), *mine = NULL;
     EVP_PKEY_CTX *ctx = NULL;
     unsigned char z[32], octets[1 + 2 * 32];
@@ -251,7 +260,7 @@ int tk_crypto_ecdh_salt(tk_crypto *c, TPMI_ALG_HASH name_alg,
         tk_iov u = { ephemeral->x.buffer, 32 };
         tk_iov v = { tpm_point->x.buffer, tpm_point->x.size };
 
-        ok = kdfe(c, name_alg, &zi, "SECRET", &u, &v, salt_len, salt);
+        ok = kdfe(c, name_alg, &zi, label, &u, &v, salt_len, salt);
     }
 done:
     OPENSSL_cleanse(z, sizeof(z));
@@ -265,9 +274,14 @@ int tk_crypto_rsa_salt(tk_crypto *c, const TPM2B_PUBLIC_KEY_RSA *n,
                        unsigned char *salt, size_t salt_len,
                        TPM2B_ENCRYPTED_SECRET *secret)
 {
+    return tk_crypto_rsa_secret(c, n, "SECRET", salt, salt_len, secret);
+}
+
+int tk_crypto_rsa_secret(tk_crypto *c, const TPM2B_PUBLIC_KEY_RSA *n,
+                         const char *label, unsigned char *salt,
+                         size_t salt_len, TPM2B_ENCRYPTED_SECRET *secret)
+{
     static const unsigned char e[] = { 0x01, 0x00, 0x01 };
-    /* The label includes its terminating NUL (TPM 2.0 Part 1, OAEP). */
-    static char label[] = "SECRET";
     static char pad[] = OSSL_PKEY_RSA_PAD_MODE_OAEP, md[] = "SHA256";
     OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
     OSSL_PARAM *params = NULL;
@@ -281,8 +295,9 @@ int tk_crypto_rsa_salt(tk_crypto *c, const TPM2B_PUBLIC_KEY_RSA *n,
                                sizeof(pad) - 1),
         OSSL_PARAM_utf8_string(OSSL_ASYM_CIPHER_PARAM_OAEP_DIGEST, md,
                                sizeof(md) - 1),
-        OSSL_PARAM_octet_string(OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL, label,
-                                sizeof(label)),
+        /* The label includes its terminating NUL (TPM 2.0 Part 1, OAEP). */
+        OSSL_PARAM_octet_string(OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL,
+                                (void *)label, strlen(label) + 1),
         OSSL_PARAM_END
     };
     int ok = 0;

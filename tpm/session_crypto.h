@@ -56,6 +56,15 @@ int tk_crypto_ecdh_salt(tk_crypto *c, TPMI_ALG_HASH name_alg,
 int tk_crypto_rsa_salt(tk_crypto *c, const TPM2B_PUBLIC_KEY_RSA *n,
                        unsigned char *salt, size_t salt_len,
                        TPM2B_ENCRYPTED_SECRET *secret);
+/* The same with another label ("DUPLICATE" for the seed of a duplicate,
+ * TPM 2.0 Part 1, "Secret Sharing"). */
+int tk_crypto_ecdh_secret(tk_crypto *c, TPMI_ALG_HASH name_alg,
+                          const char *label, const TPMS_ECC_POINT *tpm_point,
+                          TPMS_ECC_POINT *ephemeral, unsigned char *secret,
+                          size_t secret_len);
+int tk_crypto_rsa_secret(tk_crypto *c, const TPM2B_PUBLIC_KEY_RSA *n,
+                         const char *label, unsigned char *secret,
+                         size_t secret_len, TPM2B_ENCRYPTED_SECRET *out);
 /* An object's name: its name algorithm, then the hash of its public area
  * (ESYS would hash it again, expensively, for every command). */
 int tk_object_name(tk_crypto *c, const TPM2B_PUBLIC *pub, TPM2B_NAME *name);

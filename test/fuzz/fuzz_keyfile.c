@@ -36,6 +36,7 @@ static void round_trip(const tk_keyfile *kf)
     CHECK(tk_keyfile_encode(kf, &der, &len) == 1);
     CHECK(tk_keyfile_decode(der, len, &again) == TK_KEYFILE_OK);
     CHECK(again.importable == kf->importable);
+    CHECK(again.sealed == kf->sealed);
     CHECK(again.empty_auth == kf->empty_auth);
     CHECK(again.parent == kf->parent);
     CHECK((again.description == NULL) == (kf->description == NULL));
@@ -71,7 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The provider's next steps, minus the TPM. */
     if (tk_tpm_parse_public(kf.pub, kf.pub_len, &info)) {
         CHECK(info.kind == TK_TPM_KEY_RSA || info.kind == TK_TPM_KEY_EC
-              || info.kind == TK_TPM_KEY_HMAC);
+              || info.kind == TK_TPM_KEY_HMAC
+              || info.kind == TK_TPM_KEY_SEALED);
         CHECK(info.n_len <= sizeof(info.n)
               && info.point_len <= sizeof(info.point));
     }

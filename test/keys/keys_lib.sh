@@ -161,6 +161,22 @@ tkdup() {
     timeout -k 5 "${TK_TIMEOUT:-240}" "$TK_DUP_PROG" "$@"
 }
 
+# tkkey ARGS...: the tpmkit-key program (tools/tpmkit-key).
+tkkey() {
+    timeout -k 5 "${TK_TIMEOUT:-120}" "$TK_KEYTOOL" "$@"
+}
+
+# keyfile_blobs KEY PUB PRIV: the TPM2B_PUBLIC and TPM2B_PRIVATE blobs of a
+# PEM TSS2 key file (its last two OCTET STRINGs), for tpm2_load.
+keyfile_blobs() {
+    sw asn1parse -in "$1" >"$T/asn1.txt" 2>&1 || fail "asn1parse $(basename "$1")"
+    sed -n 's/^ *[0-9]*:d=1 .*prim: OCTET STRING *\[HEX DUMP\]://p' "$T/asn1.txt" \
+        | tail -n 2 >"$T/blobs.hex"
+    sed -n 1p "$T/blobs.hex" | xxd -r -p >"$2"
+    sed -n 2p "$T/blobs.hex" | xxd -r -p >"$3"
+    [ -s "$2" ] && [ -s "$3" ] || fail "no public and private blobs in $(basename "$1")"
+}
+
 # tools CMD ARGS...: a tpm2-tools command that must succeed, then flush
 # what the tools leave behind.
 tools() {

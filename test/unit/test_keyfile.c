@@ -595,7 +595,7 @@ START_TEST(wrong_oid_is_not_mine)
     tk_keyfile kf;
 
     memcpy(d, file_der, file_len);
-    d[10] = 0x05; /* 2.23.133.10.1.5: sealed data */
+    d[10] = 0x06; /* 2.23.133.10.1.6: not a TPMKey type */
     ck_assert_int_eq(tk_keyfile_decode(d, file_len, &kf), TK_KEYFILE_NOT_MINE);
     d[10] = 0x03;
     d[5] = 0x2a; /* some other OID */
@@ -610,6 +610,103 @@ START_TEST(wrong_oid_is_not_mine)
     }
     ck_assert_int_eq(tk_keyfile_decode(NULL, 0, &kf), TK_KEYFILE_NOT_MINE);
     ck_assert_int_eq(tk_keyfile_decode(d, 0, &kf), TK_KEYFILE_NOT_MINE);
+}
+END_TEST
+
+/* 2.23.133.10.1.5, sealed data: decodes (tpmkit-key unseal reads it),
+ * marked as such, neither loadable nor importable. */
+START_TEST(sealed_oid_decodes)
+{
+    unsigned char d[600];
+    tk_keyfile kf;
+
+    memcpy(d, file_der, file_len);
+    d[10] = 0x05;
+    ck_assert_int_eq(tk_keyfile_decode(d, file_len, &kf), TK_KEYFILE_OK);
+    ck_assert_int_eq(kf.sealed, 1);
+    ck_assert_int_eq(kf.importable, 0);
+    ck_assert_mem_eq(kf.pub, pub_blob, pub_len);
+    tk_keyfile_clear(&kf);
+    ck_assert_int_eq(tk_keyfile_decode(file_der, file_len, &kf), TK_KEYFILE_OK);
+    ck_assert_int_eq(kf.sealed, 0);
+    tk_keyfile_clear(&kf);
+}
+END_TEST
+
+/* What tpmkit-key writes: sealed data (emptyAuth TRUE or FALSE) and
+ * importable keys (the encrypted seed in secret [2]) come back unchanged,
+ * with the OID they were written with, and encode canonically. */
+START_TEST(sealed_and_importable_round_trip)
+{
+    static const unsigned char seed[] = { 0x00, 0x04, 0xde, 0xad, 0xbe, 0xef };
+    static const unsigned char oid_sealed[] = { 0x06, 0x06, 0x67, 0x81,
+                                                0x05, 0x0a, 0x01, 0x05 };
+    static const unsigned char oid_importable[] = { 0x06, 0x06, 0x67, 0x81,
+                                                    0x05, 0x0a, 0x01, 0x04 };
+
+    for (int kind = 0; kind < 2; kind++)
+        for (int empty = 0; empty < 2; empty++) {
+            tk_keyfile in = { 0 }, out;
+            unsigned char *der = NULL, *der2 = NULL;
+            size_t len = 0, len2 = 0;
+
+            in.sealed = kind == 0;
+            in.importable = kind == 1;
+            in.empty_auth = empty;
+            in.parent = kind == 0 ? 0x81000101u : 0x40000001u;
+            in.pub = pub_blob;
+            in.pub_len = pub_len;
+            in.priv = priv_blob;
+            in.priv_len = priv_len;
+            if (in.importable) {
+                in.secret = (unsigned char *)seed;
+                in.secret_len = sizeof(seed);
+            }
+            ck_assert_int_eq(tk_keyfile_encode(&in, &der, &len), 1);
+            /* SEQUENCE header (3 bytes for these sizes), then the OID. */
+            ck_assert_mem_eq(der + 3, kind == 0 ? oid_sealed : oid_importable,
+                             sizeof(oid_sealed));
+            ck_assert_int_eq(tk_keyfile_decode(der, len, &out), TK_KEYFILE_OK);
+            ck_assert_int_eq(out.sealed, in.sealed);
+            ck_assert_int_eq(out.importable, in.importable);
+            ck_assert_int_eq(out.empty_auth, empty);
+            ck_assert_uint_eq(out.parent, in.parent);
+            ck_assert_mem_eq(out.pub, pub_blob, pub_len);
+            ck_assert_mem_eq(out.priv, priv_blob, priv_len);
+            if (in.importable) {
+                ck_assert_uint_eq(out.secret_len, sizeof(seed));
+                ck_assert_mem_eq(out.secret, seed, sizeof(seed));
+            } else {
+                ck_assert_ptr_null(out.secret);
+            }
+            ck_assert_int_eq(tk_keyfile_encode(&out, &der2, &len2), 1);
+            ck_assert_uint_eq(len2, len);
+            ck_assert_mem_eq(der2, der, len);
+            tk_keyfile_clear(&out);
+            OPENSSL_free(der);
+            OPENSSL_free(der2);
+        }
+}
+END_TEST
+
+/* A file cannot be both sealed data and an importable key. */
+START_TEST(sealed_importable_refused)
+{
+    tk_keyfile in = { 0 };
+    unsigned char *der = NULL, seed[] = { 0x00, 0x01, 0x00 };
+    size_t len = 0;
+
+    in.sealed = in.importable = 1;
+    in.empty_auth = 1;
+    in.parent = 0x40000001u;
+    in.pub = pub_blob;
+    in.pub_len = pub_len;
+    in.priv = priv_blob;
+    in.priv_len = priv_len;
+    in.secret = seed;
+    in.secret_len = sizeof(seed);
+    ck_assert_int_eq(tk_keyfile_encode(&in, &der, &len), 0);
+    ck_assert_ptr_null(der);
 }
 END_TEST
 
@@ -935,6 +1032,9 @@ int main(void)
     tcase_add_test(tc, truncated_at_every_length);
     tcase_add_test(tc, trailing_bytes);
     tcase_add_test(tc, wrong_oid_is_not_mine);
+    tcase_add_test(tc, sealed_oid_decodes);
+    tcase_add_test(tc, sealed_and_importable_round_trip);
+    tcase_add_test(tc, sealed_importable_refused);
     tcase_add_test(tc, garbage_never_decodes);
     tcase_add_test(tc, oversized_blobs);
     tcase_add_test(tc, bad_parents);

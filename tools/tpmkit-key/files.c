@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Files: secrets in and out, key files in and out, parent handles, and
+ * the program's OpenSSL context. Every failure names the file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+
+#include "tool.h"
+
+int tkk_read_file(const char *cmd, const char *path, size_t max,
+                  unsigned char **data, size_t *len)
+{
+    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY);
+    unsigned char *buf;
+    size_t got = 0;
+    ssize_t n;
+
+    *data = NULL;
+    *len = 0;
+    if (fd < 0)
+        return tkk_fail(cmd, "cannot open %s: %s", path, strerror(errno)), 0;
+    /* One byte more than allowed tells "too long" from "exactly max". */
+    if ((buf = OPENSSL_secure_malloc(max + 1)) == NULL) {
+        if (fd != STDIN_FILENO)
+            close(fd);
+        return tkk_fail(cmd, "out of memory"), 0;
+    }
+    while (got <= max && (n = read(fd, buf + got, max + 1 - got)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            tkk_fail(cmd, "cannot read %s: %s", path, strerror(errno));
+            OPENSSL_secure_clear_free(buf, max + 1);
+            if (fd != STDIN_FILENO)
+                close(fd);
+            return 0;
+        }
+        got += (size_t)n;
+    }
+    if (fd != STDIN_FILENO)
+        close(fd);
+    *data = buf;
+    *len = got;
+    return 1;
+}
+
+int tkk_write_file(const char *cmd, const char *path, const unsigned char *data,
+                   size_t len)
+{
+    int to_stdout = path == NULL || strcmp(path, "-") == 0;
+    int fd = to_stdout
+                 ? STDOUT_FILENO
+                 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    size_t done = 0;
+    ssize_t n;
+
+    if (fd < 0)
+        return tkk_fail(cmd, "cannot create %s: %s", path, strerror(errno)), 0;
+    /* O_CREAT's mode applies to new files only: an existing file must not
+     * keep a looser one once it holds a secret or a key. */
+    if (!to_stdout && fchmod(fd, 0600) != 0) {
+        tkk_fail(cmd, "cannot restrict %s to mode 0600: %s", path,
+                 strerror(errno));
+        close(fd);
+        return 0;
+    }
+    while (done < len) {
+        n = write(fd, data + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            tkk_fail(cmd, "cannot write %s: %s", to_stdout ? "stdout" : path,
+                     strerror(errno));
+            if (!to_stdout) {
+                close(fd);
+                unlink(path);
+            }
+            return 0;
+        }
+        done += (size_t)n;
+    }
+    if (!to_stdout && close(fd) != 0)
+        return tkk_fail(cmd, "cannot write %s: %s", path, strerror(errno)), 0;
+    return 1;
+}
+
+int tkk_read_keyfile(const char *cmd, const char *path, tk_keyfile *kf)
+{
+    unsigned char *raw, *der = NULL;
+    size_t raw_len, der_len;
+    char why[160], *name = NULL, *header = NULL;
+    long pem_len = 0;
+    int rv;
+
+    memset(kf, 0, sizeof(*kf));
+    if (!tkk_read_file(cmd, path, TK_KEYFILE_MAX_DER * 2, &raw, &raw_len))
+        return 0;
+    if (raw_len > TK_KEYFILE_MAX_DER * 2) {
+        OPENSSL_secure_clear_free(raw, TK_KEYFILE_MAX_DER * 2 + 1);
+        return tkk_fail(cmd, "%s is too large for a TSS2 key file", path), 0;
+    }
+    if (raw_len > 11 && memcmp(raw, "-----BEGIN ", 11) == 0) {
+        BIO *mem = BIO_new_mem_buf(raw, (int)raw_len);
+
+        if (mem == NULL || !PEM_read_bio(mem, &name, &header, &der, &pem_len)
+            || strcmp(name, TK_KEYFILE_PEM_LABEL) != 0) {
+            tkk_fail(cmd, "%s is not a PEM \"" TK_KEYFILE_PEM_LABEL "\" file",
+                     path);
+            rv = TK_KEYFILE_NOT_MINE;
+        } else {
+            der_len = (size_t)pem_len;
+            rv = 1;
+        }
+        BIO_free(mem);
+    } else {
+        der = OPENSSL_memdup(raw, raw_len);
+        der_len = raw_len;
+        rv = der != NULL;
+    }
+    OPENSSL_secure_clear_free(raw, TK_KEYFILE_MAX_DER * 2 + 1);
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    if (rv != 1) {
+        OPENSSL_free(der);
+        return 0;
+    }
+    rv = tk_keyfile_decode_ex(der, der_len, kf, why, sizeof(why));
+    OPENSSL_clear_free(der, der_len);
+    if (rv == TK_KEYFILE_NOT_MINE)
+        return tkk_fail(cmd, "%s is not a TSS2 key file", path), 0;
+    if (rv != TK_KEYFILE_OK)
+        return tkk_fail(cmd, "%s: malformed TSS2 key file: %s", path, why), 0;
+    return 1;
+}
+
+int tkk_write_keyfile(const char *cmd, const char *path, const tk_keyfile *kf)
+{
+    unsigned char *der = NULL;
+    size_t der_len = 0;
+    BIO *mem = BIO_new(BIO_s_mem());
+    char *pem = NULL;
+    long pem_len;
+    int ok = 0;
+
+    if (mem == NULL || !tk_keyfile_encode(kf, &der, &der_len)
+        || !PEM_write_bio(mem, TK_KEYFILE_PEM_LABEL, "", der, (long)der_len)
+        || (pem_len = BIO_get_mem_data(mem, &pem)) <= 0)
+        tkk_fail(cmd, "cannot encode the key file for %s", path);
+    else
+        ok = tkk_write_file(cmd, path, (unsigned char *)pem, (size_t)pem_len);
+    OPENSSL_free(der);
+    BIO_free(mem);
+    return ok;
+}
+
+int tkk_parse_parent(const char *text, uint32_t *out)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(text, &end, 16);
+    if (errno != 0 || end == text || *end != '\0' || v > 0xffffffffUL)
+        return 0;
+    if (v != 0x40000001UL && (v >> 24) != 0x81)
+        return 0;
+    *out = (uint32_t)v;
+    return 1;
+}
+
+OSSL_LIB_CTX *tkk_libctx(void)
+{
+    static OSSL_LIB_CTX *ctx;
+
+    /* A context of its own loads no configuration: only OpenSSL's
+     * built-in default provider answers in it. */
+    if (ctx == NULL)
+        ctx = OSSL_LIB_CTX_new();
+    return ctx;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* tpmkit-key: shared pieces of the program (report.c, settings.c,
+ * files.c) and its subcommands (seal.c, wrap.c). */
+#ifndef TKK_TOOL_H
+#define TKK_TOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/types.h>
+
+#include "../../decoders/keyfile.h"
+#include "../../tpm/tpm.h"
+
+/* Exit statuses. */
+enum { TKK_OK = 0, TKK_FAILED = 1, TKK_USAGE = 2 };
+
+/* report.c: catch the errors tpmkit's TPM layer raises (it would hand
+ * them to a provider's core), then print them under the program's name. */
+void tkk_report_init(void);
+/* Print "tpmkit-key CMD: MESSAGE", then every error caught since the
+ * last call, one per line. Returns TKK_FAILED. */
+int tkk_fail(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Print a usage error and the subcommand's help hint. Returns TKK_USAGE. */
+int tkk_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Forget errors caught so far. */
+void tkk_report_clear(void);
+
+/* settings.c: the TPM tpmkit's module would use: TPMKIT_* environment
+ * variables first, then the tpmkit section of openssl.cnf, then the
+ * defaults. NULL (reported) if the settings are unusable. */
+tk_tpm *tkk_tpm_open(const char *cmd);
+
+/* files.c */
+/* The whole file ("-": stdin), at most `max` bytes; *len > max says it
+ * was longer. Reported on failure. */
+int tkk_read_file(const char *cmd, const char *path, size_t max,
+                  unsigned char **data, size_t *len);
+/* Write `data` to `path` ("-" or NULL: stdout), created mode 0600. */
+int tkk_write_file(const char *cmd, const char *path, const unsigned char *data,
+                   size_t len);
+/* A TSS2 key file (PEM or DER) from `path`, decoded. */
+int tkk_read_keyfile(const char *cmd, const char *path, tk_keyfile *kf);
+/* Encode and write a key file as PEM "TSS2 PRIVATE KEY". */
+int tkk_write_keyfile(const char *cmd, const char *path, const tk_keyfile *kf);
+/* "0x40000001" / "0x81000001" / "81000001": a parent handle. */
+int tkk_parse_parent(const char *text, uint32_t *out);
+/* The program's own OpenSSL context for software crypto (default
+ * provider only: never tpmkit, even if openssl.cnf activates it). */
+OSSL_LIB_CTX *tkk_libctx(void);
+
+/* Subcommands: argc/argv start at the subcommand's name. */
+int tkk_seal(int argc, char **argv);
+int tkk_unseal(int argc, char **argv);
+int tkk_wrap(int argc, char **argv);
+
+#endif

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Sealing and unsealing (seal.h). TPM2_Create here mirrors keygen.c's, but
+ * with a sealed-data template and the secret as the sensitive data; kept
+ * apart so that key generation can grow its own options (policies)
+ * without touching sealing. */
+#include <string.h>
+#include <openssl/crypto.h>
+#include <tss2/tss2_mu.h>
+
+#include "authorize.h"
+#include "keyobj.h"
+#include "run.h"
+#include "seal.h"
+#include "session.h"
+#include "state.h"
+#include "../provider/errors.h"
+
+struct seal_request {
+    const tk_tpm_seal_req *req;
+    TPM2B_PUBLIC template;
+    TPM2B_SENSITIVE_CREATE sensitive;
+    TPM2B_PUBLIC out_pub;
+    TPM2B_PRIVATE out_priv;
+};
+
+/* A keyed-hash object with no scheme and neither sign nor decrypt: the
+ * TPM lets only TPM2_Unseal read its data (Part 1, "Sealed Data"). The
+ * data comes from outside: no sensitiveDataOrigin. */
+static void seal_template(const tk_tpm_seal_req *req, TPM2B_PUBLIC *tmpl)
+{
+    TPMT_PUBLIC *area = &tmpl->publicArea;
+
+    memset(tmpl, 0, sizeof(*tmpl));
+    area->type = TPM2_ALG_KEYEDHASH;
+    area->nameAlg = TPM2_ALG_SHA256;
+    area->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT
+                             | TPMA_OBJECT_USERWITHAUTH;
+    if (req->auth_len == 0)
+        area->objectAttributes |= TPMA_OBJECT_NODA;
+    area->parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL;
+}
+
+static TSS2_RC seal(tk_tpm *tpm, void *arg)
+{
+    struct seal_request *sr = arg;
+    TPM2B_AUTH no_auth = { 0 };
+    TPM2B_DATA outside = { 0 };
+    TPML_PCR_SELECTION pcrs = { 0 };
+    TPM2B_CREATION_DATA creation_data = { 0 };
+    TPM2B_DIGEST creation_hash = { 0 };
+    TPMT_TK_CREATION creation_ticket = { 0 };
+    TPM2_HANDLE parent_handle;
+    ESYS_TR parent;
+    tk_call call;
+    TSS2_RC rc;
+
+    /* Session first (starting it may park the primary). The secret is
+     * inSensitive, TPM2_Create's first parameter: encrypted (DECRYPT). */
+    tk_call_init(&call);
+    rc = tk_session_auth(tpm, &call, &no_auth, TPMA_SESSION_DECRYPT);
+    if (rc == TSS2_RC_SUCCESS && call.auths[0].sess == NULL)
+        rc = tk_fail(tpm, TSS2_ESYS_RC_BAD_VALUE, TK_R_NOT_SUPPORTED,
+                     "sealing without session encryption");
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_parent_get(tpm, sr->req->parent, &no_auth, &parent);
+    if (rc != TSS2_RC_SUCCESS) {
+        OPENSSL_cleanse(&call, sizeof(call));
+        return rc;
+    }
+    rc = tk_call_handle(tpm, &call, parent, &parent_handle);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_Create_Prepare(tpm->conn.sys, parent_handle,
+                                     &sr->sensitive, &sr->template, &outside,
+                                     &pcrs);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_run(tpm, &call, TPM2_CC_Create);
+    memset(&sr->out_pub, 0, sizeof(sr->out_pub));
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_Create_Complete(tpm->conn.sys, &sr->out_priv,
+                                      &sr->out_pub, &creation_data,
+                                      &creation_hash, &creation_ticket);
+    OPENSSL_cleanse(&call, sizeof(call));
+    if (rc != TSS2_RC_SUCCESS)
+        tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED,
+                "TPM2_Create of the sealed-data object");
+    tk_parent_release(tpm, sr->req->parent, &parent);
+    return rc;
+}
+
+static int marshal_blobs(const struct seal_request *sr, unsigned char **pub,
+                         size_t *pub_len, unsigned char **priv,
+                         size_t *priv_len)
+{
+    unsigned char buf[sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE)];
+    size_t n = 0;
+
+    if (Tss2_MU_TPM2B_PUBLIC_Marshal(&sr->out_pub, buf, sizeof(buf), &n)
+            != TSS2_RC_SUCCESS
+        || (*pub = OPENSSL_memdup(buf, n)) == NULL)
+        return 0;
+    *pub_len = n;
+    n = 0;
+    if (Tss2_MU_TPM2B_PRIVATE_Marshal(&sr->out_priv, buf, sizeof(buf), &n)
+            != TSS2_RC_SUCCESS
+        || (*priv = OPENSSL_memdup(buf, n)) == NULL)
+        return 0;
+    *priv_len = n;
+    return 1;
+}
+
+int tk_tpm_seal(tk_tpm *tpm, const tk_tpm_seal_req *req, unsigned char **pub,
+                size_t *pub_len, unsigned char **priv, size_t *priv_len)
+{
+    struct seal_request sr = { .req = req };
+    TPM2B_SENSITIVE_CREATE *s = &sr.sensitive;
+    int ok = 0;
+
+    *pub = *priv = NULL;
+    if (!tk_tpm_encrypting(tpm)) {
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "sealing needs session encryption (session-encryption ="
+                 " yes): the secret would cross the bus in clear");
+        return 0;
+    }
+    if (req->secret_len == 0 || req->secret_len > TK_TPM_SEAL_MAX) {
+        tk_raise(TK_R_BAD_REQUEST,
+                 "a sealed secret is 1 to %d bytes, not %zu (seal a key"
+                 " to a larger file's encryption key instead)",
+                 TK_TPM_SEAL_MAX, req->secret_len);
+        return 0;
+    }
+    if (req->auth_len > sizeof(s->sensitive.userAuth.buffer)) {
+        tk_raise(TK_R_BAD_REQUEST, "password longer than %zu bytes",
+                 sizeof(s->sensitive.userAuth.buffer));
+        return 0;
+    }
+    seal_template(req, &sr.template);
+    s->sensitive.userAuth.size = (UINT16)req->auth_len;
+    if (req->auth_len > 0)
+        memcpy(s->sensitive.userAuth.buffer, req->auth, req->auth_len);
+    s->sensitive.data.size = (UINT16)req->secret_len;
+    memcpy(s->sensitive.data.buffer, req->secret, req->secret_len);
+    if (tk_tpm_run(tpm, seal, &sr)) {
+        ok = marshal_blobs(&sr, pub, pub_len, priv, priv_len);
+        if (!ok)
+            tk_raise(TK_R_INTERNAL, "cannot marshal the sealed object");
+    }
+    OPENSSL_cleanse(&sr.sensitive, sizeof(sr.sensitive));
+    if (!ok) {
+        OPENSSL_free(*pub);
+        OPENSSL_free(*priv);
+        *pub = *priv = NULL;
+    }
+    return ok;
+}
+
+struct unseal_request {
+    tk_tpm_key *key;
+    unsigned char *out;
+    size_t size, *out_len;
+};
+
+static TSS2_RC unseal(tk_tpm *tpm, void *arg)
+{
+    struct unseal_request *ur = arg;
+    TPM2B_SENSITIVE_DATA data = { 0 };
+    TPM2_HANDLE handle;
+    tk_call call;
+    TSS2_RC rc;
+
+    /* outData is the first response parameter: encrypted (ENCRYPT). The
+     * salted session also proves a password by HMAC, never in clear. */
+    tk_call_init(&call);
+    rc = tk_key_authorize(tpm, ur->key, TPMA_SESSION_ENCRYPT, &call, &handle);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    rc = Tss2_Sys_Unseal_Prepare(tpm->conn.sys, handle);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_run(tpm, &call, TPM2_CC_Unseal);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_Unseal_Complete(tpm->conn.sys, &data);
+    tk_key_authorize_end(tpm, &call, rc);
+    if (rc != TSS2_RC_SUCCESS)
+        return tk_key_op_fail(tpm, rc, "TPM2_Unseal");
+    if (data.size > ur->size) {
+        OPENSSL_cleanse(&data, sizeof(data));
+        return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE,
+                       TK_R_TPM_COMMAND_FAILED, "TPM2_Unseal (too much data)");
+    }
+    memcpy(ur->out, data.buffer, data.size);
+    *ur->out_len = data.size;
+    OPENSSL_cleanse(&data, sizeof(data));
+    return TSS2_RC_SUCCESS;
+}
+
+int tk_tpm_unseal(tk_tpm_key *key, unsigned char *out, size_t size,
+                  size_t *out_len)
+{
+    struct unseal_request ur = { key, out, size, out_len };
+    tk_tpm *tpm = tk_tpm_key_tpm(key);
+
+    if (tk_tpm_key_info(key)->kind != TK_TPM_KEY_SEALED) {
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "this TPM object is a key, not sealed data: nothing to"
+                 " unseal");
+        return 0;
+    }
+    if (!tk_tpm_encrypting(tpm)) {
+        tk_raise(TK_R_NOT_SUPPORTED,
+                 "unsealing needs session encryption (session-encryption ="
+                 " yes): the secret would cross the bus in clear");
+        return 0;
+    }
+    return tk_tpm_run(tpm, unseal, &ur);
+}
