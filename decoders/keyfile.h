@@ -33,6 +33,16 @@ typedef struct tk_keyfile_policy {
 
 #define TK_KEYFILE_MAX_POLICY 32 /* steps in the policy field */
 
+/* One TPMAuthPolicy (a signed policy): an optional name and its steps,
+ * the last a PolicyAuthorize carrying the signature. */
+typedef struct tk_keyfile_auth_policy {
+    char *name; /* NULL if absent */
+    tk_keyfile_policy *steps;
+    size_t count;
+} tk_keyfile_auth_policy;
+
+#define TK_KEYFILE_MAX_AUTH_POLICY 32 /* entries in authPolicy */
+
 typedef struct tk_keyfile {
     int importable;            /* OID .4 (TPM2_Import blob) instead of .3 */
     int sealed;                /* OID .5: a sealed-data object, not a key
@@ -42,8 +52,12 @@ typedef struct tk_keyfile {
     tk_keyfile_policy *policy; /* the policy field's steps, in order */
     size_t policy_count;
     int has_auth_policy; /* authPolicy (signed policies) present */
-    char *description;   /* NULL if absent */
-    uint32_t parent;     /* as a TPM handle (negative INTEGERs mapped) */
+    tk_keyfile_auth_policy *auth_policy; /* its entries, in order; room
+                                          * for TK_KEYFILE_MAX_AUTH_POLICY
+                                          * when allocated by the codec */
+    size_t auth_policy_count;
+    char *description; /* NULL if absent */
+    uint32_t parent;   /* as a TPM handle (negative INTEGERs mapped) */
     unsigned char *pub;
     size_t pub_len;
     unsigned char *priv;
@@ -72,8 +86,8 @@ int tk_keyfile_decode_ex(const unsigned char *der, size_t len, tk_keyfile *out,
                          char *why, size_t why_len);
 /* Encode to DER (OPENSSL_malloc'd). 1 on success. Writes emptyAuth unless
  * empty_auth is -1 (FALSE explicitly: tpm2-openssl reads an absent emptyAuth
- * as TRUE), the policy steps and the description when set, the parent as
- * a positive INTEGER. */
+ * as TRUE), the policy steps, the signed policies (authPolicy) and the
+ * description when set, the parent as a positive INTEGER. */
 int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len);
 void tk_keyfile_clear(tk_keyfile *kf);
 

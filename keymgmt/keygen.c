@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* genpkey for TPM keys: -pkeyopt bits, e, group, user-auth, parent,
- * parent-auth; for TPM2-HMAC keys digest and key/hexkey (an imported
- * secret; without one the TPM makes the secret). The key is created inside the TPM under the standard
+ * parent-auth, pcr-policy, policy-signer; for TPM2-HMAC keys digest and
+ * key/hexkey (an imported secret; without one the TPM makes the secret). The key is created inside the TPM under the standard
  * storage primary (or a persistent parent) and comes back as blobs. */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,7 @@
 
 #include "key.h"
 #include "keygen.h"
+#include "keygen_policy.h"
 #include "../mac/mac.h"
 #include "../provider/errors.h"
 
@@ -24,6 +25,8 @@
 #define PARAM_PARENT_AUTH "parent-auth"
 #define PARAM_DIGEST "digest"
 #define PARAM_KEY "key" /* also hexkey: OpenSSL decodes the hex */
+#define PARAM_PCR_POLICY "pcr-policy"
+#define PARAM_POLICY_SIGNER "policy-signer"
 
 typedef struct tk_keygen_ctx {
     tk_prov_ctx *prov;
@@ -33,8 +36,9 @@ typedef struct tk_keygen_ctx {
     int curve_nid;
     uint32_t parent;
     char *user_auth, *parent_auth;
-    int hash_nid;          /* HMAC */
-    unsigned char *secret; /* HMAC: imported, in the secure heap */
+    char *pcr_policy, *policy_signer; /* the signer is read at generation */
+    int hash_nid;                     /* HMAC */
+    unsigned char *secret;            /* HMAC: imported, in the secure heap */
     size_t secret_len;
 } tk_keygen_ctx;
 
@@ -122,6 +126,17 @@ static int set_secret(const OSSL_PARAM *p, char **dst)
     return 1;
 }
 
+static int set_text(const OSSL_PARAM *p, char **dst)
+{
+    char *value = NULL;
+
+    if (!OSSL_PARAM_get_utf8_string(p, &value, 0))
+        return 0;
+    OPENSSL_free(*dst);
+    *dst = value;
+    return 1;
+}
+
 static int set_curve(tk_keygen_ctx *gen, const OSSL_PARAM *p)
 {
     const char *name;
@@ -200,6 +215,17 @@ int tk_keygen_set_params(void *genctx, const OSSL_PARAM params[])
     if ((p = OSSL_PARAM_locate_const(params, PARAM_PARENT)) != NULL
         && !set_parent(gen, p))
         return 0;
+    if ((p = OSSL_PARAM_locate_const(params, PARAM_PCR_POLICY)) != NULL) {
+        tk_tpm_pcr_sel sel;
+
+        /* Checked now (no TPM needed), read at generation. */
+        if (!set_text(p, &gen->pcr_policy)
+            || !tk_tpm_pcr_parse(gen->pcr_policy, &sel))
+            return 0;
+    }
+    if ((p = OSSL_PARAM_locate_const(params, PARAM_POLICY_SIGNER)) != NULL
+        && !set_text(p, &gen->policy_signer))
+        return 0;
     if (gen->type == TK_KEY_HMAC) {
         const char *name;
 
@@ -228,13 +254,18 @@ const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
         OSSL_PARAM_utf8_string(PARAM_USER_AUTH, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PCR_POLICY, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_POLICY_SIGNER, NULL, 0),
         OSSL_PARAM_END
     };
     static const OSSL_PARAM ec[] = {
         OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_USER_AUTH, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT, NULL, 0),
-        OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0), OSSL_PARAM_END
+        OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PCR_POLICY, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_POLICY_SIGNER, NULL, 0),
+        OSSL_PARAM_END
     };
     static const OSSL_PARAM hmac[] = {
         OSSL_PARAM_utf8_string(PARAM_DIGEST, NULL, 0),
@@ -243,6 +274,8 @@ const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
         OSSL_PARAM_utf8_string(PARAM_USER_AUTH, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PCR_POLICY, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_POLICY_SIGNER, NULL, 0),
         OSSL_PARAM_END
     };
     tk_keygen_ctx *gen = genctx;
@@ -263,6 +296,7 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     tk_key *key = NULL;
     unsigned char secret[128];
     size_t secret_len = 0;
+    tk_keygen_policy policy = { 0 };
     int made;
 
     (void)cb, (void)cbarg;
@@ -290,19 +324,30 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     req.parent_auth_len = gen->parent_auth != NULL ? strlen(gen->parent_auth)
                                                    : 0;
     made = (tpm = tk_prov_tpm(gen->prov)) != NULL
+           && tk_keygen_policy_build(gen->prov, tpm, gen->pcr_policy,
+                                     gen->policy_signer, auth_len > 0, &policy);
+    if (made && policy.count > 0) {
+        req.policy_digest = policy.digest;
+        req.policy_digest_len = sizeof(policy.digest);
+    }
+    made = made
            && tk_tpm_create_key(tpm, &req, &pub, &pub_len, &priv, &priv_len);
     OPENSSL_cleanse(secret, sizeof(secret));
-    if (!made)
+    if (!made) {
+        tk_keygen_policy_clear(&policy);
         return NULL;
+    }
     key = tk_key_from_blobs(gen->prov, gen->type, gen->parent, pub, pub_len,
                             priv, priv_len, auth_len == 0, NULL);
     if (key != NULL
-        && (!tk_tpm_key_set_auth(key->tpm_key, req.auth, auth_len)
+        && (!tk_keygen_policy_apply(&policy, key->tpm_key)
+            || !tk_tpm_key_set_auth(key->tpm_key, req.auth, auth_len)
             || !tk_tpm_key_set_parent_auth(key->tpm_key, req.parent_auth,
                                            req.parent_auth_len))) {
         tk_key_free(key);
         key = NULL;
     }
+    tk_keygen_policy_clear(&policy);
     OPENSSL_free(pub);
     OPENSSL_free(priv);
     return key;
@@ -319,5 +364,7 @@ void tk_keygen_cleanup(void *genctx)
     if (gen->parent_auth != NULL)
         OPENSSL_clear_free(gen->parent_auth, strlen(gen->parent_auth));
     OPENSSL_secure_clear_free(gen->secret, gen->secret_len);
+    OPENSSL_free(gen->pcr_policy);
+    OPENSSL_free(gen->policy_signer);
     OPENSSL_free(gen);
 }
