@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Adding a signed PCR policy to a key file (keyfile_policy.h). */
+/* Policies in key files (keyfile_policy.h). */
 #include <string.h>
 #include <openssl/crypto.h>
 
@@ -51,6 +51,15 @@ int tk_keyfile_add_signed_pcr_policy(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
                  " with -pkeyopt policy-signer:SIGNER.pem)");
         return 0;
     }
+    for (size_t i = 0; name != NULL && i < kf->auth_policy_count; i++)
+        if (kf->auth_policy[i].name != NULL
+            && strcmp(kf->auth_policy[i].name, name) == 0) {
+            tk_raise(TK_R_BAD_REQUEST,
+                     "the key file already has a signed policy named"
+                     " \"%s\": remove it first or choose another name",
+                     name);
+            return 0;
+        }
     if (kf->auth_policy_count >= TK_KEYFILE_MAX_AUTH_POLICY) {
         tk_raise(TK_R_BAD_REQUEST,
                  "the key file already holds %d signed policies:"
@@ -93,4 +102,80 @@ end:
     tk_tpm_policy_step_clear(&steps[0]);
     tk_tpm_policy_step_clear(&steps[1]);
     return ok;
+}
+
+static void clear_entry(tk_keyfile_auth_policy *e)
+{
+    for (size_t i = 0; i < e->count; i++)
+        OPENSSL_free(e->steps[i].params);
+    OPENSSL_free(e->steps);
+    OPENSSL_free(e->name);
+    memset(e, 0, sizeof(*e));
+}
+
+size_t tk_keyfile_remove_signed_policies(tk_keyfile *kf, const char *name)
+{
+    size_t kept = 0, n = kf->auth_policy_count;
+
+    for (size_t i = 0; i < n; i++) {
+        tk_keyfile_auth_policy *e = &kf->auth_policy[i];
+
+        if (e->name != NULL && strcmp(e->name, name) == 0)
+            clear_entry(e);
+        else
+            kf->auth_policy[kept++] = *e;
+    }
+    kf->auth_policy_count = kept;
+    kf->has_auth_policy = kept > 0;
+    return n - kept;
+}
+
+/* Copies of `count` steps into a new array. */
+static int own_steps(const tk_tpm_policy_step *from, size_t count,
+                     tk_keyfile_policy **to, size_t *to_count)
+{
+    tk_keyfile_policy *list = OPENSSL_zalloc(count * sizeof(*list));
+    size_t n = 0;
+
+    if (list == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "policy");
+        return 0;
+    }
+    for (; n < count; n++)
+        if (!own_step(&from[n], &list[n]))
+            break;
+    if (n < count) {
+        for (size_t i = 0; i < n; i++)
+            OPENSSL_free(list[i].params);
+        OPENSSL_free(list);
+        return 0;
+    }
+    *to = list;
+    *to_count = count;
+    return 1;
+}
+
+int tk_keyfile_set_new_policy(tk_keyfile *kf, const tk_tpm_new_policy *pol)
+{
+    tk_keyfile_auth_policy *list;
+
+    if (pol->count == 0)
+        return 1;
+    if (!own_steps(pol->steps, pol->count, &kf->policy, &kf->policy_count))
+        return 0;
+    kf->has_policy = 1;
+    if (pol->approved_count == 0)
+        return 1;
+    if ((list = OPENSSL_zalloc(TK_KEYFILE_MAX_AUTH_POLICY * sizeof(*list)))
+        == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "signed policy");
+        return 0;
+    }
+    kf->auth_policy = list;
+    if (!own_steps(pol->approved, pol->approved_count, &list[0].steps,
+                   &list[0].count))
+        return 0;
+    kf->auth_policy_count = 1;
+    kf->has_auth_policy = 1;
+    return 1;
 }

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Signed policies in key files, for key tools: approving a new PCR policy
- * for an existing key (what `tpmkit-key policy add --key KEY.pem --signer
- * SIGNER.pem --pcr-policy SPEC [--name TEXT]` does) without re-creating
- * the key. Works on a decoded key file (keyfile.h); the caller reads and
- * writes the file. */
+/* Policies in key files, for key tools (tpmkit-key): a new object's policy
+ * into its file (seal and wrap --pcr-policy / --policy-signer), and
+ * approving a new PCR policy for an existing key or sealed file (`policy
+ * add`) or dropping one (`policy remove`) without re-creating the object.
+ * Works on a decoded key file (keyfile.h); the caller reads and writes the
+ * file. */
 #ifndef TK_KEYFILE_POLICY_H
 #define TK_KEYFILE_POLICY_H
 
 #include <openssl/types.h>
 
 #include "keyfile.h"
-#include "../tpm/tpm.h"
+#include "../tpm/policy_new.h"
 
 /* Add a signed policy binding the key to the PCRs of `pcr_spec`
  * ("BANK:LIST", as genpkey's pcr-policy) at their values now, read from
@@ -20,10 +21,19 @@
  * must have a PolicyAuthorize step naming this signer (the key was made
  * with -pkeyopt policy-signer:SIGNER.pem), else nothing changes and the
  * error says so. The new policy goes first in authPolicy, so that it is
- * tried first; older ones stay (remove them by rewriting the list). `name`
- * (UTF-8, may be NULL) labels it in error messages. 1 on success. */
+ * tried first; older ones stay (tk_keyfile_remove_signed_policies). `name`
+ * (UTF-8, may be NULL) labels it; a name another signed policy of the
+ * file has is refused, so that names pick one policy. 1 on success. */
 int tk_keyfile_add_signed_pcr_policy(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
                                      tk_keyfile *kf, EVP_PKEY *signer,
                                      const char *pcr_spec, const char *name);
+
+/* Remove every signed policy called `name`; the number removed (0: none,
+ * nothing changes). */
+size_t tk_keyfile_remove_signed_policies(tk_keyfile *kf, const char *name);
+
+/* A new object's policy (tpm/policy_new.h) into its empty key file: the
+ * policy field's steps and, if approved, the first signed policy. */
+int tk_keyfile_set_new_policy(tk_keyfile *kf, const tk_tpm_new_policy *pol);
 
 #endif

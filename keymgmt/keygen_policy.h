@@ -1,23 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The policy of a key made by genpkey (-pkeyopt pcr-policy:BANK:LIST,
- * policy-signer:FILE, with user-auth): its steps, the digest the new key's
- * authPolicy is set to, and the signed policy genpkey can approve at once
- * when the signer's private key is at hand. */
+ * policy-signer:FILE, with user-auth): built by the TPM layer's shared
+ * code for new objects (tpm/policy_new.h, which tpmkit-key seal and wrap
+ * use too), then given to the new key. */
 #ifndef TK_KEYGEN_POLICY_H
 #define TK_KEYGEN_POLICY_H
 
 #include "key.h"
-#include "../tpm/policy.h"
+#include "../tpm/policy_new.h"
 
-typedef struct tk_keygen_policy {
-    tk_tpm_policy_step steps[2]; /* PolicyPCR or PolicyAuthorize, then
-                                  * PolicyAuthValue with a password */
-    size_t count;
-    unsigned char digest[TK_TPM_POLICY_DIGEST_LEN];
-    tk_tpm_policy_step approved[2]; /* a first signed policy: PolicyPCR,
-                                     * then the signer's PolicyAuthorize */
-    size_t approved_count;
-} tk_keygen_policy;
+typedef tk_tpm_new_policy tk_keygen_policy;
 
 /* Build the policy; 1 with out->count 0 when neither option is given.
  * pcr_spec with a signer is the first signed policy, which needs the
