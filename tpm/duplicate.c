@@ -9,6 +9,7 @@
 
 #include "duplicate.h"
 #include "key.h"
+#include "policy.h"
 #include "primary.h"
 #include "session_crypto.h"
 #include "../provider/errors.h"
@@ -144,7 +145,8 @@ end:
  * keys tpmkit generates, and duplicable (no fixedTPM / fixedParent: the
  * TPM refuses to import objects that claim to have been made in it). */
 static int object_parts(const EVP_PKEY *key, const unsigned char *auth,
-                        size_t auth_len, TPM2B_PUBLIC *pub,
+                        size_t auth_len, const unsigned char *policy,
+                        size_t policy_len, TPM2B_PUBLIC *pub,
                         TPMT_SENSITIVE *sens)
 {
     TPMT_PUBLIC *area = &pub->publicArea;
@@ -164,6 +166,15 @@ static int object_parts(const EVP_PKEY *key, const unsigned char *auth,
     sens->authValue.size = (UINT16)auth_len;
     if (auth_len > 0)
         memcpy(sens->authValue.buffer, auth, auth_len);
+    if (policy != NULL) {
+        if (policy_len != TK_TPM_POLICY_DIGEST_LEN) {
+            tk_raise(TK_R_INTERNAL, "a key's policy is a SHA-256 digest");
+            return 0;
+        }
+        area->objectAttributes &= ~TPMA_OBJECT_USERWITHAUTH;
+        area->authPolicy.size = (UINT16)policy_len;
+        memcpy(area->authPolicy.buffer, policy, policy_len);
+    }
     switch (EVP_PKEY_get_base_id(key)) {
     case EVP_PKEY_RSA:
         return rsa_parts(key, area, sens);
@@ -390,6 +401,16 @@ int tk_dup_make(OSSL_LIB_CTX *libctx, const unsigned char *parent_pub,
                 size_t parent_len, const EVP_PKEY *key,
                 const unsigned char *auth, size_t auth_len, tk_dup *out)
 {
+    return tk_dup_make_policy(libctx, parent_pub, parent_len, key, auth,
+                              auth_len, NULL, 0, out);
+}
+
+int tk_dup_make_policy(OSSL_LIB_CTX *libctx, const unsigned char *parent_pub,
+                       size_t parent_len, const EVP_PKEY *key,
+                       const unsigned char *auth, size_t auth_len,
+                       const unsigned char *policy_digest, size_t policy_len,
+                       tk_dup *out)
+{
     TPM2B_PUBLIC parent, pub;
     TPMT_SENSITIVE sens;
     TPM2B_PRIVATE dup;
@@ -403,7 +424,8 @@ int tk_dup_make(OSSL_LIB_CTX *libctx, const unsigned char *parent_pub,
     memset(out, 0, sizeof(*out));
     if (!unmarshal_parent(parent_pub, parent_len, &parent)
         || !parent_usable(&parent.publicArea)
-        || !object_parts(key, auth, auth_len, &pub, &sens))
+        || !object_parts(key, auth, auth_len, policy_digest, policy_len, &pub,
+                         &sens))
         goto wipe;
     seed_len = tk_crypto_hash_size(parent.publicArea.nameAlg);
     if (!tk_crypto_init(&c, libctx)) {

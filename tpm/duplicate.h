@@ -34,6 +34,13 @@ typedef struct tk_dup {
 int tk_dup_make(OSSL_LIB_CTX *libctx, const unsigned char *parent_pub,
                 size_t parent_len, const EVP_PKEY *key,
                 const unsigned char *auth, size_t auth_len, tk_dup *out);
+/* The same with an authPolicy (a SHA-256 policy digest, policy_new.h):
+ * then only the policy authorizes the key (userWithAuth clear). */
+int tk_dup_make_policy(OSSL_LIB_CTX *libctx, const unsigned char *parent_pub,
+                       size_t parent_len, const EVP_PKEY *key,
+                       const unsigned char *auth, size_t auth_len,
+                       const unsigned char *policy_digest, size_t policy_len,
+                       tk_dup *out);
 void tk_dup_clear(tk_dup *d);
 
 /* The public area of a storage parent given as a plain public key: an EC

@@ -9,6 +9,7 @@
 
 #include "authorize.h"
 #include "keyobj.h"
+#include "policy.h"
 #include "run.h"
 #include "seal.h"
 #include "session.h"
@@ -38,6 +39,12 @@ static void seal_template(const tk_tpm_seal_req *req, TPM2B_PUBLIC *tmpl)
     if (req->auth_len == 0)
         area->objectAttributes |= TPMA_OBJECT_NODA;
     area->parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL;
+    if (req->policy_digest != NULL) {
+        area->objectAttributes &= ~TPMA_OBJECT_USERWITHAUTH;
+        area->authPolicy.size = (UINT16)req->policy_digest_len;
+        memcpy(area->authPolicy.buffer, req->policy_digest,
+               req->policy_digest_len);
+    }
 }
 
 static TSS2_RC seal(tk_tpm *tpm, void *arg)
@@ -127,6 +134,11 @@ int tk_tpm_seal(tk_tpm *tpm, const tk_tpm_seal_req *req, unsigned char **pub,
                  "a sealed secret is 1 to %d bytes, not %zu (seal a key"
                  " to a larger file's encryption key instead)",
                  TK_TPM_SEAL_MAX, req->secret_len);
+        return 0;
+    }
+    if (req->policy_digest != NULL
+        && req->policy_digest_len != TK_TPM_POLICY_DIGEST_LEN) {
+        tk_raise(TK_R_INTERNAL, "a sealed object's policy is a SHA-256 digest");
         return 0;
     }
     if (req->auth_len > sizeof(s->sensitive.userAuth.buffer)) {

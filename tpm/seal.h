@@ -24,6 +24,10 @@ typedef struct tk_tpm_seal_req {
                                 * and then exempt from DA lockout */
     size_t auth_len;
     uint32_t parent; /* 0 or TK_TPM_PARENT_PRIMARY, or 0x81xxxxxx */
+    /* The object's authPolicy (SHA-256 policy digest, policy_new.h), or
+     * NULL. With a policy only the policy authorizes (userWithAuth clear). */
+    const unsigned char *policy_digest;
+    size_t policy_digest_len;
 } tk_tpm_seal_req;
 
 /* Seal; on success the caller owns *pub and *priv (OPENSSL_free). */

@@ -140,22 +140,103 @@ int tkk_read_keyfile(const char *cmd, const char *path, tk_keyfile *kf)
     return 1;
 }
 
-int tkk_write_keyfile(const char *cmd, const char *path, const tk_keyfile *kf)
+/* The key file as PEM text in `mem`; *pem points into it. */
+static int keyfile_pem(const char *cmd, const char *path, const tk_keyfile *kf,
+                       BIO *mem, char **pem, size_t *pem_len)
 {
     unsigned char *der = NULL;
     size_t der_len = 0;
+    long n = 0;
+    int ok = mem != NULL && tk_keyfile_encode(kf, &der, &der_len)
+             && PEM_write_bio(mem, TK_KEYFILE_PEM_LABEL, "", der, (long)der_len)
+             && (n = BIO_get_mem_data(mem, pem)) > 0;
+
+    OPENSSL_free(der);
+    if (!ok)
+        return tkk_fail(cmd, "cannot encode the key file for %s", path), 0;
+    *pem_len = (size_t)n;
+    return 1;
+}
+
+int tkk_write_keyfile(const char *cmd, const char *path, const tk_keyfile *kf)
+{
     BIO *mem = BIO_new(BIO_s_mem());
     char *pem = NULL;
-    long pem_len;
-    int ok = 0;
+    size_t pem_len = 0;
+    int ok = keyfile_pem(cmd, path, kf, mem, &pem, &pem_len)
+             && tkk_write_file(cmd, path, (unsigned char *)pem, pem_len);
 
-    if (mem == NULL || !tk_keyfile_encode(kf, &der, &der_len)
-        || !PEM_write_bio(mem, TK_KEYFILE_PEM_LABEL, "", der, (long)der_len)
-        || (pem_len = BIO_get_mem_data(mem, &pem)) <= 0)
-        tkk_fail(cmd, "cannot encode the key file for %s", path);
-    else
-        ok = tkk_write_file(cmd, path, (unsigned char *)pem, (size_t)pem_len);
-    OPENSSL_free(der);
+    BIO_free(mem);
+    return ok;
+}
+
+int tkk_replace_keyfile(const char *cmd, const char *path, const tk_keyfile *kf)
+{
+    BIO *mem = BIO_new(BIO_s_mem());
+    char *pem = NULL, *tmp = NULL;
+    size_t pem_len = 0, done = 0;
+    struct stat st;
+    int fd = -1, created = 0, ok = 0;
+    ssize_t n;
+
+    if (!keyfile_pem(cmd, path, kf, mem, &pem, &pem_len))
+        goto end;
+    if (stat(path, &st) != 0) {
+        tkk_fail(cmd, "cannot read the mode of %s: %s", path, strerror(errno));
+        goto end;
+    }
+    /* A temporary file beside it, renamed over it once complete: a crash
+     * or a full disk leaves the old file, never half a new one. */
+    if ((tmp = OPENSSL_zalloc(strlen(path) + 8)) == NULL) {
+        tkk_fail(cmd, "out of memory");
+        goto end;
+    }
+    strcpy(tmp, path);
+    strcat(tmp, ".XXXXXX");
+    if ((fd = mkstemp(tmp)) < 0) {
+        tkk_fail(cmd, "cannot create a temporary file beside %s: %s", path,
+                 strerror(errno));
+        goto end;
+    }
+    created = 1;
+    /* Same mode and, where allowed, the same owner as the file it replaces. */
+    if (fchmod(fd, st.st_mode & 07777) != 0) {
+        tkk_fail(cmd, "cannot give %s the mode of %s: %s", tmp, path,
+                 strerror(errno));
+        goto end;
+    }
+    if (fchown(fd, st.st_uid, st.st_gid) != 0 && errno != EPERM) {
+        tkk_fail(cmd, "cannot give %s the owner of %s: %s", tmp, path,
+                 strerror(errno));
+        goto end;
+    }
+    while (done < pem_len) {
+        n = write(fd, pem + done, pem_len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            tkk_fail(cmd, "cannot write %s: %s", tmp, strerror(errno));
+            goto end;
+        }
+        done += (size_t)n;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        fd = -1;
+        tkk_fail(cmd, "cannot write %s: %s", tmp, strerror(errno));
+        goto end;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        tkk_fail(cmd, "cannot replace %s: %s", path, strerror(errno));
+        goto end;
+    }
+    ok = 1;
+end:
+    if (fd >= 0)
+        close(fd);
+    if (!ok && created)
+        unlink(tmp);
+    OPENSSL_free(tmp);
     BIO_free(mem);
     return ok;
 }

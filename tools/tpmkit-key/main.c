@@ -4,7 +4,8 @@
  * It lives in tools/, not examples/: the examples use tpmkit only through
  * OpenSSL's public API, as any application would, while this program is
  * part of the product and needs what no OpenSSL call offers (TPM2_Create
- * of sealed data, TPM2_Unseal, TPM2_Import of a duplicate built here), so
+ * of sealed data, TPM2_Unseal, TPM2_Import of a duplicate built here,
+ * signed policies added to existing key files), so
  * it links tpmkit's TPM layer (tpm/) and key-file codec (decoders/keyfile.c)
  * directly.
  *
@@ -26,6 +27,9 @@ static const char help[] =
     "  wrap     put an existing software RSA or EC key into the TPM, or, with\n"
     "           --for, make an importable key file for another machine's TPM\n"
     "           without touching any TPM\n"
+    "  policy   add, list or remove the signed policies of a key or sealed\n"
+    "           file bound to a policy signer (new PCR values after an\n"
+    "           update, without re-creating the key)\n"
     "Run 'tpmkit-key COMMAND --help' for a command's options.\n"
     "The TPM is the one tpmkit uses: TPMKIT_TCTI, TPMKIT_TPM_IDENTITY and\n"
     "TPMKIT_SESSION_ENCRYPTION, else the tpmkit section of openssl.cnf.\n";
@@ -39,6 +43,7 @@ int main(int argc, char **argv)
         { "seal", tkk_seal },
         { "unseal", tkk_unseal },
         { "wrap", tkk_wrap },
+        { "policy", tkk_policy },
     };
 
     /* Never load openssl.cnf into this process: it may activate tpmkit,
@@ -62,7 +67,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr,
-            "tpmkit-key: unknown command \"%s\" (seal, unseal or wrap)\n"
+            "tpmkit-key: unknown command \"%s\" (seal, unseal, wrap or policy)\n"
             "Try 'tpmkit-key --help'.\n",
             argv[1]);
     return TKK_USAGE;

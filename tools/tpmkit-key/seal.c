@@ -7,11 +7,14 @@
 #include <openssl/crypto.h>
 
 #include "tool.h"
+#include "../../decoders/keyfile_apply.h"
+#include "../../decoders/keyfile_policy.h"
 #include "../../tpm/seal.h"
 
 static const char seal_help[] =
     "Usage: tpmkit-key seal --in SECRET --out SEALED.pem [--password PW]\n"
-    "                       [--parent HANDLE]\n"
+    "                       [--parent HANDLE] [--pcr-policy SPEC]\n"
+    "                       [--policy-signer SIGNER.pem]\n"
     "Seal SECRET (1 to 128 bytes; - reads stdin) into a TPM sealed-data\n"
     "object and write it as a TSS2 PRIVATE KEY file. The secret crosses\n"
     "the TPM bus only encrypted, and only this TPM can unseal it.\n"
@@ -24,6 +27,13 @@ static const char seal_help[] =
     "                    TPM and read the file can unseal\n"
     "  --parent HANDLE   seal under this persistent storage key (0x81xxxxxx)\n"
     "                    instead of the standard storage primary 0x40000001\n"
+    "  --pcr-policy SPEC unseal only while the PCRs in SPEC (BANK:LIST, e.g.\n"
+    "                    sha256:0,2,7) hold their values now; with\n"
+    "                    --policy-signer, the first signed policy instead\n"
+    "  --policy-signer SIGNER.pem\n"
+    "                    unseal through policies this key signs (PEM RSA or\n"
+    "                    EC, private or public): add them with tpmkit-key\n"
+    "                    policy add\n"
     "  --help            this text\n";
 
 static const char unseal_help[] =
@@ -40,13 +50,23 @@ static const char unseal_help[] =
     "                    objects without a password so)\n"
     "  --help            this text\n";
 
-enum { OPT_IN = 1, OPT_OUT, OPT_PASSWORD, OPT_PARENT, OPT_HELP };
+enum {
+    OPT_IN = 1,
+    OPT_OUT,
+    OPT_PASSWORD,
+    OPT_PARENT,
+    OPT_HELP,
+    OPT_PCR_POLICY,
+    OPT_POLICY_SIGNER
+};
 
 static const struct option seal_opts[] = {
     { "in", required_argument, NULL, OPT_IN },
     { "out", required_argument, NULL, OPT_OUT },
     { "password", required_argument, NULL, OPT_PASSWORD },
     { "parent", required_argument, NULL, OPT_PARENT },
+    { "pcr-policy", required_argument, NULL, OPT_PCR_POLICY },
+    { "policy-signer", required_argument, NULL, OPT_POLICY_SIGNER },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
@@ -61,6 +81,7 @@ static const struct option unseal_opts[] = {
 
 struct args {
     const char *in, *out, *password, *parent_text;
+    const char *pcr_spec, *signer; /* the new object's policy */
     uint32_t parent;
 };
 
@@ -93,6 +114,12 @@ static int parse(const char *cmd, const char *help, const struct option *opts,
                                  " persistent handle 0x81xxxxxx",
                                  optarg);
             break;
+        case OPT_PCR_POLICY:
+            a->pcr_spec = optarg;
+            break;
+        case OPT_POLICY_SIGNER:
+            a->signer = optarg;
+            break;
         case OPT_HELP:
             fputs(help, stdout);
             return TKK_OK;
@@ -115,6 +142,7 @@ int tkk_seal(int argc, char **argv)
     unsigned char *secret = NULL;
     size_t len = 0;
     tk_tpm_seal_req req;
+    tk_tpm_new_policy pol = { 0 };
     tk_keyfile kf;
     tk_tpm *tpm = NULL;
     int rv = parse("seal", seal_help, seal_opts, argc, argv, &a);
@@ -140,7 +168,10 @@ int tkk_seal(int argc, char **argv)
                  a.in, TK_TPM_SEAL_MAX);
         goto end;
     }
-    if ((tpm = tkk_tpm_open("seal")) == NULL)
+    if ((tpm = tkk_tpm_open("seal")) == NULL
+        || !tkk_object_policy("seal", tpm, a.pcr_spec, a.signer,
+                              a.password != NULL && a.password[0] != '\0',
+                              &pol))
         goto end;
     req = (tk_tpm_seal_req){
         .secret = secret,
@@ -148,6 +179,8 @@ int tkk_seal(int argc, char **argv)
         .auth = (const unsigned char *)a.password,
         .auth_len = a.password != NULL ? strlen(a.password) : 0,
         .parent = a.parent,
+        .policy_digest = pol.count > 0 ? pol.digest : NULL,
+        .policy_digest_len = pol.count > 0 ? sizeof(pol.digest) : 0,
     };
     if (!tk_tpm_seal(tpm, &req, &kf.pub, &kf.pub_len, &kf.priv, &kf.priv_len)) {
         tkk_fail("seal", "sealing %s in the TPM (%s) failed", a.in,
@@ -159,9 +192,11 @@ int tkk_seal(int argc, char **argv)
      * draft): TRUE exactly when none was given. */
     kf.empty_auth = req.auth_len == 0;
     kf.parent = a.parent;
-    if (tkk_write_keyfile("seal", a.out, &kf))
+    if (tk_keyfile_set_new_policy(&kf, &pol)
+        && tkk_write_keyfile("seal", a.out, &kf))
         rv = TKK_OK;
 end:
+    tk_tpm_new_policy_clear(&pol);
     tk_keyfile_clear(&kf);
     OPENSSL_secure_clear_free(secret, TK_TPM_SEAL_MAX + 1);
     if (tpm != NULL)
@@ -173,7 +208,6 @@ end:
 static tk_tpm_key *sealed_object(tk_tpm *tpm, const struct args *a,
                                  const tk_keyfile *kf)
 {
-    tk_tpm_policy_step steps[TK_KEYFILE_MAX_POLICY];
     tk_tpm_key *key = tk_tpm_key_from_blobs(
         tpm, kf->parent, kf->pub, kf->pub_len, kf->priv, kf->priv_len);
 
@@ -188,13 +222,7 @@ static tk_tpm_key *sealed_object(tk_tpm *tpm, const struct args *a,
                  a->in);
         goto bad;
     }
-    for (size_t i = 0; i < kf->policy_count; i++) {
-        steps[i].code = kf->policy[i].code;
-        steps[i].params = kf->policy[i].params;
-        steps[i].len = kf->policy[i].len;
-    }
-    if ((kf->policy_count > 0
-         && !tk_tpm_key_set_policy(key, steps, kf->policy_count))
+    if (!tk_keyfile_apply_policies(kf, key)
         || (a->password != NULL
             && !tk_tpm_key_set_auth(key, (const unsigned char *)a->password,
                                     strlen(a->password)))) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* tpmkit-key: shared pieces of the program (report.c, settings.c,
- * files.c) and its subcommands (seal.c, wrap.c). */
+ * files.c, object_policy.c) and its subcommands (seal.c, wrap.c,
+ * policy.c). */
 #ifndef TKK_TOOL_H
 #define TKK_TOOL_H
 
@@ -9,6 +10,7 @@
 #include <openssl/types.h>
 
 #include "../../decoders/keyfile.h"
+#include "../../tpm/policy_new.h"
 #include "../../tpm/tpm.h"
 
 /* Exit statuses. */
@@ -44,15 +46,28 @@ int tkk_write_file(const char *cmd, const char *path, const unsigned char *data,
 int tkk_read_keyfile(const char *cmd, const char *path, tk_keyfile *kf);
 /* Encode and write a key file as PEM "TSS2 PRIVATE KEY". */
 int tkk_write_keyfile(const char *cmd, const char *path, const tk_keyfile *kf);
+/* Replace the key file at `path` atomically (a temporary file beside it,
+ * renamed over it) with the same mode (and owner, where allowed). */
+int tkk_replace_keyfile(const char *cmd, const char *path,
+                        const tk_keyfile *kf);
 /* "0x40000001" / "0x81000001" / "81000001": a parent handle. */
 int tkk_parse_parent(const char *text, uint32_t *out);
 /* The program's own OpenSSL context for software crypto (default
  * provider only: never tpmkit, even if openssl.cnf activates it). */
 OSSL_LIB_CTX *tkk_libctx(void);
 
+/* object_policy.c: the policy of a new sealed object or wrapped key from
+ * --pcr-policy SPEC and --policy-signer FILE (either may be NULL; tpm may
+ * be NULL without SPEC), as genpkey makes it (tpm/policy_new.h). Reported
+ * on failure. */
+int tkk_object_policy(const char *cmd, tk_tpm *tpm, const char *pcr_spec,
+                      const char *signer, int with_password,
+                      tk_tpm_new_policy *out);
+
 /* Subcommands: argc/argv start at the subcommand's name. */
 int tkk_seal(int argc, char **argv);
 int tkk_unseal(int argc, char **argv);
 int tkk_wrap(int argc, char **argv);
+int tkk_policy(int argc, char **argv);
 
 #endif

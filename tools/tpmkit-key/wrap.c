@@ -16,14 +16,17 @@
 #include <openssl/evp.h>
 
 #include "tool.h"
+#include "../../decoders/keyfile_policy.h"
 #include "../../tpm/duplicate.h"
 #include "../../tpm/key.h"
 
 static const char wrap_help[] =
     "Usage: tpmkit-key wrap --in SOFT.pem --out KEY.pem [--parent HANDLE]\n"
-    "                       [--password PW]\n"
+    "                       [--password PW] [--pcr-policy SPEC]\n"
+    "                       [--policy-signer SIGNER.pem]\n"
     "       tpmkit-key wrap --for PARENT.pub --in SOFT.pem --out KEY.pem\n"
     "                       [--parent HANDLE] [--password PW]\n"
+    "                       [--policy-signer SIGNER.pem]\n"
     "Put an existing software key (RSA 2048/3072, EC P-256/P-384; PEM or\n"
     "DER, PKCS#8 or traditional, unencrypted) into a TPM. The private key\n"
     "is encrypted to the TPM's storage key here; it never crosses the bus\n"
@@ -43,11 +46,28 @@ static const char wrap_help[] =
     "                    primary; RSA 2048: needs --parent) or -o (a\n"
     "                    TPM2B_PUBLIC). The TPM imports it on first use;\n"
     "                    any other TPM refuses it\n"
+    "  --pcr-policy SPEC the key works only while the PCRs in SPEC\n"
+    "                    (BANK:LIST, e.g. sha256:0,2,7) hold their values\n"
+    "                    now (read from this TPM: not with --for); with\n"
+    "                    --policy-signer, the first signed policy instead\n"
+    "  --policy-signer SIGNER.pem\n"
+    "                    the key works through policies this key signs (PEM\n"
+    "                    RSA or EC, private or public): add them with\n"
+    "                    tpmkit-key policy add\n"
     "  --help            this text\n"
     "Keep or destroy SOFT.pem as your policy says: wrapping copies the key,\n"
     "it does not move it.\n";
 
-enum { OPT_IN = 1, OPT_OUT, OPT_PASSWORD, OPT_PARENT, OPT_FOR, OPT_HELP };
+enum {
+    OPT_IN = 1,
+    OPT_OUT,
+    OPT_PASSWORD,
+    OPT_PARENT,
+    OPT_FOR,
+    OPT_HELP,
+    OPT_PCR_POLICY,
+    OPT_POLICY_SIGNER
+};
 
 static const struct option wrap_opts[] = {
     { "in", required_argument, NULL, OPT_IN },
@@ -55,12 +75,15 @@ static const struct option wrap_opts[] = {
     { "password", required_argument, NULL, OPT_PASSWORD },
     { "parent", required_argument, NULL, OPT_PARENT },
     { "for", required_argument, NULL, OPT_FOR },
+    { "pcr-policy", required_argument, NULL, OPT_PCR_POLICY },
+    { "policy-signer", required_argument, NULL, OPT_POLICY_SIGNER },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
 
 struct args {
     const char *in, *out, *password, *parent_for;
+    const char *pcr_spec, *signer; /* the key's policy */
     int parent_given;
     uint32_t parent;
 };
@@ -95,6 +118,12 @@ static int parse(int argc, char **argv, struct args *a)
                                  " persistent handle 0x81xxxxxx",
                                  optarg);
             break;
+        case OPT_PCR_POLICY:
+            a->pcr_spec = optarg;
+            break;
+        case OPT_POLICY_SIGNER:
+            a->signer = optarg;
+            break;
         case OPT_HELP:
             fputs(wrap_help, stdout);
             return TKK_OK;
@@ -108,6 +137,13 @@ static int parse(int argc, char **argv, struct args *a)
         return tkk_usage("wrap", "unexpected argument %s", argv[optind]);
     if (a->in == NULL || a->out == NULL)
         return tkk_usage("wrap", "--in and --out are required");
+    /* The target TPM's PCR values cannot be read from here. */
+    if (a->parent_for != NULL && a->pcr_spec != NULL)
+        return tkk_usage("wrap",
+                         "--pcr-policy reads the PCRs of this machine's TPM,"
+                         " not those of the --for target: use"
+                         " --policy-signer SIGNER.pem, then tpmkit-key policy"
+                         " add --pcr-policy SPEC on the target");
     return -1;
 }
 
@@ -239,6 +275,7 @@ int tkk_wrap(int argc, char **argv)
     unsigned char *parent_pub = NULL;
     size_t parent_len = 0, auth_len;
     tk_dup d = { 0 };
+    tk_tpm_new_policy pol = { 0 };
     tk_keyfile kf;
     tk_tpm *tpm = NULL;
     int standard = 1, rv = parse(argc, argv, &a);
@@ -268,8 +305,13 @@ int tkk_wrap(int argc, char **argv)
                || !parent_public_online(tpm, &a, &parent_pub, &parent_len)) {
         goto end;
     }
-    if (!tk_dup_make(tkk_libctx(), parent_pub, parent_len, soft,
-                     (const unsigned char *)a.password, auth_len, &d)) {
+    if (!tkk_object_policy("wrap", tpm, a.pcr_spec, a.signer, auth_len > 0,
+                           &pol))
+        goto end;
+    if (!tk_dup_make_policy(tkk_libctx(), parent_pub, parent_len, soft,
+                            (const unsigned char *)a.password, auth_len,
+                            pol.count > 0 ? pol.digest : NULL,
+                            pol.count > 0 ? sizeof(pol.digest) : 0, &d)) {
         tkk_fail("wrap", "cannot wrap the key in %s", a.in);
         goto end;
     }
@@ -287,9 +329,11 @@ int tkk_wrap(int argc, char **argv)
     } else if (!wrap_online(tpm, &a, &d, &kf)) {
         goto end;
     }
-    if (tkk_write_keyfile("wrap", a.out, &kf))
+    if (tk_keyfile_set_new_policy(&kf, &pol)
+        && tkk_write_keyfile("wrap", a.out, &kf))
         rv = TKK_OK;
 end:
+    tk_tpm_new_policy_clear(&pol);
     tk_keyfile_clear(&kf);
     tk_dup_clear(&d);
     OPENSSL_free(parent_pub);

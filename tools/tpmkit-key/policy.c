@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* tpmkit-key policy add / list / remove: the signed policies (authPolicy)
+ * of a key file or sealed-data file bound to a policy signer. A signed
+ * policy is approved by the signer's private key, so adding one for new
+ * PCR values makes the same object usable again after an update changed
+ * them, without re-creating it. Files are rewritten in place, atomically. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <openssl/evp.h>
+
+#include "tool.h"
+#include "../../decoders/keyfile_policy.h"
+#include "../../tpm/policy_describe.h"
+
+static const char policy_help[] =
+    "Usage: tpmkit-key policy add --key KEY.pem --signer SIGNER.pem\n"
+    "                             --pcr-policy SPEC [--name TEXT]\n"
+    "       tpmkit-key policy list --key KEY.pem\n"
+    "       tpmkit-key policy remove --key KEY.pem --name TEXT\n"
+    "The signed policies of a key file or sealed-data file made with a\n"
+    "policy signer (genpkey -pkeyopt policy-signer:FILE, tpmkit-key seal or\n"
+    "wrap --policy-signer FILE). At each use tpmkit tries them in order.\n"
+    "\n"
+    "  add     approve a policy for the current values of the PCRs in SPEC\n"
+    "          (BANK:LIST, e.g. sha256:0,2,7, read from the TPM) with the\n"
+    "          signer's private key, and put it first in KEY.pem\n"
+    "  list    print the file's policy and each signed policy: number,\n"
+    "          name, steps, signer (its TPM name)\n"
+    "  remove  drop the signed policies named TEXT\n"
+    "\n"
+    "  --key KEY.pem       the key or sealed-data file, rewritten in place\n"
+    "                      (same mode; a temporary file renamed over it)\n"
+    "  --signer SIGNER.pem the policy signer's private key (PEM RSA or EC);\n"
+    "                      the file must be bound to it\n"
+    "  --pcr-policy SPEC   the PCRs the new policy binds to\n"
+    "  --name TEXT         the new policy's name (add; unique in the file),\n"
+    "                      the policies to drop (remove)\n"
+    "  --help              this text\n";
+
+enum { OPT_KEY = 1, OPT_SIGNER, OPT_PCR_POLICY, OPT_NAME, OPT_HELP };
+
+static const struct option policy_opts[] = {
+    { "key", required_argument, NULL, OPT_KEY },
+    { "signer", required_argument, NULL, OPT_SIGNER },
+    { "pcr-policy", required_argument, NULL, OPT_PCR_POLICY },
+    { "name", required_argument, NULL, OPT_NAME },
+    { "help", no_argument, NULL, OPT_HELP },
+    { NULL, 0, NULL, 0 },
+};
+
+struct args {
+    const char *key, *signer, *pcr_spec, *name;
+};
+
+/* Which options each action takes: the rest are usage errors. */
+struct action {
+    const char *name, *cmd;
+    int signer, pcr_spec, name_opt; /* 0 refused, 1 optional, 2 required */
+    int (*run)(const char *cmd, const struct args *a);
+};
+
+static int parse(const struct action *act, int argc, char **argv,
+                 struct args *a)
+{
+    static const char *const opt_names[] = { NULL, "--key", "--signer",
+                                             "--pcr-policy", "--name" };
+    int c, given[OPT_HELP] = { 0 };
+
+    memset(a, 0, sizeof(*a));
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":", policy_opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_KEY:
+            a->key = optarg;
+            break;
+        case OPT_SIGNER:
+            a->signer = optarg;
+            break;
+        case OPT_PCR_POLICY:
+            a->pcr_spec = optarg;
+            break;
+        case OPT_NAME:
+            a->name = optarg;
+            break;
+        case OPT_HELP:
+            fputs(policy_help, stdout);
+            return TKK_OK;
+        case ':':
+            return tkk_usage(act->cmd, "%s needs a value", argv[optind - 1]);
+        default:
+            return tkk_usage(act->cmd, "unknown option %s", argv[optind - 1]);
+        }
+        if (c < OPT_HELP)
+            given[c] = 1;
+    }
+    if (optind < argc)
+        return tkk_usage(act->cmd, "unexpected argument %s", argv[optind]);
+    {
+        const int want[OPT_HELP] = { 0, 2, act->signer, act->pcr_spec,
+                                     act->name_opt };
+
+        for (int o = OPT_KEY; o < OPT_HELP; o++) {
+            if (want[o] == 2 && !given[o])
+                return tkk_usage(act->cmd, "%s is required", opt_names[o]);
+            if (want[o] == 0 && given[o])
+                return tkk_usage(act->cmd, "%s does not take %s", act->cmd,
+                                 opt_names[o]);
+        }
+    }
+    if (a->name != NULL && a->name[0] == '\0')
+        return tkk_usage(act->cmd, "--name must not be empty");
+    return -1;
+}
+
+#define MAX_SIGNER_FILE 65536
+
+/* The signer's private key. A TPM key file is refused by name: policies
+ * are approved by software keys (kept offline), not by TPM keys. */
+static EVP_PKEY *read_signer(const char *cmd, const char *path)
+{
+    unsigned char *data;
+    size_t len;
+    EVP_PKEY *pkey;
+    int tpm_file, is_private = 0;
+
+    if (!tkk_read_file(cmd, path, MAX_SIGNER_FILE, &data, &len))
+        return NULL;
+    tpm_file = len >= 27 && memcmp(data, "-----BEGIN TSS2 PRIVATE KEY", 27) == 0;
+    OPENSSL_secure_clear_free(data, MAX_SIGNER_FILE + 1);
+    if (tpm_file) {
+        tkk_fail(cmd,
+                 "--signer %s is a TPM key file: policies are signed with a"
+                 " software private key (PEM RSA or EC), the one the file"
+                 " was bound to with policy-signer",
+                 path);
+        return NULL;
+    }
+    if ((pkey = tk_tpm_policy_signer_read(tkk_libctx(), path, &is_private))
+        == NULL) {
+        tkk_fail(cmd, "cannot read the policy signer --signer %s", path);
+        return NULL;
+    }
+    if (!is_private) {
+        tkk_fail(cmd,
+                 "--signer %s is a public key: approving a policy needs the"
+                 " signer's private key",
+                 path);
+        EVP_PKEY_free(pkey);
+        return NULL;
+    }
+    return pkey;
+}
+
+static int run_add(const char *cmd, const struct args *a)
+{
+    tk_keyfile kf;
+    EVP_PKEY *signer = NULL;
+    tk_tpm *tpm = NULL;
+    tk_tpm_pcr_sel sel;
+    int rv = TKK_FAILED;
+
+    /* What the user can get wrong is checked before the TPM. */
+    if (!tk_tpm_pcr_parse(a->pcr_spec, &sel))
+        return tkk_fail(cmd, "--pcr-policy %s is not BANK:LIST", a->pcr_spec);
+    if (!tkk_read_keyfile(cmd, a->key, &kf))
+        return TKK_FAILED;
+    if ((signer = read_signer(cmd, a->signer)) == NULL
+        || (tpm = tkk_tpm_open(cmd)) == NULL)
+        goto end;
+    if (!tk_keyfile_add_signed_pcr_policy(tpm, tkk_libctx(), &kf, signer,
+                                          a->pcr_spec, a->name)) {
+        tkk_fail(cmd, "cannot add a signed policy for %s to %s (signer %s)",
+                 a->pcr_spec, a->key, a->signer);
+        goto end;
+    }
+    if (tkk_replace_keyfile(cmd, a->key, &kf))
+        rv = TKK_OK;
+end:
+    EVP_PKEY_free(signer);
+    tk_keyfile_clear(&kf);
+    if (tpm != NULL)
+        tk_tpm_release(tpm);
+    return rv;
+}
+
+static int run_remove(const char *cmd, const struct args *a)
+{
+    tk_keyfile kf;
+    size_t n;
+    int rv = TKK_FAILED;
+
+    if (!tkk_read_keyfile(cmd, a->key, &kf))
+        return TKK_FAILED;
+    if ((n = tk_keyfile_remove_signed_policies(&kf, a->name)) == 0)
+        tkk_fail(cmd,
+                 "%s has no signed policy named \"%s\" (see tpmkit-key policy"
+                 " list --key %s)",
+                 a->key, a->name, a->key);
+    else if (tkk_replace_keyfile(cmd, a->key, &kf))
+        rv = TKK_OK;
+    tk_keyfile_clear(&kf);
+    return rv;
+}
+
+static tk_tpm_policy_step step_of(const tk_keyfile_policy *p)
+{
+    tk_tpm_policy_step s = { p->code, p->params, p->len };
+
+    return s;
+}
+
+/* Is `name` the signer of one of the file's PolicyAuthorize steps? */
+static int is_files_signer(const tk_keyfile *kf, const char *name)
+{
+    char mine[160];
+
+    for (size_t i = 0; i < kf->policy_count; i++) {
+        tk_tpm_policy_step s = step_of(&kf->policy[i]);
+
+        if (tk_tpm_policy_signer_name(tkk_libctx(), &s, mine, sizeof(mine))
+            && strcmp(mine, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int run_list(const char *cmd, const struct args *a)
+{
+    tk_keyfile kf;
+    char line[512], signer[160];
+
+    (void)cmd;
+    if (!tkk_read_keyfile(cmd, a->key, &kf))
+        return TKK_FAILED;
+    printf("%s: %s\n", a->key,
+           kf.sealed       ? "sealed data"
+           : kf.importable ? "importable key"
+                           : "key");
+    if (kf.policy_count == 0)
+        printf("policy: none\n");
+    else
+        printf("policy: %zu step%s\n", kf.policy_count,
+               kf.policy_count == 1 ? "" : "s");
+    for (size_t i = 0; i < kf.policy_count; i++) {
+        tk_tpm_policy_step s = step_of(&kf.policy[i]);
+
+        tk_tpm_policy_step_describe(tkk_libctx(), &s, line, sizeof(line));
+        printf("  %s\n", line);
+    }
+    printf("signed policies: %zu%s\n", kf.auth_policy_count,
+           kf.auth_policy_count > 1 ? " (tried in this order)" : "");
+    for (size_t i = 0; i < kf.auth_policy_count; i++) {
+        const tk_keyfile_auth_policy *ap = &kf.auth_policy[i];
+        tk_tpm_policy_step fin = { 0 };
+
+        if (ap->count > 0)
+            fin = step_of(&ap->steps[ap->count - 1]);
+        if (ap->name != NULL)
+            printf("  %zu name \"%s\"\n", i + 1, ap->name);
+        else
+            printf("  %zu (no name)\n", i + 1);
+        for (size_t j = 0; j + 1 < ap->count; j++) {
+            tk_tpm_policy_step s = step_of(&ap->steps[j]);
+
+            tk_tpm_policy_step_describe(tkk_libctx(), &s, line, sizeof(line));
+            printf("    %s\n", line);
+        }
+        if (tk_tpm_policy_signer_name(tkk_libctx(), &fin, signer,
+                                      sizeof(signer)))
+            printf("    signer %s%s\n", signer,
+                   is_files_signer(&kf, signer)
+                       ? ""
+                       : " (not the file's policy signer: never used)");
+        else
+            printf("    no signer: its last step is not a readable"
+                   " PolicyAuthorize\n");
+    }
+    tk_keyfile_clear(&kf);
+    return fflush(stdout) == 0 ? TKK_OK
+                               : tkk_fail(cmd, "cannot write to stdout");
+}
+
+int tkk_policy(int argc, char **argv)
+{
+    static const struct action actions[] = {
+        { "add", "policy add", 2, 2, 1, run_add },
+        { "list", "policy list", 0, 0, 0, run_list },
+        { "remove", "policy remove", 0, 0, 2, run_remove },
+    };
+    struct args a;
+
+    if (argc < 2) {
+        fputs(policy_help, stderr);
+        return TKK_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(policy_help, stdout);
+        return TKK_OK;
+    }
+    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+        int rv;
+
+        if (strcmp(argv[1], actions[i].name) != 0)
+            continue;
+        if ((rv = parse(&actions[i], argc - 1, argv + 1, &a)) >= 0)
+            return rv;
+        return actions[i].run(actions[i].cmd, &a);
+    }
+    return tkk_usage("policy", "unknown action \"%s\" (add, list or remove)",
+                     argv[1]);
+}
