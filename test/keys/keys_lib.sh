@@ -222,6 +222,32 @@ make_keyfile() {
         || fail "cannot assemble the key file $(basename "$out")"
 }
 
+# trial_pcr OUT LIST: tpm2_policypcr's digest for LIST, in a trial session.
+trial_pcr() {
+    tpm2 startauthsession -S "$T/trial.ctx" >"$T/tools.out" 2>&1 || fail "trial session"
+    tpm2 policypcr -S "$T/trial.ctx" -l "$2" -L "$1" >>"$T/tools.out" 2>&1 \
+        || { cat "$T/tools.out"; fail "tpm2_policypcr -l $2"; }
+    tpm2 flushcontext "$T/trial.ctx" >/dev/null 2>&1
+    tools_cleanup
+}
+
+# auth_policy KEY: the authPolicy of a key file's public blob, as hex; the
+# attributes line of tpm2_print into $T/attrs.
+auth_policy() {
+    keyfile_public "$1" "$T/pub.bin"
+    tpm2 print -t TPM2B_PUBLIC "$T/pub.bin" >"$T/print.out" 2>&1 \
+        || { cat "$T/print.out"; fail "tpm2_print $(basename "$1")"; }
+    sed -n '/^attributes:/,/^ *value:/p' "$T/print.out" >"$T/attrs"
+    sed -n 's/^authorization policy: *//p' "$T/print.out"
+}
+
+# extend16 N: extend the resettable debug PCR 16 (sha256 bank) with the
+# 32-byte number N; tpm2_pcrreset 16 puts it back to zeros.
+extend16() {
+    tpm2 pcrextend "16:sha256=$(printf '%064x' "$1")" >/dev/null 2>&1 \
+        || fail "tpm2_pcrextend 16"
+}
+
 # The standard storage primary (the template a 0x40000001 parent means),
 # made with tpm2-tools into $T/srk.ctx.
 SRK_ATTRS='fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda|restricted|decrypt'

@@ -11,36 +11,12 @@ echo "pcr policy message" >"$T/msg"
 make_srk
 tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
 
-# trial_pcr OUT LIST: tpm2_policypcr's digest for LIST, in a trial session.
-trial_pcr() {
-    tpm2 startauthsession -S "$T/trial.ctx" >"$T/tools.out" 2>&1 || fail "trial session"
-    tpm2 policypcr -S "$T/trial.ctx" -l "$2" -L "$1" >>"$T/tools.out" 2>&1 \
-        || { cat "$T/tools.out"; fail "tpm2_policypcr -l $2"; }
-    tpm2 flushcontext "$T/trial.ctx" >/dev/null 2>&1
-    tools_cleanup
-}
-
-# auth_policy KEY: the authPolicy of a key file's public blob, as hex; the
-# attributes line of tpm2_print into $T/attrs.
-auth_policy() {
-    keyfile_public "$1" "$T/pub.bin"
-    tpm2 print -t TPM2B_PUBLIC "$T/pub.bin" >"$T/print.out" 2>&1 \
-        || { cat "$T/print.out"; fail "tpm2_print $(basename "$1")"; }
-    sed -n '/^attributes:/,/^ *value:/p' "$T/print.out" >"$T/attrs"
-    sed -n 's/^authorization policy: *//p' "$T/print.out"
-}
-
 # keyfile_private KEY OUT: the TPM2B_PRIVATE blob (second OCTET STRING).
 keyfile_private() {
     sw asn1parse -in "$1" >"$T/asn1.txt" 2>&1 || fail "asn1parse $(basename "$1")"
     sed -n 's/^ *[0-9]*:d=1 .*prim: OCTET STRING *\[HEX DUMP\]://p' "$T/asn1.txt" \
         | sed -n 2p | xxd -r -p >"$2"
     [ -s "$2" ] || fail "no private blob in $(basename "$1")"
-}
-
-extend16() {
-    tpm2 pcrextend "16:sha256=$(printf '%064x' "$1")" >/dev/null 2>&1 \
-        || fail "tpm2_pcrextend 16"
 }
 
 # --- the policy digest matches tpm2_policypcr --------------------------

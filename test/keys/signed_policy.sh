@@ -13,11 +13,6 @@ tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
 policy_add() {
     timeout -k 5 120 "$TK_POLICY_ADD_PROG" "$@"
 }
-extend16() {
-    tpm2 pcrextend "16:sha256=$(printf '%064x' "$1")" >/dev/null 2>&1 \
-        || fail "tpm2_pcrextend 16"
-}
-
 sw genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/signer.pem"
 sw pkey -in "$T/signer.pem" -pubout -out "$T/signer.pub"
 sw genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/other.pem"
