@@ -9,11 +9,10 @@
 # --- help and usage -----------------------------------------------------------
 run tkkey --help
 assert_ok "tpmkit-key --help"
-for c in seal unseal wrap; do
+for c in seal unseal wrap policy; do
     assert_grep "--help lists $c" "^  $c " "$T/out"
 done
-assert_no_grep "--help offers no policy options" 'pcr-policy|policy-signer' "$T/out"
-for c in seal unseal wrap; do
+for c in seal unseal wrap policy; do
     run tkkey "$c" --help
     assert_ok "tpmkit-key $c --help"
     assert_grep "$c --help shows its usage" "^Usage: tpmkit-key $c " "$T/out"
