@@ -139,6 +139,24 @@ assert_grep "after remove: no signed policy matches" "no signed policy matches" 
 tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
 sign_verify "after reset: genpkey's policy matches again" "$T/key.pem" "$T/key.pub"
 
+# Two policies of one name (other tools may write them; tpmkit-key does
+# not: made here by renaming "dup-b" to "dup-a" in the DER): remove drops
+# both.
+cp "$T/key.pem" "$T/dup.pem"
+for n in dup-a dup-b; do
+    run tkkey policy add --key "$T/dup.pem" --signer "$T/signer.pem" --pcr-policy sha256:16 --name $n
+    assert_ok "policy add --name $n"
+done
+sed -e '1d' -e '$d' "$T/dup.pem" | base64 -d | xxd -p | tr -d '\n' \
+    | sed "s/$(printf dup-b | xxd -p)/$(printf dup-a | xxd -p)/" | xxd -r -p >"$T/dup.der"
+run tkkey policy list --key "$T/dup.der"
+[ "$(grep -c '^  [0-9] name "dup-a"$' "$T/out")" = 2 ] || fail "no file with two policies named dup-a"
+run tkkey policy remove --key "$T/dup.der" --name dup-a
+assert_ok "policy remove of a name two policies have"
+run tkkey policy list --key "$T/dup.der"
+assert_grep "remove dropped both: one signed policy left" '^signed policies: 1$' "$T/out"
+assert_grep "the rewritten file is PEM" '^-----BEGIN TSS2 PRIVATE KEY-----$' "$T/dup.der"
+
 # An RSA signer, approved for two PCRs.
 genkey "$T/rsa.pem" EC policy-signer:"$T/rsasigner.pem"
 pubout "$T/rsa.pem" "$T/rsa.pub"
@@ -165,7 +183,7 @@ pass "the unsealed secret matches"
 extend16 2
 run tkkey unseal --in "$T/pcr.sealed"
 assert_fails "unseal after extend"
-assert_grep "unseal after extend: PolicyPCR named" "PolicyPCR" "$T/err"
+assert_grep "unseal after extend: the PCR values differ" "TPM2_PolicyPCR: the PCR values differ" "$T/err"
 tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
 run tkkey unseal --in "$T/pcr.sealed" --out "$T/out.secret"
 assert_ok "unseal after reset"
