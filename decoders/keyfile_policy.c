@@ -2,6 +2,7 @@
 /* Policies in key files (keyfile_policy.h). */
 #include <string.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "keyfile_policy.h"
 #include "../provider/errors.h"
@@ -35,9 +36,11 @@ static int own_step(const tk_tpm_policy_step *from, tk_keyfile_policy *to)
     return 1;
 }
 
-int tk_keyfile_add_signed_pcr_policy(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
-                                     tk_keyfile *kf, EVP_PKEY *signer,
-                                     const char *pcr_spec, const char *name)
+/* `signer` is the public (or software private) key; `tpm_signer`, if
+ * set, the TPM key that signs in its place. */
+static int add_signed(tk_tpm *tpm, OSSL_LIB_CTX *libctx, tk_keyfile *kf,
+                      EVP_PKEY *signer, tk_tpm_key *tpm_signer,
+                      const char *pcr_spec, const char *name)
 {
     tk_tpm_pcr_sel sel;
     tk_tpm_policy_step steps[2] = { { 0 }, { 0 } };
@@ -69,7 +72,10 @@ int tk_keyfile_add_signed_pcr_policy(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
     }
     if (!tk_tpm_pcr_parse(pcr_spec, &sel)
         || !tk_tpm_pcr_policy_step(tpm, &sel, &steps[0])
-        || !tk_tpm_policy_sign(libctx, signer, steps, 1, &steps[1]))
+        || (tpm_signer != NULL
+                ? !tk_tpm_policy_sign_tpm(libctx, tpm_signer, steps, 1,
+                                          &steps[1])
+                : !tk_tpm_policy_sign(libctx, signer, steps, 1, &steps[1])))
         goto end;
     if ((entry.steps = OPENSSL_zalloc(2 * sizeof(*entry.steps))) == NULL
         || (name != NULL && (entry.name = OPENSSL_strdup(name)) == NULL)) {
@@ -101,6 +107,26 @@ end:
     OPENSSL_free(entry.name);
     tk_tpm_policy_step_clear(&steps[0]);
     tk_tpm_policy_step_clear(&steps[1]);
+    return ok;
+}
+
+int tk_keyfile_add_signed_pcr_policy(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
+                                     tk_keyfile *kf, EVP_PKEY *signer,
+                                     const char *pcr_spec, const char *name)
+{
+    return add_signed(tpm, libctx, kf, signer, NULL, pcr_spec, name);
+}
+
+int tk_keyfile_add_signed_pcr_policy_tpm(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
+                                         tk_keyfile *kf, tk_tpm_key *signer,
+                                         const char *pcr_spec,
+                                         const char *name)
+{
+    EVP_PKEY *pub = tk_tpm_policy_signer_public(libctx, signer);
+    int ok = pub != NULL
+             && add_signed(tpm, libctx, kf, pub, signer, pcr_spec, name);
+
+    EVP_PKEY_free(pub);
     return ok;
 }
 

@@ -16,7 +16,8 @@
 /* Add a signed policy binding the key to the PCRs of `pcr_spec`
  * ("BANK:LIST", as genpkey's pcr-policy) at their values now, read from
  * `tpm`: the steps PolicyPCR, then PolicyAuthorize with the signature of
- * `signer` (a software RSA or EC private key, read with `libctx`) over
+ * `signer` (a software RSA or EC private key, read with `libctx`; a TPM
+ * key: tk_keyfile_add_signed_pcr_policy_tpm) over
  * SHA-256(policyDigest || policyRef), policyRef empty. The key's policy
  * must have a PolicyAuthorize step naming this signer (the key was made
  * with -pkeyopt policy-signer:SIGNER.pem), else nothing changes and the
@@ -27,6 +28,14 @@
 int tk_keyfile_add_signed_pcr_policy(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
                                      tk_keyfile *kf, EVP_PKEY *signer,
                                      const char *pcr_spec, const char *name);
+
+/* The same, signed by a TPM key (an unrestricted RSA or EC signing key,
+ * loaded from its key file with its password and policies set): TPM2_Sign
+ * makes the signature. The file must be bound to that key's public key. */
+int tk_keyfile_add_signed_pcr_policy_tpm(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
+                                         tk_keyfile *kf, tk_tpm_key *signer,
+                                         const char *pcr_spec,
+                                         const char *name);
 
 /* Remove every signed policy called `name`; the number removed (0: none,
  * nothing changes). */

@@ -64,5 +64,29 @@ int tk_tpm_policy_step_signer_is(OSSL_LIB_CTX *libctx,
 int tk_tpm_policy_sign(OSSL_LIB_CTX *libctx, EVP_PKEY *signer,
                        const tk_tpm_policy_step *steps, size_t count,
                        tk_tpm_policy_step *out);
+/* A signer elsewhere (a TPM key): `sign` signs a SHA-256 digest with the
+ * key whose public part is `signer`, RSASSA-PKCS1-v1_5 (the modulus-sized
+ * signature) or ECDSA (r||s, each padded to the field size); *raw_len is
+ * the room in raw, then the length written. */
+typedef int (*tk_tpm_policy_sign_fn)(void *arg, const unsigned char *digest,
+                                     size_t dlen, unsigned char *raw,
+                                     size_t *raw_len);
+int tk_tpm_policy_sign_by(OSSL_LIB_CTX *libctx, EVP_PKEY *signer,
+                          tk_tpm_policy_sign_fn sign, void *arg,
+                          const tk_tpm_policy_step *steps, size_t count,
+                          tk_tpm_policy_step *out);
+
+/* policy_tpm_signer.c: a TPM key as policy signer (an unrestricted RSA or
+ * EC signing key, its password and policies set). Its public key as an
+ * EVP_PKEY in libctx (for tk_tpm_policy_authorize_step and
+ * tk_tpm_policy_step_signer_is; NULL with an error if it cannot sign
+ * policies), and the approval of `steps` with a signature the TPM makes
+ * (TPM2_Sign: RSASSA or ECDSA, SHA-256): the same step tk_tpm_policy_sign
+ * makes with a software key. */
+EVP_PKEY *tk_tpm_policy_signer_public(OSSL_LIB_CTX *libctx,
+                                      const tk_tpm_key *signer);
+int tk_tpm_policy_sign_tpm(OSSL_LIB_CTX *libctx, tk_tpm_key *signer,
+                           const tk_tpm_policy_step *steps, size_t count,
+                           tk_tpm_policy_step *out);
 
 #endif

@@ -169,60 +169,87 @@ int tk_tpm_policy_step_signer_is(OSSL_LIB_CTX *libctx,
     return same;
 }
 
-/* A signature of a SHA-256 digest, as TPMT_SIGNATURE. */
-static int sign_digest(OSSL_LIB_CTX *libctx, EVP_PKEY *signer,
-                       const unsigned char *digest, size_t dlen,
-                       TPMT_SIGNATURE *sig)
+/* A raw signature (RSA: the modulus-sized integer; ECDSA: r||s, each the
+ * field size) as TPMT_SIGNATURE, with SHA-256. */
+static int raw_to_signature(EVP_PKEY *signer, const unsigned char *raw,
+                            size_t len, TPMT_SIGNATURE *sig)
 {
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(libctx, signer, NULL);
+    memset(sig, 0, sizeof(*sig));
+    if (EVP_PKEY_is_a(signer, "RSA")) {
+        if (len > sizeof(sig->signature.rsassa.sig.buffer))
+            return 0;
+        sig->sigAlg = TPM2_ALG_RSASSA;
+        sig->signature.rsassa.hash = TPM2_ALG_SHA256;
+        sig->signature.rsassa.sig.size = (UINT16)len;
+        memcpy(sig->signature.rsassa.sig.buffer, raw, len);
+        return 1;
+    }
+    {
+        TPMS_SIGNATURE_ECC *e = &sig->signature.ecdsa;
+        size_t field = len / 2;
+
+        if (len % 2 != 0 || field == 0 || field > sizeof(e->signatureR.buffer))
+            return 0;
+        sig->sigAlg = TPM2_ALG_ECDSA;
+        e->hash = TPM2_ALG_SHA256;
+        memcpy(e->signatureR.buffer, raw, field);
+        memcpy(e->signatureS.buffer, raw + field, field);
+        e->signatureR.size = e->signatureS.size = (UINT16)field;
+        return 1;
+    }
+}
+
+/* The software signer: RSASSA-PKCS1-v1_5 or ECDSA (DER, made raw). */
+struct sw_signer {
+    OSSL_LIB_CTX *libctx;
+    EVP_PKEY *key;
+};
+
+static int sign_software(void *arg, const unsigned char *digest, size_t dlen,
+                         unsigned char *raw, size_t *raw_len)
+{
+    const struct sw_signer *sw = arg;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(sw->libctx, sw->key, NULL);
     unsigned char der[1024];
     size_t der_len = sizeof(der);
-    EVP_MD *md = EVP_MD_fetch(libctx, "SHA256", NULL);
-    int rsa = EVP_PKEY_is_a(signer, "RSA"), ok;
+    EVP_MD *md = EVP_MD_fetch(sw->libctx, "SHA256", NULL);
+    int rsa = EVP_PKEY_is_a(sw->key, "RSA"), ok;
 
-    memset(sig, 0, sizeof(*sig));
     ok = ctx != NULL && md != NULL && EVP_PKEY_sign_init(ctx) > 0
          && (!rsa || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0)
          && EVP_PKEY_CTX_set_signature_md(ctx, md) > 0
          && EVP_PKEY_sign(ctx, der, &der_len, digest, dlen) > 0;
     EVP_PKEY_CTX_free(ctx);
     EVP_MD_free(md);
-    if (ok && rsa && der_len > sizeof(sig->signature.rsassa.sig.buffer)) {
-        ok = 0;
-    } else if (ok && rsa) {
-        sig->sigAlg = TPM2_ALG_RSASSA;
-        sig->signature.rsassa.hash = TPM2_ALG_SHA256;
-        sig->signature.rsassa.sig.size = (UINT16)der_len;
-        memcpy(sig->signature.rsassa.sig.buffer, der, der_len);
+    if (ok && rsa) {
+        ok = der_len <= *raw_len;
+        if (ok)
+            memcpy(raw, der, der_len);
+        *raw_len = der_len;
     } else if (ok) {
         const unsigned char *p = der;
         ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-        int field = (EVP_PKEY_get_bits(signer) + 7) / 8;
-        TPMS_SIGNATURE_ECC *e = &sig->signature.ecdsa;
+        int field = (EVP_PKEY_get_bits(sw->key) + 7) / 8;
 
-        sig->sigAlg = TPM2_ALG_ECDSA;
-        e->hash = TPM2_ALG_SHA256;
-        ok = es != NULL && field > 0
-             && field <= (int)sizeof(e->signatureR.buffer)
-             && BN_bn2binpad(ECDSA_SIG_get0_r(es), e->signatureR.buffer, field)
-                    == field
-             && BN_bn2binpad(ECDSA_SIG_get0_s(es), e->signatureS.buffer, field)
+        ok = es != NULL && field > 0 && 2 * (size_t)field <= *raw_len
+             && BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, field) == field
+             && BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + field, field)
                     == field;
-        e->signatureR.size = e->signatureS.size = (UINT16)field;
+        *raw_len = 2 * (size_t)field;
         ECDSA_SIG_free(es);
     }
-    if (!ok)
-        tk_raise(TK_R_BAD_REQUEST, "cannot sign the policy with the signer's"
-                                   " private key");
     return ok;
 }
 
-int tk_tpm_policy_sign(OSSL_LIB_CTX *libctx, EVP_PKEY *signer,
-                       const tk_tpm_policy_step *steps, size_t count,
-                       tk_tpm_policy_step *out)
+int tk_tpm_policy_sign_by(OSSL_LIB_CTX *libctx, EVP_PKEY *signer,
+                          tk_tpm_policy_sign_fn sign, void *arg,
+                          const tk_tpm_policy_step *steps, size_t count,
+                          tk_tpm_policy_step *out)
 {
     unsigned char approved[TK_TPM_POLICY_DIGEST_LEN];
     unsigned char ahash[TK_TPM_POLICY_DIGEST_LEN];
+    unsigned char raw[1024];
+    size_t raw_len = sizeof(raw);
     unsigned int len = 0;
     TPM2B_PUBLIC pub;
     TPMT_SIGNATURE sig;
@@ -244,6 +271,21 @@ int tk_tpm_policy_sign(OSSL_LIB_CTX *libctx, EVP_PKEY *signer,
             return 0;
         }
     }
-    return sign_digest(libctx, signer, ahash, sizeof(ahash), &sig)
-           && make_step(&pub, &sig, out);
+    if (!sign(arg, ahash, sizeof(ahash), raw, &raw_len)
+        || !raw_to_signature(signer, raw, raw_len, &sig)) {
+        tk_raise(TK_R_BAD_REQUEST, "cannot sign the policy with the signer's"
+                                   " private key");
+        return 0;
+    }
+    return make_step(&pub, &sig, out);
+}
+
+int tk_tpm_policy_sign(OSSL_LIB_CTX *libctx, EVP_PKEY *signer,
+                       const tk_tpm_policy_step *steps, size_t count,
+                       tk_tpm_policy_step *out)
+{
+    struct sw_signer sw = { libctx, signer };
+
+    return tk_tpm_policy_sign_by(libctx, signer, sign_software, &sw, steps,
+                                 count, out);
 }

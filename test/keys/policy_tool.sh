@@ -118,8 +118,13 @@ run tkkey policy add --key "$T/key.pem" --signer "$T/signer.pub" --pcr-policy sh
 assert_status "policy add with a public signer: failure" 1
 assert_grep "public signer: the private key is needed" "needs the signer's private key" "$T/err"
 run tkkey policy add --key "$T/key.pem" --signer "$T/key.pem" --pcr-policy sha256:16
-assert_status "policy add with a TPM key file as signer: failure" 1
-assert_grep "TPM key signer: refused by name" "is a TPM key file" "$T/err"
+assert_status "policy add with a TPM key the key is not bound to: failure" 1
+assert_grep "TPM key not bound: the error says so" "not bound to that policy signer" "$T/err"
+run tkkey policy add --key "$T/key.pem" --signer "$T/signer.pem" --pcr-policy sha256:16 \
+    --signer-password x
+assert_status "--signer-password with a software signer: failure" 1
+assert_grep "--signer-password with a software signer: says it is for TPM keys" \
+    "is for a TPM key file signer" "$T/err"
 run tkkey policy add --key "$T/msg" --signer "$T/signer.pem" --pcr-policy sha256:16
 assert_status "policy add to a file that is no key file: failure" 1
 assert_grep "no key file: named" "msg is not a TSS2 key file" "$T/err"
@@ -165,6 +170,33 @@ assert_ok "policy add with an RSA signer, PCRs 16 and 23"
 run tkkey policy list --key "$T/rsa.pem"
 assert_grep "list: PolicyPCR sha256:16,23" '^    PolicyPCR sha256:16,23 digest ' "$T/out"
 sign_verify "RSA signer, PCRs 16 and 23" "$T/rsa.pem" "$T/rsa.pub"
+
+# A TPM key as policy signer: the key is bound to its public key
+# (genpkey policy-signer:PUB), the TPM signs each new policy.
+genkey "$T/tpmsigner.pem" EC
+pubout "$T/tpmsigner.pem" "$T/tpmsigner.pub"
+genkey "$T/bytpm.pem" EC policy-signer:"$T/tpmsigner.pub"
+pubout "$T/bytpm.pem" "$T/bytpm.pub"
+PCAP=$T/tpmsign.pcap
+rm -f "$PCAP"
+run pcap tkkey policy add --key "$T/bytpm.pem" --signer "$T/tpmsigner.pem" \
+    --pcr-policy sha256:16 --name tpm-signed
+assert_ok "policy add signed by a TPM EC key"
+capture_commands "$PCAP"
+assert_command_count "TPM signer: one TPM2_Sign" Sign 1
+sign_verify "key bound to a TPM EC signer" "$T/bytpm.pem" "$T/bytpm.pub"
+genkey "$T/tpmrsa.pem" RSA user-auth:signer-pw
+run tk pkey -in "$T/tpmrsa.pem" -passin pass:signer-pw -pubout -out "$T/tpmrsa.pub"
+assert_ok "TPM RSA signer: public key"
+genkey "$T/byrsa.pem" EC policy-signer:"$T/tpmrsa.pub"
+pubout "$T/byrsa.pem" "$T/byrsa.pub"
+run tkkey policy add --key "$T/byrsa.pem" --signer "$T/tpmrsa.pem" --pcr-policy sha256:16
+assert_status "TPM signer with a password, none given: failure" 1
+assert_grep "TPM signer password: the error asks for it" "give it with --signer-password" "$T/err"
+run tkkey policy add --key "$T/byrsa.pem" --signer "$T/tpmrsa.pem" --pcr-policy sha256:16 \
+    --signer-password signer-pw
+assert_ok "policy add signed by a TPM RSA key with its password"
+sign_verify "key bound to a TPM RSA signer" "$T/byrsa.pem" "$T/byrsa.pub"
 
 # --- seal --pcr-policy: unseal follows PCR 16 ------------------------------
 run tkkey seal --in "$T/secret" --out "$T/pcr.sealed" --pcr-policy sha256:16

@@ -7,15 +7,18 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "tool.h"
+#include "../../decoders/keyfile_apply.h"
 #include "../../decoders/keyfile_policy.h"
 #include "../../tpm/policy_describe.h"
 
 static const char policy_help[] =
     "Usage: tpmkit-key policy add --key KEY.pem --signer SIGNER.pem\n"
     "                             --pcr-policy SPEC [--name TEXT]\n"
+    "                             [--signer-password PW]\n"
     "       tpmkit-key policy list --key KEY.pem\n"
     "       tpmkit-key policy remove --key KEY.pem --name TEXT\n"
     "The signed policies of a key file or sealed-data file made with a\n"
@@ -31,40 +34,53 @@ static const char policy_help[] =
     "\n"
     "  --key KEY.pem       the key or sealed-data file, rewritten in place\n"
     "                      (same mode; a temporary file renamed over it)\n"
-    "  --signer SIGNER.pem the policy signer's private key (PEM RSA or EC);\n"
-    "                      the file must be bound to it\n"
+    "  --signer SIGNER.pem the policy signer's private key (PEM RSA or EC),\n"
+    "                      or a TPM key file (the TPM signs); the file must\n"
+    "                      be bound to it\n"
+    "  --signer-password PW\n"
+    "                      the password of a TPM key file signer\n"
     "  --pcr-policy SPEC   the PCRs the new policy binds to\n"
     "  --name TEXT         the new policy's name (add; unique in the file),\n"
     "                      the policies to drop (remove)\n"
     "  --help              this text\n";
 
-enum { OPT_KEY = 1, OPT_SIGNER, OPT_PCR_POLICY, OPT_NAME, OPT_HELP };
+enum {
+    OPT_KEY = 1,
+    OPT_SIGNER,
+    OPT_PCR_POLICY,
+    OPT_NAME,
+    OPT_SIGNER_PASSWORD,
+    OPT_HELP
+};
 
 static const struct option policy_opts[] = {
     { "key", required_argument, NULL, OPT_KEY },
     { "signer", required_argument, NULL, OPT_SIGNER },
     { "pcr-policy", required_argument, NULL, OPT_PCR_POLICY },
     { "name", required_argument, NULL, OPT_NAME },
+    { "signer-password", required_argument, NULL, OPT_SIGNER_PASSWORD },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
 
 struct args {
-    const char *key, *signer, *pcr_spec, *name;
+    const char *key, *signer, *pcr_spec, *name, *signer_password;
 };
 
 /* Which options each action takes: the rest are usage errors. */
 struct action {
     const char *name, *cmd;
-    int signer, pcr_spec, name_opt; /* 0 refused, 1 optional, 2 required */
+    int signer, pcr_spec, name_opt; /* 0 refused, 1 optional, 2 required;
+                                     * --signer-password goes with --signer */
     int (*run)(const char *cmd, const struct args *a);
 };
 
 static int parse(const struct action *act, int argc, char **argv,
                  struct args *a)
 {
-    static const char *const opt_names[] = { NULL, "--key", "--signer",
-                                             "--pcr-policy", "--name" };
+    static const char *const opt_names[] = { NULL,           "--key",
+                                             "--signer",     "--pcr-policy",
+                                             "--name",       "--signer-password" };
     int c, given[OPT_HELP] = { 0 };
 
     memset(a, 0, sizeof(*a));
@@ -84,6 +100,9 @@ static int parse(const struct action *act, int argc, char **argv,
         case OPT_NAME:
             a->name = optarg;
             break;
+        case OPT_SIGNER_PASSWORD:
+            a->signer_password = optarg;
+            break;
         case OPT_HELP:
             fputs(policy_help, stdout);
             return TKK_OK;
@@ -99,7 +118,7 @@ static int parse(const struct action *act, int argc, char **argv,
         return tkk_usage(act->cmd, "unexpected argument %s", argv[optind]);
     {
         const int want[OPT_HELP] = { 0, 2, act->signer, act->pcr_spec,
-                                     act->name_opt };
+                                     act->name_opt, act->signer ? 1 : 0 };
 
         for (int o = OPT_KEY; o < OPT_HELP; o++) {
             if (want[o] == 2 && !given[o])
@@ -116,61 +135,120 @@ static int parse(const struct action *act, int argc, char **argv,
 
 #define MAX_SIGNER_FILE 65536
 
-/* The signer's private key. A TPM key file is refused by name: policies
- * are approved by software keys (kept offline), not by TPM keys. */
-static EVP_PKEY *read_signer(const char *cmd, const char *path)
+/* The signer: a software private key, or a TPM key file whose key signs
+ * in the TPM. */
+struct signer {
+    EVP_PKEY *soft;
+    tk_tpm_key *tpm_key;
+};
+
+/* A TPM key file as signer, loaded like a key file at use: its policies
+ * and password set. */
+static int tpm_signer(const char *cmd, tk_tpm *tpm, const struct args *a,
+                      struct signer *s)
+{
+    tk_keyfile kf;
+    int ok = 0;
+
+    if (!tkk_read_keyfile(cmd, a->signer, &kf))
+        return 0;
+    if (kf.sealed) {
+        tkk_fail(cmd, "--signer %s holds sealed data, not a signing key",
+                 a->signer);
+        goto end;
+    }
+    /* Never guess at a password: each wrong one counts toward lockout. */
+    if (kf.empty_auth != 1 && a->signer_password == NULL) {
+        tkk_fail(cmd,
+                 "--signer %s says its key has a password: give it with"
+                 " --signer-password PW",
+                 a->signer);
+        goto end;
+    }
+    s->tpm_key = kf.importable
+                     ? tk_tpm_key_import(tpm, kf.parent, kf.pub, kf.pub_len,
+                                         kf.priv, kf.priv_len, kf.secret,
+                                         kf.secret_len)
+                     : tk_tpm_key_from_blobs(tpm, kf.parent, kf.pub,
+                                             kf.pub_len, kf.priv, kf.priv_len);
+    if (s->tpm_key == NULL || !tk_keyfile_apply_policies(&kf, s->tpm_key)
+        || (a->signer_password != NULL
+            && !tk_tpm_key_set_auth(
+                s->tpm_key, (const unsigned char *)a->signer_password,
+                strlen(a->signer_password)))) {
+        tkk_fail(cmd, "--signer %s is not a usable TPM key", a->signer);
+        goto end;
+    }
+    ok = 1;
+end:
+    tk_keyfile_clear(&kf);
+    return ok;
+}
+
+static int read_signer(const char *cmd, tk_tpm *tpm, const struct args *a,
+                       struct signer *s)
 {
     unsigned char *data;
     size_t len;
-    EVP_PKEY *pkey;
     int tpm_file, is_private = 0;
 
-    if (!tkk_read_file(cmd, path, MAX_SIGNER_FILE, &data, &len))
-        return NULL;
+    memset(s, 0, sizeof(*s));
+    if (!tkk_read_file(cmd, a->signer, MAX_SIGNER_FILE, &data, &len))
+        return 0;
     tpm_file = len >= 27 && memcmp(data, "-----BEGIN TSS2 PRIVATE KEY", 27) == 0;
     OPENSSL_secure_clear_free(data, MAX_SIGNER_FILE + 1);
-    if (tpm_file) {
+    if (tpm_file)
+        return tpm_signer(cmd, tpm, a, s);
+    if (a->signer_password != NULL) {
         tkk_fail(cmd,
-                 "--signer %s is a TPM key file: policies are signed with a"
-                 " software private key (PEM RSA or EC), the one the file"
-                 " was bound to with policy-signer",
-                 path);
-        return NULL;
+                 "--signer-password is for a TPM key file signer; --signer"
+                 " %s is not one (decrypt an encrypted PEM key with openssl"
+                 " pkey first)",
+                 a->signer);
+        return 0;
     }
-    if ((pkey = tk_tpm_policy_signer_read(tkk_libctx(), path, &is_private))
+    if ((s->soft = tk_tpm_policy_signer_read(tkk_libctx(), a->signer,
+                                             &is_private))
         == NULL) {
-        tkk_fail(cmd, "cannot read the policy signer --signer %s", path);
-        return NULL;
+        tkk_fail(cmd, "cannot read the policy signer --signer %s", a->signer);
+        return 0;
     }
     if (!is_private) {
         tkk_fail(cmd,
                  "--signer %s is a public key: approving a policy needs the"
                  " signer's private key",
-                 path);
-        EVP_PKEY_free(pkey);
-        return NULL;
+                 a->signer);
+        EVP_PKEY_free(s->soft);
+        s->soft = NULL;
+        return 0;
     }
-    return pkey;
+    return 1;
 }
 
 static int run_add(const char *cmd, const struct args *a)
 {
     tk_keyfile kf;
-    EVP_PKEY *signer = NULL;
+    struct signer signer = { 0 };
     tk_tpm *tpm = NULL;
     tk_tpm_pcr_sel sel;
-    int rv = TKK_FAILED;
+    int rv = TKK_FAILED, ok;
 
     /* What the user can get wrong is checked before the TPM. */
     if (!tk_tpm_pcr_parse(a->pcr_spec, &sel))
         return tkk_fail(cmd, "--pcr-policy %s is not BANK:LIST", a->pcr_spec);
     if (!tkk_read_keyfile(cmd, a->key, &kf))
         return TKK_FAILED;
-    if ((signer = read_signer(cmd, a->signer)) == NULL
-        || (tpm = tkk_tpm_open(cmd)) == NULL)
+    if ((tpm = tkk_tpm_open(cmd)) == NULL
+        || !read_signer(cmd, tpm, a, &signer))
         goto end;
-    if (!tk_keyfile_add_signed_pcr_policy(tpm, tkk_libctx(), &kf, signer,
-                                          a->pcr_spec, a->name)) {
+    ok = signer.tpm_key != NULL
+             ? tk_keyfile_add_signed_pcr_policy_tpm(tpm, tkk_libctx(), &kf,
+                                                    signer.tpm_key,
+                                                    a->pcr_spec, a->name)
+             : tk_keyfile_add_signed_pcr_policy(tpm, tkk_libctx(), &kf,
+                                                signer.soft, a->pcr_spec,
+                                                a->name);
+    if (!ok) {
         tkk_fail(cmd, "cannot add a signed policy for %s to %s (signer %s)",
                  a->pcr_spec, a->key, a->signer);
         goto end;
@@ -178,7 +256,8 @@ static int run_add(const char *cmd, const struct args *a)
     if (tkk_replace_keyfile(cmd, a->key, &kf))
         rv = TKK_OK;
 end:
-    EVP_PKEY_free(signer);
+    EVP_PKEY_free(signer.soft);
+    tk_tpm_key_free(signer.tpm_key);
     tk_keyfile_clear(&kf);
     if (tpm != NULL)
         tk_tpm_release(tpm);
