@@ -119,8 +119,7 @@ int tk_keyfile_add_signed_pcr_policy(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
 
 int tk_keyfile_add_signed_pcr_policy_tpm(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
                                          tk_keyfile *kf, tk_tpm_key *signer,
-                                         const char *pcr_spec,
-                                         const char *name)
+                                         const char *pcr_spec, const char *name)
 {
     EVP_PKEY *pub = tk_tpm_policy_signer_public(libctx, signer);
     int ok = pub != NULL

@@ -233,8 +233,7 @@ static int sign_software(void *arg, const unsigned char *digest, size_t dlen,
 
         ok = es != NULL && field > 0 && 2 * (size_t)field <= *raw_len
              && BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, field) == field
-             && BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + field, field)
-                    == field;
+             && BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + field, field) == field;
         *raw_len = 2 * (size_t)field;
         ECDSA_SIG_free(es);
     }

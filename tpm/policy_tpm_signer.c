@@ -40,7 +40,8 @@ EVP_PKEY *tk_tpm_policy_signer_public(OSSL_LIB_CTX *libctx,
 
     if ((info->kind != TK_TPM_KEY_RSA && info->kind != TK_TPM_KEY_EC)
         || !info->can_sign || info->restricted || info->rsa_pss
-        || (info->scheme_hash_nid != 0 && info->scheme_hash_nid != NID_sha256)) {
+        || (info->scheme_hash_nid != 0
+            && info->scheme_hash_nid != NID_sha256)) {
         tk_raise(TK_R_NOT_SUPPORTED,
                  "a TPM policy signer must be an unrestricted RSA or EC"
                  " signing key that can sign SHA-256 digests with RSASSA or"

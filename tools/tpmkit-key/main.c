@@ -66,9 +66,10 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr,
-            "tpmkit-key: unknown command \"%s\" (seal, unseal, wrap or policy)\n"
-            "Try 'tpmkit-key --help'.\n",
-            argv[1]);
+    fprintf(
+        stderr,
+        "tpmkit-key: unknown command \"%s\" (seal, unseal, wrap or policy)\n"
+        "Try 'tpmkit-key --help'.\n",
+        argv[1]);
     return TKK_USAGE;
 }

@@ -11,8 +11,10 @@ int tkk_object_policy(const char *cmd, tk_tpm *tpm, const char *pcr_spec,
                                 with_password, out))
         return 1;
     if (pcr_spec != NULL && signer != NULL)
-        tkk_fail(cmd, "cannot make the policy of --pcr-policy %s and"
-                      " --policy-signer %s", pcr_spec, signer);
+        tkk_fail(cmd,
+                 "cannot make the policy of --pcr-policy %s and"
+                 " --policy-signer %s",
+                 pcr_spec, signer);
     else if (pcr_spec != NULL)
         tkk_fail(cmd, "cannot make the policy of --pcr-policy %s", pcr_spec);
     else

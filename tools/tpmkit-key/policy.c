@@ -78,9 +78,9 @@ struct action {
 static int parse(const struct action *act, int argc, char **argv,
                  struct args *a)
 {
-    static const char *const opt_names[] = { NULL,           "--key",
-                                             "--signer",     "--pcr-policy",
-                                             "--name",       "--signer-password" };
+    static const char *const opt_names[] = { NULL,       "--key",
+                                             "--signer", "--pcr-policy",
+                                             "--name",   "--signer-password" };
     int c, given[OPT_HELP] = { 0 };
 
     memset(a, 0, sizeof(*a));
@@ -117,8 +117,9 @@ static int parse(const struct action *act, int argc, char **argv,
     if (optind < argc)
         return tkk_usage(act->cmd, "unexpected argument %s", argv[optind]);
     {
-        const int want[OPT_HELP] = { 0, 2, act->signer, act->pcr_spec,
-                                     act->name_opt, act->signer ? 1 : 0 };
+        const int want[OPT_HELP] = {
+            0, 2, act->signer, act->pcr_spec, act->name_opt, act->signer ? 1 : 0
+        };
 
         for (int o = OPT_KEY; o < OPT_HELP; o++) {
             if (want[o] == 2 && !given[o])
@@ -169,13 +170,13 @@ static int tpm_signer(const char *cmd, tk_tpm *tpm, const struct args *a,
                      ? tk_tpm_key_import(tpm, kf.parent, kf.pub, kf.pub_len,
                                          kf.priv, kf.priv_len, kf.secret,
                                          kf.secret_len)
-                     : tk_tpm_key_from_blobs(tpm, kf.parent, kf.pub,
-                                             kf.pub_len, kf.priv, kf.priv_len);
+                     : tk_tpm_key_from_blobs(tpm, kf.parent, kf.pub, kf.pub_len,
+                                             kf.priv, kf.priv_len);
     if (s->tpm_key == NULL || !tk_keyfile_apply_policies(&kf, s->tpm_key)
         || (a->signer_password != NULL
-            && !tk_tpm_key_set_auth(
-                s->tpm_key, (const unsigned char *)a->signer_password,
-                strlen(a->signer_password)))) {
+            && !tk_tpm_key_set_auth(s->tpm_key,
+                                    (const unsigned char *)a->signer_password,
+                                    strlen(a->signer_password)))) {
         tkk_fail(cmd, "--signer %s is not a usable TPM key", a->signer);
         goto end;
     }
@@ -195,7 +196,8 @@ static int read_signer(const char *cmd, tk_tpm *tpm, const struct args *a,
     memset(s, 0, sizeof(*s));
     if (!tkk_read_file(cmd, a->signer, MAX_SIGNER_FILE, &data, &len))
         return 0;
-    tpm_file = len >= 27 && memcmp(data, "-----BEGIN TSS2 PRIVATE KEY", 27) == 0;
+    tpm_file = len >= 27
+               && memcmp(data, "-----BEGIN TSS2 PRIVATE KEY", 27) == 0;
     OPENSSL_secure_clear_free(data, MAX_SIGNER_FILE + 1);
     if (tpm_file)
         return tpm_signer(cmd, tpm, a, s);
@@ -238,16 +240,13 @@ static int run_add(const char *cmd, const struct args *a)
         return tkk_fail(cmd, "--pcr-policy %s is not BANK:LIST", a->pcr_spec);
     if (!tkk_read_keyfile(cmd, a->key, &kf))
         return TKK_FAILED;
-    if ((tpm = tkk_tpm_open(cmd)) == NULL
-        || !read_signer(cmd, tpm, a, &signer))
+    if ((tpm = tkk_tpm_open(cmd)) == NULL || !read_signer(cmd, tpm, a, &signer))
         goto end;
     ok = signer.tpm_key != NULL
-             ? tk_keyfile_add_signed_pcr_policy_tpm(tpm, tkk_libctx(), &kf,
-                                                    signer.tpm_key,
-                                                    a->pcr_spec, a->name)
-             : tk_keyfile_add_signed_pcr_policy(tpm, tkk_libctx(), &kf,
-                                                signer.soft, a->pcr_spec,
-                                                a->name);
+             ? tk_keyfile_add_signed_pcr_policy_tpm(
+                 tpm, tkk_libctx(), &kf, signer.tpm_key, a->pcr_spec, a->name)
+             : tk_keyfile_add_signed_pcr_policy(
+                 tpm, tkk_libctx(), &kf, signer.soft, a->pcr_spec, a->name);
     if (!ok) {
         tkk_fail(cmd, "cannot add a signed policy for %s to %s (signer %s)",
                  a->pcr_spec, a->key, a->signer);
