@@ -66,6 +66,8 @@ assert_eq "authPolicy is tpm2_policyauthorize's digest for the signer" \
 run tkkey policy list --key "$T/key.pem"
 assert_ok "policy list"
 cp "$T/out" "$T/list1"
+assert_grep "list: the file's type" 'key\.pem: key$' "$T/list1"
+assert_grep "list: the key's policy has one step" '^policy: 1 step$' "$T/list1"
 assert_grep "list: the key's own step names the signer (tpm2_loadexternal's name)" \
     "^  PolicyAuthorize signer $signer_name\$" "$T/list1"
 assert_grep "list: one signed policy" '^signed policies: 1$' "$T/list1"

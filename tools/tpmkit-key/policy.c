@@ -309,7 +309,6 @@ static int run_list(const char *cmd, const struct args *a)
     tk_keyfile kf;
     char line[512], signer[160];
 
-    (void)cmd;
     if (!tkk_read_keyfile(cmd, a->key, &kf))
         return TKK_FAILED;
     printf("%s: %s\n", a->key,
