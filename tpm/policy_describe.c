@@ -138,6 +138,14 @@ void tk_tpm_policy_step_describe(OSSL_LIB_CTX *libctx,
                  dlen > 0 ? b : "(none: the values at use)");
         return;
     }
+    /* openssl_tpm2_engine's order: the selection, then the bare digest. */
+    if (step->code == TPM2_CC_PolicyPCR && step->len >= 7
+        && (dlen = 7 + (size_t)p[6]) < step->len
+        && pcr_list(p, dlen, a, sizeof(a))) {
+        hex(p + dlen, step->len - dlen, b, sizeof(b));
+        snprintf(buf, len, "PolicyPCR %s digest %s", a, b);
+        return;
+    }
     if (step->code == TPM2_CC_PolicyAuthorize
         && tk_tpm_policy_signer_name(libctx, step, a, sizeof(a))) {
         const char *sig = NULL;

@@ -76,6 +76,16 @@ assert_grep "list: its step is PolicyPCR sha256:16 with the digest" \
     '^    PolicyPCR sha256:16 digest [0-9a-f]{64}$' "$T/list1"
 assert_grep "list: its signer" "^    signer $signer_name\$" "$T/list1"
 
+# policy list reads PolicyPCR in openssl_tpm2_engine's order too (the
+# selection first, then the bare digest).
+keyfile_blobs "$T/key.pem" "$T/k.tpub" "$T/k.tpriv"
+make_keyfile "$T/engine.der" 2.23.133.10.1.3 TRUE "$T/k.tpub" "$T/k.tpriv" \
+    "policy=383:00000001000B03000001$(printf '%064d' 7)"
+run tkkey policy list --key "$T/engine.der"
+assert_ok "policy list of a DER file with an engine-order PolicyPCR"
+assert_grep "engine order: PolicyPCR sha256:16 and its digest" \
+    '^  PolicyPCR sha256:16 digest 0{63}7$' "$T/out"
+
 # --- PCR 16 changes: nothing matches; policy add makes it usable again ----
 extend16 1
 run tk dgst -sha256 -sign "$T/key.pem" -out "$T/sig" "$T/msg"
@@ -284,6 +294,16 @@ assert_fails "wrapped PCR-bound key after extend"
 assert_grep "wrapped key after extend: PolicyPCR named" "PolicyPCR" "$T/err"
 tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
 sign_verify "wrapped PCR-bound key after reset" "$T/wrapped.pem" "$T/soft.pub"
+
+# With a password: PolicyPCR, then PolicyAuthValue.
+run tkkey wrap --in "$T/soft.pem" --out "$T/wpw.pem" --pcr-policy sha256:16 --password wpw
+assert_ok "wrap --pcr-policy --password"
+run tkkey policy list --key "$T/wpw.pem"
+assert_grep "wrapped with a password: PolicyAuthValue step" '^  PolicyAuthValue$' "$T/out"
+sign_verify "wrapped PCR-bound key with its password" "$T/wpw.pem" "$T/soft.pub" -passin pass:wpw
+run tk dgst -sha256 -sign "$T/wpw.pem" -passin pass:wrong -out "$T/sig" "$T/msg"
+assert_fails "wrapped PCR-bound key, wrong password"
+tpm2 dictionarylockout -c >/dev/null 2>&1 || true
 
 run tkkey wrap --in "$T/soft.pem" --out "$T/wsigned.pem" --policy-signer "$T/signer.pem" \
     --pcr-policy sha256:16

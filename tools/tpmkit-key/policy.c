@@ -350,9 +350,15 @@ static int run_list(const char *cmd, const struct args *a)
                    is_files_signer(&kf, signer)
                        ? ""
                        : " (not the file's policy signer: never used)");
-        else
+        else {
+            if (ap->count > 0) {
+                tk_tpm_policy_step_describe(tkk_libctx(), &fin, line,
+                                            sizeof(line));
+                printf("    %s\n", line);
+            }
             printf("    no signer: its last step is not a readable"
-                   " PolicyAuthorize\n");
+                   " PolicyAuthorize (never used)\n");
+        }
     }
     tk_keyfile_clear(&kf);
     return fflush(stdout) == 0 ? TKK_OK
