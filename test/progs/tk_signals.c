@@ -47,8 +47,9 @@ int main(void)
     kill(getpid(), SIGTERM);
     nanosleep(&second, NULL);
     if (handled_tid != 0) {
-        fprintf(stderr, "tk_signals: SIGTERM's handler ran on thread %ld,"
-                        " not the main thread %ld\n",
+        fprintf(stderr,
+                "tk_signals: SIGTERM's handler ran on thread %ld,"
+                " not the main thread %ld\n",
                 (long)handled_tid, (long)main_tid);
         return 1;
     }
