@@ -156,12 +156,19 @@ static int policy_list(parse *ps, tk_der *list, size_t *count, const char *what,
 
 /* TPMAuthPolicy ::= SEQUENCE { name [0] EXPLICIT UTF8String OPTIONAL,
  *                              policy [1] EXPLICIT SEQUENCE OF TPMPolicy } */
-static int auth_policy_list(parse *ps, tk_der *list, size_t *count)
+static int auth_policy_list(parse *ps, tk_der *list, size_t *count,
+                            tk_keyfile *out)
 {
     static const char what[] = "authPolicy";
     tk_der entry, field, value;
     size_t n;
 
+    if (list->left > TK_KEYFILE_MAX_BLOB)
+        return fail(ps, "%s of %zu bytes", what, list->left);
+    if (list->left > 0
+        && (out->auth_policy = OPENSSL_memdup(list->p, list->left)) == NULL)
+        return fail(ps, "out of memory");
+    out->auth_policy_len = list->left;
     for (*count = 0; list->left > 0; (*count)++) {
         if (!next(ps, list, TK_DER_SEQUENCE, &entry, what))
             return 0;
@@ -310,7 +317,7 @@ static int description(parse *ps, tk_der *ctx_body, char **out)
 /* The optional [0]..[5] fields, each at most once and in order. */
 static int optional_fields(parse *ps, tk_der *seq, tk_keyfile *kf)
 {
-    int last = -1, n, ignored;
+    int last = -1, n, value;
     unsigned tag;
     tk_der body, inner;
     size_t count;
@@ -344,7 +351,7 @@ static int optional_fields(parse *ps, tk_der *seq, tk_keyfile *kf)
             break;
         case 3:
             if (!explicit(ps, &body, TK_DER_SEQUENCE, &inner, "authPolicy")
-                || !auth_policy_list(ps, &inner, &count))
+                || !auth_policy_list(ps, &inner, &count, kf))
                 return 0;
             kf->has_policy |= count > 0;
             kf->has_auth_policy = count > 0;
@@ -354,9 +361,9 @@ static int optional_fields(parse *ps, tk_der *seq, tk_keyfile *kf)
                 return 0;
             break;
         case 5:
-            /* rsaParent: only matters to importers; checked, not kept. */
-            if (!boolean(ps, &body, &ignored, "rsaParent"))
+            if (!boolean(ps, &body, &value, "rsaParent"))
                 return 0;
+            kf->rsa_parent = value ? 1 : -1;
             break;
         }
     }
@@ -538,6 +545,7 @@ static unsigned char *put_policy(unsigned char *p, const tk_keyfile *kf)
 int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
 {
     const unsigned char bool_value = kf->empty_auth == 1 ? 0xff : 0x00;
+    const unsigned char rsa_value = kf->rsa_parent == 1 ? 0xff : 0x00;
     unsigned char parent_int[5], *buf, *p;
     size_t parent_len, desc_len = 0, body, total;
     const unsigned char *oid = kf->importable ? oid_importable
@@ -550,6 +558,8 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
         || kf->priv == NULL || kf->priv_len == 0
         || kf->priv_len > TK_KEYFILE_MAX_BLOB
         || kf->secret_len > TK_KEYFILE_MAX_BLOB
+        || kf->auth_policy_len > TK_KEYFILE_MAX_BLOB
+        || (kf->auth_policy_len > 0 && kf->auth_policy == NULL)
         || (kf->importable && kf->secret == NULL)) {
         tk_raise(TK_R_BAD_KEY,
                  "cannot write a key file without valid key blobs");
@@ -585,8 +595,12 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
         body += tlv_size(tlv_size(policy_list_size(kf)));
     if (kf->secret != NULL && kf->secret_len > 0)
         body += tlv_size(tlv_size(kf->secret_len));
+    if (kf->auth_policy_len > 0)
+        body += tlv_size(tlv_size(kf->auth_policy_len));
     if (desc_len > 0)
         body += tlv_size(tlv_size(desc_len));
+    if (kf->rsa_parent != 0)
+        body += tlv_size(tlv_size(1));
     body += tlv_size(parent_len) + tlv_size(kf->pub_len)
             + tlv_size(kf->priv_len);
     total = tlv_size(body);
@@ -603,8 +617,13 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
         p = put_policy(p, kf);
     if (kf->secret != NULL && kf->secret_len > 0)
         p = put_explicit(p, 2, TK_DER_OCTET_STRING, kf->secret, kf->secret_len);
+    if (kf->auth_policy_len > 0)
+        p = put_explicit(p, 3, TK_DER_SEQUENCE, kf->auth_policy,
+                         kf->auth_policy_len);
     if (desc_len > 0)
         p = put_explicit(p, 4, TK_DER_UTF8STRING, kf->description, desc_len);
+    if (kf->rsa_parent != 0)
+        p = put_explicit(p, 5, TK_DER_BOOLEAN, &rsa_value, 1);
     p = put_tlv(p, TK_DER_INTEGER, parent_int, parent_len);
     p = put_tlv(p, TK_DER_OCTET_STRING, kf->pub, kf->pub_len);
     p = put_tlv(p, TK_DER_OCTET_STRING, kf->priv, kf->priv_len);
@@ -623,6 +642,7 @@ void tk_keyfile_clear(tk_keyfile *kf)
     if (kf == NULL)
         return;
     OPENSSL_free(kf->description);
+    OPENSSL_free(kf->auth_policy);
     OPENSSL_free(kf->pub);
     /* The private blob is wrapped by the TPM, but there is no reason to
      * leave copies of it around either. */

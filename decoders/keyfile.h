@@ -42,7 +42,15 @@ typedef struct tk_keyfile {
     tk_keyfile_policy *policy; /* the policy field's steps, in order */
     size_t policy_count;
     int has_auth_policy; /* authPolicy (signed policies) present */
-    char *description;   /* NULL if absent */
+    unsigned char *auth_policy; /* authPolicy's entries (the DER inside its
+                                 * SEQUENCE OF) as read, so that a file
+                                 * written back keeps them; not replayed */
+    size_t auth_policy_len;
+    char *description; /* NULL if absent */
+    /* rsaParent: 1 TRUE (parent 0x40000001 is the RSA-2048 storage
+     * primary, not the ECC P-256 one), 0 absent, -1 FALSE as written
+     * (kept so that the file re-encodes unchanged). */
+    int rsa_parent;
     uint32_t parent;     /* as a TPM handle (negative INTEGERs mapped) */
     unsigned char *pub;
     size_t pub_len;
@@ -72,8 +80,9 @@ int tk_keyfile_decode_ex(const unsigned char *der, size_t len, tk_keyfile *out,
                          char *why, size_t why_len);
 /* Encode to DER (OPENSSL_malloc'd). 1 on success. Writes emptyAuth unless
  * empty_auth is -1 (FALSE explicitly: tpm2-openssl reads an absent emptyAuth
- * as TRUE), the policy steps and the description when set, the parent as
- * a positive INTEGER. */
+ * as TRUE), the policy steps, authPolicy, the description and rsaParent
+ * when set, the parent as a positive INTEGER. Whatever decode accepted
+ * (with a non-negative parent INTEGER) encodes to the same bytes. */
 int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len);
 void tk_keyfile_clear(tk_keyfile *kf);
 
