@@ -9,6 +9,7 @@
 
 #include "der.h"
 #include "keyfile.h"
+#include "../tpm/key.h"
 #include "../provider/errors.h"
 
 /* 2.23.133.10.1.3, .4 and .5, OID body bytes. */
@@ -652,4 +653,31 @@ void tk_keyfile_clear(tk_keyfile *kf)
         OPENSSL_free(kf->policy[i].params);
     OPENSSL_free(kf->policy);
     memset(kf, 0, sizeof(*kf));
+}
+
+uint32_t tk_keyfile_tpm_parent(const tk_keyfile *kf)
+{
+    if (kf->parent == TK_TPM_PARENT_PRIMARY && kf->rsa_parent == 1)
+        return TK_TPM_PARENT_RSA_PRIMARY;
+    return kf->parent;
+}
+
+void tk_keyfile_set_tpm_parent(tk_keyfile *kf, uint32_t parent)
+{
+    if (parent == TK_TPM_PARENT_RSA_PRIMARY) {
+        kf->parent = TK_TPM_PARENT_PRIMARY;
+        kf->rsa_parent = 1;
+        return;
+    }
+    kf->parent = parent != 0 ? parent : TK_TPM_PARENT_PRIMARY;
+    if (kf->rsa_parent == 1)
+        kf->rsa_parent = 0;
+}
+
+int tk_keyfile_description_ok(const char *text)
+{
+    size_t len = strlen(text);
+
+    return len <= TK_KEYFILE_MAX_DESCRIPTION
+           && utf8_valid((const unsigned char *)text, len);
 }

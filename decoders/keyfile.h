@@ -86,4 +86,15 @@ int tk_keyfile_decode_ex(const unsigned char *der, size_t len, tk_keyfile *out,
 int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len);
 void tk_keyfile_clear(tk_keyfile *kf);
 
+/* The parent as the TPM layer names it (tpm/key.h): parent 0x40000001
+ * with rsaParent TRUE is TK_TPM_PARENT_RSA_PRIMARY; rsaParent beside any
+ * other parent says nothing about it and is ignored. */
+uint32_t tk_keyfile_tpm_parent(const tk_keyfile *kf);
+/* Can `text` be a key file's description (UTF-8 without NUL, at most
+ * TK_KEYFILE_MAX_DESCRIPTION bytes)? */
+int tk_keyfile_description_ok(const char *text);
+/* The inverse: parent and rsaParent for a TPM-layer parent (0 is the
+ * standard primary). */
+void tk_keyfile_set_tpm_parent(tk_keyfile *kf, uint32_t parent);
+
 #endif

@@ -12,6 +12,7 @@
 #include "import.h"
 #include "keyobj.h"
 #include "primary.h"
+#include "rsa_primary.h"
 #include "session.h"
 #include "state.h"
 #include "../provider/errors.h"
@@ -86,6 +87,8 @@ TSS2_RC tk_parent_get(tk_tpm *tpm, uint32_t parent, const TPM2B_AUTH *auth,
 
     if (parent == 0 || parent == TK_TPM_PARENT_PRIMARY)
         return tk_primary_get(tpm, out);
+    if (parent == TK_TPM_PARENT_RSA_PRIMARY)
+        return tk_rsa_primary_get(tpm, out);
     rc = Esys_TR_FromTPMPublic(tpm->conn.esys, parent, ESYS_TR_NONE,
                                ESYS_TR_NONE, ESYS_TR_NONE, out);
     if (rc != TSS2_RC_SUCCESS)
@@ -102,6 +105,9 @@ void tk_parent_release(tk_tpm *tpm, uint32_t parent, ESYS_TR *handle)
     if (parent == 0 || parent == TK_TPM_PARENT_PRIMARY) {
         if (tpm->park)
             tk_primary_park(tpm);
+    } else if (parent == TK_TPM_PARENT_RSA_PRIMARY) {
+        if (tpm->park)
+            tk_rsa_primary_park(tpm);
     } else {
         Esys_TR_Close(tpm->conn.esys, handle);
     }

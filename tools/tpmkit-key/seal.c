@@ -158,7 +158,7 @@ int tkk_seal(int argc, char **argv)
     /* emptyAuth says whether unsealing needs a password (the key-file
      * draft): TRUE exactly when none was given. */
     kf.empty_auth = req.auth_len == 0;
-    kf.parent = a.parent;
+    tk_keyfile_set_tpm_parent(&kf, a.parent);
     if (tkk_write_keyfile("seal", a.out, &kf))
         rv = TKK_OK;
 end:
@@ -175,7 +175,7 @@ static tk_tpm_key *sealed_object(tk_tpm *tpm, const struct args *a,
 {
     tk_tpm_policy_step steps[TK_KEYFILE_MAX_POLICY];
     tk_tpm_key *key = tk_tpm_key_from_blobs(
-        tpm, kf->parent, kf->pub, kf->pub_len, kf->priv, kf->priv_len);
+        tpm, tk_keyfile_tpm_parent(kf), kf->pub, kf->pub_len, kf->priv, kf->priv_len);
 
     if (key == NULL) {
         tkk_fail("unseal", "%s does not hold a usable TPM object", a->in);

@@ -206,7 +206,7 @@ static int wrap_online(tk_tpm *tpm, const struct args *a, const tk_dup *d,
                  a->in, tk_tpm_tcti(tpm), a->parent);
         goto end;
     }
-    kf->parent = parent;
+    tk_keyfile_set_tpm_parent(kf, parent);
     kf->pub = OPENSSL_memdup(pub, pub_len);
     kf->pub_len = pub_len;
     kf->priv = OPENSSL_memdup(priv, priv_len);

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The RSA-2048 storage primary: what a key file's parent 0x40000001 means
+ * when its rsaParent field is TRUE (for TPMs without ECC). Created on
+ * first use by a key that names it, kept like the ECC primary (parked
+ * without a resource manager), never made for any other key. Not the
+ * session salt key and not checked against tpm-identity: that stays the
+ * ECC primary's (primary.h) or the EK's. */
+#ifndef TK_TPM_RSA_PRIMARY_H
+#define TK_TPM_RSA_PRIMARY_H
+
+#include <tss2/tss2_esys.h>
+
+#include "tpm.h"
+
+typedef struct tk_rsa_primary {
+    ESYS_TR handle;      /* ESYS_TR_NONE unless loaded right now */
+    TPMS_CONTEXT *saved; /* parked outside the TPM */
+} tk_rsa_primary;
+
+/* The TCG storage template, RSA 2048 (exponent 65537, AES-128-CFB,
+ * SHA-256 name, empty unique). */
+const TPM2B_PUBLIC *tk_rsa_primary_template(void);
+/* Loaded, created once per connection (raises on failure). */
+TSS2_RC tk_rsa_primary_get(tk_tpm *tpm, ESYS_TR *out);
+/* Out of the TPM's slots (ContextSave + flush). */
+TSS2_RC tk_rsa_primary_park(tk_tpm *tpm);
+/* Forget it: flush it if loaded and `flush`, drop the saved copy. */
+void tk_rsa_primary_drop(tk_tpm *tpm, int flush);
+/* A forked child's copy: forget it without touching the TPM or freeing
+ * what the parent's connection may still be updating. */
+void tk_rsa_primary_abandon(tk_tpm *tpm);
+
+#endif
