@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: Apache-2.0
+# Key files under the RSA-2048 storage primary (rsaParent TRUE, for TPMs
+# without ECC): a tpm2-tools key made under that primary signs in tpmkit;
+# the same blobs without rsaParent fail saying why; `genpkey -pkeyopt
+# parent-rsa:1` writes rsaParent TRUE, signs, and re-encodes unchanged; a
+# key under the ECC primary never makes the RSA primary (pcap capture).
+. "$TK_SOURCE_DIR/test/keys/keys_lib.sh"
+
+echo "rsa parent message" >"$T/msg"
+# The marshalled TPMT_PUBLIC templates of the two storage primaries, as
+# TPM2_CreatePrimary carries them (type, SHA-256, attributes 0x00030472,
+# no policy, AES-128-CFB, no scheme, then RSA 2048 / exponent 0 / empty
+# unique, or ECC P-256 / no KDF).
+RSA_TEMPLATE=0001000b000304720000000600800043001008000000000000000000
+ECC_TEMPLATE=0023000b0003047200000006008000430010000300100000
+
+# rsa_parent_field FILE: the BOOLEAN inside [5] of key file FILE (PEM or
+# DER), "absent" if there is none.
+rsa_parent_field() {
+    local form=PEM
+    [[ $1 == *.der ]] && form=DER
+    sw asn1parse -inform "$form" -in "$1" >"$T/asn1.txt" || fail "asn1parse $(basename "$1")"
+    awk '/cont \[ 5 \]/ { getline; sub(/.*BOOLEAN *:/, ""); print; found=1 }
+         END { if (!found) print "absent" }' "$T/asn1.txt"
+}
+
+# --- a tpm2-tools key under the RSA primary --------------------------------
+tools createprimary -C o -G rsa2048:aes128cfb -g sha256 -a "$SRK_ATTRS" -c "$T/rsrk.ctx"
+tools create -C "$T/rsrk.ctx" -G ecc256 -u "$T/ec.tpub" -r "$T/ec.tpriv"
+tools create -C "$T/rsrk.ctx" -G rsa2048 -u "$T/rsa.tpub" -r "$T/rsa.tpriv"
+for k in ec rsa; do
+    make_keyfile "$T/tools_$k.der" 2.23.133.10.1.3 TRUE "$T/$k.tpub" "$T/$k.tpriv" rsaparent=TRUE
+    assert_eq "tools_$k.der says rsaParent TRUE" 255 "$(rsa_parent_field "$T/tools_$k.der")"
+    run tk pkey -inform DER -in "$T/tools_$k.der" -pubout -out "$T/tools_$k.pub"
+    assert_ok "tpm2-tools $k key under the RSA primary: pkey -pubout"
+    sign_verify "tpm2-tools $k key under the RSA primary" "$T/tools_$k.der" \
+        "$T/tools_$k.pub" -keyform DER
+done
+run tk pkey -inform DER -in "$T/tools_ec.der" -text -noout
+assert_ok "pkey -text of an rsaParent key"
+assert_contains "pkey -text names the RSA storage primary" \
+    'parent: 0x40000001 (RSA-2048 storage primary key' "$T/out"
+assert_no_tpm_leftovers "rsaParent keys from tpm2-tools"
+
+# The same blobs without rsaParent (or with it FALSE) are a key for the
+# ECC primary: TPM2_Load fails its integrity check, and the error says
+# what to look at.
+make_keyfile "$T/no_flag.der" 2.23.133.10.1.3 TRUE "$T/ec.tpub" "$T/ec.tpriv"
+make_keyfile "$T/false_flag.der" 2.23.133.10.1.3 TRUE "$T/ec.tpub" "$T/ec.tpriv" rsaparent=FALSE
+assert_eq "no_flag.der has no rsaParent" absent "$(rsa_parent_field "$T/no_flag.der")"
+for f in no_flag false_flag; do
+    run tk dgst -sha256 -sign "$T/$f.der" -keyform DER -out "$T/sig" "$T/msg"
+    assert_fails "$f: the RSA primary's key does not load under the ECC primary"
+    assert_contains "$f: the error names the integrity failure" "TPM2_Load (the key file belongs to another TPM" "$T/err"
+    assert_contains "$f: the error points at rsaParent" "lacks rsaParent TRUE" "$T/err"
+done
+# And the other way round: an ECC-primary key claiming rsaParent.
+make_srk
+tools create -C "$T/srk.ctx" -G ecc256 -u "$T/ecc_child.tpub" -r "$T/ecc_child.tpriv"
+make_keyfile "$T/wrong_flag.der" 2.23.133.10.1.3 TRUE "$T/ecc_child.tpub" "$T/ecc_child.tpriv" \
+    rsaparent=TRUE
+run tk dgst -sha256 -sign "$T/wrong_flag.der" -keyform DER -out "$T/sig" "$T/msg"
+assert_fails "an ECC-primary key with rsaParent TRUE does not load"
+assert_contains "the error says rsaParent is wrong" "its rsaParent TRUE is wrong" "$T/err"
+assert_no_tpm_leftovers "refused keys"
+
+# --- tpmkit makes keys under the RSA primary -------------------------------
+genkey "$T/tk_ec.pem" EC group:P-256 parent-rsa:1
+genkey "$T/tk_rsa.pem" RSA bits:2048 parent-rsa:yes
+for k in tk_ec tk_rsa; do
+    assert_eq "$k: rsaParent TRUE in the file" 255 "$(rsa_parent_field "$T/$k.pem")"
+    assert_grep "$k: parent 0x40000001" 'INTEGER *:40000001$' "$T/asn1.txt"
+    pubout "$T/$k.pem" "$T/$k.pub"
+    sign_verify "$k (parent-rsa)" "$T/$k.pem" "$T/$k.pub"
+done
+# Its blobs load under tpm2-tools' RSA primary: it is the same key.
+sw asn1parse -in "$T/tk_ec.pem" >"$T/asn1.txt"
+mapfile -t hex < <(sed -n 's/^ *[0-9]*:d=1 .*prim: OCTET STRING *\[HEX DUMP\]://p' "$T/asn1.txt")
+xxd -r -p <<<"${hex[0]}" >"$T/tk_ec.tpub"
+xxd -r -p <<<"${hex[1]}" >"$T/tk_ec.tpriv"
+tools load -C "$T/rsrk.ctx" -u "$T/tk_ec.tpub" -r "$T/tk_ec.tpriv" -c "$T/tk_ec.ctx"
+pass "tpm2_load loads tpmkit's parent-rsa key under tpm2-tools' RSA primary"
+# Written back by tpmkit (pkey), the file keeps rsaParent and still signs.
+run tk pkey -in "$T/tk_ec.pem" -out "$T/tk_ec_again.pem"
+assert_ok "pkey re-encodes the parent-rsa key"
+assert_eq "the re-encoded file keeps rsaParent TRUE" 255 "$(rsa_parent_field "$T/tk_ec_again.pem")"
+cmp -s "$T/tk_ec.pem" "$T/tk_ec_again.pem" || fail "the re-encoded file is byte for byte the original"
+pass "the re-encoded file is byte for byte the original"
+sign_verify "re-encoded parent-rsa key" "$T/tk_ec_again.pem" "$T/tk_ec.pub"
+# Without the option: no rsaParent.
+genkey "$T/plain.pem" EC group:P-256 parent-rsa:0
+assert_eq "parent-rsa:0 writes no rsaParent" absent "$(rsa_parent_field "$T/plain.pem")"
+pubout "$T/plain.pem" "$T/plain.pub"
+# Refused combinations say why.
+run tk genpkey -algorithm EC -pkeyopt parent-rsa:1 -pkeyopt parent:0x81000001 -out "$T/x.pem"
+assert_fails "parent-rsa with a persistent parent"
+assert_contains "the error says which to leave out" "parent-rsa names the RSA storage primary" "$T/err"
+run tk genpkey -algorithm EC -pkeyopt parent-rsa:maybe -out "$T/x.pem"
+assert_fails "parent-rsa:maybe"
+assert_contains "the error says what parent-rsa takes" 'parent-rsa must be 1 or 0' "$T/err"
+assert_no_tpm_leftovers "parent-rsa keys"
+
+# --- only keys that name it make the RSA primary ---------------------------
+PCAP=$T/ecc.pcap
+rm -f "$PCAP"
+pcap tk dgst -sha256 -sign "$T/plain.pem" -out "$T/sig" "$T/msg" >/dev/null 2>&1 \
+    || fail "ECC-parent key signs with the capture on"
+pcap tk genpkey -algorithm EC -out "$T/plain2.pem" >/dev/null 2>&1 \
+    || fail "ECC-parent genpkey with the capture on"
+capture_commands "$PCAP"
+assert_command_count "ECC-parent sign + genpkey: one CreatePrimary each" CreatePrimary 2
+file_has_bytes "$PCAP" "$ECC_TEMPLATE" || fail "the capture holds the ECC primary's template"
+pass "the capture holds the ECC primary's template"
+if file_has_bytes "$PCAP" "$RSA_TEMPLATE"; then
+    fail "an ECC-parent key operation created the RSA primary"
+fi
+pass "ECC-parent key operations never create the RSA primary"
+PCAP=$T/rsa.pcap
+rm -f "$PCAP"
+pcap tk dgst -sha256 -sign "$T/tk_ec.pem" -out "$T/sig" "$T/msg" >/dev/null 2>&1 \
+    || fail "RSA-parent key signs with the capture on"
+capture_commands "$PCAP"
+assert_command_count "RSA-parent sign: one CreatePrimary" CreatePrimary 1
+file_has_bytes "$PCAP" "$RSA_TEMPLATE" || fail "the RSA-parent key made the RSA primary"
+pass "the RSA-parent key made the RSA primary"
+if file_has_bytes "$PCAP" "$ECC_TEMPLATE"; then
+    fail "signing with an RSA-parent key (no password) created the ECC primary"
+fi
+pass "signing with an RSA-parent key (no password) leaves the ECC primary alone"
+run sw dgst -sha256 -verify "$T/tk_ec.pub" -signature "$T/sig" "$T/msg"
+assert_ok "the captured RSA-parent signature verifies"
+tools_cleanup
+assert_no_tpm_leftovers
