@@ -100,6 +100,48 @@ assert_fails "parent-rsa:maybe"
 assert_contains "the error says what parent-rsa takes" 'parent-rsa must be 1 or 0' "$T/err"
 assert_no_tpm_leftovers "parent-rsa keys"
 
+# --- tpmkit-key wrap and seal under the RSA primary ----------------------------
+sw genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/soft.pem" 2>/dev/null \
+    || fail "software key"
+sw pkey -in "$T/soft.pem" -pubout -out "$T/soft.pub" || fail "software public key"
+run tkkey wrap --parent-rsa --in "$T/soft.pem" --out "$T/wrapped.pem"
+assert_ok "wrap --parent-rsa (online: TPM2_Import under the RSA primary)"
+assert_eq "the wrapped key file says rsaParent TRUE" 255 "$(rsa_parent_field "$T/wrapped.pem")"
+sign_verify "wrapped under the RSA primary" "$T/wrapped.pem" "$T/soft.pub"
+# Offline, for the RSA primary's public key as tpm2_readpublic writes it:
+# the seed is RSA-OAEP encrypted to it; the TPM imports it on first use.
+tools readpublic -c "$T/rsrk.ctx" -f pem -o "$T/rsrk.pem"
+tools readpublic -c "$T/rsrk.ctx" -o "$T/rsrk.tpub"
+for f in rsrk.pem rsrk.tpub; do
+    TPMKIT_TCTI="swtpm:host=127.0.0.1,port=1" run tkkey wrap --for "$T/$f" --parent-rsa \
+        --in "$T/soft.pem" --out "$T/imp_$f.pem"
+    assert_ok "wrap --for $f --parent-rsa, no TPM reachable"
+    assert_eq "importable file for $f says rsaParent TRUE" 255 "$(rsa_parent_field "$T/imp_$f.pem")"
+    assert_grep "importable OID for $f" 'OBJECT +:2\.23\.133\.10\.1\.4$' "$T/asn1.txt"
+    sign_verify "importable key for the RSA primary ($f)" "$T/imp_$f.pem" "$T/soft.pub"
+done
+# Without --parent-rsa the RSA key is refused as no standard primary.
+run tkkey wrap --for "$T/rsrk.pem" --in "$T/soft.pem" --out "$T/x.pem"
+assert_fails "wrap --for an RSA primary without --parent-rsa"
+assert_contains "the error suggests --parent-rsa" "--parent-rsa" "$T/err"
+# The ECC primary's public key is no RSA primary.
+tools readpublic -c "$T/srk.ctx" -f pem -o "$T/srk.pem"
+run tkkey wrap --for "$T/srk.pem" --parent-rsa --in "$T/soft.pem" --out "$T/x.pem"
+assert_fails "wrap --for the ECC primary with --parent-rsa"
+assert_contains "the error says it is no RSA storage key" "is not an RSA 2048 storage key" "$T/err"
+run tkkey wrap --parent-rsa --parent 0x81000001 --in "$T/soft.pem" --out "$T/x.pem"
+assert_status "wrap --parent-rsa with --parent is a usage error" 2
+# Sealed data under the RSA primary.
+head -c 32 /dev/urandom >"$T/secret"
+run tkkey seal --parent-rsa --in "$T/secret" --out "$T/sealed.pem"
+assert_ok "seal --parent-rsa"
+assert_eq "the sealed file says rsaParent TRUE" 255 "$(rsa_parent_field "$T/sealed.pem")"
+run tkkey unseal --in "$T/sealed.pem" --out "$T/secret.out"
+assert_ok "unseal the RSA-primary sealed file"
+cmp -s "$T/secret" "$T/secret.out" || fail "unsealed secret is the sealed one"
+pass "unsealed secret is the sealed one"
+assert_no_tpm_leftovers "tpmkit-key under the RSA primary"
+
 # --- only keys that name it make the RSA primary ---------------------------
 PCAP=$T/ecc.pcap
 rm -f "$PCAP"
