@@ -2,7 +2,9 @@
 /* The RSA-2048 storage primary (rsa_primary.h). Its template must match
  * other tools' exactly (tpm2_createprimary -G rsa2048:aes128cfb with the
  * storage attributes), or their keys will not load under it. */
+#include "primary.h"
 #include "rsa_primary.h"
+#include "session.h"
 #include "state.h"
 #include "../provider/errors.h"
 
@@ -32,6 +34,28 @@ const TPM2B_PUBLIC *tk_rsa_primary_template(void)
     return &rsa_storage_template;
 }
 
+/* With tpm-identity pinned, the TPM proves who it is before anything is
+ * made under it, as for the ECC primary: starting the salted session
+ * checks the pin (or, without encryption, creating the ECC primary does). */
+static TSS2_RC identity_first(tk_tpm *tpm)
+{
+    enum tk_identity_kind kind = tpm->identity.kind;
+    tk_sess *sess;
+    ESYS_TR primary;
+    TSS2_RC rc;
+
+    if (kind == TK_IDENTITY_NONE || tpm->identity.verified)
+        return TSS2_RC_SUCCESS;
+    if (tpm->encrypt)
+        return tk_session_get(tpm, &sess);
+    if (kind == TK_IDENTITY_EK_CA || kind == TK_IDENTITY_KERNEL)
+        return TSS2_RC_SUCCESS; /* their keys only salt sessions: off */
+    rc = tk_primary_get(tpm, &primary);
+    if (rc == TSS2_RC_SUCCESS && tpm->park)
+        rc = tk_primary_park(tpm);
+    return rc;
+}
+
 static TSS2_RC create(tk_tpm *tpm)
 {
     TPM2B_SENSITIVE_CREATE sensitive = { 0 };
@@ -39,6 +63,8 @@ static TSS2_RC create(tk_tpm *tpm)
     TPML_PCR_SELECTION pcrs = { 0 };
     TSS2_RC rc;
 
+    if ((rc = identity_first(tpm)) != TSS2_RC_SUCCESS)
+        return rc;
     rc = Esys_CreatePrimary(tpm->conn.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
                             ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
                             &rsa_storage_template, &outside_info, &pcrs,

@@ -3,8 +3,9 @@
  * when its rsaParent field is TRUE (for TPMs without ECC). Created on
  * first use by a key that names it, kept like the ECC primary (parked
  * without a resource manager), never made for any other key. Not the
- * session salt key and not checked against tpm-identity: that stays the
- * ECC primary's (primary.h) or the EK's. */
+ * session salt key and not itself checked against tpm-identity (which
+ * pins the ECC primary or the EK): with a pin set, the TPM proves its
+ * identity that way before the RSA primary is first made. */
 #ifndef TK_TPM_RSA_PRIMARY_H
 #define TK_TPM_RSA_PRIMARY_H
 

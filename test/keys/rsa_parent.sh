@@ -171,5 +171,24 @@ fi
 pass "signing with an RSA-parent key (no password) leaves the ECC primary alone"
 run sw dgst -sha256 -verify "$T/tk_ec.pub" -signature "$T/sig" "$T/msg"
 assert_ok "the captured RSA-parent signature verifies"
+
+# --- a pinned tpm-identity holds for RSA-parent keys too -------------------------
+OPENSSL_MODULES=$TK_MODULE_DIR run timeout -k 5 60 "$TK_STATUS" --pin
+assert_ok "tpmkit-status --pin"
+pin=$(sed -n 's/^tpm-identity = //p' "$T/out")
+[[ $pin == name:000b* ]] || fail "tpmkit-status --pin printed no name: $(cat "$T/out")"
+wrong="name:000b$(printf '%064d' 0)"
+for enc in yes no; do
+    TPMKIT_SESSION_ENCRYPTION=$enc TPMKIT_TPM_IDENTITY=$pin \
+        run tk dgst -sha256 -sign "$T/tk_ec.pem" -out "$T/sig" "$T/msg"
+    assert_ok "session-encryption $enc, right pin: the RSA-parent key signs"
+    run sw dgst -sha256 -verify "$T/tk_ec.pub" -signature "$T/sig" "$T/msg"
+    assert_ok "session-encryption $enc, right pin: the signature verifies"
+    TPMKIT_SESSION_ENCRYPTION=$enc TPMKIT_TPM_IDENTITY=$wrong \
+        run tk dgst -sha256 -sign "$T/tk_ec.pem" -out "$T/sig" "$T/msg"
+    assert_fails "session-encryption $enc, wrong pin: the RSA-parent key does not sign"
+    assert_contains "session-encryption $enc, wrong pin: says why" \
+        "identity could not be verified" "$T/err"
+done
 tools_cleanup
 assert_no_tpm_leftovers
