@@ -172,6 +172,19 @@ pass "signing with an RSA-parent key (no password) leaves the ECC primary alone"
 run sw dgst -sha256 -verify "$T/tk_ec.pub" -signature "$T/sig" "$T/msg"
 assert_ok "the captured RSA-parent signature verifies"
 
+# Making a key under it takes the salted session: salted to the ECC
+# primary, as every session is.
+PCAP=$T/gen.pcap
+rm -f "$PCAP"
+pcap tk genpkey -algorithm EC -pkeyopt parent-rsa:1 -out "$T/gen.pem" >/dev/null 2>&1 \
+    || fail "genpkey parent-rsa with the capture on"
+capture_commands "$PCAP"
+assert_command_count "genpkey parent-rsa: one salted session" StartAuthSession 1
+file_has_bytes "$PCAP" "$RSA_TEMPLATE" || fail "genpkey parent-rsa made the RSA primary"
+pass "genpkey parent-rsa made the RSA primary"
+file_has_bytes "$PCAP" "$ECC_TEMPLATE" || fail "the session is salted to the ECC primary"
+pass "the session is salted to the ECC primary"
+
 # --- a pinned tpm-identity holds for RSA-parent keys too -------------------------
 OPENSSL_MODULES=$TK_MODULE_DIR run timeout -k 5 60 "$TK_STATUS" --pin
 assert_ok "tpmkit-status --pin"

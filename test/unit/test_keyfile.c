@@ -505,6 +505,31 @@ START_TEST(rsa_parent_false_round_trip)
 }
 END_TEST
 
+/* The TPM layer's name for the RSA primary is parent 0x40000001 with
+ * rsaParent TRUE in the file, and back; rsaParent beside a persistent
+ * parent means nothing. */
+START_TEST(rsa_parent_mapping)
+{
+    tk_keyfile kf = { 0 };
+
+    tk_keyfile_set_tpm_parent(&kf, TK_TPM_PARENT_RSA_PRIMARY);
+    ck_assert_uint_eq(kf.parent, 0x40000001u);
+    ck_assert_int_eq(kf.rsa_parent, 1);
+    ck_assert_uint_eq(tk_keyfile_tpm_parent(&kf), TK_TPM_PARENT_RSA_PRIMARY);
+    tk_keyfile_set_tpm_parent(&kf, 0);
+    ck_assert_uint_eq(kf.parent, 0x40000001u);
+    ck_assert_int_eq(kf.rsa_parent, 0);
+    ck_assert_uint_eq(tk_keyfile_tpm_parent(&kf), TK_TPM_PARENT_PRIMARY);
+    kf.rsa_parent = -1;
+    ck_assert_uint_eq(tk_keyfile_tpm_parent(&kf), TK_TPM_PARENT_PRIMARY);
+    kf.parent = 0x81000001u;
+    kf.rsa_parent = 1;
+    ck_assert_uint_eq(tk_keyfile_tpm_parent(&kf), 0x81000001u);
+    ck_assert_int_eq(tk_keyfile_description_ok("caf\xc3\xa9"), 1);
+    ck_assert_int_eq(tk_keyfile_description_ok("bad \xff"), 0);
+}
+END_TEST
+
 START_TEST(importable_needs_secret)
 {
     static const enum piece with[] = { P_OID, P_SECRET, P_PARENT,
@@ -1023,6 +1048,7 @@ int main(void)
     tcase_add_test(tc, optional_fields_load);
     tcase_add_test(tc, all_fields_round_trip);
     tcase_add_test(tc, rsa_parent_false_round_trip);
+    tcase_add_test(tc, rsa_parent_mapping);
     tcase_add_test(tc, importable_needs_secret);
     tcase_add_test(tc, truncated_at_every_length);
     tcase_add_test(tc, trailing_bytes);
