@@ -41,7 +41,7 @@ typedef struct tk_keyfile {
     int has_policy;            /* a policy / authPolicy is present */
     tk_keyfile_policy *policy; /* the policy field's steps, in order */
     size_t policy_count;
-    int has_auth_policy; /* authPolicy (signed policies) present */
+    int has_auth_policy;        /* authPolicy (signed policies) present */
     unsigned char *auth_policy; /* authPolicy's entries (the DER inside its
                                  * SEQUENCE OF) as read, so that a file
                                  * written back keeps them; not replayed */
@@ -51,7 +51,7 @@ typedef struct tk_keyfile {
      * primary, not the ECC P-256 one), 0 absent, -1 FALSE as written
      * (kept so that the file re-encodes unchanged). */
     int rsa_parent;
-    uint32_t parent;     /* as a TPM handle (negative INTEGERs mapped) */
+    uint32_t parent; /* as a TPM handle (negative INTEGERs mapped) */
     unsigned char *pub;
     size_t pub_len;
     unsigned char *priv;

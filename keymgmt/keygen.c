@@ -36,8 +36,8 @@ typedef struct tk_keygen_ctx {
     int curve_nid;
     uint32_t parent;
     char *user_auth, *parent_auth;
-    int parent_rsa;    /* under the RSA-2048 storage primary (rsaParent) */
-    char *description; /* the key file's description, or NULL */
+    int parent_rsa;        /* under the RSA-2048 storage primary (rsaParent) */
+    char *description;     /* the key file's description, or NULL */
     int hash_nid;          /* HMAC */
     unsigned char *secret; /* HMAC: imported, in the secure heap */
     size_t secret_len;
@@ -288,7 +288,8 @@ const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
         OSSL_PARAM_utf8_string(PARAM_PARENT, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT_RSA, NULL, 0),
-        OSSL_PARAM_utf8_string(PARAM_DESCRIPTION, NULL, 0), OSSL_PARAM_END
+        OSSL_PARAM_utf8_string(PARAM_DESCRIPTION, NULL, 0),
+        OSSL_PARAM_END
     };
     static const OSSL_PARAM hmac[] = {
         OSSL_PARAM_utf8_string(PARAM_DIGEST, NULL, 0),

@@ -45,10 +45,11 @@ struct tk_tpm {
         TPMS_CONTEXT *primary_saved;
     } inherited;
     tk_primary prim;    /* primary.c */
-    tk_rsa_primary rsa_prim; /* rsa_primary.c */
     tk_sess session;    /* session.c: the salted session */
     tk_key_cache keys;  /* keyload.c */
     tk_journal journal; /* journal.c: without a resource manager */
+
+    tk_rsa_primary rsa_prim; /* rsa_primary.c */
 };
 
 #endif

@@ -435,12 +435,13 @@ END_TEST
  * authPolicy (kept, never replayed), description and rsaParent too. */
 START_TEST(all_fields_round_trip)
 {
-    static const enum piece all[] = { P_OID,    P_EMPTY_FALSE, P_POLICY,
-                                      P_AUTHPOLICY, P_DESC,    P_RSAPARENT,
-                                      P_PARENT, P_PUB,         P_PRIV,
+    static const enum piece all[] = { P_OID,        P_EMPTY_FALSE, P_POLICY,
+                                      P_AUTHPOLICY, P_DESC,        P_RSAPARENT,
+                                      P_PARENT,     P_PUB,         P_PRIV,
                                       P_END };
-    static const enum piece rsa_only[] = { P_OID, P_EMPTY_TRUE, P_RSAPARENT,
-                                           P_PARENT, P_PUB, P_PRIV, P_END };
+    static const enum piece rsa_only[] = { P_OID,    P_EMPTY_TRUE, P_RSAPARENT,
+                                           P_PARENT, P_PUB,        P_PRIV,
+                                           P_END };
     static const enum piece *const vectors[] = { all, rsa_only };
     buf want;
     tk_keyfile kf;
@@ -449,8 +450,7 @@ START_TEST(all_fields_round_trip)
 
     for (size_t v = 0; v < 2; v++) {
         build(&want, vectors[v]);
-        ck_assert_int_eq(tk_keyfile_decode(want.d, want.n, &kf),
-                         TK_KEYFILE_OK);
+        ck_assert_int_eq(tk_keyfile_decode(want.d, want.n, &kf), TK_KEYFILE_OK);
         ck_assert_int_eq(kf.rsa_parent, 1);
         ck_assert_uint_eq(kf.parent, 0x40000001u);
         ck_assert_int_eq(tk_keyfile_encode(&kf, &der, &len), 1);
@@ -494,8 +494,7 @@ START_TEST(rsa_parent_false_round_trip)
             int found = 0;
 
             for (size_t i = 0; i + sizeof(false_field) <= len; i++)
-                found |= memcmp(der + i, false_field, sizeof(false_field))
-                         == 0;
+                found |= memcmp(der + i, false_field, sizeof(false_field)) == 0;
             ck_assert_int_eq(found, 1);
         }
         tk_keyfile_clear(&out);

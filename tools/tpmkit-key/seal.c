@@ -211,8 +211,9 @@ static tk_tpm_key *sealed_object(tk_tpm *tpm, const struct args *a,
                                  const tk_keyfile *kf)
 {
     tk_tpm_policy_step steps[TK_KEYFILE_MAX_POLICY];
-    tk_tpm_key *key = tk_tpm_key_from_blobs(
-        tpm, tk_keyfile_tpm_parent(kf), kf->pub, kf->pub_len, kf->priv, kf->priv_len);
+    tk_tpm_key *key = tk_tpm_key_from_blobs(tpm, tk_keyfile_tpm_parent(kf),
+                                            kf->pub, kf->pub_len, kf->priv,
+                                            kf->priv_len);
 
     if (key == NULL) {
         tkk_fail("unseal", "%s does not hold a usable TPM object", a->in);

@@ -21,7 +21,8 @@
 
 static const char wrap_help[] =
     "Usage: tpmkit-key wrap --in SOFT.pem --out KEY.pem [--parent HANDLE]\n"
-    "                       [--parent-rsa] [--password PW] [--description TEXT]\n"
+    "                       [--parent-rsa] [--password PW] [--description "
+    "TEXT]\n"
     "       tpmkit-key wrap --for PARENT.pub --in SOFT.pem --out KEY.pem\n"
     "                       [--parent HANDLE | --parent-rsa] [--password PW]\n"
     "                       [--description TEXT]\n"
