@@ -102,12 +102,14 @@ static int integer_ok(parse *ps, const tk_der *b, size_t max, const char *what)
     return 1;
 }
 
+static int utf8_valid(const unsigned char *s, size_t len);
+
 /* TPMPolicy ::= SEQUENCE { commandCode [0] EXPLICIT INTEGER,
  *                          commandPolicy [1] EXPLICIT OCTET STRING }
  * Returns the number of entries in *count; with `out`, also the steps
  * (commandCode a non-negative 32-bit value). */
 static int policy_list(parse *ps, tk_der *list, size_t *count, const char *what,
-                       tk_keyfile *out)
+                       tk_keyfile_policy **out_steps, size_t *out_count)
 {
     tk_der entry, field, value;
     uint32_t code;
@@ -131,26 +133,26 @@ static int policy_list(parse *ps, tk_der *list, size_t *count, const char *what,
             || !explicit(ps, &field, TK_DER_OCTET_STRING, &value, what)
             || !at_end(ps, &entry, what))
             return 0;
-        if (out == NULL)
+        if (out_steps == NULL)
             continue;
         if (*count >= TK_KEYFILE_MAX_POLICY)
             return fail(ps, "%s: more than %d steps", what,
                         TK_KEYFILE_MAX_POLICY);
         if (value.left > TK_KEYFILE_MAX_BLOB)
             return fail(ps, "%s: step of %zu bytes", what, value.left);
-        if (out->policy == NULL
-            && (out->policy = OPENSSL_zalloc(TK_KEYFILE_MAX_POLICY
-                                             * sizeof(*out->policy)))
+        if (*out_steps == NULL
+            && (*out_steps = OPENSSL_zalloc(TK_KEYFILE_MAX_POLICY
+                                            * sizeof(**out_steps)))
                    == NULL)
             return fail(ps, "out of memory");
-        out->policy[*count].code = code;
-        out->policy[*count].len = value.left;
-        if ((out->policy[*count].params = OPENSSL_zalloc(value.left + 1))
+        (*out_steps)[*count].code = code;
+        (*out_steps)[*count].len = value.left;
+        if (((*out_steps)[*count].params = OPENSSL_zalloc(value.left + 1))
             == NULL)
             return fail(ps, "out of memory");
         if (value.left > 0)
-            memcpy(out->policy[*count].params, value.p, value.left);
-        out->policy_count = *count + 1;
+            memcpy((*out_steps)[*count].params, value.p, value.left);
+        *out_count = *count + 1;
     }
     return 1;
 }
@@ -162,26 +164,42 @@ static int auth_policy_list(parse *ps, tk_der *list, size_t *count,
 {
     static const char what[] = "authPolicy";
     tk_der entry, field, value;
+    tk_keyfile_auth_policy *ap;
     size_t n;
 
-    if (list->left > TK_KEYFILE_MAX_BLOB)
-        return fail(ps, "%s of %zu bytes", what, list->left);
-    if (list->left > 0
-        && (out->auth_policy = OPENSSL_memdup(list->p, list->left)) == NULL)
-        return fail(ps, "out of memory");
-    out->auth_policy_len = list->left;
     for (*count = 0; list->left > 0; (*count)++) {
+        if (*count >= TK_KEYFILE_MAX_AUTH_POLICY)
+            return fail(ps, "%s: more than %d signed policies", what,
+                        TK_KEYFILE_MAX_AUTH_POLICY);
+        if (out->auth_policy == NULL
+            && (out->auth_policy = OPENSSL_zalloc(TK_KEYFILE_MAX_AUTH_POLICY
+                                                  * sizeof(*out->auth_policy)))
+                   == NULL)
+            return fail(ps, "out of memory");
+        ap = &out->auth_policy[*count];
+        out->auth_policy_count = *count + 1;
         if (!next(ps, list, TK_DER_SEQUENCE, &entry, what))
             return 0;
-        if (tk_der_peek(&entry) == TK_DER_CTX(0)
-            && (!next(ps, &entry, TK_DER_CTX(0), &field, what)
-                || !explicit(ps, &field, TK_DER_UTF8STRING, &value, what)))
-            return 0;
+        if (tk_der_peek(&entry) == TK_DER_CTX(0)) {
+            if (!next(ps, &entry, TK_DER_CTX(0), &field, what)
+                || !explicit(ps, &field, TK_DER_UTF8STRING, &value, what))
+                return 0;
+            if (value.left > TK_KEYFILE_MAX_DESCRIPTION
+                || !utf8_valid(value.p, value.left))
+                return fail(ps, "%s: name is not UTF-8 of at most %d bytes",
+                            what, TK_KEYFILE_MAX_DESCRIPTION);
+            if ((ap->name = OPENSSL_strndup((const char *)value.p, value.left))
+                == NULL)
+                return fail(ps, "out of memory");
+        }
         if (!next(ps, &entry, TK_DER_CTX(1), &field, what)
             || !explicit(ps, &field, TK_DER_SEQUENCE, &value, what)
-            || !policy_list(ps, &value, &n, what, NULL)
+            || !policy_list(ps, &value, &n, what, &ap->steps, &ap->count)
             || !at_end(ps, &entry, what))
             return 0;
+        if (n == 0)
+            return fail(ps, "%s: signed policy %zu has no steps", what,
+                        *count + 1);
     }
     return 1;
 }
@@ -340,7 +358,8 @@ static int optional_fields(parse *ps, tk_der *seq, tk_keyfile *kf)
             break;
         case 1:
             if (!explicit(ps, &body, TK_DER_SEQUENCE, &inner, "policy")
-                || !policy_list(ps, &inner, &count, "policy", kf))
+                || !policy_list(ps, &inner, &count, "policy", &kf->policy,
+                                &kf->policy_count))
                 return 0;
             kf->has_policy |= count > 0;
             break;
@@ -516,29 +535,76 @@ static size_t policy_body_size(const tk_keyfile_policy *step)
            + tlv_size(tlv_size(step->len));
 }
 
-static size_t policy_list_size(const tk_keyfile *kf)
+static size_t steps_size(const tk_keyfile_policy *steps, size_t count)
 {
     size_t n = 0;
 
-    for (size_t i = 0; i < kf->policy_count; i++)
-        n += tlv_size(policy_body_size(&kf->policy[i]));
+    for (size_t i = 0; i < count; i++)
+        n += tlv_size(policy_body_size(&steps[i]));
     return n;
 }
 
-static unsigned char *put_policy(unsigned char *p, const tk_keyfile *kf)
+static size_t policy_list_size(const tk_keyfile *kf)
+{
+    return steps_size(kf->policy, kf->policy_count);
+}
+
+static unsigned char *put_steps(unsigned char *p,
+                                const tk_keyfile_policy *steps, size_t count)
 {
     unsigned char code[5];
     size_t code_len;
 
-    p = tk_der_put_hdr(p, TK_DER_CTX(1), tlv_size(policy_list_size(kf)));
-    p = tk_der_put_hdr(p, TK_DER_SEQUENCE, policy_list_size(kf));
-    for (size_t i = 0; i < kf->policy_count; i++) {
-        p = tk_der_put_hdr(p, TK_DER_SEQUENCE,
-                           policy_body_size(&kf->policy[i]));
-        code_len = handle_integer(kf->policy[i].code, code);
+    p = tk_der_put_hdr(p, TK_DER_SEQUENCE, steps_size(steps, count));
+    for (size_t i = 0; i < count; i++) {
+        p = tk_der_put_hdr(p, TK_DER_SEQUENCE, policy_body_size(&steps[i]));
+        code_len = handle_integer(steps[i].code, code);
         p = put_explicit(p, 0, TK_DER_INTEGER, code, code_len);
-        p = put_explicit(p, 1, TK_DER_OCTET_STRING, kf->policy[i].params,
-                         kf->policy[i].len);
+        p = put_explicit(p, 1, TK_DER_OCTET_STRING, steps[i].params,
+                         steps[i].len);
+    }
+    return p;
+}
+
+static unsigned char *put_policy(unsigned char *p, const tk_keyfile *kf)
+{
+    p = tk_der_put_hdr(p, TK_DER_CTX(1), tlv_size(policy_list_size(kf)));
+    return put_steps(p, kf->policy, kf->policy_count);
+}
+
+/* The body of one TPMAuthPolicy SEQUENCE. */
+static size_t auth_entry_size(const tk_keyfile_auth_policy *ap)
+{
+    size_t n = tlv_size(tlv_size(steps_size(ap->steps, ap->count)));
+
+    if (ap->name != NULL)
+        n += tlv_size(tlv_size(strlen(ap->name)));
+    return n;
+}
+
+static size_t auth_list_size(const tk_keyfile *kf)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < kf->auth_policy_count; i++)
+        n += tlv_size(auth_entry_size(&kf->auth_policy[i]));
+    return n;
+}
+
+static unsigned char *put_auth_policy(unsigned char *p, const tk_keyfile *kf)
+{
+    p = tk_der_put_hdr(p, TK_DER_CTX(3), tlv_size(auth_list_size(kf)));
+    p = tk_der_put_hdr(p, TK_DER_SEQUENCE, auth_list_size(kf));
+    for (size_t i = 0; i < kf->auth_policy_count; i++) {
+        const tk_keyfile_auth_policy *ap = &kf->auth_policy[i];
+
+        p = tk_der_put_hdr(p, TK_DER_SEQUENCE, auth_entry_size(ap));
+        if (ap->name != NULL)
+            p = put_explicit(p, 0, TK_DER_UTF8STRING, ap->name,
+                             strlen(ap->name));
+        p = tk_der_put_hdr(p, TK_DER_CTX(1),
+                           tlv_size(steps_size(ap->steps, ap->count)));
+        p = put_steps(p, ap->steps, ap->count);
     }
     return p;
 }
@@ -559,8 +625,6 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
         || kf->priv == NULL || kf->priv_len == 0
         || kf->priv_len > TK_KEYFILE_MAX_BLOB
         || kf->secret_len > TK_KEYFILE_MAX_BLOB
-        || kf->auth_policy_len > TK_KEYFILE_MAX_BLOB
-        || (kf->auth_policy_len > 0 && kf->auth_policy == NULL)
         || (kf->importable && kf->secret == NULL)) {
         tk_raise(TK_R_BAD_KEY,
                  "cannot write a key file without valid key blobs");
@@ -575,6 +639,27 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
         tk_raise(TK_R_BAD_KEY, "cannot write a key file with parent 0x%08x",
                  kf->parent);
         return 0;
+    }
+    if (kf->auth_policy_count > TK_KEYFILE_MAX_AUTH_POLICY) {
+        tk_raise(TK_R_BAD_KEY, "a key file holds at most %d signed policies",
+                 TK_KEYFILE_MAX_AUTH_POLICY);
+        return 0;
+    }
+    for (size_t i = 0; i < kf->auth_policy_count; i++) {
+        const char *name = kf->auth_policy[i].name;
+
+        if (kf->auth_policy[i].count == 0
+            || kf->auth_policy[i].count > TK_KEYFILE_MAX_POLICY
+            || (name != NULL
+                && (strlen(name) > TK_KEYFILE_MAX_DESCRIPTION
+                    || !utf8_valid((const unsigned char *)name,
+                                   strlen(name))))) {
+            tk_raise(TK_R_BAD_KEY,
+                     "signed policy %zu: 1 to %d steps and a UTF-8"
+                     " name of at most %d bytes",
+                     i + 1, TK_KEYFILE_MAX_POLICY, TK_KEYFILE_MAX_DESCRIPTION);
+            return 0;
+        }
     }
     if (kf->description != NULL) {
         desc_len = strlen(kf->description);
@@ -596,8 +681,8 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
         body += tlv_size(tlv_size(policy_list_size(kf)));
     if (kf->secret != NULL && kf->secret_len > 0)
         body += tlv_size(tlv_size(kf->secret_len));
-    if (kf->auth_policy_len > 0)
-        body += tlv_size(tlv_size(kf->auth_policy_len));
+    if (kf->auth_policy_count > 0)
+        body += tlv_size(tlv_size(auth_list_size(kf)));
     if (desc_len > 0)
         body += tlv_size(tlv_size(desc_len));
     if (kf->rsa_parent != 0)
@@ -618,9 +703,8 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
         p = put_policy(p, kf);
     if (kf->secret != NULL && kf->secret_len > 0)
         p = put_explicit(p, 2, TK_DER_OCTET_STRING, kf->secret, kf->secret_len);
-    if (kf->auth_policy_len > 0)
-        p = put_explicit(p, 3, TK_DER_SEQUENCE, kf->auth_policy,
-                         kf->auth_policy_len);
+    if (kf->auth_policy_count > 0)
+        p = put_auth_policy(p, kf);
     if (desc_len > 0)
         p = put_explicit(p, 4, TK_DER_UTF8STRING, kf->description, desc_len);
     if (kf->rsa_parent != 0)
@@ -643,7 +727,6 @@ void tk_keyfile_clear(tk_keyfile *kf)
     if (kf == NULL)
         return;
     OPENSSL_free(kf->description);
-    OPENSSL_free(kf->auth_policy);
     OPENSSL_free(kf->pub);
     /* The private blob is wrapped by the TPM, but there is no reason to
      * leave copies of it around either. */
@@ -652,6 +735,15 @@ void tk_keyfile_clear(tk_keyfile *kf)
     for (size_t i = 0; i < kf->policy_count; i++)
         OPENSSL_free(kf->policy[i].params);
     OPENSSL_free(kf->policy);
+    for (size_t i = 0; i < kf->auth_policy_count; i++) {
+        tk_keyfile_auth_policy *ap = &kf->auth_policy[i];
+
+        OPENSSL_free(ap->name);
+        for (size_t j = 0; j < ap->count; j++)
+            OPENSSL_free(ap->steps[j].params);
+        OPENSSL_free(ap->steps);
+    }
+    OPENSSL_free(kf->auth_policy);
     memset(kf, 0, sizeof(*kf));
 }
 

@@ -33,6 +33,16 @@ typedef struct tk_keyfile_policy {
 
 #define TK_KEYFILE_MAX_POLICY 32 /* steps in the policy field */
 
+/* One TPMAuthPolicy (a signed policy): an optional name and its steps,
+ * the last a PolicyAuthorize carrying the signature. */
+typedef struct tk_keyfile_auth_policy {
+    char *name; /* NULL if absent */
+    tk_keyfile_policy *steps;
+    size_t count;
+} tk_keyfile_auth_policy;
+
+#define TK_KEYFILE_MAX_AUTH_POLICY 32 /* entries in authPolicy */
+
 typedef struct tk_keyfile {
     int importable;            /* OID .4 (TPM2_Import blob) instead of .3 */
     int sealed;                /* OID .5: a sealed-data object, not a key
@@ -41,11 +51,11 @@ typedef struct tk_keyfile {
     int has_policy;            /* a policy / authPolicy is present */
     tk_keyfile_policy *policy; /* the policy field's steps, in order */
     size_t policy_count;
-    int has_auth_policy;        /* authPolicy (signed policies) present */
-    unsigned char *auth_policy; /* authPolicy's entries (the DER inside its
-                                 * SEQUENCE OF) as read, so that a file
-                                 * written back keeps them; not replayed */
-    size_t auth_policy_len;
+    int has_auth_policy; /* authPolicy (signed policies) present */
+    tk_keyfile_auth_policy *auth_policy; /* its entries, in order; room
+                                          * for TK_KEYFILE_MAX_AUTH_POLICY
+                                          * when allocated by the codec */
+    size_t auth_policy_count;
     char *description; /* NULL if absent */
     /* rsaParent: 1 TRUE (parent 0x40000001 is the RSA-2048 storage
      * primary, not the ECC P-256 one), 0 absent, -1 FALSE as written
@@ -80,9 +90,10 @@ int tk_keyfile_decode_ex(const unsigned char *der, size_t len, tk_keyfile *out,
                          char *why, size_t why_len);
 /* Encode to DER (OPENSSL_malloc'd). 1 on success. Writes emptyAuth unless
  * empty_auth is -1 (FALSE explicitly: tpm2-openssl reads an absent emptyAuth
- * as TRUE), the policy steps, authPolicy, the description and rsaParent
- * when set, the parent as a positive INTEGER. Whatever decode accepted
- * (with a non-negative parent INTEGER) encodes to the same bytes. */
+ * as TRUE), the policy steps, the signed policies (authPolicy), the
+ * description and rsaParent when set, the parent as a positive INTEGER.
+ * Whatever decode accepted (with a non-negative parent INTEGER) encodes
+ * to the same bytes. */
 int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len);
 void tk_keyfile_clear(tk_keyfile *kf);
 

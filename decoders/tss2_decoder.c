@@ -17,6 +17,7 @@
 
 #include "codecs.h"
 #include "keyfile.h"
+#include "../tpm/policy.h"
 #include "../provider/errors.h"
 #include "../provider/prov_ctx.h"
 
@@ -102,18 +103,58 @@ int tk_keyfile_usable(const tk_keyfile *kf, tk_tpm_pubinfo *info)
     }
     /* A policy is only needed when the key does not take its password. */
     if (kf->has_policy && !info->userwithauth) {
+        /* Signed policies alone say nothing of how to use them: the
+         * policy field names the step (PolicyAuthorize) they stand for. */
         if (kf->policy_count == 0) {
             tk_raise(TK_R_NOT_SUPPORTED,
-                     "this TPM key can only be used through"
-                     " signed policies (authPolicy), which tpmkit does not"
-                     " support");
+                     "this TPM key has signed policies (authPolicy)"
+                     " but no policy naming their signer (a PolicyAuthorize"
+                     " step): tpmkit cannot use it");
             return 0;
         }
-        for (size_t i = 0; i < kf->policy_count; i++)
+        for (size_t i = 0; i < kf->policy_count; i++) {
             if (!tk_tpm_policy_supported(kf->policy[i].code))
                 return 0;
+        }
+        for (size_t i = 0; i < kf->auth_policy_count; i++)
+            for (size_t j = 0; j < kf->auth_policy[i].count; j++)
+                if (!tk_tpm_policy_supported(kf->auth_policy[i].steps[j].code))
+                    return 0;
     }
     return 1;
+}
+
+/* The key file's signed policies (authPolicy), onto the TPM key. */
+static int set_signed_policies(tk_tpm_key *tpm_key, const tk_keyfile *kf)
+{
+    tk_tpm_signed_policy sp[TK_KEYFILE_MAX_AUTH_POLICY];
+    tk_tpm_policy_step *steps;
+    size_t n = kf->auth_policy_count, total = 0, k = 0;
+    int ok;
+
+    if (n == 0)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        total += kf->auth_policy[i].count;
+    if ((steps = OPENSSL_zalloc(total * sizeof(*steps))) == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "signed policies");
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const tk_keyfile_auth_policy *ap = &kf->auth_policy[i];
+
+        sp[i].name = ap->name;
+        sp[i].steps = steps + k;
+        sp[i].count = ap->count;
+        for (size_t j = 0; j < ap->count; j++, k++) {
+            steps[k].code = ap->steps[j].code;
+            steps[k].params = ap->steps[j].params;
+            steps[k].len = ap->steps[j].len;
+        }
+    }
+    ok = tk_tpm_key_set_signed_policies(tpm_key, sp, n);
+    OPENSSL_free(steps);
+    return ok;
 }
 
 tk_key *tk_key_from_keyfile(tk_prov_ctx *prov, tk_key_type want,
@@ -139,8 +180,9 @@ tk_key *tk_key_from_keyfile(tk_prov_ctx *prov, tk_key_type want,
         steps[i].params = kf->policy[i].params;
         steps[i].len = kf->policy[i].len;
     }
-    if (kf->policy_count > 0
-        && !tk_tpm_key_set_policy(tpm_key, steps, kf->policy_count)) {
+    if ((kf->policy_count > 0
+         && !tk_tpm_key_set_policy(tpm_key, steps, kf->policy_count))
+        || !set_signed_policies(tpm_key, kf)) {
         tk_tpm_key_free(tpm_key);
         return NULL;
     }

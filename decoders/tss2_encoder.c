@@ -83,6 +83,48 @@ static int tss2_enc_does_selection(void *provctx, int selection)
     return (selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0;
 }
 
+/* Encode `kf` with the key's signed policies as its authPolicy (borrowed:
+ * kf's arrays are freed here, their contents are not). */
+static int signed_policies_der(tk_tpm_key *tpm_key, tk_keyfile *kf,
+                               unsigned char **der, size_t *len)
+{
+    const tk_tpm_signed_policy *sp;
+    size_t n = tk_tpm_key_signed_policies(tpm_key, &sp);
+    tk_keyfile_auth_policy *ap;
+    int ok = 0;
+
+    if (n == 0)
+        return tk_keyfile_encode(kf, der, len);
+    if ((ap = OPENSSL_zalloc(n * sizeof(*ap))) == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "key file");
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ap[i].name = (char *)sp[i].name;
+        ap[i].count = sp[i].count;
+        if ((ap[i].steps = OPENSSL_zalloc(sp[i].count * sizeof(*ap[i].steps)))
+            == NULL) {
+            tk_raise(TK_R_OUT_OF_MEMORY, "key file");
+            goto end;
+        }
+        for (size_t j = 0; j < sp[i].count; j++) {
+            ap[i].steps[j].code = sp[i].steps[j].code;
+            ap[i].steps[j].params = (unsigned char *)sp[i].steps[j].params;
+            ap[i].steps[j].len = sp[i].steps[j].len;
+        }
+    }
+    kf->auth_policy = ap;
+    kf->auth_policy_count = n;
+    ok = tk_keyfile_encode(kf, der, len);
+end:
+    for (size_t i = 0; i < n; i++)
+        OPENSSL_free(ap[i].steps);
+    OPENSSL_free(ap);
+    kf->auth_policy = NULL;
+    kf->auth_policy_count = 0;
+    return ok;
+}
+
 static int key_file_der(const tk_key *key, unsigned char **der, size_t *len)
 {
     tk_keyfile kf;
@@ -132,7 +174,7 @@ static int key_file_der(const tk_key *key, unsigned char **der, size_t *len)
         policy[i].len = steps[i].len;
     }
     kf.policy = kf.policy_count > 0 ? policy : NULL;
-    return tk_keyfile_encode(&kf, der, len);
+    return signed_policies_der(key->tpm_key, &kf, der, len);
 }
 
 static int tss2_encode(void *vctx, OSSL_CORE_BIO *cout, const void *key,

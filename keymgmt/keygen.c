@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* genpkey for TPM keys: -pkeyopt bits, e, group, user-auth, parent,
- * parent-auth, parent-rsa (the RSA-2048 storage primary), description; for TPM2-HMAC keys digest and key/hexkey (an imported
- * secret; without one the TPM makes the secret). The key is created inside the TPM under the standard
+ * parent-auth, parent-rsa (the RSA-2048 storage primary), description,
+ * pcr-policy, policy-signer; for TPM2-HMAC keys digest and
+ * key/hexkey (an imported secret; without one the TPM makes the secret). The key is created inside the TPM under the standard
  * storage primary (or a persistent parent) and comes back as blobs. */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "key.h"
 #include "keygen.h"
+#include "keygen_policy.h"
 #include "../decoders/keyfile.h"
 #include "../mac/mac.h"
 #include "../provider/errors.h"
@@ -27,6 +29,8 @@
 #define PARAM_DESCRIPTION "description"
 #define PARAM_DIGEST "digest"
 #define PARAM_KEY "key" /* also hexkey: OpenSSL decodes the hex */
+#define PARAM_PCR_POLICY "pcr-policy"
+#define PARAM_POLICY_SIGNER "policy-signer"
 
 typedef struct tk_keygen_ctx {
     tk_prov_ctx *prov;
@@ -36,6 +40,7 @@ typedef struct tk_keygen_ctx {
     int curve_nid;
     uint32_t parent;
     char *user_auth, *parent_auth;
+    char *pcr_policy, *policy_signer; /* the signer is read at generation */
     int parent_rsa;        /* under the RSA-2048 storage primary (rsaParent) */
     char *description;     /* the key file's description, or NULL */
     int hash_nid;          /* HMAC */
@@ -123,6 +128,17 @@ static int set_secret(const OSSL_PARAM *p, char **dst)
         return 0;
     if (*dst != NULL)
         OPENSSL_clear_free(*dst, strlen(*dst));
+    *dst = value;
+    return 1;
+}
+
+static int set_text(const OSSL_PARAM *p, char **dst)
+{
+    char *value = NULL;
+
+    if (!OSSL_PARAM_get_utf8_string(p, &value, 0))
+        return 0;
+    OPENSSL_free(*dst);
     *dst = value;
     return 1;
 }
@@ -250,6 +266,17 @@ int tk_keygen_set_params(void *genctx, const OSSL_PARAM params[])
     if ((p = OSSL_PARAM_locate_const(params, PARAM_DESCRIPTION)) != NULL
         && !set_description(gen, p))
         return 0;
+    if ((p = OSSL_PARAM_locate_const(params, PARAM_PCR_POLICY)) != NULL) {
+        tk_tpm_pcr_sel sel;
+
+        /* Checked now (no TPM needed), read at generation. */
+        if (!set_text(p, &gen->pcr_policy)
+            || !tk_tpm_pcr_parse(gen->pcr_policy, &sel))
+            return 0;
+    }
+    if ((p = OSSL_PARAM_locate_const(params, PARAM_POLICY_SIGNER)) != NULL
+        && !set_text(p, &gen->policy_signer))
+        return 0;
     if (gen->type == TK_KEY_HMAC) {
         const char *name;
 
@@ -278,6 +305,8 @@ const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
         OSSL_PARAM_utf8_string(PARAM_USER_AUTH, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PCR_POLICY, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_POLICY_SIGNER, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT_RSA, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_DESCRIPTION, NULL, 0),
         OSSL_PARAM_END
@@ -287,6 +316,8 @@ const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
         OSSL_PARAM_utf8_string(PARAM_USER_AUTH, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PCR_POLICY, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_POLICY_SIGNER, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT_RSA, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_DESCRIPTION, NULL, 0),
         OSSL_PARAM_END
@@ -298,6 +329,8 @@ const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
         OSSL_PARAM_utf8_string(PARAM_USER_AUTH, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PCR_POLICY, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_POLICY_SIGNER, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT_RSA, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_DESCRIPTION, NULL, 0),
         OSSL_PARAM_END
@@ -320,6 +353,7 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     tk_key *key = NULL;
     unsigned char secret[128];
     size_t secret_len = 0;
+    tk_keygen_policy policy = { 0 };
     int made;
 
     (void)cb, (void)cbarg;
@@ -354,19 +388,30 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     req.parent_auth_len = gen->parent_auth != NULL ? strlen(gen->parent_auth)
                                                    : 0;
     made = (tpm = tk_prov_tpm(gen->prov)) != NULL
+           && tk_keygen_policy_build(gen->prov, tpm, gen->pcr_policy,
+                                     gen->policy_signer, auth_len > 0, &policy);
+    if (made && policy.count > 0) {
+        req.policy_digest = policy.digest;
+        req.policy_digest_len = sizeof(policy.digest);
+    }
+    made = made
            && tk_tpm_create_key(tpm, &req, &pub, &pub_len, &priv, &priv_len);
     OPENSSL_cleanse(secret, sizeof(secret));
-    if (!made)
+    if (!made) {
+        tk_keygen_policy_clear(&policy);
         return NULL;
+    }
     key = tk_key_from_blobs(gen->prov, gen->type, req.parent, pub, pub_len,
                             priv, priv_len, auth_len == 0, gen->description);
     if (key != NULL
-        && (!tk_tpm_key_set_auth(key->tpm_key, req.auth, auth_len)
+        && (!tk_keygen_policy_apply(&policy, key->tpm_key)
+            || !tk_tpm_key_set_auth(key->tpm_key, req.auth, auth_len)
             || !tk_tpm_key_set_parent_auth(key->tpm_key, req.parent_auth,
                                            req.parent_auth_len))) {
         tk_key_free(key);
         key = NULL;
     }
+    tk_keygen_policy_clear(&policy);
     OPENSSL_free(pub);
     OPENSSL_free(priv);
     return key;
@@ -383,6 +428,8 @@ void tk_keygen_cleanup(void *genctx)
     if (gen->parent_auth != NULL)
         OPENSSL_clear_free(gen->parent_auth, strlen(gen->parent_auth));
     OPENSSL_secure_clear_free(gen->secret, gen->secret_len);
+    OPENSSL_free(gen->pcr_policy);
+    OPENSSL_free(gen->policy_signer);
     OPENSSL_free(gen->description);
     OPENSSL_free(gen);
 }

@@ -1,52 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Authorizing one command with a key: the key's password through the
  * salted session, or, for keys that only accept their policy, a fresh
- * policy session in which the key file's policy commands are replayed.
- *
- * Most policy commands take the policy session as their only handle and
- * no authorization: tpmkit sends those verbatim (header, session handle,
- * the file's parameter area) so any such command replays without tpmkit
- * knowing its parameters. PolicyAuthValue and PolicyPassword change how
- * the command is authorized afterwards, so tpmkit sends those itself. */
+ * policy session in which the key file's policy commands are replayed
+ * (policy_replay.c), a PolicyAuthorize step through the key's signed
+ * policies (policy_authorize.c). */
 #include <string.h>
 #include <openssl/crypto.h>
-#include <tss2/tss2_tcti.h>
 
 #include "authorize.h"
 #include "da_lockout.h"
 #include "keyobj.h"
+#include "policy_authorize.h"
+#include "policy_replay.h"
 #include "session.h"
 #include "state.h"
 #include "../provider/errors.h"
-
-/* One policy command without sessions, straight through the TCTI. */
-#define RAW_MAX 4096
-static TSS2_RC replay_raw(tk_tpm *tpm, TPM2_HANDLE session,
-                          const tk_tpm_policy_step *step)
-{
-    unsigned char cmd[RAW_MAX], resp[RAW_MAX];
-    size_t size = 14 + step->len, resp_size = sizeof(resp);
-    TSS2_RC rc;
-
-    if (size > sizeof(cmd))
-        return tk_fail(tpm, TSS2_ESYS_RC_BAD_VALUE, TK_R_BAD_KEY,
-                       "a policy step is too large");
-    tk_put_be(cmd, TPM2_ST_NO_SESSIONS, 2);
-    tk_put_be(cmd + 2, (uint32_t)size, 4);
-    tk_put_be(cmd + 6, step->code, 4);
-    tk_put_be(cmd + 10, session, 4);
-    memcpy(cmd + 14, step->params, step->len);
-    rc = Tss2_Tcti_Transmit(tpm->conn.tcti, size, cmd);
-    if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Tcti_Receive(tpm->conn.tcti, &resp_size, resp,
-                               TSS2_TCTI_TIMEOUT_BLOCK);
-    if (rc == TSS2_RC_SUCCESS && resp_size < 10)
-        rc = TSS2_ESYS_RC_MALFORMED_RESPONSE;
-    if (rc == TSS2_RC_SUCCESS)
-        rc = (TSS2_RC)resp[6] << 24 | (TSS2_RC)resp[7] << 16
-             | (TSS2_RC)resp[8] << 8 | resp[9];
-    return rc;
-}
 
 static TSS2_RC start_policy(tk_tpm *tpm, tk_tpm_key *key, tk_sess *policy)
 {
@@ -62,20 +30,12 @@ static TSS2_RC start_policy(tk_tpm *tpm, tk_tpm_key *key, tk_sess *policy)
         return tk_fail(tpm, rc, TK_R_SESSION_FAILED,
                        "starting a policy session");
     for (size_t i = 0; i < count && rc == TSS2_RC_SUCCESS; i++) {
-        /* PolicyPassword extends the policy digest exactly as
-         * PolicyAuthValue does; replayed as PolicyAuthValue the password
-         * is proven by HMAC instead of crossing the bus in clear, whatever
-         * the key file asks for. */
-        if (steps[i].code == TPM2_CC_PolicyAuthValue
-            || steps[i].code == TPM2_CC_PolicyPassword) {
-            rc = Tss2_Sys_PolicyAuthValue(tpm->conn.sys, policy->handle, NULL,
-                                          NULL);
-            policy->policy_auth = TK_POLICY_AUTH_VALUE;
-        } else {
-            rc = replay_raw(tpm, policy->handle, &steps[i]);
-        }
-        if (rc != TSS2_RC_SUCCESS)
-            tk_fail(tpm, rc, TK_R_AUTH_FAILED, "replaying the key's policy");
+        /* A signed policy's step records its own failure. */
+        if (steps[i].code == TPM2_CC_PolicyAuthorize)
+            rc = tk_policy_authorize(tpm, key, policy, &steps[i]);
+        else if ((rc = tk_policy_replay_step(tpm, policy, &steps[i]))
+                 != TSS2_RC_SUCCESS)
+            tk_policy_step_fail(tpm, rc, &steps[i]);
     }
     if (rc != TSS2_RC_SUCCESS)
         tk_sess_flush(tpm, policy);

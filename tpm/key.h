@@ -70,6 +70,10 @@ typedef struct tk_tpm_keygen {
                       * or 0x81xxxxxx */
     const unsigned char *parent_auth;
     size_t parent_auth_len;
+    /* The key's authPolicy (SHA-256 policy digest, tpm/policy.h), or NULL.
+     * With a policy only the policy authorizes (userWithAuth clear). */
+    const unsigned char *policy_digest;
+    size_t policy_digest_len;
 } tk_tpm_keygen;
 
 /* Create a key; on success the caller owns *pub and *priv (OPENSSL_free). */
@@ -124,6 +128,23 @@ int tk_tpm_key_set_policy(tk_tpm_key *key, const tk_tpm_policy_step *steps,
 /* The key's policy steps (owned by the key); their number. */
 size_t tk_tpm_key_policy(const tk_tpm_key *key,
                          const tk_tpm_policy_step **steps);
+
+/* Signed policies (a key file's authPolicy): each a list of steps ending
+ * in a PolicyAuthorize step that carries the signer's signature. A key
+ * whose policy has a PolicyAuthorize step is used by trying them in order
+ * at that step (tpm/policy_authorize.c). */
+typedef struct tk_tpm_signed_policy {
+    const char *name; /* NULL: unnamed */
+    const tk_tpm_policy_step *steps;
+    size_t count;
+} tk_tpm_signed_policy;
+/* Replace the key's signed policies with copies of these. */
+int tk_tpm_key_set_signed_policies(tk_tpm_key *key,
+                                   const tk_tpm_signed_policy *policies,
+                                   size_t count);
+/* The key's signed policies (owned by the key); their number. */
+size_t tk_tpm_key_signed_policies(const tk_tpm_key *key,
+                                  const tk_tpm_signed_policy **policies);
 
 const tk_tpm_pubinfo *tk_tpm_key_info(const tk_tpm_key *key);
 /* The loadable blobs and parent (an importable key is imported first); 0

@@ -37,6 +37,18 @@ static int build_template(const tk_tpm_keygen *gen, TPM2B_PUBLIC *tmpl)
                              | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_DECRYPT;
     if (gen->auth_len == 0)
         area->objectAttributes |= TPMA_OBJECT_NODA;
+    if (gen->policy_digest != NULL) {
+        /* Only the policy authorizes: a password, if any, is proven inside
+         * it (PolicyAuthValue), never on its own. */
+        if (gen->policy_digest_len != 32) {
+            tk_raise(TK_R_INTERNAL, "policy digest of %zu bytes",
+                     gen->policy_digest_len);
+            return 0;
+        }
+        area->objectAttributes &= ~TPMA_OBJECT_USERWITHAUTH;
+        area->authPolicy.size = 32;
+        memcpy(area->authPolicy.buffer, gen->policy_digest, 32);
+    }
     switch (gen->kind) {
     case TK_TPM_KEY_RSA:
         if (gen->bits != 1024 && gen->bits != 2048 && gen->bits != 3072) {

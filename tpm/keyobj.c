@@ -13,6 +13,22 @@
 #include "state.h"
 #include "../provider/errors.h"
 
+static void free_steps(tk_tpm_policy_step *steps, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        OPENSSL_free((void *)steps[i].params);
+    OPENSSL_free(steps);
+}
+
+static void free_signed(tk_tpm_signed_policy *p, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        OPENSSL_free((void *)p[i].name);
+        free_steps((tk_tpm_policy_step *)p[i].steps, p[i].count);
+    }
+    OPENSSL_free(p);
+}
+
 tk_tpm_key *tk_key_new(tk_tpm *tpm)
 {
     tk_tpm_key *key = OPENSSL_zalloc(sizeof(*key));
@@ -38,6 +54,7 @@ void tk_key_destroy(tk_tpm_key *key)
     for (size_t i = 0; i < key->policy_count; i++)
         OPENSSL_free((void *)key->policy[i].params);
     OPENSSL_free(key->policy);
+    free_signed(key->signed_policies, key->signed_count);
     OPENSSL_free(key->pub_blob);
     OPENSSL_free(key->priv_blob);
     OPENSSL_free(key);
@@ -206,6 +223,7 @@ int tk_tpm_policy_supported(uint32_t code)
     case TPM2_CC_PolicyPhysicalPresence:
     case TPM2_CC_PolicyNvWritten:
     case CC_POLICY_TEMPLATE:
+    case TPM2_CC_PolicyAuthorize:
         return 1;
     default:
         tk_raise(TK_R_NOT_SUPPORTED,
@@ -214,7 +232,7 @@ int tk_tpm_policy_supported(uint32_t code)
                  " PolicyAuthValue, PolicyPassword, PolicyCommandCode,"
                  " PolicyLocality, PolicyCounterTimer, PolicyCpHash,"
                  " PolicyNameHash, PolicyOR, PolicyPhysicalPresence,"
-                 " PolicyNvWritten, PolicyTemplate)",
+                 " PolicyNvWritten, PolicyTemplate, PolicyAuthorize)",
                  (unsigned)code);
         return 0;
     }
@@ -258,6 +276,84 @@ size_t tk_tpm_key_policy(const tk_tpm_key *key,
 {
     *steps = key->policy;
     return key->policy_count;
+}
+
+/* Owned copies of checked steps; NULL on failure (error raised). */
+static tk_tpm_policy_step *copy_steps(const tk_tpm_policy_step *steps,
+                                      size_t count)
+{
+    tk_tpm_policy_step *copy = OPENSSL_zalloc((count > 0 ? count : 1)
+                                              * sizeof(*copy));
+
+    if (copy == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "key policy");
+        return NULL;
+    }
+    for (size_t i = 0; i < count; i++) {
+        unsigned char *params;
+
+        if (!tk_tpm_policy_supported(steps[i].code)
+            || (params = OPENSSL_zalloc(steps[i].len + 1)) == NULL) {
+            free_steps(copy, i);
+            return NULL;
+        }
+        if (steps[i].len > 0)
+            memcpy(params, steps[i].params, steps[i].len);
+        copy[i] = steps[i];
+        copy[i].params = params;
+    }
+    return copy;
+}
+
+int tk_tpm_key_set_signed_policies(tk_tpm_key *key,
+                                   const tk_tpm_signed_policy *policies,
+                                   size_t count)
+{
+    tk_tpm_signed_policy *copy = OPENSSL_zalloc((count > 0 ? count : 1)
+                                                * sizeof(*copy));
+    size_t i;
+
+    if (copy == NULL) {
+        tk_raise(TK_R_OUT_OF_MEMORY, "signed policies");
+        return 0;
+    }
+    for (i = 0; i < count; i++) {
+        /* A signed policy ends in the signer's approval, and only there. */
+        if (policies[i].count == 0
+            || policies[i].steps[policies[i].count - 1].code
+                   != TPM2_CC_PolicyAuthorize) {
+            tk_raise(TK_R_BAD_KEY,
+                     "signed policy %zu does not end in"
+                     " PolicyAuthorize",
+                     i + 1);
+            break;
+        }
+        if ((copy[i].steps = copy_steps(policies[i].steps, policies[i].count))
+            == NULL)
+            break;
+        copy[i].count = policies[i].count;
+        if (policies[i].name != NULL
+            && (copy[i].name = OPENSSL_strdup(policies[i].name)) == NULL) {
+            tk_raise(TK_R_OUT_OF_MEMORY, "signed policies");
+            i++;
+            break;
+        }
+    }
+    if (i < count) {
+        free_signed(copy, count);
+        return 0;
+    }
+    free_signed(key->signed_policies, key->signed_count);
+    key->signed_policies = copy;
+    key->signed_count = count;
+    return 1;
+}
+
+size_t tk_tpm_key_signed_policies(const tk_tpm_key *key,
+                                  const tk_tpm_signed_policy **policies)
+{
+    *policies = key->signed_policies;
+    return key->signed_count;
 }
 
 TPMI_ALG_HASH tk_key_name_alg(const tk_tpm_key *key)

@@ -23,6 +23,8 @@ struct tk_tpm_key {
     TPM2B_SENSITIVE *external;  /* an ephemeral key's secret, or NULL */
     tk_tpm_policy_step *policy; /* owned copies of the policy steps */
     size_t policy_count;
+    tk_tpm_signed_policy *signed_policies; /* owned copies */
+    size_t signed_count;
     tk_tpm_pubinfo info;
 
     /* Guarded by the connection lock. */

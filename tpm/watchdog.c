@@ -6,6 +6,7 @@
  * and the operation fails with a clear error instead of hanging. */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,12 +102,34 @@ static void set_deadline(tk_watchdog *wd, int seconds)
     wd->deadline = d;
 }
 
+/* The thread is tpmkit's, not the program's: it must never run the
+ * program's signal handlers. A process-directed signal goes to any thread
+ * that does not block it, and a server's handler that exits (Apache's
+ * SIGTERM handler does) would then run exit() on this thread while the
+ * main thread runs the same handler: two threads tearing the process
+ * down at once. So the thread starts with every asynchronous signal
+ * blocked; faults stay deliverable (sanitizers, core dumps). */
+static int start_thread(tk_watchdog *wd)
+{
+    sigset_t all, saved;
+    int rc;
+
+    sigfillset(&all);
+    sigdelset(&all, SIGSEGV);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGFPE);
+    sigdelset(&all, SIGILL);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
+    rc = pthread_create(&wd->thread, NULL, watch, wd);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    return rc == 0;
+}
+
 void tk_watchdog_arm(tk_watchdog *wd)
 {
     pthread_mutex_lock(&wd->lock);
     /* Threads do not survive fork(): a child starts its own. */
-    if (wd->pid != getpid()
-        && pthread_create(&wd->thread, NULL, watch, wd) == 0)
+    if (wd->pid != getpid() && start_thread(wd))
         wd->pid = getpid();
     wd->armed = 1;
     wd->fired = 0;

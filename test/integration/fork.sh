@@ -33,3 +33,9 @@ run tkprog tk_forkbusy "$SWTPM_PID"
 assert_ok "fork while a thread waits on a stopped TPM: fork does not wait, both processes work"
 assert_grep "fork() did not wait for the busy thread" "did not wait" "$T/out"
 assert_no_tpm_leftovers "fork while busy"
+
+# A signal sent to the process never runs its handler on tpmkit's own
+# thread (Apache's children exit from their SIGTERM handler: run on that
+# thread too, it raced the main thread's teardown and crashed).
+run tkprog tk_signals
+assert_ok "a process-directed SIGTERM waits for the main thread, never runs on tpmkit's thread"

@@ -71,6 +71,20 @@ assert_no_grep "PCR change: no crash" "Segmentation|Aborted|AddressSanitizer" "$
 tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
 sign_verify "PolicyPCR key after PCR 16 was reset" "$T/pcr.der" "$T/pcr.pub"
 
+# openssl_tpm2_engine writes PolicyPCR's selection first and the bare
+# pcrDigest after it (reset PCR 16 holds zeros): replayed in command order.
+pcr16_digest=$(head -c 32 /dev/zero | sw dgst -sha256 -binary | xxd -p | tr -d '\n')
+make_keyfile "$T/engine.der" 2.23.133.10.1.3 TRUE "$T/pcr.tpub" "$T/pcr.tpriv" \
+    "policy=$CC_PCR:00000001000B03000001$pcr16_digest"
+sign_verify "PolicyPCR key in openssl_tpm2_engine's step order" "$T/engine.der" "$T/pcr.pub"
+tpm2 pcrextend 16:sha256=0000000000000000000000000000000000000000000000000000000000000001 \
+    >/dev/null 2>&1 || fail "tpm2_pcrextend 16"
+run tk dgst -sha256 -sign "$T/engine.der" -out "$T/sig" "$T/msg"
+assert_fails "engine step order, PCR 16 changed"
+assert_grep "engine step order: the error says the PCR values differ" \
+    "PolicyPCR: the PCR values differ" "$T/err"
+tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+
 # Written back by tpmkit, the policy goes with the key.
 run tk pkey -in "$T/pcr.der" -out "$T/pcr2.pem"
 assert_ok "PolicyPCR key: pkey writes the key file back"

@@ -100,7 +100,9 @@ CONF
     parent=$(cat "$A/run/httpd.pid")
     TK_BG_PIDS+=("$parent")
     wait_listening "$CASE: apache2 ($mpm)" "$port"
-    assert_grep "$CASE: apache2 runs the $mpm MPM" "\\[mpm_$mpm:notice\\].*resuming normal operations" "$A/error.log"
+    # Apache listens before it logs that it runs: wait for the line.
+    wait_for "$CASE: apache2 ($mpm)" "$A/error.log" "\\[mpm_$mpm:notice\\].*resuming normal operations" 30
+    pass "$CASE: apache2 runs the $mpm MPM"
 
     : >"$C/bodies"
     fetch_pages "apache $mpm" "$port" 12 "^apache $mpm with a TPM key\$"

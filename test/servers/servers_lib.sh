@@ -18,6 +18,7 @@ _servers_on_exit() {
             echo "# ${f#"$T"/} (last lines):"
             tail -n 25 "$f" | cut -c 1-300 | sed 's/^/#   /'
         done
+        show_sanitizer_reports
     fi
     (exit "$rc")
     _tk_cleanup
@@ -90,10 +91,28 @@ use_case() {
 server_env() {
     export OPENSSL_CONF=$C/openssl.cnf TPMKIT_DEBUG="2,file:$TRACE"
     # A sanitizer build preloads the runtime for tpmkit.so; the servers
-    # themselves do not free everything at exit.
+    # themselves do not free everything at exit. Servers install their own
+    # SIGSEGV handlers (Apache's re-raises the signal without a word) and
+    # send stderr who knows where: the sanitizers keep their handler and
+    # write each report to a file of SANITIZER_DIR, any server user's.
     if [ -n "${TK_PRELOAD:-}" ]; then
-        export LD_PRELOAD=$TK_PRELOAD ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0
+        mkdir -p "$SANITIZER_DIR"
+        chmod 1777 "$SANITIZER_DIR"
+        export LD_PRELOAD=$TK_PRELOAD
+        export ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0:allow_user_segv_handler=0:fast_unwind_on_fatal=1:log_path=$SANITIZER_DIR/asan
+        export UBSAN_OPTIONS=${UBSAN_OPTIONS:-}:log_path=$SANITIZER_DIR/ubsan
     fi
+}
+SANITIZER_DIR=$T/sanitizer
+
+# show_sanitizer_reports: the reports the servers' sanitizers wrote.
+show_sanitizer_reports() {
+    local f
+    for f in "$SANITIZER_DIR"/*; do
+        [ -s "$f" ] || continue
+        echo "# sanitizer report ${f#"$T"/}:"
+        head -n 60 "$f" | cut -c 1-300 | sed 's/^/#   /'
+    done
 }
 
 # end_case [--reclaim]: after the server stopped: stop tpm2-abrmd, then
@@ -109,6 +128,10 @@ end_case() {
     fi
     export TPMKIT_TCTI=$SWTPM_TCTI
     unset OPENSSL_CONF TPMKIT_DEBUG LD_PRELOAD
+    if compgen -G "$SANITIZER_DIR/*" >/dev/null; then
+        sleep 5 # a sanitizer may still be writing (symbolizing) its report
+        fail "$CASE: the server's sanitizers reported errors: $(ls "$SANITIZER_DIR")"
+    fi
     if [ "${1:-}" = --reclaim ]; then
         for kind in transient loaded-session saved-session; do
             handles=$(tpm2 getcap "handles-$kind") || fail "tpm2_getcap handles-$kind failed"

@@ -240,13 +240,20 @@ START_TEST(keygen_without_a_tpm)
         { "RSA", "parent", "0x80000001", "parent must be" },
         { "EC", "group", "P-999", "unknown curve" },
         { "TPM2-HMAC", "digest", "MD5", "use SHA1, SHA256" },
+        { "EC", "pcr-policy", "sha256:24", "bad PCR \"24\"" },
+        { "RSA", "pcr-policy", "md5:1", "unknown PCR bank \"md5\"" },
     };
     static const struct {
         const char *type, *name, *value;
     } good[] = {
-        { "RSA", "bits", "3072" },         { "RSA", "e", "3" },
-        { "EC", "group", "P-384" },        { "RSA-PSS", "user-auth", "pw" },
-        { "TPM2-HMAC", "hexkey", "0011" }, { "EC", "parent", "0x81000001" },
+        { "RSA", "bits", "3072" },
+        { "RSA", "e", "3" },
+        { "EC", "group", "P-384" },
+        { "RSA-PSS", "user-auth", "pw" },
+        { "TPM2-HMAC", "hexkey", "0011" },
+        { "EC", "parent", "0x81000001" },
+        { "TPM2-HMAC", "pcr-policy", "sha1:0-7,23" },
+        { "RSA-PSS", "policy-signer", "/nonexistent.pem" },
     };
     EVP_PKEY_CTX *ctx;
     EVP_PKEY *pkey = NULL;

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One policy step in a policy session (policy_replay.h). */
+#include <string.h>
+#include <tss2/tss2_sys.h>
+#include <tss2/tss2_tcti.h>
+
+#include "policy_replay.h"
+#include "session_crypto.h"
+#include "state.h"
+#include "../provider/errors.h"
+
+/* One policy command without sessions, straight through the TCTI. */
+#define RAW_MAX 4096
+static TSS2_RC replay_raw(tk_tpm *tpm, TPM2_HANDLE session, uint32_t code,
+                          const unsigned char *params, size_t len)
+{
+    unsigned char cmd[RAW_MAX], resp[RAW_MAX];
+    size_t size = 14 + len, resp_size = sizeof(resp);
+    TSS2_RC rc;
+
+    if (size > sizeof(cmd))
+        return TSS2_ESYS_RC_BAD_VALUE;
+    tk_put_be(cmd, TPM2_ST_NO_SESSIONS, 2);
+    tk_put_be(cmd + 2, (uint32_t)size, 4);
+    tk_put_be(cmd + 6, code, 4);
+    tk_put_be(cmd + 10, session, 4);
+    if (len > 0)
+        memcpy(cmd + 14, params, len);
+    rc = Tss2_Tcti_Transmit(tpm->conn.tcti, size, cmd);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Tcti_Receive(tpm->conn.tcti, &resp_size, resp,
+                               TSS2_TCTI_TIMEOUT_BLOCK);
+    if (rc == TSS2_RC_SUCCESS && resp_size < 10)
+        rc = TSS2_ESYS_RC_MALFORMED_RESPONSE;
+    if (rc == TSS2_RC_SUCCESS)
+        rc = (TSS2_RC)resp[6] << 24 | (TSS2_RC)resp[7] << 16
+             | (TSS2_RC)resp[8] << 8 | resp[9];
+    return rc;
+}
+
+/* Bytes of the TPML_PCR_SELECTION at p, or 0 if it is not one. */
+static size_t pcr_selection_len(const unsigned char *p, size_t len)
+{
+    size_t off = 4;
+    uint32_t count;
+
+    if (len < 4)
+        return 0;
+    count = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8
+            | p[3];
+    if (count > TPM2_NUM_PCR_BANKS)
+        return 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (len - off < 3 || p[off + 2] > TPM2_PCR_SELECT_MAX
+            || len - off - 3 < p[off + 2])
+            return 0;
+        off += 3 + p[off + 2];
+    }
+    return off;
+}
+
+/* PolicyPCR parameters are pcrDigest (TPM2B) then the selection, in the
+ * command's order. openssl_tpm2_engine writes the selection first and the
+ * bare digest after it: such a step is put back in command order, so that
+ * its key files work too. 0 if the step is neither. */
+static int pcr_params(const tk_tpm_policy_step *step, unsigned char *out,
+                      size_t *out_len)
+{
+    const unsigned char *p = step->params;
+    size_t len = step->len, dlen, sel;
+
+    if (len >= 2 && (dlen = (size_t)p[0] << 8 | p[1]) <= len - 2
+        && (sel = pcr_selection_len(p + 2 + dlen, len - 2 - dlen)) > 0
+        && 2 + dlen + sel == len) {
+        memcpy(out, p, len);
+        *out_len = len;
+        return 1;
+    }
+    if ((sel = pcr_selection_len(p, len)) > 0 && len - sel <= 64) {
+        tk_put_be(out, (uint32_t)(len - sel), 2);
+        memcpy(out + 2, p + sel, len - sel);
+        memcpy(out + 2 + len - sel, p, sel);
+        *out_len = len + 2;
+        return 1;
+    }
+    return 0;
+}
+
+TSS2_RC tk_policy_replay_step(tk_tpm *tpm, tk_sess *policy,
+                              const tk_tpm_policy_step *step)
+{
+    if (step->code == TPM2_CC_PolicyPCR) {
+        unsigned char params[RAW_MAX];
+        size_t len = 0;
+
+        if (step->len + 2 > sizeof(params) || !pcr_params(step, params, &len))
+            return TSS2_ESYS_RC_BAD_VALUE;
+        return replay_raw(tpm, policy->handle, step->code, params, len);
+    }
+    if (step->code == TPM2_CC_PolicyAuthValue
+        || step->code == TPM2_CC_PolicyPassword) {
+        policy->policy_auth = TK_POLICY_AUTH_VALUE;
+        return Tss2_Sys_PolicyAuthValue(tpm->conn.sys, policy->handle, NULL,
+                                        NULL);
+    }
+    if (step->code == TPM2_CC_PolicyAuthorize)
+        return TSS2_ESYS_RC_BAD_VALUE;
+    return replay_raw(tpm, policy->handle, step->code, step->params, step->len);
+}
+
+TSS2_RC tk_policy_restart(tk_tpm *tpm, tk_sess *policy)
+{
+    policy->policy_auth = TK_POLICY_PLAIN;
+    return Tss2_Sys_PolicyRestart(tpm->conn.sys, policy->handle, NULL, NULL);
+}
+
+TSS2_RC tk_policy_step_fail(tk_tpm *tpm, TSS2_RC rc,
+                            const tk_tpm_policy_step *step)
+{
+    TSS2_RC base = tk_rc_base(rc);
+
+    /* A PolicyPCR step carrying a pcrDigest fails with TPM_RC_VALUE when
+     * the PCRs hold other values than the ones the key is bound to. */
+    if (step->code == TPM2_CC_PolicyPCR && base == TPM2_RC_VALUE)
+        return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
+                       "TPM2_PolicyPCR: the PCR values differ from those the"
+                       " key's policy is bound to (PCRs changed since the key"
+                       " was made?)");
+    if (step->code == TPM2_CC_PolicyPCR)
+        return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
+                       "replaying the key's policy (TPM2_PolicyPCR)");
+    return tk_failf(tpm, rc, TK_R_AUTH_FAILED,
+                    "replaying the key's policy (TPM command 0x%x)",
+                    (unsigned)step->code);
+}
