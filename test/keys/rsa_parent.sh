@@ -87,6 +87,12 @@ assert_eq "the re-encoded file keeps rsaParent TRUE" 255 "$(rsa_parent_field "$T
 cmp -s "$T/tk_ec.pem" "$T/tk_ec_again.pem" || fail "the re-encoded file is byte for byte the original"
 pass "the re-encoded file is byte for byte the original"
 sign_verify "re-encoded parent-rsa key" "$T/tk_ec_again.pem" "$T/tk_ec.pub"
+# With a PCR policy too: the policy and rsaParent both go in the file.
+genkey "$T/tk_pcr.pem" EC parent-rsa:1 pcr-policy:sha256:0,7 "description:pcr key"
+assert_eq "tk_pcr: rsaParent TRUE" 255 "$(rsa_parent_field "$T/tk_pcr.pem")"
+assert_grep "tk_pcr: the policy field is there" 'cont \[ 1 \]' "$T/asn1.txt"
+pubout "$T/tk_pcr.pem" "$T/tk_pcr.pub"
+sign_verify "parent-rsa key bound to PCRs" "$T/tk_pcr.pem" "$T/tk_pcr.pub"
 # Without the option: no rsaParent.
 genkey "$T/plain.pem" EC group:P-256 parent-rsa:0
 assert_eq "parent-rsa:0 writes no rsaParent" absent "$(rsa_parent_field "$T/plain.pem")"
