@@ -3,8 +3,11 @@
  * other tools' exactly (tpm2_createprimary -G rsa2048:aes128cfb with the
  * storage attributes), or their keys will not load under it. */
 #include "primary.h"
+#include <string.h>
+
 #include "rsa_primary.h"
 #include "session.h"
+#include "srk_cache.h"
 #include "state.h"
 #include "../provider/errors.h"
 
@@ -56,21 +59,19 @@ static TSS2_RC identity_first(tk_tpm *tpm)
     return rc;
 }
 
-static TSS2_RC create(tk_tpm *tpm)
+static TSS2_RC create(tk_tpm *tpm, ESYS_TR *handle, TPM2B_PUBLIC **pub)
 {
     TPM2B_SENSITIVE_CREATE sensitive = { 0 };
     TPM2B_DATA outside_info = { 0 };
     TPML_PCR_SELECTION pcrs = { 0 };
     TSS2_RC rc;
 
-    if ((rc = identity_first(tpm)) != TSS2_RC_SUCCESS)
-        return rc;
     rc = Esys_CreatePrimary(tpm->conn.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
                             ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
-                            &rsa_storage_template, &outside_info, &pcrs,
-                            &tpm->rsa_prim.handle, NULL, NULL, NULL, NULL);
+                            &rsa_storage_template, &outside_info, &pcrs, handle,
+                            pub, NULL, NULL, NULL);
     if (rc != TSS2_RC_SUCCESS) {
-        tpm->rsa_prim.handle = ESYS_TR_NONE;
+        *handle = ESYS_TR_NONE;
         return tk_fail(tpm, rc, TK_R_PRIMARY_FAILED,
                        "TPM2_CreatePrimary of the RSA-2048 storage primary"
                        " (the key file says rsaParent)");
@@ -79,11 +80,106 @@ static TSS2_RC create(tk_tpm *tpm)
     return TSS2_RC_SUCCESS;
 }
 
+/* Everything of the template but the unique field, which the TPM fills. */
+static int is_template(const TPM2B_PUBLIC *pub)
+{
+    const TPMT_PUBLIC *a = &pub->publicArea,
+                      *t = &rsa_storage_template.publicArea;
+    const TPMS_RSA_PARMS *p = &a->parameters.rsaDetail,
+                         *q = &t->parameters.rsaDetail;
+
+    return a->type == t->type && a->nameAlg == t->nameAlg
+           && a->objectAttributes == t->objectAttributes
+           && a->authPolicy.size == 0
+           && p->symmetric.algorithm == q->symmetric.algorithm
+           && p->symmetric.keyBits.aes == q->symmetric.keyBits.aes
+           && p->symmetric.mode.aes == q->symmetric.mode.aes
+           && p->scheme.scheme == q->scheme.scheme && p->keyBits == q->keyBits
+           && (p->exponent == 0 || p->exponent == 65537);
+}
+
+/* Does `pub` hash to `name` (so it is the public area the TPM holds)? */
+static int names(tk_tpm *tpm, const TPM2B_PUBLIC *pub, const TPM2B_NAME *name)
+{
+    TPM2B_NAME computed;
+
+    return tk_object_name(&tpm->conn.crypto, pub, &computed)
+           && computed.size == name->size
+           && memcmp(computed.name, name->name, name->size) == 0;
+}
+
+/* Is the key at `tr` this primary? Its template must match and so must
+ * its modulus, which takes creating the primary once (then noted). A
+ * primary so created is kept in *created when it did not match. */
+static int is_rsa_primary(tk_tpm *tpm, ESYS_TR tr, const TPM2B_NAME *name,
+                          ESYS_TR *created)
+{
+    TPM2B_PUBLIC noted, *read = NULL, *made = NULL;
+    const TPM2B_PUBLIC_KEY_RSA *a, *b;
+    int same;
+
+    if (tk_srk_cache_read(&tpm->journal, tpm->srk_handle, name, &noted))
+        return is_template(&noted) && names(tpm, &noted, name);
+    if (Esys_ReadPublic(tpm->conn.esys, tr, ESYS_TR_NONE, ESYS_TR_NONE,
+                        ESYS_TR_NONE, &read, NULL, NULL)
+        != TSS2_RC_SUCCESS)
+        return 0;
+    same = is_template(read) && names(tpm, read, name)
+           && create(tpm, created, &made) == TSS2_RC_SUCCESS;
+    if (same) {
+        a = &made->publicArea.unique.rsa;
+        b = &read->publicArea.unique.rsa;
+        same = a->size == b->size && memcmp(a->buffer, b->buffer, a->size) == 0;
+    }
+    if (same) {
+        tk_srk_cache_write(&tpm->journal, tpm->srk_handle, name, read);
+        Esys_FlushContext(tpm->conn.esys, *created);
+        *created = ESYS_TR_NONE;
+    }
+    tk_debug("the key at 0x%08x is %sthe RSA storage primary", tpm->srk_handle,
+             same ? "" : "not ");
+    Esys_Free(made);
+    Esys_Free(read);
+    return same;
+}
+
+/* The persisted primary, if storage-primary names a handle holding it. */
+static void find_persisted(tk_tpm *tpm)
+{
+    tk_rsa_primary *p = &tpm->rsa_prim;
+    TPM2B_NAME *name = NULL;
+    ESYS_TR tr = ESYS_TR_NONE, created = ESYS_TR_NONE;
+
+    p->looked = 1;
+    if (tpm->srk_handle == 0
+        || Esys_TR_FromTPMPublic(tpm->conn.esys, tpm->srk_handle, ESYS_TR_NONE,
+                                 ESYS_TR_NONE, ESYS_TR_NONE, &tr)
+               != TSS2_RC_SUCCESS)
+        return;
+    if (Esys_TR_GetName(tpm->conn.esys, tr, &name) == TSS2_RC_SUCCESS
+        && is_rsa_primary(tpm, tr, name, &created)) {
+        p->handle = tr;
+        p->persistent = 1;
+        tk_debug("RSA storage primary: the persisted one at 0x%08x",
+                 tpm->srk_handle);
+    } else {
+        Esys_TR_Close(tpm->conn.esys, &tr);
+        p->handle = created; /* made to compare: ours now */
+    }
+    Esys_Free(name);
+}
+
 TSS2_RC tk_rsa_primary_get(tk_tpm *tpm, ESYS_TR *out)
 {
     tk_rsa_primary *p = &tpm->rsa_prim;
+    TPM2B_PUBLIC *pub = NULL;
     TSS2_RC rc;
 
+    if (p->handle == ESYS_TR_NONE && p->saved == NULL
+        && (rc = identity_first(tpm)) != TSS2_RC_SUCCESS)
+        return rc;
+    if (p->handle == ESYS_TR_NONE && !p->looked)
+        find_persisted(tpm);
     if (p->handle == ESYS_TR_NONE && p->saved != NULL) {
         rc = Esys_ContextLoad(tpm->conn.esys, p->saved, &p->handle);
         if (rc != TSS2_RC_SUCCESS) {
@@ -97,8 +193,12 @@ TSS2_RC tk_rsa_primary_get(tk_tpm *tpm, ESYS_TR *out)
             p->saved = NULL;
         }
     }
-    if (p->handle == ESYS_TR_NONE && (rc = create(tpm)) != TSS2_RC_SUCCESS)
-        return rc;
+    if (p->handle == ESYS_TR_NONE) {
+        rc = create(tpm, &p->handle, &pub);
+        Esys_Free(pub);
+        if (rc != TSS2_RC_SUCCESS)
+            return rc;
+    }
     *out = p->handle;
     return TSS2_RC_SUCCESS;
 }
@@ -108,8 +208,8 @@ TSS2_RC tk_rsa_primary_park(tk_tpm *tpm)
     tk_rsa_primary *p = &tpm->rsa_prim;
     TSS2_RC rc;
 
-    if (p->handle == ESYS_TR_NONE)
-        return TSS2_RC_SUCCESS;
+    if (p->handle == ESYS_TR_NONE || p->persistent)
+        return TSS2_RC_SUCCESS; /* a persistent key takes no slot */
     if (p->saved == NULL) {
         rc = Esys_ContextSave(tpm->conn.esys, p->handle, &p->saved);
         if (rc != TSS2_RC_SUCCESS) {
@@ -131,17 +231,21 @@ void tk_rsa_primary_drop(tk_tpm *tpm, int flush)
     tk_rsa_primary *p = &tpm->rsa_prim;
 
     if (p->handle != ESYS_TR_NONE) {
-        if (!flush
+        if (p->persistent || !flush
             || Esys_FlushContext(tpm->conn.esys, p->handle) != TSS2_RC_SUCCESS)
             Esys_TR_Close(tpm->conn.esys, &p->handle);
         p->handle = ESYS_TR_NONE;
     }
     Esys_Free(p->saved);
     p->saved = NULL;
+    p->persistent = 0;
+    p->looked = 0;
 }
 
 void tk_rsa_primary_abandon(tk_tpm *tpm)
 {
     tpm->rsa_prim.handle = ESYS_TR_NONE;
     tpm->rsa_prim.saved = NULL;
+    tpm->rsa_prim.persistent = 0;
+    tpm->rsa_prim.looked = 0;
 }

@@ -209,5 +209,45 @@ for enc in yes no; do
     assert_contains "session-encryption $enc, wrong pin: says why" \
         "identity could not be verified" "$T/err"
 done
+
+# --- the RSA primary persisted at 0x81000001 (systemd's SRK without ECC) ----------
+tools evictcontrol -C o -c "$T/rsrk.ctx" 0x81000001
+# captured_sign WHAT KEY PUB [ENV...]: sign KEY in a process of its own with
+# its TPM traffic in $T/cap.pcap (and $T/commands); the signature verifies.
+captured_sign() {
+    local what=$1 key=$2 pub=$3 form=PEM
+    shift 3
+    [[ $key == *.der ]] && form=DER
+    PCAP=$T/cap.pcap
+    rm -f "$PCAP"
+    env "$@" TCTI_PCAP_FILE="$PCAP" TPMKIT_TCTI="pcap:$TPMKIT_TCTI" \
+        OPENSSL_MODULES="$TK_MODULE_DIR" timeout -k 5 60 openssl dgst \
+        -provider tpmkit -provider default -sha256 -sign "$key" -keyform "$form" \
+        -out "$T/sig" "$T/msg" >"$T/out" 2>"$T/err" || { cat "$T/err"; fail "$what: signs"; }
+    run sw dgst -sha256 -verify "$pub" -signature "$T/sig" "$T/msg"
+    assert_ok "$what: signs, the signature verifies"
+    capture_commands "$PCAP"
+}
+captured_sign "first process with the persisted RSA primary" "$T/tk_ec.pem" "$T/tk_ec.pub"
+assert_command_count "first process: one CreatePrimary, to check the persisted key" \
+    CreatePrimary 1
+file_has_bytes "$PCAP" "$RSA_TEMPLATE" || fail "the check creates the RSA primary"
+pass "the check creates the RSA primary"
+captured_sign "next process" "$T/tk_ec.pem" "$T/tk_ec.pub"
+assert_command_count "next process: no CreatePrimary (the note and the name suffice)" \
+    CreatePrimary 0
+assert_command_count "next process: one Load, no ContextSave" ContextSave 0
+captured_sign "tpm2-tools key under the persisted RSA primary" "$T/tools_ec.der" \
+    "$T/tools_ec.pub"
+assert_command_count "tpm2-tools key: no CreatePrimary" CreatePrimary 0
+captured_sign "storage-primary none" "$T/tk_ec.pem" "$T/tk_ec.pub" TPMKIT_STORAGE_PRIMARY=none
+assert_command_count "storage-primary none: the RSA primary is created" CreatePrimary 1
+# ECC-parent keys neither use nor check the persisted RSA key.
+captured_sign "ECC-parent key beside a persisted RSA primary" "$T/plain.pem" "$T/plain.pub"
+assert_command_count "ECC-parent key: one CreatePrimary (the ECC primary)" CreatePrimary 1
+if file_has_bytes "$PCAP" "$RSA_TEMPLATE"; then
+    fail "the ECC-parent key made the RSA primary"
+fi
+pass "the ECC-parent key leaves the RSA primary alone"
 tools_cleanup
 assert_no_tpm_leftovers
