@@ -221,7 +221,7 @@ captured_sign() {
     PCAP=$T/cap.pcap
     rm -f "$PCAP"
     (
-        [ $# -eq 0 ] || export "$@"
+        for kv in "$@"; do export "${kv?}"; done
         pcap tk dgst -sha256 -sign "$key" -keyform "$form" -out "$T/sig" "$T/msg"
     ) >"$T/out" 2>"$T/err" || { cat "$T/err"; fail "$what: signs"; }
     run sw dgst -sha256 -verify "$pub" -signature "$T/sig" "$T/msg"
