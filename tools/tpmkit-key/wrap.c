@@ -21,9 +21,11 @@
 
 static const char wrap_help[] =
     "Usage: tpmkit-key wrap --in SOFT.pem --out KEY.pem [--parent HANDLE]\n"
-    "                       [--password PW]\n"
+    "                       [--parent-rsa] [--password PW] [--description "
+    "TEXT]\n"
     "       tpmkit-key wrap --for PARENT.pub --in SOFT.pem --out KEY.pem\n"
-    "                       [--parent HANDLE] [--password PW]\n"
+    "                       [--parent HANDLE | --parent-rsa] [--password PW]\n"
+    "                       [--description TEXT]\n"
     "Put an existing software key (RSA 2048/3072, EC P-256/P-384; PEM or\n"
     "DER, PKCS#8 or traditional, unencrypted) into a TPM. The private key\n"
     "is encrypted to the TPM's storage key here; it never crosses the bus\n"
@@ -37,17 +39,31 @@ static const char wrap_help[] =
     "  --parent HANDLE   the parent: 0x40000001, the standard storage\n"
     "                    primary (default), or a persistent storage key\n"
     "                    0x81xxxxxx\n"
+    "  --parent-rsa      the parent is the RSA-2048 storage primary (for\n"
+    "                    TPMs without ECC): the file says rsaParent TRUE\n"
+    "  --description TEXT  a description kept in the key file (UTF-8, at\n"
+    "                    most 1024 bytes)\n"
     "  --for PARENT.pub  offline, without a TPM: write an importable key\n"
     "                    file for the TPM whose storage key this is, from\n"
     "                    tpm2_readpublic -f pem (EC P-256: the standard\n"
-    "                    primary; RSA 2048: needs --parent) or -o (a\n"
+    "                    primary; RSA 2048: needs --parent or\n"
+    "                    --parent-rsa) or -o (a\n"
     "                    TPM2B_PUBLIC). The TPM imports it on first use;\n"
     "                    any other TPM refuses it\n"
     "  --help            this text\n"
     "Keep or destroy SOFT.pem as your policy says: wrapping copies the key,\n"
     "it does not move it.\n";
 
-enum { OPT_IN = 1, OPT_OUT, OPT_PASSWORD, OPT_PARENT, OPT_FOR, OPT_HELP };
+enum {
+    OPT_IN = 1,
+    OPT_OUT,
+    OPT_PASSWORD,
+    OPT_PARENT,
+    OPT_FOR,
+    OPT_HELP,
+    OPT_PARENT_RSA,
+    OPT_DESCRIPTION
+};
 
 static const struct option wrap_opts[] = {
     { "in", required_argument, NULL, OPT_IN },
@@ -55,13 +71,15 @@ static const struct option wrap_opts[] = {
     { "password", required_argument, NULL, OPT_PASSWORD },
     { "parent", required_argument, NULL, OPT_PARENT },
     { "for", required_argument, NULL, OPT_FOR },
+    { "parent-rsa", no_argument, NULL, OPT_PARENT_RSA },
+    { "description", required_argument, NULL, OPT_DESCRIPTION },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
 
 struct args {
-    const char *in, *out, *password, *parent_for;
-    int parent_given;
+    const char *in, *out, *password, *parent_for, *description;
+    int parent_given, parent_rsa;
     uint32_t parent;
 };
 
@@ -95,6 +113,17 @@ static int parse(int argc, char **argv, struct args *a)
                                  " persistent handle 0x81xxxxxx",
                                  optarg);
             break;
+        case OPT_PARENT_RSA:
+            a->parent_rsa = 1;
+            break;
+        case OPT_DESCRIPTION:
+            a->description = optarg;
+            if (!tk_keyfile_description_ok(optarg))
+                return tkk_usage("wrap",
+                                 "--description must be UTF-8 text of at"
+                                 " most %d bytes",
+                                 TK_KEYFILE_MAX_DESCRIPTION);
+            break;
         case OPT_HELP:
             fputs(wrap_help, stdout);
             return TKK_OK;
@@ -108,6 +137,11 @@ static int parse(int argc, char **argv, struct args *a)
         return tkk_usage("wrap", "unexpected argument %s", argv[optind]);
     if (a->in == NULL || a->out == NULL)
         return tkk_usage("wrap", "--in and --out are required");
+    if (a->parent_rsa && a->parent_given)
+        return tkk_usage("wrap", "--parent-rsa names the parent: leave out"
+                                 " --parent");
+    if (a->parent_rsa)
+        a->parent = TK_TPM_PARENT_RSA_PRIMARY;
     return -1;
 }
 
@@ -202,11 +236,11 @@ static int wrap_online(tk_tpm *tpm, const struct args *a, const tk_dup *d,
                             d->dup_len, d->seed, d->seed_len);
     if (key == NULL
         || !tk_tpm_key_blobs(key, &parent, &pub, &pub_len, &priv, &priv_len)) {
-        tkk_fail("wrap", "importing %s into the TPM (%s) under 0x%08x failed",
-                 a->in, tk_tpm_tcti(tpm), a->parent);
+        tkk_fail("wrap", "importing %s into the TPM (%s) under %s failed",
+                 a->in, tk_tpm_tcti(tpm), tkk_parent_name(a->parent));
         goto end;
     }
-    kf->parent = parent;
+    tk_keyfile_set_tpm_parent(kf, parent);
     kf->pub = OPENSSL_memdup(pub, pub_len);
     kf->pub_len = pub_len;
     kf->priv = OPENSSL_memdup(priv, priv_len);
@@ -227,8 +261,8 @@ static int parent_public_online(tk_tpm *tpm, const struct args *a,
     ok = tk_tpm_parent_public(tpm, a->parent, pub, len)
          && tk_dup_parent_check(*pub, *len, &standard);
     if (!ok)
-        tkk_fail("wrap", "reading the parent 0x%08x from the TPM (%s)",
-                 a->parent, tk_tpm_tcti(tpm));
+        tkk_fail("wrap", "reading the parent %s from the TPM (%s)",
+                 tkk_parent_name(a->parent), tk_tpm_tcti(tpm));
     return ok;
 }
 
@@ -256,11 +290,20 @@ int tkk_wrap(int argc, char **argv)
             goto end;
         /* A file's parent 0x40000001 means the standard primary: any other
          * storage key must be named by its persistent handle. */
+        if (a.parent_rsa
+            && !tk_dup_parent_is_rsa_primary(parent_pub, parent_len)) {
+            tkk_fail("wrap",
+                     "--for %s is not an RSA 2048 storage key (AES-128-CFB,"
+                     " SHA-256), which --parent-rsa says it is",
+                     a.parent_for);
+            goto end;
+        }
         if (!standard && a.parent == TK_TPM_PARENT_PRIMARY) {
             tkk_fail("wrap",
                      "--for %s is not the standard storage primary (EC"
                      " P-256, the standard template): say which persistent"
-                     " handle holds it with --parent 0x81xxxxxx",
+                     " handle holds it with --parent 0x81xxxxxx, or use"
+                     " --parent-rsa if it is the RSA-2048 storage primary",
                      a.parent_for);
             goto end;
         }
@@ -274,9 +317,14 @@ int tkk_wrap(int argc, char **argv)
         goto end;
     }
     kf.empty_auth = auth_len == 0;
+    if (a.description != NULL && a.description[0] != '\0'
+        && (kf.description = OPENSSL_strdup(a.description)) == NULL) {
+        tkk_fail("wrap", "out of memory");
+        goto end;
+    }
     if (a.parent_for != NULL) {
         kf.importable = 1;
-        kf.parent = a.parent;
+        tk_keyfile_set_tpm_parent(&kf, a.parent);
         kf.pub = d.pub;
         kf.pub_len = d.pub_len;
         kf.priv = d.dup;
