@@ -9,6 +9,7 @@
 
 #include "der.h"
 #include "keyfile.h"
+#include "../tpm/key.h"
 #include "../provider/errors.h"
 
 /* 2.23.133.10.1.3, .4 and .5, OID body bytes. */
@@ -335,7 +336,7 @@ static int description(parse *ps, tk_der *ctx_body, char **out)
 /* The optional [0]..[5] fields, each at most once and in order. */
 static int optional_fields(parse *ps, tk_der *seq, tk_keyfile *kf)
 {
-    int last = -1, n, ignored;
+    int last = -1, n, value;
     unsigned tag;
     tk_der body, inner;
     size_t count;
@@ -380,9 +381,9 @@ static int optional_fields(parse *ps, tk_der *seq, tk_keyfile *kf)
                 return 0;
             break;
         case 5:
-            /* rsaParent: only matters to importers; checked, not kept. */
-            if (!boolean(ps, &body, &ignored, "rsaParent"))
+            if (!boolean(ps, &body, &value, "rsaParent"))
                 return 0;
+            kf->rsa_parent = value ? 1 : -1;
             break;
         }
     }
@@ -611,6 +612,7 @@ static unsigned char *put_auth_policy(unsigned char *p, const tk_keyfile *kf)
 int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
 {
     const unsigned char bool_value = kf->empty_auth == 1 ? 0xff : 0x00;
+    const unsigned char rsa_value = kf->rsa_parent == 1 ? 0xff : 0x00;
     unsigned char parent_int[5], *buf, *p;
     size_t parent_len, desc_len = 0, body, total;
     const unsigned char *oid = kf->importable ? oid_importable
@@ -683,6 +685,8 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
         body += tlv_size(tlv_size(auth_list_size(kf)));
     if (desc_len > 0)
         body += tlv_size(tlv_size(desc_len));
+    if (kf->rsa_parent != 0)
+        body += tlv_size(tlv_size(1));
     body += tlv_size(parent_len) + tlv_size(kf->pub_len)
             + tlv_size(kf->priv_len);
     total = tlv_size(body);
@@ -703,6 +707,8 @@ int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len)
         p = put_auth_policy(p, kf);
     if (desc_len > 0)
         p = put_explicit(p, 4, TK_DER_UTF8STRING, kf->description, desc_len);
+    if (kf->rsa_parent != 0)
+        p = put_explicit(p, 5, TK_DER_BOOLEAN, &rsa_value, 1);
     p = put_tlv(p, TK_DER_INTEGER, parent_int, parent_len);
     p = put_tlv(p, TK_DER_OCTET_STRING, kf->pub, kf->pub_len);
     p = put_tlv(p, TK_DER_OCTET_STRING, kf->priv, kf->priv_len);
@@ -739,4 +745,31 @@ void tk_keyfile_clear(tk_keyfile *kf)
     }
     OPENSSL_free(kf->auth_policy);
     memset(kf, 0, sizeof(*kf));
+}
+
+uint32_t tk_keyfile_tpm_parent(const tk_keyfile *kf)
+{
+    if (kf->parent == TK_TPM_PARENT_PRIMARY && kf->rsa_parent == 1)
+        return TK_TPM_PARENT_RSA_PRIMARY;
+    return kf->parent;
+}
+
+void tk_keyfile_set_tpm_parent(tk_keyfile *kf, uint32_t parent)
+{
+    if (parent == TK_TPM_PARENT_RSA_PRIMARY) {
+        kf->parent = TK_TPM_PARENT_PRIMARY;
+        kf->rsa_parent = 1;
+        return;
+    }
+    kf->parent = parent != 0 ? parent : TK_TPM_PARENT_PRIMARY;
+    if (kf->rsa_parent == 1)
+        kf->rsa_parent = 0;
+}
+
+int tk_keyfile_description_ok(const char *text)
+{
+    size_t len = strlen(text);
+
+    return len <= TK_KEYFILE_MAX_DESCRIPTION
+           && utf8_valid((const unsigned char *)text, len);
 }

@@ -57,7 +57,11 @@ typedef struct tk_keyfile {
                                           * when allocated by the codec */
     size_t auth_policy_count;
     char *description; /* NULL if absent */
-    uint32_t parent;   /* as a TPM handle (negative INTEGERs mapped) */
+    /* rsaParent: 1 TRUE (parent 0x40000001 is the RSA-2048 storage
+     * primary, not the ECC P-256 one), 0 absent, -1 FALSE as written
+     * (kept so that the file re-encodes unchanged). */
+    int rsa_parent;
+    uint32_t parent; /* as a TPM handle (negative INTEGERs mapped) */
     unsigned char *pub;
     size_t pub_len;
     unsigned char *priv;
@@ -86,9 +90,22 @@ int tk_keyfile_decode_ex(const unsigned char *der, size_t len, tk_keyfile *out,
                          char *why, size_t why_len);
 /* Encode to DER (OPENSSL_malloc'd). 1 on success. Writes emptyAuth unless
  * empty_auth is -1 (FALSE explicitly: tpm2-openssl reads an absent emptyAuth
- * as TRUE), the policy steps, the signed policies (authPolicy) and the
- * description when set, the parent as a positive INTEGER. */
+ * as TRUE), the policy steps, the signed policies (authPolicy), the
+ * description and rsaParent when set, the parent as a positive INTEGER.
+ * Whatever decode accepted (with a non-negative parent INTEGER) encodes
+ * to the same bytes. */
 int tk_keyfile_encode(const tk_keyfile *kf, unsigned char **der, size_t *len);
 void tk_keyfile_clear(tk_keyfile *kf);
+
+/* The parent as the TPM layer names it (tpm/key.h): parent 0x40000001
+ * with rsaParent TRUE is TK_TPM_PARENT_RSA_PRIMARY; rsaParent beside any
+ * other parent says nothing about it and is ignored. */
+uint32_t tk_keyfile_tpm_parent(const tk_keyfile *kf);
+/* Can `text` be a key file's description (UTF-8 without NUL, at most
+ * TK_KEYFILE_MAX_DESCRIPTION bytes)? */
+int tk_keyfile_description_ok(const char *text);
+/* The inverse: parent and rsaParent for a TPM-layer parent (0 is the
+ * standard primary). */
+void tk_keyfile_set_tpm_parent(tk_keyfile *kf, uint32_t parent);
 
 #endif

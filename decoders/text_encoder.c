@@ -31,6 +31,8 @@ static const char *parent_name(uint32_t parent)
     case 0:
     case TK_TPM_PARENT_PRIMARY:
         return " (storage primary key, owner hierarchy)";
+    case TK_TPM_PARENT_RSA_PRIMARY:
+        return " (RSA-2048 storage primary key, owner hierarchy: rsaParent)";
     case 0x4000000bu:
         return " (endorsement hierarchy)";
     case 0x4000000cu:
@@ -58,9 +60,11 @@ static int print_tpm_part(BIO *out, const tk_key *key)
             return 0;
     } else if (tk_tpm_key_blobs(key->tpm_key, &parent, &pub, &pub_len, &priv,
                                 &priv_len)) {
-        if (parent == 0)
-            parent = TK_TPM_PARENT_PRIMARY;
-        if (BIO_printf(out, "  parent: 0x%08x%s\n", parent, parent_name(parent))
+        if (BIO_printf(out, "  parent: 0x%08x%s\n",
+                       parent == TK_TPM_PARENT_RSA_PRIMARY || parent == 0
+                           ? TK_TPM_PARENT_PRIMARY
+                           : parent,
+                       parent_name(parent))
             <= 0)
             return 0;
     }

@@ -134,12 +134,12 @@ tk_key *tk_key_from_keyfile(tk_prov_ctx *prov, tk_key_type want,
     if (tpm == NULL)
         return NULL;
     if (kf->importable)
-        tpm_key = tk_tpm_key_import(tpm, kf->parent, kf->pub, kf->pub_len,
-                                    kf->priv, kf->priv_len, kf->secret,
-                                    kf->secret_len);
+        tpm_key = tk_tpm_key_import(tpm, tk_keyfile_tpm_parent(kf), kf->pub,
+                                    kf->pub_len, kf->priv, kf->priv_len,
+                                    kf->secret, kf->secret_len);
     else
-        tpm_key = tk_tpm_key_from_blobs(tpm, kf->parent, kf->pub, kf->pub_len,
-                                        kf->priv, kf->priv_len);
+        tpm_key = tk_tpm_key_from_blobs(tpm, tk_keyfile_tpm_parent(kf), kf->pub,
+                                        kf->pub_len, kf->priv, kf->priv_len);
     if (tpm_key == NULL)
         return NULL;
     if (!tk_keyfile_apply_policies(kf, tpm_key)) {

@@ -155,7 +155,7 @@ static int key_file_der(const tk_key *key, unsigned char **der, size_t *len)
     /* kf borrows the blobs and the description: never cleared. */
     kf.pub = (unsigned char *)pub;
     kf.priv = (unsigned char *)priv;
-    kf.parent = parent != 0 ? parent : TK_TPM_PARENT_PRIMARY;
+    tk_keyfile_set_tpm_parent(&kf, parent);
     /* Always explicit: tpm2-openssl takes an absent emptyAuth as TRUE and
      * would then use a password-protected key without its password. */
     kf.empty_auth = key->empty_auth ? 1 : 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* genpkey for TPM keys: -pkeyopt bits, e, group, user-auth, parent,
- * parent-auth, pcr-policy, policy-signer; for TPM2-HMAC keys digest and
+ * parent-auth, parent-rsa (the RSA-2048 storage primary), description,
+ * pcr-policy, policy-signer; for TPM2-HMAC keys digest and
  * key/hexkey (an imported secret; without one the TPM makes the secret). The key is created inside the TPM under the standard
  * storage primary (or a persistent parent) and comes back as blobs. */
 #include <stdlib.h>
@@ -17,12 +18,15 @@
 #include "key.h"
 #include "keygen.h"
 #include "keygen_policy.h"
+#include "../decoders/keyfile.h"
 #include "../mac/mac.h"
 #include "../provider/errors.h"
 
 #define PARAM_USER_AUTH "user-auth"
 #define PARAM_PARENT "parent"
 #define PARAM_PARENT_AUTH "parent-auth"
+#define PARAM_PARENT_RSA "parent-rsa"
+#define PARAM_DESCRIPTION "description"
 #define PARAM_DIGEST "digest"
 #define PARAM_KEY "key" /* also hexkey: OpenSSL decodes the hex */
 #define PARAM_PCR_POLICY "pcr-policy"
@@ -37,8 +41,10 @@ typedef struct tk_keygen_ctx {
     uint32_t parent;
     char *user_auth, *parent_auth;
     char *pcr_policy, *policy_signer; /* the signer is read at generation */
-    int hash_nid;                     /* HMAC */
-    unsigned char *secret;            /* HMAC: imported, in the secure heap */
+    int parent_rsa;        /* under the RSA-2048 storage primary (rsaParent) */
+    char *description;     /* the key file's description, or NULL */
+    int hash_nid;          /* HMAC */
+    unsigned char *secret; /* HMAC: imported, in the secure heap */
     size_t secret_len;
 } tk_keygen_ctx;
 
@@ -178,6 +184,45 @@ static int set_parent(tk_keygen_ctx *gen, const OSSL_PARAM *p)
     return 1;
 }
 
+static int set_parent_rsa(tk_keygen_ctx *gen, const OSSL_PARAM *p)
+{
+    const char *v;
+
+    if (!OSSL_PARAM_get_utf8_string_ptr(p, &v))
+        return 0;
+    if (strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
+        gen->parent_rsa = 1;
+    else if (strcmp(v, "0") == 0 || strcmp(v, "no") == 0
+             || strcmp(v, "false") == 0)
+        gen->parent_rsa = 0;
+    else {
+        tk_raise(TK_R_BAD_REQUEST, "parent-rsa must be 1 or 0, not \"%s\"", v);
+        return 0;
+    }
+    return 1;
+}
+
+static int set_description(tk_keygen_ctx *gen, const OSSL_PARAM *p)
+{
+    char *text = NULL;
+
+    if (!OSSL_PARAM_get_utf8_string(p, &text, 0))
+        return 0;
+    if (!tk_keyfile_description_ok(text)) {
+        tk_raise(TK_R_BAD_REQUEST,
+                 "description must be UTF-8 text of at most %d bytes"
+                 " (%zu given)",
+                 TK_KEYFILE_MAX_DESCRIPTION, strlen(text));
+        OPENSSL_free(text);
+        return 0;
+    }
+    OPENSSL_free(gen->description);
+    gen->description = text[0] != '\0' ? text : NULL;
+    if (gen->description == NULL)
+        OPENSSL_free(text);
+    return 1;
+}
+
 int tk_keygen_set_params(void *genctx, const OSSL_PARAM params[])
 {
     tk_keygen_ctx *gen = genctx;
@@ -214,6 +259,12 @@ int tk_keygen_set_params(void *genctx, const OSSL_PARAM params[])
         return 0;
     if ((p = OSSL_PARAM_locate_const(params, PARAM_PARENT)) != NULL
         && !set_parent(gen, p))
+        return 0;
+    if ((p = OSSL_PARAM_locate_const(params, PARAM_PARENT_RSA)) != NULL
+        && !set_parent_rsa(gen, p))
+        return 0;
+    if ((p = OSSL_PARAM_locate_const(params, PARAM_DESCRIPTION)) != NULL
+        && !set_description(gen, p))
         return 0;
     if ((p = OSSL_PARAM_locate_const(params, PARAM_PCR_POLICY)) != NULL) {
         tk_tpm_pcr_sel sel;
@@ -256,6 +307,8 @@ const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
         OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PCR_POLICY, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_POLICY_SIGNER, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PARENT_RSA, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_DESCRIPTION, NULL, 0),
         OSSL_PARAM_END
     };
     static const OSSL_PARAM ec[] = {
@@ -265,6 +318,8 @@ const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
         OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PCR_POLICY, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_POLICY_SIGNER, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PARENT_RSA, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_DESCRIPTION, NULL, 0),
         OSSL_PARAM_END
     };
     static const OSSL_PARAM hmac[] = {
@@ -276,6 +331,8 @@ const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
         OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PCR_POLICY, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_POLICY_SIGNER, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PARENT_RSA, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_DESCRIPTION, NULL, 0),
         OSSL_PARAM_END
     };
     tk_keygen_ctx *gen = genctx;
@@ -300,6 +357,13 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     int made;
 
     (void)cb, (void)cbarg;
+    if (gen->parent_rsa && gen->parent != TK_TPM_PARENT_PRIMARY) {
+        tk_raise(TK_R_BAD_REQUEST,
+                 "parent-rsa names the RSA storage primary (0x40000001):"
+                 " leave out parent 0x%08x, or leave out parent-rsa",
+                 gen->parent);
+        return NULL;
+    }
     auth_len = gen->user_auth != NULL ? strlen(gen->user_auth) : 0;
     req.kind = gen->type == TK_KEY_EC     ? TK_TPM_KEY_EC
                : gen->type == TK_KEY_HMAC ? TK_TPM_KEY_HMAC
@@ -319,7 +383,7 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     req.curve_nid = gen->curve_nid;
     req.auth = (const unsigned char *)gen->user_auth;
     req.auth_len = auth_len;
-    req.parent = gen->parent;
+    req.parent = gen->parent_rsa ? TK_TPM_PARENT_RSA_PRIMARY : gen->parent;
     req.parent_auth = (const unsigned char *)gen->parent_auth;
     req.parent_auth_len = gen->parent_auth != NULL ? strlen(gen->parent_auth)
                                                    : 0;
@@ -337,8 +401,8 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
         tk_keygen_policy_clear(&policy);
         return NULL;
     }
-    key = tk_key_from_blobs(gen->prov, gen->type, gen->parent, pub, pub_len,
-                            priv, priv_len, auth_len == 0, NULL);
+    key = tk_key_from_blobs(gen->prov, gen->type, req.parent, pub, pub_len,
+                            priv, priv_len, auth_len == 0, gen->description);
     if (key != NULL
         && (!tk_keygen_policy_apply(&policy, key->tpm_key)
             || !tk_tpm_key_set_auth(key->tpm_key, req.auth, auth_len)
@@ -366,5 +430,6 @@ void tk_keygen_cleanup(void *genctx)
     OPENSSL_secure_clear_free(gen->secret, gen->secret_len);
     OPENSSL_free(gen->pcr_policy);
     OPENSSL_free(gen->policy_signer);
+    OPENSSL_free(gen->description);
     OPENSSL_free(gen);
 }

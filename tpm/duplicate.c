@@ -11,6 +11,7 @@
 #include "key.h"
 #include "policy.h"
 #include "primary.h"
+#include "rsa_primary.h"
 #include "session_crypto.h"
 #include "../provider/errors.h"
 
@@ -258,6 +259,29 @@ static int parent_usable(const TPMT_PUBLIC *a)
         return 0;
     }
     return 1;
+}
+
+int tk_dup_parent_is_rsa_primary(const unsigned char *parent_pub, size_t len)
+{
+    const TPMT_PUBLIC *t = &tk_rsa_primary_template()->publicArea, *a;
+    const TPMS_RSA_PARMS *q = &t->parameters.rsaDetail, *p;
+    TPM2B_PUBLIC parent;
+
+    if (!unmarshal_parent(parent_pub, len, &parent))
+        return 0;
+    a = &parent.publicArea;
+    p = &a->parameters.rsaDetail;
+    /* The attributes beyond restricted|decrypt do not enter a duplicate,
+     * and a plain public key (tpm2_readpublic -f pem) does not carry them. */
+    return a->type == t->type && a->nameAlg == t->nameAlg
+           && (a->objectAttributes & TPMA_OBJECT_RESTRICTED) != 0
+           && (a->objectAttributes & TPMA_OBJECT_DECRYPT) != 0
+           && p->symmetric.algorithm == q->symmetric.algorithm
+           && p->symmetric.keyBits.aes == q->symmetric.keyBits.aes
+           && p->symmetric.mode.aes == q->symmetric.mode.aes
+           && p->scheme.scheme == q->scheme.scheme && p->keyBits == q->keyBits
+           && (p->exponent == 0 || p->exponent == 65537)
+           && a->unique.rsa.size == 256;
 }
 
 int tk_dup_parent_check(const unsigned char *parent_pub, size_t len,

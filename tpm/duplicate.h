@@ -55,9 +55,14 @@ int tk_dup_parent_from_pkey(const EVP_PKEY *pub, unsigned char **parent_pub,
 int tk_dup_parent_check(const unsigned char *parent_pub, size_t len,
                         int *standard);
 
+/* Can it be the RSA-2048 storage primary (rsa_primary.h), the parent a
+ * key file's rsaParent TRUE names: an RSA 2048 storage key with its
+ * symmetric scheme and name algorithm? */
+int tk_dup_parent_is_rsa_primary(const unsigned char *parent_pub, size_t len);
+
 /* The public area of parent `parent` (TK_TPM_PARENT_PRIMARY: the storage
- * primary as checked against tpm-identity; 0x81xxxxxx: a persistent key
- * as TPM2_ReadPublic reports it). Caller frees *pub (OPENSSL_free). */
+ * primary as checked against tpm-identity; TK_TPM_PARENT_RSA_PRIMARY and
+ * 0x81xxxxxx: as TPM2_ReadPublic reports it). Caller frees *pub (OPENSSL_free). */
 int tk_tpm_parent_public(tk_tpm *tpm, uint32_t parent, unsigned char **pub,
                          size_t *len);
 

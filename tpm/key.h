@@ -15,6 +15,10 @@
 
 /* The parent handle key files use for the standard storage primary. */
 #define TK_TPM_PARENT_PRIMARY 0x40000001u
+/* tpmkit's name for the RSA-2048 storage primary: no TPM handle, never
+ * sent to a TPM nor written to a file (a key file says parent 0x40000001
+ * with rsaParent TRUE). Accepted wherever a parent is. */
+#define TK_TPM_PARENT_RSA_PRIMARY 0x40ff0001u
 
 /* SEALED: a keyed-hash object holding data (TPM2_Unseal), neither signing
  * nor decrypting: no key operation applies to it. */
@@ -62,7 +66,8 @@ typedef struct tk_tpm_keygen {
                                   * hash's block size); NULL: the TPM makes
                                   * one. Needs session encryption. */
     size_t secret_len;
-    uint32_t parent; /* 0 or TK_TPM_PARENT_PRIMARY, or 0x81xxxxxx */
+    uint32_t parent; /* 0 or TK_TPM_PARENT_PRIMARY, TK_TPM_PARENT_RSA_PRIMARY,
+                      * or 0x81xxxxxx */
     const unsigned char *parent_auth;
     size_t parent_auth_len;
     /* The key's authPolicy (SHA-256 policy digest, tpm/policy.h), or NULL.

@@ -12,6 +12,7 @@
 #include "import.h"
 #include "keyobj.h"
 #include "primary.h"
+#include "rsa_primary.h"
 #include "session.h"
 #include "state.h"
 #include "../provider/errors.h"
@@ -86,6 +87,8 @@ TSS2_RC tk_parent_get(tk_tpm *tpm, uint32_t parent, const TPM2B_AUTH *auth,
 
     if (parent == 0 || parent == TK_TPM_PARENT_PRIMARY)
         return tk_primary_get(tpm, out);
+    if (parent == TK_TPM_PARENT_RSA_PRIMARY)
+        return tk_rsa_primary_get(tpm, out);
     rc = Esys_TR_FromTPMPublic(tpm->conn.esys, parent, ESYS_TR_NONE,
                                ESYS_TR_NONE, ESYS_TR_NONE, out);
     if (rc != TSS2_RC_SUCCESS)
@@ -102,6 +105,9 @@ void tk_parent_release(tk_tpm *tpm, uint32_t parent, ESYS_TR *handle)
     if (parent == 0 || parent == TK_TPM_PARENT_PRIMARY) {
         if (tpm->park)
             tk_primary_park(tpm);
+    } else if (parent == TK_TPM_PARENT_RSA_PRIMARY) {
+        if (tpm->park)
+            tk_rsa_primary_park(tpm);
     } else {
         Esys_TR_Close(tpm->conn.esys, handle);
     }
@@ -200,8 +206,18 @@ static TSS2_RC load_with_password(tk_tpm *tpm, tk_tpm_key *key, ESYS_TR parent)
 
 /* Why TPM2_Load refused a key file's blobs, said so that the user knows
  * what to do. */
-static void load_failed(tk_tpm *tpm, TSS2_RC rc)
+static void load_failed(tk_tpm *tpm, TSS2_RC rc, uint32_t parent)
 {
+    /* Keys under the two storage primaries look alike: only rsaParent
+     * tells them apart, and a wrong one fails the same integrity check. */
+    const char *which = parent == TK_TPM_PARENT_RSA_PRIMARY
+                            ? "; or its rsaParent TRUE is wrong: it was made"
+                              " under the ECC P-256 storage primary"
+                        : parent == TK_TPM_PARENT_PRIMARY
+                            ? "; or it was made under the RSA-2048 storage"
+                              " primary and its file lacks rsaParent TRUE"
+                            : "";
+
     if (tk_rc_is_auth_failure(rc))
         tk_fail(tpm, rc, TK_R_AUTH_FAILED,
                 "TPM2_Load (the parent key's password is wrong?)");
@@ -211,11 +227,13 @@ static void load_failed(tk_tpm *tpm, TSS2_RC rc)
     else if (tk_rc_base(rc) == TPM2_RC_INTEGRITY)
         /* The private part is wrapped with a key derived from the parent's
          * seed: another TPM's, or one a TPM2_Clear replaced. */
-        tk_fail(tpm, rc, TK_R_BAD_KEY,
-                "TPM2_Load (the key file belongs to another TPM, or to this"
-                " TPM before its storage hierarchy was cleared, or it was"
-                " altered: its private part does not verify under this TPM's"
-                " parent key, and the key cannot be used on this TPM)");
+        tk_failf(tpm, rc, TK_R_BAD_KEY,
+                 "TPM2_Load (the key file belongs to another TPM, or to this"
+                 " TPM before its storage hierarchy was cleared, or it was"
+                 " altered: its private part does not verify under this"
+                 " TPM's parent key, and the key cannot be used on this"
+                 " TPM%s)",
+                 which);
     else
         tk_fail(tpm, rc, TK_R_BAD_KEY, "TPM2_Load");
 }
@@ -251,7 +269,7 @@ static TSS2_RC load_from_blobs(tk_tpm *tpm, tk_tpm_key *key)
                        ESYS_TR_NONE, &key->priv, &key->pub, &key->handle);
     if (rc != TSS2_RC_SUCCESS) {
         key->handle = ESYS_TR_NONE;
-        load_failed(tpm, rc);
+        load_failed(tpm, rc, key->parent);
     }
     tk_parent_release(tpm, key->parent, &parent);
     return rc;
@@ -317,10 +335,11 @@ loaded:
  * load needs a password session, or the key has no blob (ephemeral). */
 static int reload_is_one(const tk_tpm *tpm, const tk_tpm_key *k)
 {
-    int persistent_parent = (k->parent >> 24) == TPM2_HT_PERSISTENT
-                            || ((k->parent == 0
-                                 || k->parent == TK_TPM_PARENT_PRIMARY)
-                                && tpm->prim.persistent);
+    int persistent_parent =
+        (k->parent >> 24) == TPM2_HT_PERSISTENT
+        || ((k->parent == 0 || k->parent == TK_TPM_PARENT_PRIMARY)
+            && tpm->prim.persistent)
+        || (k->parent == TK_TPM_PARENT_RSA_PRIMARY && tpm->rsa_prim.persistent);
 
     return persistent_parent && k->external == NULL && k->import_seed == NULL
            && k->parent_auth.size == 0;

@@ -68,7 +68,7 @@ tk_tpm_key *tk_tpm_key_from_blobs(tk_tpm *tpm, uint32_t parent,
 
     if (parent == 0)
         parent = TK_TPM_PARENT_PRIMARY;
-    if (parent != TK_TPM_PARENT_PRIMARY
+    if (parent != TK_TPM_PARENT_PRIMARY && parent != TK_TPM_PARENT_RSA_PRIMARY
         && (parent >> 24) != TPM2_HT_PERSISTENT) {
         tk_raise(TK_R_BAD_KEY,
                  "unsupported parent handle 0x%08x (use 0x40000001"

@@ -3,7 +3,9 @@
  * A duplicate made for a substituted public key would hand the private
  * key to whoever substituted it: for the standard primary the public area
  * is the template plus the point primary.c checked against tpm-identity,
- * not what a TPM2_ReadPublic says now. */
+ * not what a TPM2_ReadPublic says now. The RSA storage primary and
+ * persistent parents are read with TPM2_ReadPublic: tpm-identity does not
+ * vouch for them. */
 #include <string.h>
 #include <openssl/crypto.h>
 #include <tss2/tss2_mu.h>
@@ -57,10 +59,11 @@ int tk_tpm_parent_public(tk_tpm *tpm, uint32_t parent, unsigned char **pub,
     if (parent == 0)
         req.parent = TK_TPM_PARENT_PRIMARY;
     if (req.parent != TK_TPM_PARENT_PRIMARY
+        && req.parent != TK_TPM_PARENT_RSA_PRIMARY
         && (req.parent >> 24) != TPM2_HT_PERSISTENT) {
         tk_raise(TK_R_BAD_KEY,
-                 "unsupported parent handle 0x%08x (use 0x40000001 or a"
-                 " persistent key 0x81xxxxxx)",
+                 "unsupported parent handle 0x%08x (use 0x40000001, the RSA"
+                 " storage primary or a persistent key 0x81xxxxxx)",
                  parent);
         return 0;
     }

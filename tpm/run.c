@@ -42,9 +42,11 @@ static void close_and_forget(tk_tpm *tpm, int flush)
         tk_keys_drop(tpm, flush);
         tk_session_drop(tpm, flush);
         tk_primary_drop(tpm, flush);
+        tk_rsa_primary_drop(tpm, flush);
     }
     tk_conn_close(tpm);
     tpm->prim.handle = ESYS_TR_NONE;
+    tpm->rsa_prim.handle = ESYS_TR_NONE;
     memset(&tpm->session, 0, sizeof(tpm->session));
 }
 
@@ -82,6 +84,7 @@ static void resync(tk_tpm *tpm)
     tk_keys_drop(tpm, !was_reset);
     tk_session_drop(tpm, !was_reset);
     tk_primary_drop(tpm, !was_reset);
+    tk_rsa_primary_drop(tpm, !was_reset);
     if (was_reset)
         tk_journal_forget(&tpm->journal); /* the TPM forgot them too */
     if (rc == TSS2_RC_SUCCESS) {
@@ -125,6 +128,7 @@ void tk_tpm_abandon_inherited(tk_tpm *tpm)
     memset(&tpm->conn, 0, offsetof(tk_conn, crypto));
     memset(&tpm->prim, 0, sizeof(tpm->prim));
     tpm->prim.handle = ESYS_TR_NONE;
+    tk_rsa_primary_abandon(tpm);
     memset(&tpm->session, 0, sizeof(tpm->session));
     tpm->orphan.session = 0;
 }
@@ -164,6 +168,7 @@ static TSS2_RC ensure_open(tk_tpm *tpm)
     if (tpm->conn.esys != NULL)
         return TSS2_RC_SUCCESS;
     tpm->prim.handle = ESYS_TR_NONE;
+    tpm->rsa_prim.handle = ESYS_TR_NONE;
     memset(&tpm->session, 0, sizeof(tpm->session));
     if ((rc = tk_conn_open(tpm)) != TSS2_RC_SUCCESS)
         return rc;

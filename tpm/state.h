@@ -13,6 +13,7 @@
 #include "keyobj.h"
 #include "primary.h"
 #include "rc.h"
+#include "rsa_primary.h"
 #include "watchdog.h"
 
 struct tk_tpm {
@@ -47,6 +48,8 @@ struct tk_tpm {
     tk_sess session;    /* session.c: the salted session */
     tk_key_cache keys;  /* keyload.c */
     tk_journal journal; /* journal.c: without a resource manager */
+
+    tk_rsa_primary rsa_prim; /* rsa_primary.c */
 };
 
 #endif

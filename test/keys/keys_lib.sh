@@ -184,15 +184,19 @@ tools() {
     tools_cleanup
 }
 
-# make_keyfile OUT OID EMPTYAUTH PUB PRIV [secret=FILE] [policy=CODE:HEX...]:
+# make_keyfile OUT OID EMPTYAUTH PUB PRIV [secret=FILE] [policy=CODE:HEX...]
+# [description=TEXT] [rsaparent=TRUE|FALSE]:
 # a DER TSS2 key file assembled field by field (openssl asn1parse -genconf)
 # from marshalled blobs, as producers other than tpmkit write them.
 make_keyfile() {
     local out=$1 oid=$2 empty=$3 pub=$4 priv=$5 arg i=0 secret='' list='' steps=''
+    local desc='' rsaparent=''
     shift 5
     for arg in "$@"; do
         case $arg in
         secret=*) secret=$(xxd -p "${arg#secret=}" | tr -d '\n') ;;
+        description=*) desc=${arg#description=} ;;
+        rsaparent=*) rsaparent=${arg#rsaparent=} ;;
         policy=*)
             i=$((i + 1))
             arg=${arg#policy=}
@@ -213,6 +217,8 @@ make_keyfile() {
         echo "emptyAuth=EXPLICIT:0,BOOLEAN:$empty"
         [ -z "$list" ] || echo "policy=EXPLICIT:1,SEQUENCE:pols"
         [ -z "$secret" ] || echo "secret=EXPLICIT:2,FORMAT:HEX,OCTETSTRING:$secret"
+        [ -z "$desc" ] || echo "description=EXPLICIT:4,UTF8String:$desc"
+        [ -z "$rsaparent" ] || echo "rsaParent=EXPLICIT:5,BOOLEAN:$rsaparent"
         echo "parent=INTEGER:0x40000001"
         echo "pub=FORMAT:HEX,OCTETSTRING:$(xxd -p "$pub" | tr -d '\n')"
         echo "priv=FORMAT:HEX,OCTETSTRING:$(xxd -p "$priv" | tr -d '\n')"

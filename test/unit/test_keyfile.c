@@ -511,6 +511,104 @@ START_TEST(optional_fields_load)
 }
 END_TEST
 
+/* Every field decode keeps comes back out of encode byte for byte:
+ * authPolicy (kept, never replayed), description and rsaParent too. */
+START_TEST(all_fields_round_trip)
+{
+    static const enum piece all[] = { P_OID,        P_EMPTY_FALSE, P_POLICY,
+                                      P_AUTHPOLICY, P_DESC,        P_RSAPARENT,
+                                      P_PARENT,     P_PUB,         P_PRIV,
+                                      P_END };
+    static const enum piece rsa_only[] = { P_OID,    P_EMPTY_TRUE, P_RSAPARENT,
+                                           P_PARENT, P_PUB,        P_PRIV,
+                                           P_END };
+    static const enum piece *const vectors[] = { all, rsa_only };
+    buf want;
+    tk_keyfile kf;
+    unsigned char *der = NULL;
+    size_t len = 0;
+
+    for (size_t v = 0; v < 2; v++) {
+        build(&want, vectors[v]);
+        ck_assert_int_eq(tk_keyfile_decode(want.d, want.n, &kf), TK_KEYFILE_OK);
+        ck_assert_int_eq(kf.rsa_parent, 1);
+        ck_assert_uint_eq(kf.parent, 0x40000001u);
+        ck_assert_int_eq(tk_keyfile_encode(&kf, &der, &len), 1);
+        ck_assert_uint_eq(len, want.n);
+        ck_assert_mem_eq(der, want.d, len);
+        if (v == 0) {
+            ck_assert_int_eq(kf.has_auth_policy, 1);
+            ck_assert_uint_eq(kf.auth_policy_count, 1);
+            ck_assert_str_eq(kf.description, "web server \xc3\xa9");
+        }
+        tk_keyfile_clear(&kf);
+        OPENSSL_free(der);
+    }
+}
+END_TEST
+
+/* rsaParent FALSE is kept as written (not dropped, not turned TRUE);
+ * absent stays absent. */
+START_TEST(rsa_parent_false_round_trip)
+{
+    tk_keyfile in = { 0 }, out;
+    unsigned char *der = NULL, *der2 = NULL;
+    size_t len = 0, len2 = 0;
+    static const unsigned char false_field[] = { 0xa5, 0x03, 0x01, 0x01, 0x00 };
+
+    in.empty_auth = 1;
+    in.parent = 0x40000001u;
+    in.pub = pub_blob;
+    in.pub_len = pub_len;
+    in.priv = priv_blob;
+    in.priv_len = priv_len;
+    for (int v = -1; v <= 1; v++) {
+        in.rsa_parent = v;
+        ck_assert_int_eq(tk_keyfile_encode(&in, &der, &len), 1);
+        ck_assert_int_eq(tk_keyfile_decode(der, len, &out), TK_KEYFILE_OK);
+        ck_assert_int_eq(out.rsa_parent, v);
+        ck_assert_int_eq(tk_keyfile_encode(&out, &der2, &len2), 1);
+        ck_assert_uint_eq(len2, len);
+        ck_assert_mem_eq(der2, der, len);
+        if (v == -1) {
+            int found = 0;
+
+            for (size_t i = 0; i + sizeof(false_field) <= len; i++)
+                found |= memcmp(der + i, false_field, sizeof(false_field)) == 0;
+            ck_assert_int_eq(found, 1);
+        }
+        tk_keyfile_clear(&out);
+        OPENSSL_free(der);
+        OPENSSL_free(der2);
+    }
+}
+END_TEST
+
+/* The TPM layer's name for the RSA primary is parent 0x40000001 with
+ * rsaParent TRUE in the file, and back; rsaParent beside a persistent
+ * parent means nothing. */
+START_TEST(rsa_parent_mapping)
+{
+    tk_keyfile kf = { 0 };
+
+    tk_keyfile_set_tpm_parent(&kf, TK_TPM_PARENT_RSA_PRIMARY);
+    ck_assert_uint_eq(kf.parent, 0x40000001u);
+    ck_assert_int_eq(kf.rsa_parent, 1);
+    ck_assert_uint_eq(tk_keyfile_tpm_parent(&kf), TK_TPM_PARENT_RSA_PRIMARY);
+    tk_keyfile_set_tpm_parent(&kf, 0);
+    ck_assert_uint_eq(kf.parent, 0x40000001u);
+    ck_assert_int_eq(kf.rsa_parent, 0);
+    ck_assert_uint_eq(tk_keyfile_tpm_parent(&kf), TK_TPM_PARENT_PRIMARY);
+    kf.rsa_parent = -1;
+    ck_assert_uint_eq(tk_keyfile_tpm_parent(&kf), TK_TPM_PARENT_PRIMARY);
+    kf.parent = 0x81000001u;
+    kf.rsa_parent = 1;
+    ck_assert_uint_eq(tk_keyfile_tpm_parent(&kf), 0x81000001u);
+    ck_assert_int_eq(tk_keyfile_description_ok("caf\xc3\xa9"), 1);
+    ck_assert_int_eq(tk_keyfile_description_ok("bad \xff"), 0);
+}
+END_TEST
+
 START_TEST(importable_needs_secret)
 {
     static const enum piece with[] = { P_OID, P_SECRET, P_PARENT,
@@ -1028,6 +1126,9 @@ int main(void)
     tcase_add_test(tc, wide_command_code_refused);
     tcase_add_test(tc, encoding_is_exact);
     tcase_add_test(tc, optional_fields_load);
+    tcase_add_test(tc, all_fields_round_trip);
+    tcase_add_test(tc, rsa_parent_false_round_trip);
+    tcase_add_test(tc, rsa_parent_mapping);
     tcase_add_test(tc, importable_needs_secret);
     tcase_add_test(tc, truncated_at_every_length);
     tcase_add_test(tc, trailing_bytes);

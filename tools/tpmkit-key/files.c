@@ -256,6 +256,16 @@ int tkk_parse_parent(const char *text, uint32_t *out)
     return 1;
 }
 
+const char *tkk_parent_name(uint32_t parent)
+{
+    static char text[16];
+
+    if (parent == TK_TPM_PARENT_RSA_PRIMARY)
+        return "the RSA-2048 storage primary";
+    snprintf(text, sizeof(text), "0x%08x", (unsigned)parent);
+    return text;
+}
+
 OSSL_LIB_CTX *tkk_libctx(void)
 {
     static OSSL_LIB_CTX *ctx;

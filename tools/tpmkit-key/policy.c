@@ -167,11 +167,12 @@ static int tpm_signer(const char *cmd, tk_tpm *tpm, const struct args *a,
         goto end;
     }
     s->tpm_key = kf.importable
-                     ? tk_tpm_key_import(tpm, kf.parent, kf.pub, kf.pub_len,
-                                         kf.priv, kf.priv_len, kf.secret,
-                                         kf.secret_len)
-                     : tk_tpm_key_from_blobs(tpm, kf.parent, kf.pub, kf.pub_len,
-                                             kf.priv, kf.priv_len);
+                     ? tk_tpm_key_import(tpm, tk_keyfile_tpm_parent(&kf),
+                                         kf.pub, kf.pub_len, kf.priv,
+                                         kf.priv_len, kf.secret, kf.secret_len)
+                     : tk_tpm_key_from_blobs(tpm, tk_keyfile_tpm_parent(&kf),
+                                             kf.pub, kf.pub_len, kf.priv,
+                                             kf.priv_len);
     if (s->tpm_key == NULL || !tk_keyfile_apply_policies(&kf, s->tpm_key)
         || (a->signer_password != NULL
             && !tk_tpm_key_set_auth(s->tpm_key,

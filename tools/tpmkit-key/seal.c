@@ -13,7 +13,8 @@
 
 static const char seal_help[] =
     "Usage: tpmkit-key seal --in SECRET --out SEALED.pem [--password PW]\n"
-    "                       [--parent HANDLE] [--pcr-policy SPEC]\n"
+    "                       [--parent HANDLE | --parent-rsa]\n"
+    "                       [--description TEXT] [--pcr-policy SPEC]\n"
     "                       [--policy-signer SIGNER.pem]\n"
     "Seal SECRET (1 to 128 bytes; - reads stdin) into a TPM sealed-data\n"
     "object and write it as a TSS2 PRIVATE KEY file. The secret crosses\n"
@@ -27,6 +28,10 @@ static const char seal_help[] =
     "                    TPM and read the file can unseal\n"
     "  --parent HANDLE   seal under this persistent storage key (0x81xxxxxx)\n"
     "                    instead of the standard storage primary 0x40000001\n"
+    "  --parent-rsa      seal under the RSA-2048 storage primary (for TPMs\n"
+    "                    without ECC): the file says rsaParent TRUE\n"
+    "  --description TEXT  a description kept in the file (UTF-8, at most\n"
+    "                    1024 bytes)\n"
     "  --pcr-policy SPEC unseal only while the PCRs in SPEC (BANK:LIST, e.g.\n"
     "                    sha256:0,2,7) hold their values now; with\n"
     "                    --policy-signer, the first signed policy instead\n"
@@ -57,6 +62,8 @@ enum {
     OPT_PASSWORD,
     OPT_PARENT,
     OPT_HELP,
+    OPT_PARENT_RSA,
+    OPT_DESCRIPTION,
     OPT_PCR_POLICY,
     OPT_POLICY_SIGNER
 };
@@ -66,6 +73,8 @@ static const struct option seal_opts[] = {
     { "out", required_argument, NULL, OPT_OUT },
     { "password", required_argument, NULL, OPT_PASSWORD },
     { "parent", required_argument, NULL, OPT_PARENT },
+    { "parent-rsa", no_argument, NULL, OPT_PARENT_RSA },
+    { "description", required_argument, NULL, OPT_DESCRIPTION },
     { "pcr-policy", required_argument, NULL, OPT_PCR_POLICY },
     { "policy-signer", required_argument, NULL, OPT_POLICY_SIGNER },
     { "help", no_argument, NULL, OPT_HELP },
@@ -81,8 +90,9 @@ static const struct option unseal_opts[] = {
 };
 
 struct args {
-    const char *in, *out, *password, *parent_text;
+    const char *in, *out, *password, *parent_text, *description;
     const char *pcr_spec, *signer; /* the new object's policy */
+    int parent_rsa;
     uint32_t parent;
 };
 
@@ -115,6 +125,17 @@ static int parse(const char *cmd, const char *help, const struct option *opts,
                                  " persistent handle 0x81xxxxxx",
                                  optarg);
             break;
+        case OPT_PARENT_RSA:
+            a->parent_rsa = 1;
+            break;
+        case OPT_DESCRIPTION:
+            a->description = optarg;
+            if (!tk_keyfile_description_ok(optarg))
+                return tkk_usage(cmd,
+                                 "--description must be UTF-8 text of at"
+                                 " most %d bytes",
+                                 TK_KEYFILE_MAX_DESCRIPTION);
+            break;
         case OPT_PCR_POLICY:
             a->pcr_spec = optarg;
             break;
@@ -134,6 +155,11 @@ static int parse(const char *cmd, const char *help, const struct option *opts,
         return tkk_usage(cmd, "unexpected argument %s", argv[optind]);
     if (a->in == NULL)
         return tkk_usage(cmd, "--in is required");
+    if (a->parent_rsa && a->parent_text != NULL)
+        return tkk_usage(cmd, "--parent-rsa names the parent: leave out"
+                              " --parent");
+    if (a->parent_rsa)
+        a->parent = TK_TPM_PARENT_RSA_PRIMARY;
     return -1;
 }
 
@@ -189,10 +215,15 @@ int tkk_seal(int argc, char **argv)
         goto end;
     }
     kf.sealed = 1;
+    if (a.description != NULL && a.description[0] != '\0'
+        && (kf.description = OPENSSL_strdup(a.description)) == NULL) {
+        tkk_fail("seal", "out of memory");
+        goto end;
+    }
     /* emptyAuth says whether unsealing needs a password (the key-file
      * draft): TRUE exactly when none was given. */
     kf.empty_auth = req.auth_len == 0;
-    kf.parent = a.parent;
+    tk_keyfile_set_tpm_parent(&kf, a.parent);
     if (tk_keyfile_set_new_policy(&kf, &pol)
         && tkk_write_keyfile("seal", a.out, &kf))
         rv = TKK_OK;
@@ -209,8 +240,9 @@ end:
 static tk_tpm_key *sealed_object(tk_tpm *tpm, const struct args *a,
                                  const tk_keyfile *kf)
 {
-    tk_tpm_key *key = tk_tpm_key_from_blobs(
-        tpm, kf->parent, kf->pub, kf->pub_len, kf->priv, kf->priv_len);
+    tk_tpm_key *key = tk_tpm_key_from_blobs(tpm, tk_keyfile_tpm_parent(kf),
+                                            kf->pub, kf->pub_len, kf->priv,
+                                            kf->priv_len);
 
     if (key == NULL) {
         tkk_fail("unseal", "%s does not hold a usable TPM object", a->in);

@@ -10,6 +10,7 @@
 #include <openssl/types.h>
 
 #include "../../decoders/keyfile.h"
+#include "../../tpm/key.h"
 #include "../../tpm/policy_new.h"
 #include "../../tpm/tpm.h"
 
@@ -52,6 +53,8 @@ int tkk_replace_keyfile(const char *cmd, const char *path,
                         const tk_keyfile *kf);
 /* "0x40000001" / "0x81000001" / "81000001": a parent handle. */
 int tkk_parse_parent(const char *text, uint32_t *out);
+/* A parent for messages: "0x81000001", or "the RSA storage primary". */
+const char *tkk_parent_name(uint32_t parent);
 /* The program's own OpenSSL context for software crypto (default
  * provider only: never tpmkit, even if openssl.cnf activates it). */
 OSSL_LIB_CTX *tkk_libctx(void);

@@ -22,11 +22,12 @@
 
 static const char wrap_help[] =
     "Usage: tpmkit-key wrap --in SOFT.pem --out KEY.pem [--parent HANDLE]\n"
-    "                       [--password PW] [--pcr-policy SPEC]\n"
-    "                       [--policy-signer SIGNER.pem]\n"
+    "                       [--parent-rsa] [--password PW] [--description "
+    "TEXT]\n"
+    "                       [--pcr-policy SPEC] [--policy-signer SIGNER.pem]\n"
     "       tpmkit-key wrap --for PARENT.pub --in SOFT.pem --out KEY.pem\n"
-    "                       [--parent HANDLE] [--password PW]\n"
-    "                       [--policy-signer SIGNER.pem]\n"
+    "                       [--parent HANDLE | --parent-rsa] [--password PW]\n"
+    "                       [--description TEXT] [--policy-signer SIGNER.pem]\n"
     "Put an existing software key (RSA 2048/3072, EC P-256/P-384; PEM or\n"
     "DER, PKCS#8 or traditional, unencrypted) into a TPM. The private key\n"
     "is encrypted to the TPM's storage key here; it never crosses the bus\n"
@@ -40,10 +41,15 @@ static const char wrap_help[] =
     "  --parent HANDLE   the parent: 0x40000001, the standard storage\n"
     "                    primary (default), or a persistent storage key\n"
     "                    0x81xxxxxx\n"
+    "  --parent-rsa      the parent is the RSA-2048 storage primary (for\n"
+    "                    TPMs without ECC): the file says rsaParent TRUE\n"
+    "  --description TEXT  a description kept in the key file (UTF-8, at\n"
+    "                    most 1024 bytes)\n"
     "  --for PARENT.pub  offline, without a TPM: write an importable key\n"
     "                    file for the TPM whose storage key this is, from\n"
     "                    tpm2_readpublic -f pem (EC P-256: the standard\n"
-    "                    primary; RSA 2048: needs --parent) or -o (a\n"
+    "                    primary; RSA 2048: needs --parent or\n"
+    "                    --parent-rsa) or -o (a\n"
     "                    TPM2B_PUBLIC). The TPM imports it on first use;\n"
     "                    any other TPM refuses it\n"
     "  --pcr-policy SPEC the key works only while the PCRs in SPEC\n"
@@ -65,6 +71,8 @@ enum {
     OPT_PARENT,
     OPT_FOR,
     OPT_HELP,
+    OPT_PARENT_RSA,
+    OPT_DESCRIPTION,
     OPT_PCR_POLICY,
     OPT_POLICY_SIGNER
 };
@@ -75,6 +83,8 @@ static const struct option wrap_opts[] = {
     { "password", required_argument, NULL, OPT_PASSWORD },
     { "parent", required_argument, NULL, OPT_PARENT },
     { "for", required_argument, NULL, OPT_FOR },
+    { "parent-rsa", no_argument, NULL, OPT_PARENT_RSA },
+    { "description", required_argument, NULL, OPT_DESCRIPTION },
     { "pcr-policy", required_argument, NULL, OPT_PCR_POLICY },
     { "policy-signer", required_argument, NULL, OPT_POLICY_SIGNER },
     { "help", no_argument, NULL, OPT_HELP },
@@ -82,9 +92,9 @@ static const struct option wrap_opts[] = {
 };
 
 struct args {
-    const char *in, *out, *password, *parent_for;
+    const char *in, *out, *password, *parent_for, *description;
     const char *pcr_spec, *signer; /* the key's policy */
-    int parent_given;
+    int parent_given, parent_rsa;
     uint32_t parent;
 };
 
@@ -118,6 +128,17 @@ static int parse(int argc, char **argv, struct args *a)
                                  " persistent handle 0x81xxxxxx",
                                  optarg);
             break;
+        case OPT_PARENT_RSA:
+            a->parent_rsa = 1;
+            break;
+        case OPT_DESCRIPTION:
+            a->description = optarg;
+            if (!tk_keyfile_description_ok(optarg))
+                return tkk_usage("wrap",
+                                 "--description must be UTF-8 text of at"
+                                 " most %d bytes",
+                                 TK_KEYFILE_MAX_DESCRIPTION);
+            break;
         case OPT_PCR_POLICY:
             a->pcr_spec = optarg;
             break;
@@ -144,6 +165,11 @@ static int parse(int argc, char **argv, struct args *a)
                          " not those of the --for target: use"
                          " --policy-signer SIGNER.pem, then tpmkit-key policy"
                          " add --pcr-policy SPEC on the target");
+    if (a->parent_rsa && a->parent_given)
+        return tkk_usage("wrap", "--parent-rsa names the parent: leave out"
+                                 " --parent");
+    if (a->parent_rsa)
+        a->parent = TK_TPM_PARENT_RSA_PRIMARY;
     return -1;
 }
 
@@ -238,11 +264,11 @@ static int wrap_online(tk_tpm *tpm, const struct args *a, const tk_dup *d,
                             d->dup_len, d->seed, d->seed_len);
     if (key == NULL
         || !tk_tpm_key_blobs(key, &parent, &pub, &pub_len, &priv, &priv_len)) {
-        tkk_fail("wrap", "importing %s into the TPM (%s) under 0x%08x failed",
-                 a->in, tk_tpm_tcti(tpm), a->parent);
+        tkk_fail("wrap", "importing %s into the TPM (%s) under %s failed",
+                 a->in, tk_tpm_tcti(tpm), tkk_parent_name(a->parent));
         goto end;
     }
-    kf->parent = parent;
+    tk_keyfile_set_tpm_parent(kf, parent);
     kf->pub = OPENSSL_memdup(pub, pub_len);
     kf->pub_len = pub_len;
     kf->priv = OPENSSL_memdup(priv, priv_len);
@@ -263,8 +289,8 @@ static int parent_public_online(tk_tpm *tpm, const struct args *a,
     ok = tk_tpm_parent_public(tpm, a->parent, pub, len)
          && tk_dup_parent_check(*pub, *len, &standard);
     if (!ok)
-        tkk_fail("wrap", "reading the parent 0x%08x from the TPM (%s)",
-                 a->parent, tk_tpm_tcti(tpm));
+        tkk_fail("wrap", "reading the parent %s from the TPM (%s)",
+                 tkk_parent_name(a->parent), tk_tpm_tcti(tpm));
     return ok;
 }
 
@@ -293,11 +319,20 @@ int tkk_wrap(int argc, char **argv)
             goto end;
         /* A file's parent 0x40000001 means the standard primary: any other
          * storage key must be named by its persistent handle. */
+        if (a.parent_rsa
+            && !tk_dup_parent_is_rsa_primary(parent_pub, parent_len)) {
+            tkk_fail("wrap",
+                     "--for %s is not an RSA 2048 storage key (AES-128-CFB,"
+                     " SHA-256), which --parent-rsa says it is",
+                     a.parent_for);
+            goto end;
+        }
         if (!standard && a.parent == TK_TPM_PARENT_PRIMARY) {
             tkk_fail("wrap",
                      "--for %s is not the standard storage primary (EC"
                      " P-256, the standard template): say which persistent"
-                     " handle holds it with --parent 0x81xxxxxx",
+                     " handle holds it with --parent 0x81xxxxxx, or use"
+                     " --parent-rsa if it is the RSA-2048 storage primary",
                      a.parent_for);
             goto end;
         }
@@ -316,9 +351,14 @@ int tkk_wrap(int argc, char **argv)
         goto end;
     }
     kf.empty_auth = auth_len == 0;
+    if (a.description != NULL && a.description[0] != '\0'
+        && (kf.description = OPENSSL_strdup(a.description)) == NULL) {
+        tkk_fail("wrap", "out of memory");
+        goto end;
+    }
     if (a.parent_for != NULL) {
         kf.importable = 1;
-        kf.parent = a.parent;
+        tk_keyfile_set_tpm_parent(&kf, a.parent);
         kf.pub = d.pub;
         kf.pub_len = d.pub_len;
         kf.priv = d.dup;
