@@ -264,6 +264,23 @@ assert_ok "signed sealed: unseal after policy add"
 cmp -s "$T/secret" "$T/out.secret" || fail "signed sealed: the secret differs after policy add"
 pass "signed sealed: the secret matches after policy add"
 
+# The file's other fields survive policy add and remove: a description,
+# the RSA storage primary as parent (rsaParent).
+run tkkey seal --in "$T/secret" --out "$T/rsa.sealed" --parent-rsa --description "disk key" \
+    --policy-signer "$T/signer.pem" --pcr-policy sha256:16
+assert_ok "seal --parent-rsa --description --policy-signer --pcr-policy"
+run tkkey policy add --key "$T/rsa.sealed" --signer "$T/signer.pem" --pcr-policy sha256:16 \
+    --name kept
+assert_ok "policy add to an rsaParent file with a description"
+run tkkey policy list --key "$T/rsa.sealed"
+assert_grep "list shows the description" '^description: disk key$' "$T/out"
+sw asn1parse -in "$T/rsa.sealed" >"$T/asn1.txt"
+assert_grep "policy add keeps the description" 'UTF8STRING +:disk key' "$T/asn1.txt"
+assert_grep "policy add keeps rsaParent" 'cont \[ 5 \]' "$T/asn1.txt"
+run tkkey unseal --in "$T/rsa.sealed" --out "$T/out.secret"
+assert_ok "unseal under the RSA primary after policy add"
+cmp -s "$T/secret" "$T/out.secret" || fail "rsaParent sealed: the secret differs"
+
 # A public signer: no signed policy until one is added.
 run tkkey seal --in "$T/secret" --out "$T/later.sealed" --policy-signer "$T/signer.pub"
 assert_ok "seal --policy-signer PUBLIC.pem"

@@ -316,6 +316,8 @@ static int run_list(const char *cmd, const struct args *a)
            kf.sealed       ? "sealed data"
            : kf.importable ? "importable key"
                            : "key");
+    if (kf.description != NULL)
+        printf("description: %s\n", kf.description);
     if (kf.policy_count == 0)
         printf("policy: none\n");
     else
