@@ -205,21 +205,6 @@ static int unmarshal_parent(const unsigned char *blob, size_t len,
     return 1;
 }
 
-static int is_standard(const TPMT_PUBLIC *a)
-{
-    const TPMT_PUBLIC *t = &tk_primary_template()->publicArea;
-    const TPMS_ECC_PARMS *p = &a->parameters.eccDetail,
-                         *q = &t->parameters.eccDetail;
-
-    return a->type == t->type && a->nameAlg == t->nameAlg
-           && a->objectAttributes == t->objectAttributes
-           && a->authPolicy.size == 0
-           && p->symmetric.algorithm == q->symmetric.algorithm
-           && p->symmetric.keyBits.aes == q->symmetric.keyBits.aes
-           && p->symmetric.mode.aes == q->symmetric.mode.aes
-           && p->curveID == q->curveID && p->kdf.scheme == q->kdf.scheme;
-}
-
 static int parent_usable(const TPMT_PUBLIC *a)
 {
     const TPMT_SYM_DEF_OBJECT *sym = a->type == TPM2_ALG_RSA
@@ -292,7 +277,7 @@ int tk_dup_parent_check(const unsigned char *parent_pub, size_t len,
     if (!unmarshal_parent(parent_pub, len, &parent)
         || !parent_usable(&parent.publicArea))
         return 0;
-    *standard = is_standard(&parent.publicArea);
+    *standard = tk_primary_is_standard(&parent.publicArea);
     return 1;
 }
 

@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <tss2/tss2_mu.h>
 
+#include "create.h"
 #include "keyobj.h"
 #include "pubinfo.h"
 #include "run.h"
@@ -115,15 +116,6 @@ static TSS2_RC create(tk_tpm *tpm, void *arg)
 {
     struct keygen_request *req = arg;
     TPM2B_AUTH parent_auth = { 0 };
-    TPM2B_DATA outside = { 0 };
-    TPML_PCR_SELECTION pcrs = { 0 };
-    /* SYS unmarshals nested sized structures only into zeroed ones. */
-    TPM2B_CREATION_DATA creation_data = { 0 };
-    TPM2B_DIGEST creation_hash = { 0 };
-    TPMT_TK_CREATION creation_ticket = { 0 };
-    TPM2_HANDLE parent_handle;
-    ESYS_TR parent;
-    tk_call call;
     TSS2_RC rc;
 
     if (req->gen->parent_auth_len > sizeof(parent_auth.buffer))
@@ -132,34 +124,10 @@ static TSS2_RC create(tk_tpm *tpm, void *arg)
     parent_auth.size = (UINT16)req->gen->parent_auth_len;
     if (parent_auth.size > 0)
         memcpy(parent_auth.buffer, req->gen->parent_auth, parent_auth.size);
-    /* Session first: starting it may park the primary we are about to use.
-     * The new key's password and secret ride the encrypted first parameter. */
-    tk_call_init(&call);
-    rc = tk_session_auth(tpm, &call, &parent_auth, TPMA_SESSION_DECRYPT);
-    if (rc == TSS2_RC_SUCCESS)
-        rc = tk_parent_get(tpm, req->gen->parent, &parent_auth, &parent);
+    rc = tk_create_object(tpm, req->gen->parent, &parent_auth, &req->sensitive,
+                          &req->template, 0, "the key", &req->out_pub,
+                          &req->out_priv);
     OPENSSL_cleanse(&parent_auth, sizeof(parent_auth));
-    if (rc != TSS2_RC_SUCCESS) {
-        OPENSSL_cleanse(&call, sizeof(call));
-        return rc;
-    }
-    rc = tk_call_handle(tpm, &call, parent, &parent_handle);
-    if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_Create_Prepare(tpm->conn.sys, parent_handle,
-                                     &req->sensitive, &req->template, &outside,
-                                     &pcrs);
-    /* The watchdog gives TPM2_Create the key-creation limit (tcti_deadline.c). */
-    if (rc == TSS2_RC_SUCCESS)
-        rc = tk_call_run(tpm, &call, TPM2_CC_Create);
-    memset(&req->out_pub, 0, sizeof(req->out_pub));
-    if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_Create_Complete(tpm->conn.sys, &req->out_priv,
-                                      &req->out_pub, &creation_data,
-                                      &creation_hash, &creation_ticket);
-    OPENSSL_cleanse(&call, sizeof(call));
-    if (rc != TSS2_RC_SUCCESS)
-        tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_Create");
-    tk_parent_release(tpm, req->gen->parent, &parent);
     return rc;
 }
 

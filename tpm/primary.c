@@ -72,11 +72,9 @@ TSS2_RC tk_primary_create(tk_tpm *tpm, ESYS_TR *handle, TPM2B_PUBLIC **pub)
     return tk_primary_create_in(tpm, ESYS_TR_RH_OWNER, handle, pub);
 }
 
-/* Everything of the template but the unique field, which the TPM fills. */
-static int standard_template(const TPM2B_PUBLIC *pub)
+int tk_primary_is_standard(const TPMT_PUBLIC *a)
 {
-    const TPMT_PUBLIC *a = &pub->publicArea,
-                      *t = &storage_primary_template.publicArea;
+    const TPMT_PUBLIC *t = &storage_primary_template.publicArea;
     const TPMS_ECC_PARMS *p = &a->parameters.eccDetail,
                          *q = &t->parameters.eccDetail;
 
@@ -120,12 +118,13 @@ static int is_standard_primary(tk_tpm *tpm, ESYS_TR tr, const TPM2B_NAME *name,
 
     *noted = tk_srk_cache_read(&tpm->journal, tpm->srk_handle, name, pub);
     if (*noted)
-        return standard_template(pub) && names(tpm, pub, name);
+        return tk_primary_is_standard(&pub->publicArea)
+               && names(tpm, pub, name);
     if (Esys_ReadPublic(tpm->conn.esys, tr, ESYS_TR_NONE, ESYS_TR_NONE,
                         ESYS_TR_NONE, &read, NULL, NULL)
         != TSS2_RC_SUCCESS)
         return 0;
-    same = standard_template(read) && names(tpm, read, name)
+    same = tk_primary_is_standard(&read->publicArea) && names(tpm, read, name)
            && tk_primary_create(tpm, created, made) == TSS2_RC_SUCCESS
            && same_point(&(*made)->publicArea.unique.ecc,
                          &read->publicArea.unique.ecc);

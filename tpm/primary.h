@@ -33,6 +33,8 @@ TSS2_RC tk_primary_park(tk_tpm *tpm);
 /* The standard template (empty unique): with the primary's point it is the
  * public area duplicates for parent 0x40000001 are made for. */
 const TPM2B_PUBLIC *tk_primary_template(void);
+/* Everything of the template but the unique field, which the TPM fills. */
+int tk_primary_is_standard(const TPMT_PUBLIC *pub);
 /* Forget the primary: flush it if loaded and `flush`, drop the saved copy. */
 void tk_primary_drop(tk_tpm *tpm, int flush);
 

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Sealing and unsealing (seal.h). TPM2_Create here mirrors keygen.c's, but
- * with a sealed-data template and the secret as the sensitive data; kept
- * apart so that key generation can grow its own options (policies)
- * without touching sealing. */
+/* Sealing and unsealing (seal.h): TPM2_Create (create.c) with a
+ * sealed-data template and the secret as the sensitive data. */
 #include <string.h>
 #include <openssl/crypto.h>
 #include <tss2/tss2_mu.h>
 
 #include "authorize.h"
+#include "create.h"
 #include "keyobj.h"
 #include "policy.h"
 #include "run.h"
@@ -51,47 +50,10 @@ static TSS2_RC seal(tk_tpm *tpm, void *arg)
 {
     struct seal_request *sr = arg;
     TPM2B_AUTH no_auth = { 0 };
-    TPM2B_DATA outside = { 0 };
-    TPML_PCR_SELECTION pcrs = { 0 };
-    TPM2B_CREATION_DATA creation_data = { 0 };
-    TPM2B_DIGEST creation_hash = { 0 };
-    TPMT_TK_CREATION creation_ticket = { 0 };
-    TPM2_HANDLE parent_handle;
-    ESYS_TR parent;
-    tk_call call;
-    TSS2_RC rc;
 
-    /* Session first (starting it may park the primary). The secret is
-     * inSensitive, TPM2_Create's first parameter: encrypted (DECRYPT). */
-    tk_call_init(&call);
-    rc = tk_session_auth(tpm, &call, &no_auth, TPMA_SESSION_DECRYPT);
-    if (rc == TSS2_RC_SUCCESS && call.auths[0].sess == NULL)
-        rc = tk_fail(tpm, TSS2_ESYS_RC_BAD_VALUE, TK_R_NOT_SUPPORTED,
-                     "sealing without session encryption");
-    if (rc == TSS2_RC_SUCCESS)
-        rc = tk_parent_get(tpm, sr->req->parent, &no_auth, &parent);
-    if (rc != TSS2_RC_SUCCESS) {
-        OPENSSL_cleanse(&call, sizeof(call));
-        return rc;
-    }
-    rc = tk_call_handle(tpm, &call, parent, &parent_handle);
-    if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_Create_Prepare(tpm->conn.sys, parent_handle,
-                                     &sr->sensitive, &sr->template, &outside,
-                                     &pcrs);
-    if (rc == TSS2_RC_SUCCESS)
-        rc = tk_call_run(tpm, &call, TPM2_CC_Create);
-    memset(&sr->out_pub, 0, sizeof(sr->out_pub));
-    if (rc == TSS2_RC_SUCCESS)
-        rc = Tss2_Sys_Create_Complete(tpm->conn.sys, &sr->out_priv,
-                                      &sr->out_pub, &creation_data,
-                                      &creation_hash, &creation_ticket);
-    OPENSSL_cleanse(&call, sizeof(call));
-    if (rc != TSS2_RC_SUCCESS)
-        tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED,
-                "TPM2_Create of the sealed-data object");
-    tk_parent_release(tpm, sr->req->parent, &parent);
-    return rc;
+    return tk_create_object(tpm, sr->req->parent, &no_auth, &sr->sensitive,
+                            &sr->template, 1, "the sealed-data object",
+                            &sr->out_pub, &sr->out_priv);
 }
 
 static int marshal_blobs(const struct seal_request *sr, unsigned char **pub,
