@@ -9,6 +9,7 @@
 
 #include "import.h"
 #include "keyobj.h"
+#include "policy_nv.h"
 #include "policy_secret.h"
 #include "pubinfo.h"
 #include "state.h"
@@ -226,6 +227,7 @@ int tk_tpm_policy_supported(uint32_t code)
     case CC_POLICY_TEMPLATE:
     case TPM2_CC_PolicyAuthorize:
     case TPM2_CC_PolicySecret:
+    case TPM2_CC_PolicyNV:
         return 1;
     default:
         tk_raise(TK_R_NOT_SUPPORTED,
@@ -235,7 +237,7 @@ int tk_tpm_policy_supported(uint32_t code)
                  " PolicyLocality, PolicyCounterTimer, PolicyCpHash,"
                  " PolicyNameHash, PolicyOR, PolicyPhysicalPresence,"
                  " PolicyNvWritten, PolicyTemplate, PolicyAuthorize,"
-                 " PolicySecret)",
+                 " PolicySecret, PolicyNV)",
                  (unsigned)code);
         return 0;
     }
@@ -246,11 +248,13 @@ int tk_tpm_policy_supported(uint32_t code)
 static int step_ok(const tk_tpm_policy_step *step)
 {
     tk_policy_secret secret;
+    tk_policy_nv nv;
 
     if (!tk_tpm_policy_supported(step->code))
         return 0;
-    return step->code != TPM2_CC_PolicySecret
-           || tk_policy_secret_parse(step, &secret);
+    if (step->code == TPM2_CC_PolicySecret)
+        return tk_policy_secret_parse(step, &secret);
+    return step->code != TPM2_CC_PolicyNV || tk_policy_nv_parse(step, &nv);
 }
 
 int tk_tpm_key_set_policy(tk_tpm_key *key, const tk_tpm_policy_step *steps,

@@ -7,8 +7,7 @@
 #include <tss2/tss2_sys.h>
 
 #include "policy_secret.h"
-#include "session.h"
-#include "session_crypto.h"
+#include "policy_hmac.h"
 #include "state.h"
 #include "../provider/errors.h"
 
@@ -99,14 +98,13 @@ static TSS2_RC secret_call(tk_tpm *tpm, tk_sess *policy, tk_sess *hmac,
 {
     TPM2B_NONCE nonce = { 0 };
     TPM2B_DIGEST cp_hash = { 0 };
-    TPM2B_NAME session_name = { .size = 4 };
+    TPM2B_NAME session_name;
     TPM2B_TIMEOUT timeout = { 0 };
     TPMT_TK_AUTH ticket = { 0 };
     tk_call call;
     TSS2_RC rc;
 
-    /* A session's name is its handle. */
-    tk_put_be(session_name.name, policy->handle, 4);
+    tk_policy_session_name(policy, &session_name);
     tk_call_init(&call);
     tk_call_auth_add(&call, hmac, auth, TPMA_SESSION_CONTINUESESSION);
     tk_call_handle_named(&call, s->handle, &s->name);
@@ -125,20 +123,11 @@ static TSS2_RC secret_call(tk_tpm *tpm, tk_sess *policy, tk_sess *hmac,
 TSS2_RC tk_policy_secret_run(tk_tpm *tpm, tk_sess *policy,
                              const tk_policy_secret *s, const TPM2B_AUTH *auth)
 {
-    tk_sess own = { 0 }, *hmac = NULL;
-    TSS2_RC rc = tk_session_get(tpm, &hmac);
+    tk_sess own, *hmac = NULL;
+    TSS2_RC rc = tk_policy_hmac_begin(tpm, &own, &hmac);
 
-    if (rc != TSS2_RC_SUCCESS)
-        return rc;
-    /* Encryption off: still an HMAC, never the password itself. */
-    if (hmac == NULL) {
-        rc = tk_sess_start(tpm, TPM2_SE_HMAC, TPM2_ALG_SHA256, 0, &own);
-        if (rc != TSS2_RC_SUCCESS)
-            return rc;
-        hmac = &own;
-    }
-    rc = secret_call(tpm, policy, hmac, s, auth);
-    if (hmac == &own)
-        tk_sess_flush(tpm, &own);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = secret_call(tpm, policy, hmac, s, auth);
+    tk_policy_hmac_end(tpm, &own);
     return rc;
 }
