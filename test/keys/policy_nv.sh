@@ -32,7 +32,7 @@ good_hex=$(xxd -p "$T/good")
 # nvIndex, name, operandB (8 bytes), offset 0, TPM_EO_EQ
 make_keyfile "$T/nv.der" $OID TRUE "$T/nv.tpub" "$T/nv.tpriv" \
     "policy=$CC_NV:${NV#0x}0022${nv_name}0008${good_hex}00000000"
-# The same comparison with "unsigned less than" : another policy digest.
+# "Unsigned less or equal": satisfied, but another policy digest.
 make_keyfile "$T/lt.der" $OID TRUE "$T/nv.tpub" "$T/nv.tpriv" \
     "policy=$CC_NV:${NV#0x}0022${nv_name}0008${good_hex}00000009"
 
@@ -50,6 +50,7 @@ TPMKIT_SESSION_ENCRYPTION=no sign_verify "PolicyNV key, session encryption off" 
 
 run tk dgst -sha256 -sign "$T/lt.der" -out "$T/sig" "$T/msg"
 assert_fails "PolicyNV step with another comparison than the policy's"
+assert_grep "another comparison: the error names the unmet policy" "authorization policy" "$T/err"
 
 tools nvwrite $NV -C o -i "$T/other"
 run tk dgst -sha256 -sign "$T/nv.der" -out "$T/sig" "$T/msg"
