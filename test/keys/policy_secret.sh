@@ -40,6 +40,13 @@ make_keyfile "$T/nohint.der" $OID TRUE "$T/secret.tpub" "$T/secret.tpriv" \
 make_keyfile "$T/endorse.der" $OID TRUE "$T/secret.tpub" "$T/secret.tpriv" \
     "policy=$CC_SECRET:4000000B''0004''4000000B''0000"
 
+# Sealed data under the same policy (tpmkit-key unseal replays it too).
+printf 'sealed under PolicySecret %s' "$RANDOM" >"$T/sealed.in"
+tools create -C 0x81000001 -i "$T/sealed.in" -L "$T/secret.pol" \
+    -a 'fixedtpm|fixedparent|noda' -u "$T/sealed.tpub" -r "$T/sealed.tpriv"
+make_keyfile "$T/sealed.der" 2.23.133.10.1.5 FALSE "$T/sealed.tpub" "$T/sealed.tpriv" \
+    "policy=$CC_SECRET:$STEP"
+
 pubout "$T/empty.der" "$T/secret.pub"
 PCAP=$T/empty.pcap
 rm -f "$PCAP"
@@ -98,6 +105,21 @@ for enc in yes no; do
     fi
     pass "owner password (encryption $enc): not in the capture"
 done
+run tkkey unseal --in "$T/sealed.der" --password not-the-owner-pw
+assert_fails "sealed data, wrong owner password"
+assert_grep "sealed data, wrong owner password: the error names the step" \
+    "TPM2_PolicySecret with the owner hierarchy: wrong password" "$T/err"
+PCAP=$T/unseal.pcap
+rm -f "$PCAP"
+run pcap tkkey unseal --in "$T/sealed.der" --password "$OWNER_PW"
+assert_ok "sealed data under PolicySecret(owner): unseals with the owner password"
+cmp -s "$T/sealed.in" "$T/out" || fail "sealed data under PolicySecret: the secret differs"
+pass "sealed data under PolicySecret: the secret matches"
+file_has_bytes "$PCAP" "$owner_hex" && fail "unseal: the owner password crossed the bus"
+file_has_bytes "$PCAP" "$(xxd -p "$T/sealed.in" | tr -d '\n')" \
+    && fail "unseal: the secret crossed the bus in clear"
+pass "unseal: neither the owner password nor the secret is in the capture"
+tpm2 dictionarylockout -c >/dev/null 2>&1 || true
 tools changeauth -c o -p "$OWNER_PW"
 # The check can fail: the same bytes sent in clear (TPM2_Hash's input has
 # no session to hide it) are seen.
