@@ -23,8 +23,7 @@ int tk_policy_nv_parse(const tk_tpm_policy_step *step, tk_policy_nv *out)
         || Tss2_MU_TPM2B_OPERAND_Unmarshal(step->params, step->len, &off,
                                            &out->operand)
                != TSS2_RC_SUCCESS
-        || Tss2_MU_UINT16_Unmarshal(step->params, step->len, &off,
-                                    &out->offset)
+        || Tss2_MU_UINT16_Unmarshal(step->params, step->len, &off, &out->offset)
                != TSS2_RC_SUCCESS
         || Tss2_MU_UINT16_Unmarshal(step->params, step->len, &off,
                                     &out->operation)

@@ -85,10 +85,9 @@ const char *tk_policy_secret_what(TPM2_HANDLE handle, char *buf, size_t len)
         break;
     }
     snprintf(buf, len, "%s 0x%08x",
-             (handle >> 24) == TPM2_HT_NV_INDEX ? "NV index"
-             : (handle >> 24) == TPM2_HT_PERSISTENT
-                 ? "persistent object"
-                 : "object",
+             (handle >> 24) == TPM2_HT_NV_INDEX     ? "NV index"
+             : (handle >> 24) == TPM2_HT_PERSISTENT ? "persistent object"
+                                                    : "object",
              (unsigned)handle);
     return buf;
 }
@@ -109,9 +108,8 @@ static TSS2_RC secret_call(tk_tpm *tpm, tk_sess *policy, tk_sess *hmac,
     tk_call_auth_add(&call, hmac, auth, TPMA_SESSION_CONTINUESESSION);
     tk_call_handle_named(&call, s->handle, &s->name);
     tk_call_handle_named(&call, policy->handle, &session_name);
-    rc = Tss2_Sys_PolicySecret_Prepare(tpm->conn.sys, s->handle,
-                                       policy->handle, &nonce, &cp_hash,
-                                       &s->ref, 0);
+    rc = Tss2_Sys_PolicySecret_Prepare(tpm->conn.sys, s->handle, policy->handle,
+                                       &nonce, &cp_hash, &s->ref, 0);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_PolicySecret);
     if (rc == TSS2_RC_SUCCESS)

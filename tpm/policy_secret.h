@@ -29,7 +29,6 @@ const char *tk_policy_secret_what(TPM2_HANDLE handle, char *buf, size_t len);
  * encryption is off (the password never crosses the bus). The caller holds
  * the connection lock. Returns the TPM's code; records no failure. */
 TSS2_RC tk_policy_secret_run(tk_tpm *tpm, tk_sess *policy,
-                             const tk_policy_secret *s,
-                             const TPM2B_AUTH *auth);
+                             const tk_policy_secret *s, const TPM2B_AUTH *auth);
 
 #endif

@@ -19,8 +19,8 @@ static tk_tpm_policy_step step_of(const unsigned char *p, size_t len,
 
 START_TEST(secret_owner_with_hint)
 {
-    static const unsigned char p[] = { 0x40, 0, 0, 1, 0, 4, 0x40, 0, 0, 1,
-                                       0,    2, 0xab, 0xcd };
+    static const unsigned char p[] = { 0x40, 0, 0, 1, 0, 4,    0x40,
+                                       0,    0, 1, 0, 2, 0xab, 0xcd };
     tk_tpm_policy_step st = step_of(p, sizeof(p), TPM2_CC_PolicySecret);
     tk_policy_secret s;
 
@@ -34,8 +34,9 @@ END_TEST
 
 START_TEST(secret_no_hint_uses_hierarchy_name)
 {
-    static const unsigned char p[] = { 0, 0, 0, 0, 0, 4, 0x40, 0, 0, 0x0b,
-                                       0, 0 };
+    static const unsigned char p[] = {
+        0, 0, 0, 0, 0, 4, 0x40, 0, 0, 0x0b, 0, 0
+    };
     tk_tpm_policy_step st = step_of(p, sizeof(p), TPM2_CC_PolicySecret);
     tk_policy_secret s;
     char buf[48];
@@ -60,8 +61,8 @@ START_TEST(secret_nv_needs_hashed_name)
                      "NV index 0x01000002");
     /* Hint and name disagree about a hierarchy. */
     {
-        static const unsigned char q[] = { 0x40, 0, 0, 1, 0, 4, 0x40, 0, 0,
-                                           0x0b, 0, 0 };
+        static const unsigned char q[] = { 0x40, 0, 0, 1,    0, 4,
+                                           0x40, 0, 0, 0x0b, 0, 0 };
         st = step_of(q, sizeof(q), TPM2_CC_PolicySecret);
         ck_assert(!tk_policy_secret_parse(&st, &s));
     }
@@ -73,12 +74,12 @@ START_TEST(secret_malformed)
     /* The brief's bare TPM2B_NAME, a truncated policyRef, trailing bytes,
      * a bare hint. */
     static const unsigned char bare_name[] = { 0, 4, 0x40, 0, 0, 1 };
-    static const unsigned char short_ref[] = { 0x40, 0, 0, 1, 0, 4, 0x40, 0,
-                                               0,    1, 0 };
-    static const unsigned char trailing[] = { 0x40, 0, 0, 1, 0, 4, 0x40, 0,
-                                              0,    1, 0, 0, 7 };
-    static const unsigned char session[] = { 0x03, 0, 0, 0, 0, 4, 0x03, 0,
-                                             0,    0, 0, 0 };
+    static const unsigned char short_ref[] = { 0x40, 0, 0, 1, 0, 4,
+                                               0x40, 0, 0, 1, 0 };
+    static const unsigned char trailing[] = { 0x40, 0, 0, 1, 0, 4, 0x40,
+                                              0,    0, 1, 0, 0, 7 };
+    static const unsigned char session[] = { 0x03, 0, 0, 0, 0, 4,
+                                             0x03, 0, 0, 0, 0, 0 };
     const struct {
         const unsigned char *p;
         size_t len;
@@ -108,7 +109,7 @@ static size_t nv_step(unsigned char *p, uint32_t index, uint16_t op)
     p[n++] = 0, p[n++] = 34, p[n++] = 0, p[n++] = 0x0b;
     memset(p + n, 0x5a, 32), n += 32;
     p[n++] = 0, p[n++] = 3, p[n++] = 'a', p[n++] = 'b', p[n++] = 'c';
-    p[n++] = 0, p[n++] = 4;   /* offset */
+    p[n++] = 0, p[n++] = 4; /* offset */
     p[n++] = op >> 8, p[n++] = op & 0xff;
     return n;
 }
