@@ -33,7 +33,8 @@ static TSS2_RC start_policy(tk_tpm *tpm, tk_tpm_key *key, tk_sess *policy)
         /* A signed policy's step records its own failure. */
         if (steps[i].code == TPM2_CC_PolicyAuthorize)
             rc = tk_policy_authorize(tpm, key, policy, &steps[i]);
-        else if ((rc = tk_policy_replay_step(tpm, policy, &steps[i]))
+        else if ((rc = tk_policy_replay_step(tpm, policy, &steps[i],
+                                             tk_key_auth(key)))
                  != TSS2_RC_SUCCESS)
             tk_policy_step_fail(tpm, rc, &steps[i]);
     }

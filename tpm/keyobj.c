@@ -9,6 +9,8 @@
 
 #include "import.h"
 #include "keyobj.h"
+#include "policy_nv.h"
+#include "policy_secret.h"
 #include "pubinfo.h"
 #include "state.h"
 #include "../provider/errors.h"
@@ -224,6 +226,8 @@ int tk_tpm_policy_supported(uint32_t code)
     case TPM2_CC_PolicyNvWritten:
     case CC_POLICY_TEMPLATE:
     case TPM2_CC_PolicyAuthorize:
+    case TPM2_CC_PolicySecret:
+    case TPM2_CC_PolicyNV:
         return 1;
     default:
         tk_raise(TK_R_NOT_SUPPORTED,
@@ -232,10 +236,25 @@ int tk_tpm_policy_supported(uint32_t code)
                  " PolicyAuthValue, PolicyPassword, PolicyCommandCode,"
                  " PolicyLocality, PolicyCounterTimer, PolicyCpHash,"
                  " PolicyNameHash, PolicyOR, PolicyPhysicalPresence,"
-                 " PolicyNvWritten, PolicyTemplate, PolicyAuthorize)",
+                 " PolicyNvWritten, PolicyTemplate, PolicyAuthorize,"
+                 " PolicySecret, PolicyNV)",
                  (unsigned)code);
         return 0;
     }
+}
+
+/* A step tpmkit can replay, its parameters checked where tpmkit reads
+ * them (an error raised otherwise). */
+static int step_ok(const tk_tpm_policy_step *step)
+{
+    tk_policy_secret secret;
+    tk_policy_nv nv;
+
+    if (!tk_tpm_policy_supported(step->code))
+        return 0;
+    if (step->code == TPM2_CC_PolicySecret)
+        return tk_policy_secret_parse(step, &secret);
+    return step->code != TPM2_CC_PolicyNV || tk_policy_nv_parse(step, &nv);
 }
 
 int tk_tpm_key_set_policy(tk_tpm_key *key, const tk_tpm_policy_step *steps,
@@ -251,7 +270,7 @@ int tk_tpm_key_set_policy(tk_tpm_key *key, const tk_tpm_policy_step *steps,
     for (size_t i = 0; i < count; i++) {
         unsigned char *params;
 
-        if (!tk_tpm_policy_supported(steps[i].code)
+        if (!step_ok(&steps[i])
             || (params = OPENSSL_zalloc(steps[i].len + 1)) == NULL) {
             while (i-- > 0)
                 OPENSSL_free((void *)copy[i].params);
@@ -292,7 +311,7 @@ static tk_tpm_policy_step *copy_steps(const tk_tpm_policy_step *steps,
     for (size_t i = 0; i < count; i++) {
         unsigned char *params;
 
-        if (!tk_tpm_policy_supported(steps[i].code)
+        if (!step_ok(&steps[i])
             || (params = OPENSSL_zalloc(steps[i].len + 1)) == NULL) {
             free_steps(copy, i);
             return NULL;

@@ -163,7 +163,8 @@ TSS2_RC tk_policy_authorize(tk_tpm *tpm, tk_tpm_key *key, tk_sess *policy,
                 what = "a nested PolicyAuthorize (not supported)";
                 break;
             }
-            if ((rc = tk_policy_replay_step(tpm, policy, &sp[i].steps[j]))
+            if ((rc = tk_policy_replay_step(tpm, policy, &sp[i].steps[j],
+                                            tk_key_auth(key)))
                 != TSS2_RC_SUCCESS) {
                 what = sp[i].steps[j].code == TPM2_CC_PolicyPCR
                            ? "TPM2_PolicyPCR (PCR values differ)"

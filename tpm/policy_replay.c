@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* One policy step in a policy session (policy_replay.h). */
 #include <string.h>
+#include <openssl/err.h>
 #include <tss2/tss2_sys.h>
 #include <tss2/tss2_tcti.h>
 
+#include "policy_nv.h"
 #include "policy_replay.h"
+#include "policy_secret.h"
+#include "rc.h"
 #include "session_crypto.h"
 #include "state.h"
 #include "../provider/errors.h"
@@ -87,8 +91,24 @@ static int pcr_params(const tk_tpm_policy_step *step, unsigned char *out,
 }
 
 TSS2_RC tk_policy_replay_step(tk_tpm *tpm, tk_sess *policy,
-                              const tk_tpm_policy_step *step)
+                              const tk_tpm_policy_step *step,
+                              const TPM2B_AUTH *auth)
 {
+    if (step->code == TPM2_CC_PolicySecret) {
+        tk_policy_secret s;
+
+        /* Checked when the key was loaded: a failure here is internal. */
+        if (!tk_policy_secret_parse(step, &s))
+            return TSS2_ESYS_RC_BAD_VALUE;
+        return tk_policy_secret_run(tpm, policy, &s, auth);
+    }
+    if (step->code == TPM2_CC_PolicyNV) {
+        tk_policy_nv nv;
+
+        if (!tk_policy_nv_parse(step, &nv))
+            return TSS2_ESYS_RC_BAD_VALUE;
+        return tk_policy_nv_run(tpm, policy, &nv);
+    }
     if (step->code == TPM2_CC_PolicyPCR) {
         unsigned char params[RAW_MAX];
         size_t len = 0;
@@ -114,6 +134,59 @@ TSS2_RC tk_policy_restart(tk_tpm *tpm, tk_sess *policy)
     return Tss2_Sys_PolicyRestart(tpm->conn.sys, policy->handle, NULL, NULL);
 }
 
+/* PolicySecret: which object, and whether it refused the password. */
+static TSS2_RC secret_fail(tk_tpm *tpm, TSS2_RC rc,
+                           const tk_tpm_policy_step *step)
+{
+    tk_policy_secret s;
+    char buf[48];
+    const char *what;
+
+    ERR_set_mark();
+    what = tk_policy_secret_parse(step, &s)
+               ? tk_policy_secret_what(s.handle, buf, sizeof(buf))
+               : "its object";
+    ERR_pop_to_mark();
+    if (tk_rc_is_auth_failure(rc))
+        return tk_failf(tpm, rc, TK_R_AUTH_FAILED,
+                        "TPM2_PolicySecret with %s: wrong password (the"
+                        " key's policy needs the password of %s: give it as"
+                        " the key's password, e.g. -passin)",
+                        what, what);
+    return tk_failf(tpm, rc, TK_R_AUTH_FAILED,
+                    "replaying the key's policy (TPM2_PolicySecret with %s)",
+                    what);
+}
+
+/* PolicyNV: the index's contents no longer satisfy the comparison
+ * (TPM_RC_POLICY), or the index refused to be read. */
+static TSS2_RC nv_fail(tk_tpm *tpm, TSS2_RC rc, const tk_tpm_policy_step *step)
+{
+    tk_policy_nv nv;
+    unsigned index = 0;
+
+    ERR_set_mark();
+    if (tk_policy_nv_parse(step, &nv))
+        index = (unsigned)nv.index;
+    ERR_pop_to_mark();
+    if (tk_rc_base(rc) == TPM2_RC_POLICY)
+        return tk_failf(tpm, rc, TK_R_AUTH_FAILED,
+                        "TPM2_PolicyNV: the contents of NV index 0x%08x do"
+                        " not satisfy the key's policy (the index was"
+                        " written since the key was made?)",
+                        index);
+    if (tk_rc_is_auth_failure(rc))
+        return tk_failf(tpm, rc, TK_R_AUTH_FAILED,
+                        "TPM2_PolicyNV with NV index 0x%08x: the index"
+                        " refused tpmkit's authorization (tpmkit reads it"
+                        " with its own empty password: it needs AUTHREAD)",
+                        index);
+    return tk_failf(tpm, rc, TK_R_AUTH_FAILED,
+                    "replaying the key's policy (TPM2_PolicyNV with NV index"
+                    " 0x%08x)",
+                    index);
+}
+
 TSS2_RC tk_policy_step_fail(tk_tpm *tpm, TSS2_RC rc,
                             const tk_tpm_policy_step *step)
 {
@@ -129,6 +202,10 @@ TSS2_RC tk_policy_step_fail(tk_tpm *tpm, TSS2_RC rc,
     if (step->code == TPM2_CC_PolicyPCR)
         return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
                        "replaying the key's policy (TPM2_PolicyPCR)");
+    if (step->code == TPM2_CC_PolicySecret)
+        return secret_fail(tpm, rc, step);
+    if (step->code == TPM2_CC_PolicyNV)
+        return nv_fail(tpm, rc, step);
     return tk_failf(tpm, rc, TK_R_AUTH_FAILED,
                     "replaying the key's policy (TPM command 0x%x)",
                     (unsigned)step->code);

@@ -13,14 +13,18 @@
  * replays without tpmkit knowing its parameters. PolicyAuthValue and
  * PolicyPassword change how the command is authorized afterwards: both are
  * sent as PolicyAuthValue (same digest; the password is then proven by
- * HMAC, never sent in clear). PolicyAuthorize is not for this function
- * (policy_authorize.h). Returns the TPM's code; records no failure. */
+ * HMAC, never sent in clear). PolicySecret proves `auth` (the key's
+ * password: the authorizing object's, policy_secret.h). PolicyAuthorize is
+ * not for this function (policy_authorize.h). Returns the TPM's code;
+ * records no failure. */
 TSS2_RC tk_policy_replay_step(tk_tpm *tpm, tk_sess *policy,
-                              const tk_tpm_policy_step *step);
+                              const tk_tpm_policy_step *step,
+                              const TPM2B_AUTH *auth);
 /* TPM2_PolicyRestart: the session's digest back to zeros. */
 TSS2_RC tk_policy_restart(tk_tpm *tpm, tk_sess *policy);
 /* Raise the failure of a replayed step, naming the command, and saying
- * what it means when it is known (a PolicyPCR whose values differ). */
+ * what it means when it is known (a PolicyPCR whose values differ, a
+ * PolicySecret whose object refused the password). */
 TSS2_RC tk_policy_step_fail(tk_tpm *tpm, TSS2_RC rc,
                             const tk_tpm_policy_step *step);
 

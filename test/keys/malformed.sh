@@ -101,7 +101,8 @@ mkkey emptypub "$OID" "$EMPTY" "$PARENT" "pub=OCTETSTRING:" "$PRIV"; bad+=(empty
 # Well-formed files tpmkit cannot use: a public blob whose TPM2B size is
 # right but whose content stops early, a parent tpmkit does not load under,
 # an importable key for such a parent, a policy command tpmkit cannot replay
-# (PolicySecret).
+# (PolicyDuplicationSelect), a PolicySecret step that is not in the key-file
+# draft's form (handle hint, TPM2B_NAME, TPM2B policyRef).
 inner=${k_pub:4:${#k_pub}-24}
 printf -v size %04x $(( ${#inner} / 2 ))
 mkkey truncblob "$OID" "$EMPTY" "$PARENT" "pub=FORMAT:HEX,OCTETSTRING:$size$inner" "$PRIV"; bad+=(truncblob)
@@ -109,8 +110,11 @@ mkkey nullparent "$OID" "$EMPTY" parent=INTEGER:0x40000007 "$PUB" "$PRIV"; bad+=
 mkkey importnull type=OID:2.23.133.10.1.4 "$EMPTY" "secret=EXPLICIT:2,OCTETSTRING:seed" \
     parent=INTEGER:0x40000007 "$PUB" "$PRIV"; bad+=(importnull)
 mkkey badpolicy "$OID" "$EMPTY" "policy=EXPLICIT:1,SEQUENCE:policy" "$PARENT" "$PUB" "$PRIV" \
-    "[policy]" "step=SEQUENCE:step" "[step]" "code=EXPLICIT:0,INTEGER:0x151" \
+    "[policy]" "step=SEQUENCE:step" "[step]" "code=EXPLICIT:0,INTEGER:0x188" \
     "params=EXPLICIT:1,OCTETSTRING:00"; bad+=(badpolicy)
+mkkey badsecret "$OID" "$EMPTY" "policy=EXPLICIT:1,SEQUENCE:policy" "$PARENT" "$PUB" "$PRIV" \
+    "[policy]" "step=SEQUENCE:step" "[step]" "code=EXPLICIT:0,INTEGER:0x151" \
+    "params=EXPLICIT:1,FORMAT:HEX,OCTETSTRING:0000000000044000000100"; bad+=(badsecret)
 
 # PEM versions of the byte-level cases, plus PEM-only faults.
 for f in trunc trunc1 garbage trailing flipped; do pem_wrap "$T/$f.der" "$T/$f.pem"; done
@@ -171,7 +175,8 @@ reasons=(
     "badparent|parent 0x12345678 is neither a hierarchy nor a persistent handle"
     "nullparent|unsupported parent handle 0x40000007"
     "importnull|importable key for parent 0x40000007"
-    "badpolicy|policy uses TPM command 0x151, which tpmkit cannot replay"
+    "badpolicy|policy uses TPM command 0x188, which tpmkit cannot replay"
+    "badsecret|PolicySecret step is malformed: cannot parse it"
     "hugepub|pubkey of [0-9]+ bytes \\(1 to 4096 allowed\\)"
     "hugepriv|privkey of [0-9]+ bytes \\(1 to 4096 allowed\\)"
     "truncblob|malformed TPM public key blob"

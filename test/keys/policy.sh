@@ -39,7 +39,7 @@ wrong_password() {
 # PolicyPCR parameters: an empty pcrDigest (the TPM uses the PCRs' current
 # values) and a selection of sha256 PCR 16.
 PCR16=0000''00000001''000B''03''000001
-CC_PCR=0x17F CC_AUTHVALUE=0x16B CC_SECRET=0x151 CC_PASSWORD=0x18C
+CC_PCR=0x17F CC_AUTHVALUE=0x16B CC_DUPSELECT=0x188 CC_PASSWORD=0x18C
 
 # --- PolicyPCR: an EC key bound to PCR 16 --------------------------------
 tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
@@ -182,11 +182,12 @@ wrong_password "encryption off: PolicyAuthValue key" "$T/av.der"
 unset TPMKIT_SESSION_ENCRYPTION
 
 # --- what tpmkit cannot replay: clear refusals ---------------------------
-make_keyfile "$T/secret.der" 2.23.133.10.1.3 TRUE "$T/pcr.tpub" "$T/pcr.tpriv" \
-    "policy=$CC_SECRET:00000000"
-run tk pkey -in "$T/secret.der" -pubout
-assert_fails "a PolicySecret step"
-assert_grep "PolicySecret: the error names the command" "command 0x151.*cannot replay" "$T/err"
+make_keyfile "$T/dupsel.der" 2.23.133.10.1.3 TRUE "$T/pcr.tpub" "$T/pcr.tpriv" \
+    "policy=$CC_DUPSELECT:00000000"
+run tk pkey -in "$T/dupsel.der" -pubout
+assert_fails "a PolicyDuplicationSelect step"
+assert_grep "PolicyDuplicationSelect: the error names the command" \
+    "command 0x188.*cannot replay" "$T/err"
 
 assert_no_grep "no crash anywhere" "Segmentation|Aborted|AddressSanitizer" "$T/err"
 assert_no_tpm_leftovers "policy keys"
