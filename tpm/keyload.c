@@ -104,7 +104,7 @@ void tk_parent_release(tk_tpm *tpm, uint32_t parent, ESYS_TR *handle)
 {
     if (parent == 0 || parent == TK_TPM_PARENT_PRIMARY) {
         if (tpm->park)
-            tk_primary_park(tpm);
+            tk_primary_release(tpm);
     } else if (parent == TK_TPM_PARENT_RSA_PRIMARY) {
         if (tpm->park)
             tk_rsa_primary_park(tpm);
@@ -345,7 +345,7 @@ static int reload_is_one(const tk_tpm *tpm, const tk_tpm_key *k)
            && k->parent_auth.size == 0;
 }
 
-void tk_keys_park(tk_tpm *tpm)
+void tk_keys_park(tk_tpm *tpm, int unsaved)
 {
     tk_tpm_key *k, *next;
 
@@ -353,7 +353,8 @@ void tk_keys_park(tk_tpm *tpm)
         return;
     for (k = tpm->keys.loaded; k != NULL; k = next) {
         next = k->next;
-        if (k->persistent == 0 && k->saved == NULL && !reload_is_one(tpm, k)) {
+        if (k->persistent == 0 && k->saved == NULL && !unsaved
+            && !reload_is_one(tpm, k)) {
             if (Esys_ContextSave(tpm->conn.esys, k->handle, &k->saved)
                 == TSS2_RC_SUCCESS)
                 k->saved_generation = tpm->keys.generation;

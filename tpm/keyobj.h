@@ -67,8 +67,9 @@ void tk_key_unload(tk_tpm *tpm, tk_tpm_key *key, int flush);
 /* Import a pending duplicate under the key's parent (a written key file
  * must be loadable). */
 TSS2_RC tk_key_import_pending(tk_tpm *tpm, tk_tpm_key *key);
-/* After an operation: park loaded keys when `park` is set. */
-void tk_keys_park(tk_tpm *tpm);
+/* After an operation: park loaded keys when `park` is set (context-saved
+ * and flushed; only flushed when `unsaved`). */
+void tk_keys_park(tk_tpm *tpm, int unsaved);
 /* Flush our least recently used key to free an object slot; 0 if we
  * hold none. */
 int tk_keys_make_room(tk_tpm *tpm);

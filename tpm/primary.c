@@ -250,6 +250,28 @@ TSS2_RC tk_primary_park(tk_tpm *tpm)
     return TSS2_RC_SUCCESS;
 }
 
+/* A process that makes one operation (most `openssl` commands) would pay
+ * a ContextSave of the primary that no later operation uses: on a cold
+ * connection the primary stays loaded through the operation and is then
+ * flushed unsaved. A second operation creates it again, and from then on
+ * it is parked as usual. */
+TSS2_RC tk_primary_release(tk_tpm *tpm)
+{
+    if (!tpm->warm)
+        return TSS2_RC_SUCCESS;
+    return tk_primary_park(tpm);
+}
+
+void tk_primary_end_cold(tk_tpm *tpm)
+{
+    if (tpm->prim.handle == ESYS_TR_NONE || tpm->prim.persistent
+        || tpm->prim.saved != NULL)
+        return;
+    if (Esys_FlushContext(tpm->conn.esys, tpm->prim.handle) != TSS2_RC_SUCCESS)
+        Esys_TR_Close(tpm->conn.esys, &tpm->prim.handle);
+    tpm->prim.handle = ESYS_TR_NONE;
+}
+
 void tk_primary_drop(tk_tpm *tpm, int flush)
 {
     if (tpm->prim.handle != ESYS_TR_NONE) {

@@ -30,6 +30,13 @@ TSS2_RC tk_primary_create(tk_tpm *tpm, ESYS_TR *handle, TPM2B_PUBLIC **pub);
 TSS2_RC tk_primary_create_in(tk_tpm *tpm, ESYS_TR hierarchy, ESYS_TR *handle,
                              TPM2B_PUBLIC **pub);
 TSS2_RC tk_primary_park(tk_tpm *tpm);
+/* Done with it for now (no resource manager): parked, except during a
+ * connection's first operation, when it stays loaded until the operation
+ * ends (tk_primary_end_cold). */
+TSS2_RC tk_primary_release(tk_tpm *tpm);
+/* The end of a connection's first operation: flush a primary that was
+ * never saved, without saving it. */
+void tk_primary_end_cold(tk_tpm *tpm);
 /* The standard template (empty unique): with the primary's point it is the
  * public area duplicates for parent 0x40000001 are made for. */
 const TPM2B_PUBLIC *tk_primary_template(void);

@@ -172,6 +172,7 @@ static TSS2_RC ensure_open(tk_tpm *tpm)
     memset(&tpm->session, 0, sizeof(tpm->session));
     if ((rc = tk_conn_open(tpm)) != TSS2_RC_SUCCESS)
         return rc;
+    tpm->warm = 0;
     if (tpm->orphan.session != 0) {
         if (tpm->orphan.reset == tpm->conn.reset_count
             && tpm->orphan.restart == tpm->conn.restart_count)
@@ -222,20 +223,31 @@ static void leave(tk_tpm *tpm, struct tk_guard *g)
 }
 
 /* Between operations without a resource manager nothing stays in the
- * TPM's slots: keys and the session are context-saved. */
-static void park(tk_tpm *tpm)
+ * TPM's slots: keys and the session are context-saved. After a
+ * connection's first operation (`end`, not yet warm) they are flushed
+ * unsaved instead: a one-shot process never pays for saves that only a
+ * next operation would use; one that goes on pays the reloads once. */
+static void park(tk_tpm *tpm, int end)
 {
+    int unsaved = end && !tpm->warm;
+
     if (tpm->conn.esys != NULL) {
-        tk_keys_park(tpm);
-        tk_session_park(tpm);
+        tk_keys_park(tpm, unsaved);
+        tk_session_park(tpm, unsaved);
+        if (unsaved && tpm->park)
+            tk_primary_end_cold(tpm);
+        else if (tpm->park)
+            tk_primary_park(tpm); /* kept loaded by a cold first operation */
     }
+    if (end)
+        tpm->warm = 1;
 }
 
 /* Wait with the lock released (and our slots parked): other threads and a
  * fork() must not wait behind a sleep. */
 static void wait_unlocked(tk_tpm *tpm, struct tk_guard *g, long ms)
 {
-    park(tpm);
+    park(tpm, 0);
     tk_watchdog_disarm(&tpm->watchdog);
     leave(tpm, g);
     sleep_ms(ms);
@@ -323,7 +335,7 @@ int tk_tpm_run(tk_tpm *tpm, tk_tpm_op *op, void *arg)
         }
     }
     ok = run_locked(tpm, &g, op, arg);
-    park(tpm);
+    park(tpm, 1);
     tk_watchdog_disarm(&tpm->watchdog);
     tk_journal_sync(&tpm->journal);
     tk_journal_unlock(tpm);

@@ -110,7 +110,7 @@ TSS2_RC tk_sess_start(tk_tpm *tpm, TPM2_SE type, TPMI_ALG_HASH hash, int salted,
     if (ek != ESYS_TR_NONE)
         Esys_FlushContext(tpm->conn.esys, ek);
     else if (salted && tpm->park)
-        tk_primary_park(tpm);
+        tk_primary_release(tpm);
     if (rc != TSS2_RC_SUCCESS) {
         OPENSSL_cleanse(salt, sizeof(salt));
         out->handle = 0;
@@ -197,10 +197,14 @@ TSS2_RC tk_session_auth(tk_tpm *tpm, tk_call *call, const TPM2B_AUTH *auth,
     return TSS2_RC_SUCCESS;
 }
 
-void tk_session_park(tk_tpm *tpm)
+void tk_session_park(tk_tpm *tpm, int unsaved)
 {
     if (!tpm->park || tpm->session.handle == 0 || !tpm->session.loaded)
         return;
+    if (unsaved) {
+        tk_session_drop(tpm, 1);
+        return;
+    }
     /* Salted to a persisted primary, a new session is one command, as
      * cheap as loading a saved one: end it instead of saving it (a process
      * that makes one operation never pays for the save, and one killed

@@ -23,8 +23,9 @@ TSS2_RC tk_session_get(tk_tpm *tpm, tk_sess **out);
  * is off. */
 TSS2_RC tk_session_auth(tk_tpm *tpm, tk_call *call, const TPM2B_AUTH *auth,
                         TPMA_SESSION attrs);
-/* After an operation: context-save the session when `park` is set. */
-void tk_session_park(tk_tpm *tpm);
+/* After an operation: context-save the session when `park` is set (end it
+ * instead when `unsaved`). */
+void tk_session_park(tk_tpm *tpm, int unsaved);
 /* Forget the session: flush it (loaded or parked) if `flush`. */
 void tk_session_drop(tk_tpm *tpm, int flush);
 

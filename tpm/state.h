@@ -33,6 +33,8 @@ struct tk_tpm {
     int fork_locked; /* registry.c: taken by the fork hook */
     tk_watchdog watchdog;
     tk_failure fail; /* rc.c */
+    int warm;        /* this connection finished an operation: parking
+                      * between operations then saves contexts */
     struct {         /* a session left behind by a hung TPM */
         UINT32 session, reset, restart;
     } orphan;

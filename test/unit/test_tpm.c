@@ -261,6 +261,14 @@ START_TEST(idle_process_holds_no_slots)
     ck_assert_int_eq(swtpm_fixture_handles(&tpm_fx, "handles-transient"
                                                     " handles-loaded-session"),
                      0);
+    /* The first operation ends its session (a one-shot process would never
+     * use a saved one); from the second on it is parked, context-saved. */
+    ck_assert_int_eq(swtpm_fixture_handles(&tpm_fx, "handles-saved-session"),
+                     0);
+    ck_assert(tk_tpm_random(tpm, buf, sizeof(buf)));
+    ck_assert_int_eq(swtpm_fixture_handles(&tpm_fx, "handles-transient"
+                                                    " handles-loaded-session"),
+                     0);
     ck_assert_int_eq(swtpm_fixture_handles(&tpm_fx, "handles-saved-session"),
                      1);
     ck_assert(tk_tpm_random(tpm, buf, sizeof(buf)));
