@@ -33,6 +33,12 @@ pubout "$T/k.pem" "$T/k.pub"
 sequence tk dgst -sha256 -sign "$T/k.pem" -out "$T/sig" "$T/msg"
 assert_ok "no persisted primary: dgst -sign"
 assert_command_count "no persisted primary: one CreatePrimary" CreatePrimary 1
+# A one-shot process saves nothing it would only need for a next operation:
+# the minimal Load, Sign and two flushes, plus the journal's ReadClock and
+# the look at 0x81000001.
+assert_eq "no persisted primary: ReadClock ReadPublic CreatePrimary Load Sign FlushContext FlushContext" \
+    "ReadClock ReadPublic CreatePrimary Load Sign FlushContext FlushContext" "$SEQ"
+assert_no_tpm_leftovers "no persisted primary: one-shot dgst -sign"
 
 # The standard primary, persisted.
 tools createprimary -C o -G ecc256:null:aes128cfb -a "$SRK_ATTRS" -c "$T/p.ctx"
