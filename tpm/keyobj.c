@@ -11,6 +11,7 @@
 #include "keyobj.h"
 #include "policy_nv.h"
 #include "policy_secret.h"
+#include "policy_signed.h"
 #include "pubinfo.h"
 #include "state.h"
 #include "../provider/errors.h"
@@ -228,6 +229,7 @@ int tk_tpm_policy_supported(uint32_t code)
     case TPM2_CC_PolicyAuthorize:
     case TPM2_CC_PolicySecret:
     case TPM2_CC_PolicyNV:
+    case TPM2_CC_PolicySigned:
         return 1;
     default:
         tk_raise(TK_R_NOT_SUPPORTED,
@@ -237,7 +239,7 @@ int tk_tpm_policy_supported(uint32_t code)
                  " PolicyLocality, PolicyCounterTimer, PolicyCpHash,"
                  " PolicyNameHash, PolicyOR, PolicyPhysicalPresence,"
                  " PolicyNvWritten, PolicyTemplate, PolicyAuthorize,"
-                 " PolicySecret, PolicyNV)",
+                 " PolicySecret, PolicyNV, PolicySigned)",
                  (unsigned)code);
         return 0;
     }
@@ -249,11 +251,14 @@ static int step_ok(const tk_tpm_policy_step *step)
 {
     tk_policy_secret secret;
     tk_policy_nv nv;
+    tk_policy_signed sig;
 
     if (!tk_tpm_policy_supported(step->code))
         return 0;
     if (step->code == TPM2_CC_PolicySecret)
         return tk_policy_secret_parse(step, &secret);
+    if (step->code == TPM2_CC_PolicySigned)
+        return tk_policy_signed_parse(step, &sig);
     return step->code != TPM2_CC_PolicyNV || tk_policy_nv_parse(step, &nv);
 }
 

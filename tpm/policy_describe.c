@@ -92,9 +92,11 @@ static int pcr_list(const unsigned char *p, size_t n, char *out, size_t len)
     return !first;
 }
 
-int tk_tpm_policy_signer_name(OSSL_LIB_CTX *libctx,
-                              const tk_tpm_policy_step *step, char *out,
-                              size_t len)
+/* The name of the TPM2B_PUBLIC a step starts with (PolicyAuthorize and
+ * tpmkit's PolicySigned form both do). */
+static int leading_public_name(OSSL_LIB_CTX *libctx,
+                               const tk_tpm_policy_step *step, char *out,
+                               size_t len)
 {
     unsigned char name[2 + EVP_MAX_MD_SIZE];
     unsigned int dlen = 0;
@@ -102,7 +104,7 @@ int tk_tpm_policy_signer_name(OSSL_LIB_CTX *libctx,
     EVP_MD *md;
     int ok;
 
-    if (step->code != TPM2_CC_PolicyAuthorize || step->len < 6
+    if (step->len < 6
         || (pub_len = be16(step->params)) < 4 || 2 + pub_len > step->len
         || be16(step->params + 4) != TPM2_ALG_SHA256)
         return 0;
@@ -114,6 +116,14 @@ int tk_tpm_policy_signer_name(OSSL_LIB_CTX *libctx,
     if (ok)
         hex(name, 2 + dlen, out, len);
     return ok;
+}
+
+int tk_tpm_policy_signer_name(OSSL_LIB_CTX *libctx,
+                              const tk_tpm_policy_step *step, char *out,
+                              size_t len)
+{
+    return step->code == TPM2_CC_PolicyAuthorize
+           && leading_public_name(libctx, step, out, len);
 }
 
 void tk_tpm_policy_step_describe(OSSL_LIB_CTX *libctx,
@@ -164,8 +174,13 @@ void tk_tpm_policy_step_describe(OSSL_LIB_CTX *libctx,
                  sig != NULL && sig[0] != '\0' ? ")" : "");
         return;
     }
-    if (step->code == TPM2_CC_PolicyPCR
-        || step->code == TPM2_CC_PolicyAuthorize) {
+    if (step->code == TPM2_CC_PolicySigned
+        && leading_public_name(libctx, step, a, sizeof(a))) {
+        snprintf(buf, len, "PolicySigned signer %s", a);
+        return;
+    }
+    if (step->code == TPM2_CC_PolicyPCR || step->code == TPM2_CC_PolicyAuthorize
+        || step->code == TPM2_CC_PolicySigned) {
         snprintf(buf, len, "%s (parameters in a form tpmkit does not read)",
                  name);
         return;

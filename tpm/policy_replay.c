@@ -8,6 +8,7 @@
 #include "policy_nv.h"
 #include "policy_replay.h"
 #include "policy_secret.h"
+#include "policy_signed.h"
 #include "rc.h"
 #include "session_crypto.h"
 #include "state.h"
@@ -109,6 +110,13 @@ TSS2_RC tk_policy_replay_step(tk_tpm *tpm, tk_sess *policy,
             return TSS2_ESYS_RC_BAD_VALUE;
         return tk_policy_nv_run(tpm, policy, &nv);
     }
+    if (step->code == TPM2_CC_PolicySigned) {
+        tk_policy_signed sig;
+
+        if (!tk_policy_signed_parse(step, &sig))
+            return TSS2_ESYS_RC_BAD_VALUE;
+        return tk_policy_signed_run(tpm, policy, &sig);
+    }
     if (step->code == TPM2_CC_PolicyPCR) {
         unsigned char params[RAW_MAX];
         size_t len = 0;
@@ -187,6 +195,29 @@ static TSS2_RC nv_fail(tk_tpm *tpm, TSS2_RC rc, const tk_tpm_policy_step *step)
                     index);
 }
 
+/* PolicySigned: the stored signature does not verify with the stored
+ * signer (TPM_RC_SIGNATURE), or the signer cannot be loaded. The policy
+ * digest not matching is the command's failure, reported by the caller. */
+static TSS2_RC signed_fail(tk_tpm *tpm, TSS2_RC rc)
+{
+    TSS2_RC base = tk_rc_base(rc);
+
+    if (base == TPM2_RC_SIGNATURE)
+        return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
+                       "TPM2_PolicySigned: the signature in the key file does"
+                       " not verify with its signer key (the signer signed"
+                       " another policyRef, or the file was altered)");
+    if (base == TPM2_RC_SCHEME || base == TPM2_RC_HASH
+        || base == TPM2_RC_KEY || base == TPM2_RC_ATTRIBUTES
+        || base == TPM2_RC_TYPE)
+        return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
+                       "TPM2_PolicySigned: the key file's signer key or"
+                       " signature is of a kind this TPM refuses");
+    return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
+                   "replaying the key's policy (TPM2_PolicySigned: loading"
+                   " its signer key, or the command)");
+}
+
 TSS2_RC tk_policy_step_fail(tk_tpm *tpm, TSS2_RC rc,
                             const tk_tpm_policy_step *step)
 {
@@ -206,6 +237,8 @@ TSS2_RC tk_policy_step_fail(tk_tpm *tpm, TSS2_RC rc,
         return secret_fail(tpm, rc, step);
     if (step->code == TPM2_CC_PolicyNV)
         return nv_fail(tpm, rc, step);
+    if (step->code == TPM2_CC_PolicySigned)
+        return signed_fail(tpm, rc);
     return tk_failf(tpm, rc, TK_R_AUTH_FAILED,
                     "replaying the key's policy (TPM command 0x%x)",
                     (unsigned)step->code);
