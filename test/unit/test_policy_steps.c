@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Reading the key-file forms of PolicySecret (draft-bottomley-tpm2-keys:
- * handle hint, TPM2B_NAME, TPM2B policyRef) and PolicyNV (tpmkit's: NV
- * index handle, TPM2B_NAME, operandB, offset, operation). No TPM, and no
+ * handle hint, TPM2B_NAME, TPM2B policyRef), PolicyNV (tpmkit's: NV
+ * index handle, TPM2B_NAME, operandB, offset, operation) and PolicySigned
+ * (tpmkit's: signer TPM2B_PUBLIC, policyRef, TPMT_SIGNATURE). No TPM, no
  * provider: the error texts are checked by keys_malformed. */
 #include <check.h>
 #include <string.h>
 
 #include "../../tpm/policy_nv.h"
 #include "../../tpm/policy_secret.h"
+#include "../../tpm/policy_signed.h"
 
 static tk_tpm_policy_step step_of(const unsigned char *p, size_t len,
                                   uint32_t code)
@@ -147,11 +149,118 @@ START_TEST(nv_refused)
 }
 END_TEST
 
+/* A PolicySigned step: a minimal RSA-2048 signer's TPM2B_PUBLIC (nameAlg
+ * SHA-256, null scheme, a zero modulus), policyRef, then a signature of
+ * `sig_alg` (RSASSA/RSAPSS: hash, TPM2B; ECDSA: hash, r, s). */
+static size_t signed_step(unsigned char *p, uint16_t key_type, uint16_t sig_alg,
+                          size_t ref_len)
+{
+    size_t n = 2, pub;
+
+#define PUT16(v) (p[n++] = (unsigned char)((v) >> 8), \
+                  p[n++] = (unsigned char)((v) & 0xff))
+    PUT16(key_type);
+    PUT16(TPM2_ALG_SHA256);
+    p[n++] = 0, p[n++] = 0x04, p[n++] = 0, p[n++] = 0x72; /* attributes */
+    PUT16(0); /* authPolicy */
+    if (key_type == TPM2_ALG_RSA) {
+        PUT16(TPM2_ALG_NULL); /* symmetric */
+        PUT16(TPM2_ALG_NULL); /* scheme */
+        PUT16(2048);
+        p[n++] = 0, p[n++] = 0, p[n++] = 0, p[n++] = 0; /* exponent */
+        PUT16(256);
+        memset(p + n, 0xc3, 256), n += 256;
+    } else {
+        PUT16(TPM2_ALG_NULL);
+        PUT16(TPM2_ALG_NULL);
+        PUT16(TPM2_ECC_NIST_P256);
+        PUT16(TPM2_ALG_NULL); /* kdf */
+        PUT16(32), memset(p + n, 0x11, 32), n += 32;
+        PUT16(32), memset(p + n, 0x22, 32), n += 32;
+    }
+    pub = n - 2;
+    p[0] = (unsigned char)(pub >> 8), p[1] = (unsigned char)pub;
+    PUT16(ref_len);
+    memset(p + n, 0x7e, ref_len), n += ref_len;
+    PUT16(sig_alg);
+    if (sig_alg == TPM2_ALG_RSASSA || sig_alg == TPM2_ALG_RSAPSS) {
+        PUT16(TPM2_ALG_SHA256);
+        PUT16(256);
+        memset(p + n, 0x5c, 256), n += 256;
+    } else if (sig_alg == TPM2_ALG_ECDSA) {
+        PUT16(TPM2_ALG_SHA256);
+        PUT16(32), memset(p + n, 0x33, 32), n += 32;
+        PUT16(32), memset(p + n, 0x44, 32), n += 32;
+    }
+#undef PUT16
+    return n;
+}
+
+START_TEST(signed_rsa_and_ec_parse)
+{
+    unsigned char p[700];
+    size_t n = signed_step(p, TPM2_ALG_RSA, TPM2_ALG_RSASSA, 0);
+    tk_tpm_policy_step st = step_of(p, n, TPM2_CC_PolicySigned);
+    tk_policy_signed s;
+
+    ck_assert(tk_policy_signed_parse(&st, &s));
+    ck_assert_uint_eq(s.pub.publicArea.type, TPM2_ALG_RSA);
+    ck_assert_uint_eq(s.pub.publicArea.unique.rsa.size, 256);
+    ck_assert_uint_eq(s.ref.size, 0);
+    ck_assert_uint_eq(s.sig.sigAlg, TPM2_ALG_RSASSA);
+    ck_assert_uint_eq(s.sig.signature.rsassa.sig.size, 256);
+    n = signed_step(p, TPM2_ALG_RSA, TPM2_ALG_RSAPSS, 5);
+    st = step_of(p, n, TPM2_CC_PolicySigned);
+    ck_assert(tk_policy_signed_parse(&st, &s));
+    ck_assert_uint_eq(s.ref.size, 5);
+    ck_assert_uint_eq(s.ref.buffer[4], 0x7e);
+    n = signed_step(p, TPM2_ALG_ECC, TPM2_ALG_ECDSA, 0);
+    st = step_of(p, n, TPM2_CC_PolicySigned);
+    ck_assert(tk_policy_signed_parse(&st, &s));
+    ck_assert_uint_eq(s.sig.signature.ecdsa.signatureS.size, 32);
+    ck_assert_uint_eq(s.sig.signature.ecdsa.signatureS.buffer[0], 0x44);
+}
+END_TEST
+
+START_TEST(signed_refused)
+{
+    unsigned char p[700];
+    size_t n;
+    tk_tpm_policy_step st;
+    tk_policy_signed s;
+
+    /* No signature (PolicyAuthorize's form in a key's policy). */
+    n = signed_step(p, TPM2_ALG_RSA, TPM2_ALG_NULL, 0);
+    st = step_of(p, n, TPM2_CC_PolicySigned);
+    ck_assert(!tk_policy_signed_parse(&st, &s));
+    /* A signature that does not fit the signer. */
+    n = signed_step(p, TPM2_ALG_ECC, TPM2_ALG_RSASSA, 0);
+    st = step_of(p, n, TPM2_CC_PolicySigned);
+    ck_assert(!tk_policy_signed_parse(&st, &s));
+    n = signed_step(p, TPM2_ALG_RSA, TPM2_ALG_ECDSA, 0);
+    st = step_of(p, n, TPM2_CC_PolicySigned);
+    ck_assert(!tk_policy_signed_parse(&st, &s));
+    /* Truncated signature, trailing byte, the bare signature. */
+    n = signed_step(p, TPM2_ALG_RSA, TPM2_ALG_RSASSA, 0);
+    st = step_of(p, n - 1, TPM2_CC_PolicySigned);
+    ck_assert(!tk_policy_signed_parse(&st, &s));
+    p[n] = 0;
+    st = step_of(p, n + 1, TPM2_CC_PolicySigned);
+    ck_assert(!tk_policy_signed_parse(&st, &s));
+    st = step_of(p + n - 262, 262, TPM2_CC_PolicySigned);
+    ck_assert(!tk_policy_signed_parse(&st, &s));
+    /* An empty step. */
+    st = step_of(p, 0, TPM2_CC_PolicySigned);
+    ck_assert(!tk_policy_signed_parse(&st, &s));
+}
+END_TEST
+
 START_TEST(supported_list)
 {
     ck_assert(tk_tpm_policy_supported(TPM2_CC_PolicySecret));
     ck_assert(tk_tpm_policy_supported(TPM2_CC_PolicyNV));
-    ck_assert(!tk_tpm_policy_supported(TPM2_CC_PolicySigned));
+    ck_assert(tk_tpm_policy_supported(TPM2_CC_PolicySigned));
+    ck_assert(!tk_tpm_policy_supported(TPM2_CC_PolicyTicket));
     ck_assert(!tk_tpm_policy_supported(TPM2_CC_PolicyDuplicationSelect));
 }
 END_TEST
@@ -169,6 +278,8 @@ int main(void)
     tcase_add_test(tc, secret_malformed);
     tcase_add_test(tc, nv_parses);
     tcase_add_test(tc, nv_refused);
+    tcase_add_test(tc, signed_rsa_and_ec_parse);
+    tcase_add_test(tc, signed_refused);
     tcase_add_test(tc, supported_list);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
