@@ -14,15 +14,16 @@ make_srk
 printf '\0\0\0\0' >"$T/ahash.in"
 
 # tpmt_signature DER_SIG KIND OUT: the TPMT_SIGNATURE of an openssl
-# signature (RSASSA-PKCS1-v1_5 or DER ECDSA), SHA-256.
+# signature (KIND rsa: RSASSA-PKCS1-v1_5, pss: RSAPSS, ec: DER ECDSA),
+# SHA-256.
 tpmt_signature() {
     python3 - "$1" "$2" "$3" <<'PY' || fail "TPMT_SIGNATURE of $(basename "$1")"
 import struct, sys
 sig, kind, out = open(sys.argv[1], 'rb').read(), sys.argv[2], sys.argv[3]
 def b2(x):
     return struct.pack('>H', len(x)) + x
-if kind == 'rsa':
-    t = struct.pack('>HH', 0x0014, 0x000b) + b2(sig)
+if kind in ('rsa', 'pss'):
+    t = struct.pack('>HH', 0x0014 if kind == 'rsa' else 0x0016, 0x000b) + b2(sig)
 else:
     # SEQUENCE { INTEGER r, INTEGER s }, short lengths (P-256)
     assert sig[0] == 0x30 and sig[1] == len(sig) - 2
@@ -145,6 +146,15 @@ make_keyfile "$T/mix.der" $OID TRUE "$T/rsa.tpub" "$T/rsa.tpriv" \
 run tk dgst -sha256 -sign "$T/mix.der" -out "$T/sig" "$T/msg"
 assert_fails "PolicySigned with an RSA signature by an EC signer"
 assert_grep "RSA signature, EC signer: malformed" "an RSA signature by an EC signer" "$T/err"
+
+# The RSA signer's approval as RSAPSS (salt: the hash length): the same
+# policy digest (the signer's name), another signature scheme.
+sw dgst -sha256 -sign "$T/rsa.signer.pem" -sigopt rsa_padding_mode:pss \
+    -sigopt rsa_pss_saltlen:32 -out "$T/pss.sig.raw" "$T/ahash.in" || fail "RSAPSS approval"
+tpmt_signature "$T/pss.sig.raw" pss "$T/pss.tpmt"
+make_keyfile "$T/pss.der" $OID TRUE "$T/rsa.tpub" "$T/rsa.tpriv" \
+    "policy=$CC_SIGNED:${rsa_pub_hex}0000$(xxd -p "$T/pss.tpmt" | tr -d '\n')"
+sign_verify "PolicySigned by the RSA signer, RSAPSS approval" "$T/pss.der" "$T/rsa.pub"
 
 sign_verify "PolicySigned (rsa) still signs after the refusals" "$T/rsa.der" "$T/rsa.pub"
 assert_no_grep "no crash anywhere" "Segmentation|Aborted|AddressSanitizer" "$T/err"
