@@ -104,9 +104,8 @@ static int leading_public_name(OSSL_LIB_CTX *libctx,
     EVP_MD *md;
     int ok;
 
-    if (step->len < 6
-        || (pub_len = be16(step->params)) < 4 || 2 + pub_len > step->len
-        || be16(step->params + 4) != TPM2_ALG_SHA256)
+    if (step->len < 6 || (pub_len = be16(step->params)) < 4
+        || 2 + pub_len > step->len || be16(step->params + 4) != TPM2_ALG_SHA256)
         return 0;
     md = EVP_MD_fetch(libctx, "SHA256", NULL);
     memcpy(name, step->params + 4, 2);

@@ -207,9 +207,8 @@ static TSS2_RC signed_fail(tk_tpm *tpm, TSS2_RC rc)
                        "TPM2_PolicySigned: the signature in the key file does"
                        " not verify with its signer key (the signer signed"
                        " another policyRef, or the file was altered)");
-    if (base == TPM2_RC_SCHEME || base == TPM2_RC_HASH
-        || base == TPM2_RC_KEY || base == TPM2_RC_ATTRIBUTES
-        || base == TPM2_RC_TYPE)
+    if (base == TPM2_RC_SCHEME || base == TPM2_RC_HASH || base == TPM2_RC_KEY
+        || base == TPM2_RC_ATTRIBUTES || base == TPM2_RC_TYPE)
         return tk_fail(tpm, rc, TK_R_AUTH_FAILED,
                        "TPM2_PolicySigned: the key file's signer key or"
                        " signature is of a kind this TPM refuses");

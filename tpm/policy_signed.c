@@ -26,8 +26,7 @@ int tk_policy_signed_parse(const tk_tpm_policy_step *step,
     TPM2B_DIGEST ref = { 0 };
 
     memset(out, 0, sizeof(*out));
-    if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(step->params, step->len, &off,
-                                       &out->pub)
+    if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(step->params, step->len, &off, &out->pub)
             != TSS2_RC_SUCCESS
         || Tss2_MU_TPM2B_DIGEST_Unmarshal(step->params, step->len, &off, &ref)
                != TSS2_RC_SUCCESS

@@ -82,7 +82,10 @@ for kind in rsa ec; do
     tpmt_signature "$T/$kind.sig.raw" $kind "$T/$kind.tpmt"
     pub_hex=$(xxd -p "$T/$kind.signer.tpub" | tr -d '\n')
     sig_hex=$(xxd -p "$T/$kind.tpmt" | tr -d '\n')
-    eval "${kind}_pub_hex=\$pub_hex ${kind}_sig_hex=\$sig_hex"
+    case $kind in
+    rsa) rsa_pub_hex=$pub_hex rsa_sig_hex=$sig_hex ;;
+    ec) ec_pub_hex=$pub_hex ec_sig_hex=$sig_hex ;;
+    esac
     make_keyfile "$T/$kind.der" $OID TRUE "$T/$kind.tpub" "$T/$kind.tpriv" \
         "policy=$CC_SIGNED:${pub_hex}0000${sig_hex}"
 

@@ -157,12 +157,12 @@ static size_t signed_step(unsigned char *p, uint16_t key_type, uint16_t sig_alg,
 {
     size_t n = 2, pub;
 
-#define PUT16(v) (p[n++] = (unsigned char)((v) >> 8), \
-                  p[n++] = (unsigned char)((v) & 0xff))
+#define PUT16(v)                                                               \
+    (p[n++] = (unsigned char)((v) >> 8), p[n++] = (unsigned char)((v)&0xff))
     PUT16(key_type);
     PUT16(TPM2_ALG_SHA256);
     p[n++] = 0, p[n++] = 0x04, p[n++] = 0, p[n++] = 0x72; /* attributes */
-    PUT16(0); /* authPolicy */
+    PUT16(0);                                             /* authPolicy */
     if (key_type == TPM2_ALG_RSA) {
         PUT16(TPM2_ALG_NULL); /* symmetric */
         PUT16(TPM2_ALG_NULL); /* scheme */
