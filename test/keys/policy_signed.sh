@@ -134,6 +134,17 @@ for kind in rsa ec; do
     assert_fails "PolicySigned ($kind), signature truncated"
     assert_grep "truncated ($kind): the error says the step is malformed" \
         "the key's PolicySigned step is malformed" "$T/err"
+    PCAP=$T/$kind.short.pcap
+    rm -f "$PCAP"
+    run pcap tk pkey -in "$T/$kind.short.der" -pubout -out "$T/x.pub"
+    assert_fails "PolicySigned ($kind), signature truncated: reading the file"
+    assert_grep "truncated ($kind): refused when read (pkey -pubout)" \
+        "the key's PolicySigned step is malformed: cannot parse it" "$T/err"
+    if [ -s "$PCAP" ]; then
+        capture_commands "$PCAP"
+        assert_command_count "truncated ($kind): no PolicySigned sent" PolicySigned 0
+        assert_command_count "truncated ($kind): no signer loaded" LoadExternal 0
+    fi
 done
 
 # A valid approval by the other signer: it verifies, but the key's policy
