@@ -14,7 +14,9 @@
  * PolicyPassword change how the command is authorized afterwards: both are
  * sent as PolicyAuthValue (same digest; the password is then proven by
  * HMAC, never sent in clear). PolicySecret proves `auth` (the key's
- * password: the authorizing object's, policy_secret.h). PolicyAuthorize is
+ * password: the authorizing object's, policy_secret.h); PolicySigned
+ * loads the step's signer and presents its stored signature
+ * (policy_signed.h). PolicyAuthorize is
  * not for this function (policy_authorize.h). Returns the TPM's code;
  * records no failure. */
 TSS2_RC tk_policy_replay_step(tk_tpm *tpm, tk_sess *policy,
