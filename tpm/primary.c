@@ -95,16 +95,6 @@ static int same_point(const TPMS_ECC_POINT *a, const TPMS_ECC_POINT *b)
            && memcmp(a->y.buffer, b->y.buffer, a->y.size) == 0;
 }
 
-/* Does `pub` hash to `name` (so it is the public area the TPM holds)? */
-static int names(tk_tpm *tpm, const TPM2B_PUBLIC *pub, const TPM2B_NAME *name)
-{
-    TPM2B_NAME computed;
-
-    return tk_object_name(&tpm->conn.crypto, pub, &computed)
-           && computed.size == name->size
-           && memcmp(computed.name, name->name, name->size) == 0;
-}
-
 /* Is the key at `tr` the standard primary? Its template must match, and
  * so must its key: that takes creating the primary, once per user and TPM
  * (srk_cache.h). On success *pub is its public area, and *noted says
@@ -119,12 +109,13 @@ static int is_standard_primary(tk_tpm *tpm, ESYS_TR tr, const TPM2B_NAME *name,
     *noted = tk_srk_cache_read(&tpm->journal, tpm->srk_handle, name, pub);
     if (*noted)
         return tk_primary_is_standard(&pub->publicArea)
-               && names(tpm, pub, name);
+               && tk_object_has_name(&tpm->conn.crypto, pub, name);
     if (Esys_ReadPublic(tpm->conn.esys, tr, ESYS_TR_NONE, ESYS_TR_NONE,
                         ESYS_TR_NONE, &read, NULL, NULL)
         != TSS2_RC_SUCCESS)
         return 0;
-    same = tk_primary_is_standard(&read->publicArea) && names(tpm, read, name)
+    same = tk_primary_is_standard(&read->publicArea)
+           && tk_object_has_name(&tpm->conn.crypto, read, name)
            && tk_primary_create(tpm, created, made) == TSS2_RC_SUCCESS
            && same_point(&(*made)->publicArea.unique.ecc,
                          &read->publicArea.unique.ecc);

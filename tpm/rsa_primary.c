@@ -98,16 +98,6 @@ static int is_template(const TPM2B_PUBLIC *pub)
            && (p->exponent == 0 || p->exponent == 65537);
 }
 
-/* Does `pub` hash to `name` (so it is the public area the TPM holds)? */
-static int names(tk_tpm *tpm, const TPM2B_PUBLIC *pub, const TPM2B_NAME *name)
-{
-    TPM2B_NAME computed;
-
-    return tk_object_name(&tpm->conn.crypto, pub, &computed)
-           && computed.size == name->size
-           && memcmp(computed.name, name->name, name->size) == 0;
-}
-
 /* Is the key at `tr` this primary? Its template must match and so must
  * its modulus, which takes creating the primary once (then noted). A
  * primary so created is kept in *created when it did not match. */
@@ -119,12 +109,14 @@ static int is_rsa_primary(tk_tpm *tpm, ESYS_TR tr, const TPM2B_NAME *name,
     int same;
 
     if (tk_srk_cache_read(&tpm->journal, tpm->srk_handle, name, &noted))
-        return is_template(&noted) && names(tpm, &noted, name);
+        return is_template(&noted)
+               && tk_object_has_name(&tpm->conn.crypto, &noted, name);
     if (Esys_ReadPublic(tpm->conn.esys, tr, ESYS_TR_NONE, ESYS_TR_NONE,
                         ESYS_TR_NONE, &read, NULL, NULL)
         != TSS2_RC_SUCCESS)
         return 0;
-    same = is_template(read) && names(tpm, read, name)
+    same = is_template(read)
+           && tk_object_has_name(&tpm->conn.crypto, read, name)
            && create(tpm, created, &made) == TSS2_RC_SUCCESS;
     if (same) {
         a = &made->publicArea.unique.rsa;

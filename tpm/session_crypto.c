@@ -345,3 +345,12 @@ int tk_object_name(tk_crypto *c, const TPM2B_PUBLIC *pub, TPM2B_NAME *name)
     name->size = (UINT16)(2 + size);
     return tk_crypto_hash(c, pub->publicArea.nameAlg, &part, 1, name->name + 2);
 }
+
+int tk_object_has_name(tk_crypto *c, const TPM2B_PUBLIC *pub,
+                       const TPM2B_NAME *name)
+{
+    TPM2B_NAME computed;
+
+    return tk_object_name(c, pub, &computed) && computed.size == name->size
+           && memcmp(computed.name, name->name, name->size) == 0;
+}

@@ -68,5 +68,8 @@ int tk_crypto_rsa_secret(tk_crypto *c, const TPM2B_PUBLIC_KEY_RSA *n,
 /* An object's name: its name algorithm, then the hash of its public area
  * (ESYS would hash it again, expensively, for every command). */
 int tk_object_name(tk_crypto *c, const TPM2B_PUBLIC *pub, TPM2B_NAME *name);
+/* Does `pub` hash to `name` (so it is the public area the TPM holds)? */
+int tk_object_has_name(tk_crypto *c, const TPM2B_PUBLIC *pub,
+                       const TPM2B_NAME *name);
 
 #endif
