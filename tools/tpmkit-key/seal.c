@@ -56,123 +56,38 @@ static const char unseal_help[] =
     "                    objects without a password so)\n"
     "  --help            this text\n";
 
-enum {
-    OPT_IN = 1,
-    OPT_OUT,
-    OPT_PASSWORD,
-    OPT_PARENT,
-    OPT_HELP,
-    OPT_PARENT_RSA,
-    OPT_DESCRIPTION,
-    OPT_PCR_POLICY,
-    OPT_POLICY_SIGNER
-};
-
 static const struct option seal_opts[] = {
-    { "in", required_argument, NULL, OPT_IN },
-    { "out", required_argument, NULL, OPT_OUT },
-    { "password", required_argument, NULL, OPT_PASSWORD },
-    { "parent", required_argument, NULL, OPT_PARENT },
-    { "parent-rsa", no_argument, NULL, OPT_PARENT_RSA },
-    { "description", required_argument, NULL, OPT_DESCRIPTION },
-    { "pcr-policy", required_argument, NULL, OPT_PCR_POLICY },
-    { "policy-signer", required_argument, NULL, OPT_POLICY_SIGNER },
-    { "help", no_argument, NULL, OPT_HELP },
+    { "in", required_argument, NULL, TKK_OPT_IN },
+    { "out", required_argument, NULL, TKK_OPT_OUT },
+    { "password", required_argument, NULL, TKK_OPT_PASSWORD },
+    { "parent", required_argument, NULL, TKK_OPT_PARENT },
+    { "parent-rsa", no_argument, NULL, TKK_OPT_PARENT_RSA },
+    { "description", required_argument, NULL, TKK_OPT_DESCRIPTION },
+    { "pcr-policy", required_argument, NULL, TKK_OPT_PCR_POLICY },
+    { "policy-signer", required_argument, NULL, TKK_OPT_POLICY_SIGNER },
+    { "help", no_argument, NULL, TKK_OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
 
 static const struct option unseal_opts[] = {
-    { "in", required_argument, NULL, OPT_IN },
-    { "out", required_argument, NULL, OPT_OUT },
-    { "password", required_argument, NULL, OPT_PASSWORD },
-    { "help", no_argument, NULL, OPT_HELP },
+    { "in", required_argument, NULL, TKK_OPT_IN },
+    { "out", required_argument, NULL, TKK_OPT_OUT },
+    { "password", required_argument, NULL, TKK_OPT_PASSWORD },
+    { "help", no_argument, NULL, TKK_OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
 
-struct args {
-    const char *in, *out, *password, *parent_text, *description;
-    const char *pcr_spec, *signer; /* the new object's policy */
-    int parent_rsa;
-    uint32_t parent;
-};
-
-/* Options of either subcommand; -1 to go on, else the exit status. */
-static int parse(const char *cmd, const char *help, const struct option *opts,
-                 int argc, char **argv, struct args *a)
-{
-    int c;
-
-    memset(a, 0, sizeof(*a));
-    a->parent = 0x40000001u;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_IN:
-            a->in = optarg;
-            break;
-        case OPT_OUT:
-            a->out = optarg;
-            break;
-        case OPT_PASSWORD:
-            a->password = optarg;
-            break;
-        case OPT_PARENT:
-            a->parent_text = optarg;
-            if (!tkk_parse_parent(optarg, &a->parent))
-                return tkk_usage(cmd,
-                                 "--parent %s is not 0x40000001 or a"
-                                 " persistent handle 0x81xxxxxx",
-                                 optarg);
-            break;
-        case OPT_PARENT_RSA:
-            a->parent_rsa = 1;
-            break;
-        case OPT_DESCRIPTION:
-            a->description = optarg;
-            if (!tk_keyfile_description_ok(optarg))
-                return tkk_usage(cmd,
-                                 "--description must be UTF-8 text of at"
-                                 " most %d bytes",
-                                 TK_KEYFILE_MAX_DESCRIPTION);
-            break;
-        case OPT_PCR_POLICY:
-            a->pcr_spec = optarg;
-            break;
-        case OPT_POLICY_SIGNER:
-            a->signer = optarg;
-            break;
-        case OPT_HELP:
-            fputs(help, stdout);
-            return TKK_OK;
-        case ':':
-            return tkk_usage(cmd, "%s needs a value", argv[optind - 1]);
-        default:
-            return tkk_usage(cmd, "unknown option %s", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return tkk_usage(cmd, "unexpected argument %s", argv[optind]);
-    if (a->in == NULL)
-        return tkk_usage(cmd, "--in is required");
-    if (a->parent_rsa && a->parent_text != NULL)
-        return tkk_usage(cmd, "--parent-rsa names the parent: leave out"
-                              " --parent");
-    if (a->parent_rsa)
-        a->parent = TK_TPM_PARENT_RSA_PRIMARY;
-    return -1;
-}
-
 int tkk_seal(int argc, char **argv)
 {
-    struct args a;
+    tkk_object_args a;
     unsigned char *secret = NULL;
     size_t len = 0;
     tk_tpm_seal_req req;
     tk_tpm_new_policy pol = { 0 };
     tk_keyfile kf;
     tk_tpm *tpm = NULL;
-    int rv = parse("seal", seal_help, seal_opts, argc, argv, &a);
+    int rv = tkk_parse_object_args("seal", seal_help, seal_opts, 0, argc, argv,
+                                   &a);
 
     if (rv >= 0)
         return rv;
@@ -237,7 +152,7 @@ end:
 }
 
 /* A sealed-data object from the key file, its password and policy set. */
-static tk_tpm_key *sealed_object(tk_tpm *tpm, const struct args *a,
+static tk_tpm_key *sealed_object(tk_tpm *tpm, const tkk_object_args *a,
                                  const tk_keyfile *kf)
 {
     tk_tpm_key *key = tk_tpm_key_from_blobs(tpm, tk_keyfile_tpm_parent(kf),
@@ -270,13 +185,14 @@ bad:
 
 int tkk_unseal(int argc, char **argv)
 {
-    struct args a;
+    tkk_object_args a;
     tk_keyfile kf;
     tk_tpm *tpm = NULL;
     tk_tpm_key *key = NULL;
     unsigned char secret[TK_TPM_SEAL_MAX];
     size_t len = 0;
-    int rv = parse("unseal", unseal_help, unseal_opts, argc, argv, &a);
+    int rv = tkk_parse_object_args("unseal", unseal_help, unseal_opts, 0, argc,
+                                   argv, &a);
 
     if (rv >= 0)
         return rv;

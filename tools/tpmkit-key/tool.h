@@ -5,6 +5,7 @@
 #ifndef TKK_TOOL_H
 #define TKK_TOOL_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <openssl/types.h>
@@ -66,6 +67,32 @@ OSSL_LIB_CTX *tkk_libctx(void);
 int tkk_object_policy(const char *cmd, tk_tpm *tpm, const char *pcr_spec,
                       const char *signer, int with_password,
                       tk_tpm_new_policy *out);
+
+/* object_options.c: the options of seal, unseal and wrap (each lists the
+ * ones it takes in its struct option table, with these codes). */
+enum {
+    TKK_OPT_IN = 1,
+    TKK_OPT_OUT,
+    TKK_OPT_PASSWORD,
+    TKK_OPT_PARENT,
+    TKK_OPT_FOR,
+    TKK_OPT_HELP,
+    TKK_OPT_PARENT_RSA,
+    TKK_OPT_DESCRIPTION,
+    TKK_OPT_PCR_POLICY,
+    TKK_OPT_POLICY_SIGNER
+};
+typedef struct tkk_object_args {
+    const char *in, *out, *password, *parent_for, *description;
+    const char *pcr_spec, *signer; /* the new object's policy */
+    int parent_given, parent_rsa;
+    uint32_t parent; /* TK_TPM_PARENT_PRIMARY unless --parent(-rsa) */
+} tkk_object_args;
+/* Parse argv (`help` printed for --help); --in is required, and --out
+ * too with `need_out`. -1 to go on, else the exit status. */
+int tkk_parse_object_args(const char *cmd, const char *help,
+                          const struct option *opts, int need_out, int argc,
+                          char **argv, tkk_object_args *a);
 
 /* Subcommands: argc/argv start at the subcommand's name. */
 int tkk_seal(int argc, char **argv);

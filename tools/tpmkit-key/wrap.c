@@ -64,113 +64,33 @@ static const char wrap_help[] =
     "Keep or destroy SOFT.pem as your policy says: wrapping copies the key,\n"
     "it does not move it.\n";
 
-enum {
-    OPT_IN = 1,
-    OPT_OUT,
-    OPT_PASSWORD,
-    OPT_PARENT,
-    OPT_FOR,
-    OPT_HELP,
-    OPT_PARENT_RSA,
-    OPT_DESCRIPTION,
-    OPT_PCR_POLICY,
-    OPT_POLICY_SIGNER
-};
-
 static const struct option wrap_opts[] = {
-    { "in", required_argument, NULL, OPT_IN },
-    { "out", required_argument, NULL, OPT_OUT },
-    { "password", required_argument, NULL, OPT_PASSWORD },
-    { "parent", required_argument, NULL, OPT_PARENT },
-    { "for", required_argument, NULL, OPT_FOR },
-    { "parent-rsa", no_argument, NULL, OPT_PARENT_RSA },
-    { "description", required_argument, NULL, OPT_DESCRIPTION },
-    { "pcr-policy", required_argument, NULL, OPT_PCR_POLICY },
-    { "policy-signer", required_argument, NULL, OPT_POLICY_SIGNER },
-    { "help", no_argument, NULL, OPT_HELP },
+    { "in", required_argument, NULL, TKK_OPT_IN },
+    { "out", required_argument, NULL, TKK_OPT_OUT },
+    { "password", required_argument, NULL, TKK_OPT_PASSWORD },
+    { "parent", required_argument, NULL, TKK_OPT_PARENT },
+    { "for", required_argument, NULL, TKK_OPT_FOR },
+    { "parent-rsa", no_argument, NULL, TKK_OPT_PARENT_RSA },
+    { "description", required_argument, NULL, TKK_OPT_DESCRIPTION },
+    { "pcr-policy", required_argument, NULL, TKK_OPT_PCR_POLICY },
+    { "policy-signer", required_argument, NULL, TKK_OPT_POLICY_SIGNER },
+    { "help", no_argument, NULL, TKK_OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
 
-struct args {
-    const char *in, *out, *password, *parent_for, *description;
-    const char *pcr_spec, *signer; /* the key's policy */
-    int parent_given, parent_rsa;
-    uint32_t parent;
-};
-
-static int parse(int argc, char **argv, struct args *a)
+static int parse(int argc, char **argv, tkk_object_args *a)
 {
-    int c;
+    int rv = tkk_parse_object_args("wrap", wrap_help, wrap_opts, 1, argc, argv,
+                                   a);
 
-    memset(a, 0, sizeof(*a));
-    a->parent = TK_TPM_PARENT_PRIMARY;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":", wrap_opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_IN:
-            a->in = optarg;
-            break;
-        case OPT_OUT:
-            a->out = optarg;
-            break;
-        case OPT_PASSWORD:
-            a->password = optarg;
-            break;
-        case OPT_FOR:
-            a->parent_for = optarg;
-            break;
-        case OPT_PARENT:
-            a->parent_given = 1;
-            if (!tkk_parse_parent(optarg, &a->parent))
-                return tkk_usage("wrap",
-                                 "--parent %s is not 0x40000001 or a"
-                                 " persistent handle 0x81xxxxxx",
-                                 optarg);
-            break;
-        case OPT_PARENT_RSA:
-            a->parent_rsa = 1;
-            break;
-        case OPT_DESCRIPTION:
-            a->description = optarg;
-            if (!tk_keyfile_description_ok(optarg))
-                return tkk_usage("wrap",
-                                 "--description must be UTF-8 text of at"
-                                 " most %d bytes",
-                                 TK_KEYFILE_MAX_DESCRIPTION);
-            break;
-        case OPT_PCR_POLICY:
-            a->pcr_spec = optarg;
-            break;
-        case OPT_POLICY_SIGNER:
-            a->signer = optarg;
-            break;
-        case OPT_HELP:
-            fputs(wrap_help, stdout);
-            return TKK_OK;
-        case ':':
-            return tkk_usage("wrap", "%s needs a value", argv[optind - 1]);
-        default:
-            return tkk_usage("wrap", "unknown option %s", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return tkk_usage("wrap", "unexpected argument %s", argv[optind]);
-    if (a->in == NULL || a->out == NULL)
-        return tkk_usage("wrap", "--in and --out are required");
     /* The target TPM's PCR values cannot be read from here. */
-    if (a->parent_for != NULL && a->pcr_spec != NULL)
+    if (rv < 0 && a->parent_for != NULL && a->pcr_spec != NULL)
         return tkk_usage("wrap",
                          "--pcr-policy reads the PCRs of this machine's TPM,"
                          " not those of the --for target: use"
                          " --policy-signer SIGNER.pem, then tpmkit-key policy"
                          " add --pcr-policy SPEC on the target");
-    if (a->parent_rsa && a->parent_given)
-        return tkk_usage("wrap", "--parent-rsa names the parent: leave out"
-                                 " --parent");
-    if (a->parent_rsa)
-        a->parent = TK_TPM_PARENT_RSA_PRIMARY;
-    return -1;
+    return rv;
 }
 
 /* A key (or public key) from PEM or DER, in the program's own context. */
@@ -251,7 +171,7 @@ static int read_parent_public(const char *path, unsigned char **pub,
 }
 
 /* Import now and write the TPM's loadable blobs. */
-static int wrap_online(tk_tpm *tpm, const struct args *a, const tk_dup *d,
+static int wrap_online(tk_tpm *tpm, const tkk_object_args *a, const tk_dup *d,
                        tk_keyfile *kf)
 {
     tk_tpm_key *key = NULL;
@@ -281,7 +201,7 @@ end:
     return ok;
 }
 
-static int parent_public_online(tk_tpm *tpm, const struct args *a,
+static int parent_public_online(tk_tpm *tpm, const tkk_object_args *a,
                                 unsigned char **pub, size_t *len)
 {
     int standard, ok;
@@ -296,7 +216,7 @@ static int parent_public_online(tk_tpm *tpm, const struct args *a,
 
 int tkk_wrap(int argc, char **argv)
 {
-    struct args a;
+    tkk_object_args a;
     EVP_PKEY *soft = NULL;
     unsigned char *parent_pub = NULL;
     size_t parent_len = 0, auth_len;
