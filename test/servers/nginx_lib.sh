@@ -77,7 +77,7 @@ CONF
     NGINX_MASTER=$(cat "$N/nginx.pid")
     TK_BG_PIDS+=("$NGINX_MASTER")
     for _ in $(seq 1 300); do
-        n=$(grep -c 'start worker process' "$N/error.log" || true)
+        n=$(grep -c 'start worker process [0-9]' "$N/error.log" || true)
         [ "$n" -ge "$workers" ] && break
         sleep 0.1
     done
