@@ -272,6 +272,30 @@ static int rsa_decrypt(void *vctx, unsigned char *out, size_t *outlen,
     return 1;
 }
 
+/* The OAEP settings of this context on the default provider's context;
+ * the label is copied (set0 takes ownership). */
+static int set_oaep(const tk_rsa_ctx *ctx, EVP_PKEY_CTX *pctx)
+{
+    unsigned char *label = NULL;
+
+    if (ctx->oaep_md != NULL
+        && EVP_PKEY_CTX_set_rsa_oaep_md(pctx, ctx->oaep_md) <= 0)
+        return 0;
+    if (ctx->mgf1_md != NULL
+        && EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, ctx->mgf1_md) <= 0)
+        return 0;
+    if (ctx->label_len == 0)
+        return 1;
+    if ((label = OPENSSL_memdup(ctx->label, ctx->label_len)) == NULL)
+        return 0;
+    if (EVP_PKEY_CTX_set0_rsa_oaep_label(pctx, label, (int)ctx->label_len)
+        <= 0) {
+        OPENSSL_free(label);
+        return 0;
+    }
+    return 1;
+}
+
 /* Encrypting to a TPM key is public: the default provider does it. */
 static int rsa_encrypt(void *vctx, unsigned char *out, size_t *outlen,
                        size_t outsize, const unsigned char *in, size_t inlen)
@@ -281,12 +305,7 @@ static int rsa_encrypt(void *vctx, unsigned char *out, size_t *outlen,
                                                     ctx->key->pub, NULL);
     int ok = pctx != NULL && EVP_PKEY_encrypt_init(pctx) > 0
              && EVP_PKEY_CTX_set_rsa_padding(pctx, ctx->pad_mode) > 0
-             && (ctx->pad_mode != RSA_PKCS1_OAEP_PADDING
-                 || ((ctx->oaep_md == NULL
-                      || EVP_PKEY_CTX_set_rsa_oaep_md(pctx, ctx->oaep_md) > 0)
-                     && (ctx->mgf1_md == NULL
-                         || EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, ctx->mgf1_md)
-                                > 0)))
+             && (ctx->pad_mode != RSA_PKCS1_OAEP_PADDING || set_oaep(ctx, pctx))
              && (out == NULL || (*outlen = outsize, 1))
              && EVP_PKEY_encrypt(pctx, out, outlen, in, inlen) > 0;
 

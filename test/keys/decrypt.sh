@@ -44,6 +44,20 @@ roundtrip "OAEP SHA-256 with a label" rsa tk rsa_padding_mode:oaep rsa_oaep_md:s
 capture_commands "$PCAP"
 assert_command_count "one TPM2_RSA_Decrypt per decryption" RSA_Decrypt "$n"
 
+# Encrypting to the TPM key file through tpmkit honours the OAEP label: the
+# ciphertext decrypts with that label and with no other.
+run tk pkeyutl -encrypt -inkey "$T/rsa.pem" -pkeyopt rsa_padding_mode:oaep \
+    -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_oaep_label:6c6162656c -in "$T/secret" -out "$T/ct"
+assert_ok "OAEP with a label: encrypt to the key file (tpmkit)"
+run tk pkeyutl -decrypt -inkey "$T/rsa.pem" -pkeyopt rsa_padding_mode:oaep \
+    -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_oaep_label:6c6162656c -in "$T/ct" -out "$T/pt"
+assert_ok "OAEP with a label: decrypt with the same label"
+cmp -s "$T/pt" "$T/secret" || fail "OAEP with a label: the plaintext comes back"
+pass "OAEP with a label: the plaintext comes back"
+run tk pkeyutl -decrypt -inkey "$T/rsa.pem" -pkeyopt rsa_padding_mode:oaep \
+    -pkeyopt rsa_oaep_md:sha256 -in "$T/ct" -out "$T/pt"
+assert_fails "OAEP with a label: decrypting without the label fails"
+
 # Never a silently wrong plaintext.
 run sw pkeyutl -encrypt -pubin -inkey "$T/rsa.pub" -pkeyopt rsa_padding_mode:oaep \
     -pkeyopt rsa_oaep_md:sha256 -in "$T/secret" -out "$T/ct"
