@@ -59,10 +59,13 @@ enum raw_op {
     RAW_ECDH,    /* TPM2_ECDH_ZGen */
     RAW_HMAC,    /* TPM2_HMAC, or a sequence beyond 1024 bytes */
 };
+#define RAW_SEQ_PASSWORD 2
 typedef struct raw_arg {
     enum raw_op op;
     size_t size;     /* random bytes or HMAC input */
-    int session;     /* 1: salted session like tpmkit's; 0: none/password */
+    int session;     /* 1: salted session like tpmkit's; 0: none/password;
+                      * RAW_SEQ_PASSWORD: salted, but sequence updates
+                      * authorized by password (diagnostic) */
     const char *key; /* key file name in the keys directory */
     int park;        /* diagnostic: park key and session around each
                          * command, as tpmkit does without a resource manager */

@@ -146,6 +146,9 @@ typedef struct row {
     "diagnostic row: raw ESYS with the parking tpmkit does without a "         \
     "resource manager"
 
+#define T2O_SEQ_PW                                                             \
+    "diagnostic row: raw ESYS authorizing sequence updates by password (no "   \
+    "integrity for the input), which tpmkit does not do"
 #define T2O_SEE_TLS                                                            \
     "tpm2-openssl's handshakes: see the TLS 1.3 rows with a software "         \
     "baseline"
@@ -227,6 +230,11 @@ static const row rows[] = {
       "op/s",
       { RAW(RAW_HMAC, 65536, 1, "hmac.pem"),
         EVP(EVP_TK, EVP_MAC_HMAC, 65536, NULL), NA(T2O_NO_MAC) } },
+    { "hmac64k-pw",
+      "HMAC 64 KiB, base: raw, password updates",
+      "op/s",
+      { RAW(RAW_HMAC, 65536, RAW_SEQ_PASSWORD, "hmac.pem"),
+        EVP(EVP_TK, EVP_MAC_HMAC, 65536, NULL), NA(T2O_SEQ_PW) } },
     { "hmac64-clear",
       "TPM2-HMAC SHA-256 64 B, no session",
       "op/s",

@@ -368,6 +368,17 @@ static ESYS_TR sess(struct raw_state *st, TPMA_SESSION attrs, ESYS_TR none)
     return st->session;
 }
 
+/* tpmkit authorizes every SequenceUpdate with its salted session, so the
+ * TPM's HMAC binds each piece of input (a password update would let the bus
+ * change the data unnoticed); RAW_SEQ_PASSWORD rows show the cheaper shape
+ * without that protection. */
+static ESYS_TR update_auth(struct raw_state *st)
+{
+    if (st->arg->session == RAW_SEQ_PASSWORD)
+        return ESYS_TR_PASSWORD;
+    return sess(st, 0, ESYS_TR_PASSWORD);
+}
+
 static TSS2_RC raw_hmac(struct raw_state *st)
 {
     TPM2B_MAX_BUFFER chunk = { 0 };
@@ -395,7 +406,7 @@ static TSS2_RC raw_hmac(struct raw_state *st)
     while (len - done > HMAC_CHUNK) {
         chunk.size = HMAC_CHUNK;
         memcpy(chunk.buffer, st->data + done, HMAC_CHUNK);
-        rc = Esys_SequenceUpdate(st->esys, seq, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+        rc = Esys_SequenceUpdate(st->esys, seq, update_auth(st), ESYS_TR_NONE,
                                  ESYS_TR_NONE, &chunk);
         if (rc != TSS2_RC_SUCCESS) {
             Esys_FlushContext(st->esys, seq);

@@ -43,6 +43,8 @@ pass "every counted cell has a modelled TPM time"
 sed -n '/^cold start:/,/^$/p' "$T/table" >"$T/cold"
 n=$(grep -Ec ' tpmkit +[0-9.]+/[0-9.]+/[0-9.]+ +[0-9]+ +[0-9.]+  [A-Za-z]' "$T/cold" || true)
 assert_eq "the cold-start table has 12 counted tpmkit cells" 12 "$n"
+assert_grep "the one-time check of the persisted primary is counted apart" \
+    'checks it once per user and TPM: [0-9.]+ commands, [0-9.]+ TPM ms \(.*CreatePrimary' "$T/table"
 assert_grep "the cold-start targets are reported" '^cold-start targets' "$T/table"
 for n in $(grep -o 'n/a\[[0-9]*\]' "$T/cold" | sort -u | tr -dc '0-9\n'); do
     grep -Eq "^  n/a\[$n\] [^ ]" "$T/table" || fail "cold n/a[$n] has no reason"

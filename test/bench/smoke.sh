@@ -20,10 +20,10 @@ assert_ok "tpmkit-bench runs"
 cp "$T/out" "$T/table"
 sed 's/^/#   /' "$T/table"
 
-# Rows: 20 operations and 4 first-use costs (keep in step with bench/main.c).
+# Rows: 21 operations and 4 first-use costs (keep in step with bench/main.c).
 # A row ends with: unit, baseline, tpmkit, tpm2-openssl, tk/base, tk/t2o.
 awk 'NF >= 6 && $(NF-5) ~ /^(op\/s|hs\/s|ms)$/' "$T/table" >"$T/rows"
-assert_eq "the table has every row" 24 "$(wc -l <"$T/rows")"
+assert_eq "the table has every row" 25 "$(wc -l <"$T/rows")"
 
 cell='^([0-9.]+/[0-9.]+/[0-9.]+|n/a\[[0-9]+\])$'
 bad=$(awk -v re="$cell" '!($(NF-4) ~ re && $(NF-3) ~ re && $(NF-2) ~ re)' "$T/rows")
