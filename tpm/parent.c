@@ -4,8 +4,9 @@
  * key to whoever substituted it: for the standard primary the public area
  * is the template plus the point primary.c checked against tpm-identity,
  * not what a TPM2_ReadPublic says now. The RSA storage primary and
- * persistent parents are read with TPM2_ReadPublic: tpm-identity does not
- * vouch for them. */
+ * persistent parents are read with TPM2_ReadPublic in the salted session:
+ * its response HMAC, keyed from a salt only the TPM tpm-identity names can
+ * open, proves the public area came from that TPM. */
 #include <string.h>
 #include <openssl/crypto.h>
 #include <tss2/tss2_mu.h>
@@ -14,6 +15,8 @@
 #include "keyobj.h"
 #include "primary.h"
 #include "run.h"
+#include "session.h"
+#include "session_crypto.h"
 #include "state.h"
 #include "../provider/errors.h"
 
@@ -22,11 +25,56 @@ struct parent_request {
     TPM2B_PUBLIC pub;
 };
 
+/* TPM2_ReadPublic of `handle` with the salted session attached (response
+ * encrypted, so the session's HMAC covers it); the area must hash to the
+ * name in the same authenticated response. */
+static TSS2_RC read_public_in_session(tk_tpm *tpm, ESYS_TR handle,
+                                      TPM2B_PUBLIC *out)
+{
+    TPM2B_NAME name = { 0 }, qualified = { 0 };
+    TPM2_HANDLE tpm_handle;
+    tk_sess *session;
+    tk_call call;
+    TSS2_RC rc;
+
+    if ((rc = tk_session_get(tpm, &session)) != TSS2_RC_SUCCESS)
+        return rc;
+    tk_call_init(&call);
+    if ((rc = tk_call_handle(tpm, &call, handle, &tpm_handle))
+        != TSS2_RC_SUCCESS)
+        return rc;
+    if (session != NULL)
+        tk_call_auth_add(&call, session, NULL,
+                         TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION);
+    memset(out, 0, sizeof(*out));
+    rc = Tss2_Sys_ReadPublic_Prepare(tpm->conn.sys, tpm_handle);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_run(tpm, &call, TPM2_CC_ReadPublic);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_ReadPublic_Complete(tpm->conn.sys, out, &name,
+                                          &qualified);
+    /* The TPM refuses the session's HMAC when the name ESYS read for the
+     * handle (without a session) is not the object's. */
+    if ((rc & ~(TSS2_RC)TPM2_RC_N_MASK) == TPM2_RC_AUTH_FAIL
+        || (rc & ~(TSS2_RC)TPM2_RC_N_MASK) == TPM2_RC_BAD_AUTH)
+        return tk_fail(tpm, rc, TK_R_BAD_KEY,
+                       "the parent's public key could not be authenticated:"
+                       " what was read without a session differs from what"
+                       " the TPM holds (something on the TPM bus changes the"
+                       " TPM's answers); nothing was wrapped");
+    if (rc != TSS2_RC_SUCCESS)
+        return tk_fail(tpm, rc, TK_R_BAD_KEY, "TPM2_ReadPublic of the parent");
+    if (!tk_object_has_name(&tpm->conn.crypto, out, &name))
+        return tk_fail(tpm, TSS2_ESYS_RC_MALFORMED_RESPONSE, TK_R_BAD_KEY,
+                       "TPM2_ReadPublic of the parent: the public area does"
+                       " not match its name");
+    return TSS2_RC_SUCCESS;
+}
+
 static TSS2_RC read_parent(tk_tpm *tpm, void *arg)
 {
     struct parent_request *req = arg;
     TPM2B_AUTH no_auth = { 0 };
-    TPM2B_PUBLIC *read = NULL;
     ESYS_TR handle;
     TSS2_RC rc;
 
@@ -37,13 +85,7 @@ static TSS2_RC read_parent(tk_tpm *tpm, void *arg)
         req->pub = *tk_primary_template();
         req->pub.publicArea.unique.ecc = tpm->prim.point;
     } else {
-        rc = Esys_ReadPublic(tpm->conn.esys, handle, ESYS_TR_NONE, ESYS_TR_NONE,
-                             ESYS_TR_NONE, &read, NULL, NULL);
-        if (rc == TSS2_RC_SUCCESS)
-            req->pub = *read;
-        else
-            tk_fail(tpm, rc, TK_R_BAD_KEY, "TPM2_ReadPublic of the parent");
-        Esys_Free(read);
+        rc = read_public_in_session(tpm, handle, &req->pub);
     }
     tk_parent_release(tpm, req->parent, &handle);
     return rc;

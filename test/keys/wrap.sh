@@ -139,6 +139,43 @@ TPMKIT_TPM_IDENTITY="name:000b$(printf '%064d' 0)" run tkkey seal --in "$T/plain
     --out "$T/unpinned.sealed"
 assert_status "seal with a wrong pin is refused" 1
 
+# --- a substituted persistent parent --------------------------------------------------
+# An interposer puts its own key into the TPM2_ReadPublic answers for a
+# persistent parent (what ESYS reads to know the handle). tpmkit reads the
+# parent's public area again through its session salted to the pinned TPM
+# and refuses to wrap when the two differ: no TPM2_Import is sent, and the
+# proxy, which checks every Import's seed against the attacker's key, sees
+# none that opens with it.
+if /usr/bin/python3 -c 'import cryptography' 2>/dev/null; then
+    tools createprimary -C o -G ecc256:aes128cfb -c "$T/ecc_parent.ctx"
+    tools evictcontrol -C o -c "$T/ecc_parent.ctx" 0x81000103
+    start_proxy swap-parent
+    TPMKIT_TCTI="swtpm:host=127.0.0.1,port=$PROXY_PORT" TPMKIT_TPM_IDENTITY=$pin \
+        run tkkey wrap --in "$T/ec256.pem" --out "$T/swapped.tpm" --parent 0x81000103
+    cp "$T/err" "$T/swapped.err"
+    assert_grep "the interposer swapped the parent's ReadPublic" \
+        'swap-parent 0x81000103: TPM2_ReadPublic swapped' "$T/proxy.log"
+    assert_no_grep "no duplicate opens with the attacker's key" \
+        "duplicate opens with the attacker" "$T/proxy.log"
+    assert_no_grep "no TPM2_Import was sent for the swapped key" '^cmd 0x156 ' "$T/proxy.log"
+    assert_status "a swapped parent public key: wrap refuses" 1
+    assert_grep "the error says the parent could not be authenticated" \
+        "parent's public key could not be authenticated" "$T/swapped.err"
+    [ ! -e "$T/swapped.tpm" ] || fail "swapped parent: a key file was written"
+    pass "swapped parent: no key file"
+    # The same proxy in front of an honest parent: wrap works through it.
+    TPMKIT_TCTI="swtpm:host=127.0.0.1,port=$PROXY_PORT" TPMKIT_TPM_IDENTITY=$pin \
+        run tkkey wrap --in "$T/ec256.pem" --out "$T/via_proxy.tpm"
+    assert_ok "through the same proxy, wrap under the storage primary"
+    assert_grep "the Import's duplicate was checked" \
+        "duplicate does not open with the attacker" "$T/proxy.log"
+    sign_verify "the key wrapped through the proxy" "$T/via_proxy.tpm" "$T/ec256.pub"
+    kill "$PROXY_PID" 2>/dev/null || true
+    tools evictcontrol -C o -c 0x81000103
+else
+    echo "# /usr/bin/python3 without python3-cryptography: no interposer case"
+fi
+
 # --- refusals ----------------------------------------------------------------------
 run tkkey wrap --in "$T/ec256.pem" --out "$T/x.tpm" --parent 0x81000999
 assert_status "no key at the parent handle" 1

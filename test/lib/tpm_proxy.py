@@ -24,6 +24,12 @@ untouched; on the data port it plays the attacker chosen by --mode:
                 of such a primary), with name and sizes to match; response
                 HMACs of unsalted sessions (whose key anyone can compute,
                 e.g. tpm2-tools' default one) are redone to match as well
+  swap-parent   put the attacker's P-256 point into TPM2_ReadPublic
+                responses of persistent ECC keys (0x81xxxxxx), as ESYS
+                reads them for a parent, and check every TPM2_Import: an
+                "act swap-parent: duplicate opens" line says the key being
+                imported was wrapped to the attacker's key (a leak); the
+                storage primary made by CreatePrimary is left alone
   mitm-random   swap-srk, and a full interposer on every session salted to
                 a swapped primary: the caller's salt is recovered with the
                 attacker's key, the TPM gets a salt of the proxy's own, and
@@ -70,13 +76,16 @@ from cryptography.hazmat.primitives.ciphers import (  # noqa: E402
     Cipher, algorithms, modes)
 
 MODES = ('pass', 'flip-cmd', 'flip-rsp', 'truncate-rsp', 'garbage-rsp',
-         'drop-rsp', 'slow-rsp', 'swap-srk', 'mitm-random')
+         'drop-rsp', 'slow-rsp', 'swap-srk', 'swap-parent', 'mitm-random')
+# The modes that parse and follow the traffic.
+FOLLOWING = ('swap-srk', 'swap-parent', 'mitm-random')
 
 ST_NO_SESSIONS = 0x8001
 ST_SESSIONS = 0x8002
 
 CC_CREATE_PRIMARY = 0x131
 CC_LOAD = 0x157
+CC_IMPORT = 0x156
 CC_CONTEXT_LOAD = 0x161
 CC_CONTEXT_SAVE = 0x162
 CC_FLUSH_CONTEXT = 0x165
@@ -481,7 +490,7 @@ class Proxy:
             ex.matched = args.nth == 0 or self.matches == args.nth
         if self.mode == 'flip-cmd' and ex.matched:
             return self.flip_command(raw)
-        if self.mode not in ('swap-srk', 'mitm-random'):
+        if self.mode not in FOLLOWING:
             return raw
         ex.cmd = Command(raw)
         if not ex.cmd.parsed:
@@ -490,6 +499,8 @@ class Proxy:
             return raw
         changed = False
         try:
+            if ex.cc == CC_IMPORT and self.mode == 'swap-parent':
+                self.check_import(ex.cmd)
             if ex.cc == CC_START_AUTH_SESSION:
                 changed = self.start_session(ex)
             ex.ours = [i for i, a in enumerate(ex.cmd.auths)
@@ -585,10 +596,13 @@ class Proxy:
         would give the attacker away."""
         cmd, cc = ex.cmd, ex.cc
         r = Reader(rsp.params)
-        if cc == CC_CREATE_PRIMARY:
+        if cc == CC_CREATE_PRIMARY and self.mode != 'swap-parent':
             self.swap_create_primary(ex, rsp)
         elif cc == CC_READ_PUBLIC and cmd.handles[0] in self.primaries:
             self.swap_read_public(ex, rsp)
+        elif (cc == CC_READ_PUBLIC and self.mode == 'swap-parent'
+              and cmd.handles[0] >> 24 == 0x81):
+            self.swap_parent(ex, rsp)
         elif cc in (CC_LOAD, CC_LOAD_EXTERNAL, CC_CREATE_LOADED):
             if cc == CC_CREATE_LOADED:
                 r.tpm2b()  # outPrivate
@@ -672,6 +686,51 @@ class Proxy:
         rsp.params = b2(fake) + b2(fake_name) + b2(qualified)
         rsp.changed = True
         self.act(f'swap-srk {handle:#010x}: TPM2_ReadPublic swapped too')
+
+    def swap_parent(self, ex, rsp):
+        r = Reader(rsp.params)
+        area = r.tpm2b()
+        r.tpm2b()
+        r.tpm2b()
+        swapped = self.swap_area(area)
+        handle = ex.cmd.handles[0]
+        if not r.done() or swapped is None:
+            self.act(f'swap-parent {handle:#010x}: TPM2_ReadPublic not an'
+                     ' ECC P-256 area in clear, left alone')
+            return
+        fake, name_alg, _, _ = swapped
+        fake_name = name_of(fake, name_alg)
+        qualified = name_of(be32(handle) + fake_name, name_alg)
+        rsp.params = b2(fake) + b2(fake_name) + b2(qualified)
+        rsp.changed = True
+        self.act(f'swap-parent {handle:#010x}: TPM2_ReadPublic swapped')
+
+    def check_import(self, cmd):
+        """Would the attacker's key open this TPM2_Import's duplicate?
+        Its seed is recovered by ECDH with the attacker's key and checked
+        against the duplicate's outer HMAC (Part 1, 23.3: KDFe "DUPLICATE",
+        KDFa "INTEGRITY")."""
+        try:
+            r = Reader(cmd.params)
+            r.tpm2b()                      # encryptionKey
+            area = r.tpm2b()               # objectPublic
+            dup = Reader(r.tpm2b())        # duplicate
+            seed_r = Reader(r.tpm2b())     # inSymSeed: an ECC point
+            outer, sensitive = dup.tpm2b(), dup.data[dup.pos:]
+            qe_x, qe_y = seed_r.tpm2b(), seed_r.tpm2b()
+            z = self.attacker.exchange(ec.ECDH(), p256_public(qe_x, qe_y))
+        except ValueError as e:
+            self.act(f'swap-parent Import: not an ECC seed ({e})')
+            return
+        seed = kdfe(z, b'DUPLICATE', qe_x, self.attacker_x, 256)
+        key = kdfa(seed, b'INTEGRITY', b'', b'', 256)
+        name = name_of(area, struct.unpack('>H', area[2:4])[0])
+        if hmac.compare_digest(hmac256(key, sensitive, name), outer):
+            self.act('swap-parent: duplicate opens with the attacker\'s'
+                     ' key: the imported private key is exposed')
+        else:
+            self.act('swap-parent: duplicate does not open with the'
+                     ' attacker\'s key')
 
     # --- sessions whose keys the attacker knows ----------------------------
 
@@ -1008,7 +1067,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     proxy.log(f'listening on {args.listen}/{args.listen + 1}, TPM on '
               f'{args.tpm}/{args.tpm + 1}, mode {args.mode}')
-    if args.mode in ('swap-srk', 'mitm-random'):
+    if args.mode in FOLLOWING:
         proxy.act(f'attacker key x {proxy.attacker_x.hex()} y '
                   f'{proxy.attacker_y.hex()}')
     if args.ready:
