@@ -8,6 +8,7 @@
 #   flip-*        the output carries exactly the bit the log says was flipped
 #   truncate-rsp, garbage-rsp, drop-rsp   the exchange breaks, nothing hangs
 #   swap-srk      the primary comes back with the attacker's key, consistently
+#   swap-parent   a persistent key's ReadPublic shows the attacker's key
 #   mitm-random   a session salted to that key serves the attacker's bytes
 # With a tpmkit build next to the sources it also reports (without judging)
 # what tpmkit does under mitm-random.
@@ -259,6 +260,27 @@ check "swap-srk: without the proxy the same object has the TPM's point" \
     [ "$RC" = 0 -a "$(field x "$W/out")" = "$real_x" ]
 check "swap-srk: logged" grep -q '^act swap-srk 0x80' "$LOG"
 tpm2 flushcontext -T "$DIRECT" -t
+
+# --- swap-parent: a persistent key's public area --------------------------
+run tpm2 createprimary -T "$DIRECT" -C o -G ecc256:null:aes128cfb -a "$ATTRS" \
+    -c "$W/parent.ctx"
+check "swap-parent: a primary to persist" [ "$RC" = 0 ]
+real_x=$(field x "$W/out")
+tpm2 evictcontrol -T "$DIRECT" -C o -c "$W/parent.ctx" 0x81000110 >/dev/null
+tpm2 flushcontext -T "$DIRECT" -t
+start_proxy swap-parent
+attacker_x=$(sed -n 's/^act attacker key x \([0-9a-f]*\) y .*/\1/p' "$LOG")
+run tpm2 readpublic -T "$TCTI" -c 0x81000110
+check "swap-parent: tpm2_readpublic of 0x81000110 shows the attacker's point" \
+    [ "$RC" = 0 -a -n "$attacker_x" -a "$(field x "$W/out")" = "$attacker_x" \
+    -a "$attacker_x" != "$real_x" ]
+run tpm2 createprimary -T "$TCTI" -C o -G ecc256:null:aes128cfb -a "$ATTRS" \
+    -c "$W/left.ctx"
+check "swap-parent: a created primary is left alone" \
+    [ "$RC" = 0 -a "$(field x "$W/out")" = "$real_x" ]
+check "swap-parent: logged" grep -q '^act swap-parent 0x81000110: TPM2_ReadPublic swapped' "$LOG"
+tpm2 flushcontext -T "$DIRECT" -t
+tpm2 evictcontrol -T "$DIRECT" -C o -c 0x81000110 >/dev/null
 
 # --- mitm-random: a session salted to the fake key -----------------------
 start_proxy mitm-random
