@@ -820,9 +820,17 @@ static void print_targets(void)
                    1e3 / e - 1e3 / c, col == COL_BASE ? "raw ESYS" : "tpmkit",
                    1e3 / c, 1e3 / e);
     }
-    printf(
-        "  (tpmkit without a resource manager: the encrypted figure includes"
-        " loading and saving\n   its parked session, two more TPM commands)\n");
+    /* Through tabrmd (the TCTI names it) the manager swaps the session
+     * around every command, for both columns. */
+    if (strncmp(getenv("TPMKIT_TCTI") ? getenv("TPMKIT_TCTI") : "", "tabrmd", 6)
+        == 0)
+        printf("  (through the resource manager: it context-loads and saves"
+               " the session around\n   every encrypted command, for raw"
+               " ESYS and tpmkit alike)\n");
+    else
+        printf("  (tpmkit without a resource manager: the encrypted figure"
+               " includes loading and saving\n   its parked session, two more"
+               " TPM commands)\n");
 }
 
 /* --- main ----------------------------------------------------------------- */
