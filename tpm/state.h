@@ -21,7 +21,7 @@ struct tk_tpm {
     char *tcti_conf;
     int encrypt;
     int park;                 /* park between operations: no resource manager */
-    unsigned int srk_handle;  /* primary.c: a persisted primary to use */
+    unsigned int srk_handle;  /* storage_primary.c: where one may persist */
     int refs;                 /* guarded by the registry lock */
     struct tk_tpm *next;      /* registry list */
     tk_identity identity;     /* identity.c: the TPM tpmkit trusts */
