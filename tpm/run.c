@@ -13,6 +13,7 @@
 #include "journal.h"
 #include "keyobj.h"
 #include "primary.h"
+#include "rsa_primary.h"
 #include "run.h"
 #include "session.h"
 #include "sigpipe.h"
@@ -125,6 +126,7 @@ void tk_tpm_abandon_inherited(tk_tpm *tpm)
     tpm->keys.generation++;
     tpm->inherited.conn = tpm->conn;
     tpm->inherited.primary_saved = tpm->prim.object.saved;
+    tpm->inherited.rsa_primary_saved = tpm->rsa_prim.saved;
     memset(&tpm->conn, 0, offsetof(tk_conn, crypto));
     tk_primary_abandon(tpm);
     tk_rsa_primary_abandon(tpm);
