@@ -22,7 +22,7 @@ TSS2_RC tk_call_handle(tk_tpm *tpm, tk_call *call, ESYS_TR tr, TPM2_HANDLE *out)
 
     if (rc != TSS2_RC_SUCCESS)
         return tk_fail(tpm, rc, TK_R_INTERNAL, "object handle");
-    if (tr == tpm->prim.handle && tpm->prim.name.size > 0) {
+    if (tr == tpm->prim.object.handle && tpm->prim.name.size > 0) {
         tk_call_handle_named(call, *out, &tpm->prim.name);
         return TSS2_RC_SUCCESS;
     }

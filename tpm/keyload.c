@@ -338,7 +338,7 @@ static int reload_is_one(const tk_tpm *tpm, const tk_tpm_key *k)
     int persistent_parent =
         (k->parent >> 24) == TPM2_HT_PERSISTENT
         || ((k->parent == 0 || k->parent == TK_TPM_PARENT_PRIMARY)
-            && tpm->prim.persistent)
+            && tpm->prim.object.persistent)
         || (k->parent == TK_TPM_PARENT_RSA_PRIMARY && tpm->rsa_prim.persistent);
 
     return persistent_parent && k->external == NULL && k->import_seed == NULL

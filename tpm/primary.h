@@ -1,23 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The standard storage primary (parent 0x40000001), checked against
- * tpm-identity: the parent of key files and the salt key of sessions.
- * Used where it is persisted (storage-primary, 0x81000001 by default) when
- * that handle holds exactly the standard primary; else created once per
- * connection. */
+ * tpm-identity: the parent of key files and the salt key of sessions. A
+ * storage primary of the ECC kind (storage_primary.h: persisted or created
+ * once per connection, parked), with what only the salt key has: its
+ * public point and its name. */
 #ifndef TK_TPM_PRIMARY_H
 #define TK_TPM_PRIMARY_H
 
 #include <tss2/tss2_esys.h>
 
+#include "storage_primary.h"
 #include "tpm.h"
 
 typedef struct tk_primary {
-    ESYS_TR handle;       /* ESYS_TR_NONE unless loaded right now */
-    TPMS_CONTEXT *saved;  /* parked outside the TPM */
-    TPMS_ECC_POINT point; /* its public key: the session salt key */
+    tk_storage_primary object; /* loaded, parked or persisted */
+    TPMS_ECC_POINT point;      /* its public key: the session salt key */
     TPM2B_NAME name;
-    int persistent; /* `handle` is the persisted primary (never flushed) */
-    int looked;     /* this connection already looked for the persisted one */
 } tk_primary;
 
 /* tk_primary_park() moves it out of the TPM's scarce object slots
@@ -44,5 +42,8 @@ const TPM2B_PUBLIC *tk_primary_template(void);
 int tk_primary_is_standard(const TPMT_PUBLIC *pub);
 /* Forget the primary: flush it if loaded and `flush`, drop the saved copy. */
 void tk_primary_drop(tk_tpm *tpm, int flush);
+/* A forked child's copy: forget it without touching the TPM or freeing
+ * what the parent's connection may still be updating. */
+void tk_primary_abandon(tk_tpm *tpm);
 
 #endif

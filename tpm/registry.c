@@ -139,7 +139,7 @@ tk_tpm *tk_tpm_acquire_with(const tk_tpm_settings *s)
     tk_journal_init(&tpm->journal, s->tcti);
     tpm->park = !tk_tcti_has_resource_manager(s->tcti);
     tpm->refs = 1;
-    tpm->prim.handle = ESYS_TR_NONE;
+    tpm->prim.object.handle = ESYS_TR_NONE;
     tpm->rsa_prim.handle = ESYS_TR_NONE;
     pthread_mutex_init(&tpm->lock, NULL);
     tk_watchdog_init(&tpm->watchdog, tpm->tcti_conf, s->timeouts);

@@ -1,28 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The RSA-2048 storage primary: what a key file's parent 0x40000001 means
- * when its rsaParent field is TRUE (for TPMs without ECC). Looked for and
- * made only for a key that names it: the persisted one at storage-primary
- * (0x81000001 by default, where systemd and the TCG guidance put the SRK)
- * when it is exactly this primary (checked like the ECC one: once per user
- * and TPM by creating the primary and comparing, then by the name the TPM
- * reports, srk_cache.h); else created once per connection and parked
- * without a resource manager. Not the
- * session salt key and not itself checked against tpm-identity (which
- * pins the ECC primary or the EK): with a pin set, the TPM proves its
- * identity that way before the RSA primary is first made. */
+ * when its rsaParent field is TRUE (for TPMs without ECC). A storage
+ * primary of the RSA kind (storage_primary.h: the persisted one at
+ * storage-primary, 0x81000001 by default, where systemd and the TCG
+ * guidance put the SRK, when it is exactly this primary; else created
+ * once per connection and parked without a resource manager), looked for
+ * and made only for a key that names it. Not the session salt key and not
+ * itself checked against tpm-identity (which pins the ECC primary or the
+ * EK): with a pin set, the TPM proves its identity that way before the
+ * RSA primary is first made. */
 #ifndef TK_TPM_RSA_PRIMARY_H
 #define TK_TPM_RSA_PRIMARY_H
 
 #include <tss2/tss2_esys.h>
 
 #include "tpm.h"
-
-typedef struct tk_rsa_primary {
-    ESYS_TR handle;      /* ESYS_TR_NONE unless loaded right now */
-    TPMS_CONTEXT *saved; /* parked outside the TPM */
-    int persistent;      /* `handle` is the persisted primary (never flushed) */
-    int looked;          /* this connection looked for the persisted one */
-} tk_rsa_primary;
 
 /* The TCG storage template, RSA 2048 (exponent 65537, AES-128-CFB,
  * SHA-256 name, empty unique). */

@@ -13,6 +13,7 @@
 #include "journal.h"
 #include "keyobj.h"
 #include "primary.h"
+#include "rsa_primary.h"
 #include "run.h"
 #include "session.h"
 #include "sigpipe.h"
@@ -45,7 +46,7 @@ static void close_and_forget(tk_tpm *tpm, int flush)
         tk_rsa_primary_drop(tpm, flush);
     }
     tk_conn_close(tpm);
-    tpm->prim.handle = ESYS_TR_NONE;
+    tpm->prim.object.handle = ESYS_TR_NONE;
     tpm->rsa_prim.handle = ESYS_TR_NONE;
     memset(&tpm->session, 0, sizeof(tpm->session));
 }
@@ -124,10 +125,10 @@ void tk_tpm_abandon_inherited(tk_tpm *tpm)
     tpm->keys.loaded = NULL;
     tpm->keys.generation++;
     tpm->inherited.conn = tpm->conn;
-    tpm->inherited.primary_saved = tpm->prim.saved;
+    tpm->inherited.primary_saved = tpm->prim.object.saved;
+    tpm->inherited.rsa_primary_saved = tpm->rsa_prim.saved;
     memset(&tpm->conn, 0, offsetof(tk_conn, crypto));
-    memset(&tpm->prim, 0, sizeof(tpm->prim));
-    tpm->prim.handle = ESYS_TR_NONE;
+    tk_primary_abandon(tpm);
     tk_rsa_primary_abandon(tpm);
     memset(&tpm->session, 0, sizeof(tpm->session));
     tpm->orphan.session = 0;
@@ -167,7 +168,7 @@ static TSS2_RC ensure_open(tk_tpm *tpm)
     }
     if (tpm->conn.esys != NULL)
         return TSS2_RC_SUCCESS;
-    tpm->prim.handle = ESYS_TR_NONE;
+    tpm->prim.object.handle = ESYS_TR_NONE;
     tpm->rsa_prim.handle = ESYS_TR_NONE;
     memset(&tpm->session, 0, sizeof(tpm->session));
     if ((rc = tk_conn_open(tpm)) != TSS2_RC_SUCCESS)

@@ -209,7 +209,7 @@ void tk_session_park(tk_tpm *tpm, int unsaved)
      * cheap as loading a saved one: end it instead of saving it (a process
      * that makes one operation never pays for the save, and one killed
      * while idle leaves nothing in the TPM). */
-    if (tpm->prim.persistent && tpm->identity.kind != TK_IDENTITY_EK_CA
+    if (tpm->prim.object.persistent && tpm->identity.kind != TK_IDENTITY_EK_CA
         && tpm->identity.kind != TK_IDENTITY_KERNEL) {
         tk_session_drop(tpm, 1);
         return;

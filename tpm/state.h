@@ -13,7 +13,7 @@
 #include "keyobj.h"
 #include "primary.h"
 #include "rc.h"
-#include "rsa_primary.h"
+#include "storage_primary.h"
 #include "watchdog.h"
 
 struct tk_tpm {
@@ -21,7 +21,7 @@ struct tk_tpm {
     char *tcti_conf;
     int encrypt;
     int park;                 /* park between operations: no resource manager */
-    unsigned int srk_handle;  /* primary.c: a persisted primary to use */
+    unsigned int srk_handle;  /* storage_primary.c: where one may persist */
     int refs;                 /* guarded by the registry lock */
     struct tk_tpm *next;      /* registry list */
     tk_identity identity;     /* identity.c: the TPM tpmkit trusts */
@@ -44,14 +44,14 @@ struct tk_tpm {
                                  * connection in use at fork(), kept (never
                                  * freed: it may be half-updated) */
         tk_conn conn;
-        TPMS_CONTEXT *primary_saved;
+        TPMS_CONTEXT *primary_saved, *rsa_primary_saved;
     } inherited;
     tk_primary prim;    /* primary.c */
     tk_sess session;    /* session.c: the salted session */
     tk_key_cache keys;  /* keyload.c */
     tk_journal journal; /* journal.c: without a resource manager */
 
-    tk_rsa_primary rsa_prim; /* rsa_primary.c */
+    tk_storage_primary rsa_prim; /* rsa_primary.c */
 };
 
 #endif
