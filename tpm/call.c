@@ -298,6 +298,20 @@ static TSS2_RC check_response(tk_tpm *tpm, struct pass *p)
     return TSS2_RC_SUCCESS;
 }
 
+/* The TPM ends a session sent without continueSession when the command
+ * succeeds; the connection's session is then forgotten (a policy session
+ * made for one command is the caller's, tk_key_authorize_end). */
+static void forget_ended(tk_tpm *tpm, const tk_call *call)
+{
+    for (int i = 0; i < call->n_auths; i++)
+        if (call->auths[i].sess == &tpm->session
+            && !(call->auths[i].attrs & TPMA_SESSION_CONTINUESESSION)) {
+            OPENSSL_cleanse(&tpm->session, sizeof(tpm->session));
+            tk_debug("the salted session ended with its operation's last"
+                     " command");
+        }
+}
+
 TSS2_RC tk_call_run(tk_tpm *tpm, tk_call *call, TPM2_CC cc)
 {
     struct pass p = { call, cc, { { 0 } }, -1, -1 };
@@ -334,9 +348,8 @@ TSS2_RC tk_call_run(tk_tpm *tpm, tk_call *call, TPM2_CC cc)
     /* A failed command has no session area; the nonces stay as they were. */
     if (rc != TSS2_RC_SUCCESS || call->n_auths == 0)
         return rc;
-    if ((rc = check_response(tpm, &p)) != TSS2_RC_SUCCESS)
-        return rc;
-    if (p.encrypt >= 0)
+    if ((rc = check_response(tpm, &p)) == TSS2_RC_SUCCESS && p.encrypt >= 0)
         rc = crypt_first_param(tpm, &p, 0);
+    forget_ended(tpm, call);
     return rc;
 }

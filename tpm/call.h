@@ -28,6 +28,11 @@ typedef struct tk_sess {
     enum tk_policy_auth policy_auth;
 } tk_sess;
 
+/* Not a TPM attribute (a reserved bit, never sent): in the `attrs` of
+ * tk_session_auth, tk_key_authorize or tk_session_continue, it says the
+ * command is its operation's last (session.h). */
+#define TK_SESSION_LAST ((TPMA_SESSION)0x08)
+
 typedef struct tk_call_auth {
     tk_sess *sess;   /* NULL: a password authorization */
     TPM2B_AUTH auth; /* password of the entity it authorizes */

@@ -85,7 +85,8 @@ static TSS2_RC hmac_once(tk_tpm *tpm, void *arg)
 
     memcpy(buf.buffer, req->data, req->len);
     tk_call_init(&call);
-    rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &call, &handle);
+    rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT | TK_SESSION_LAST,
+                          &call, &handle);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     rc = Tss2_Sys_HMAC_Prepare(
@@ -222,7 +223,8 @@ static TSS2_RC seq_run(tk_tpm *tpm, void *arg)
         goto fail;
     tk_call_init(&call);
     tk_call_handle_sequence(&call, seq);
-    rc = tk_session_auth(tpm, &call, &auth, TPMA_SESSION_ENCRYPT);
+    rc = tk_session_auth(tpm, &call, &auth,
+                         TPMA_SESSION_ENCRYPT | TK_SESSION_LAST);
     if (rc == TSS2_RC_SUCCESS)
         rc = Tss2_Sys_SequenceComplete_Prepare(tpm->conn.sys, seq, &last,
                                                TPM2_RH_NULL);

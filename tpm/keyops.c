@@ -105,7 +105,7 @@ static TSS2_RC sign(tk_tpm *tpm, void *arg)
     }
 
     tk_call_init(&call);
-    rc = tk_key_authorize(tpm, req->key, 0, &call, &handle);
+    rc = tk_key_authorize(tpm, req->key, TK_SESSION_LAST, &call, &handle);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     rc = Tss2_Sys_Sign_Prepare(tpm->conn.sys, handle, &digest, &scheme,
@@ -199,7 +199,8 @@ static TSS2_RC rsa_private(tk_tpm *tpm, void *arg)
     memcpy(in.buffer, req->in, req->in_len);
     /* A plaintext is encrypted on its way back; a signature is public. */
     tk_call_init(&call);
-    rc = tk_key_authorize(tpm, req->key, req->attrs, &call, &handle);
+    rc = tk_key_authorize(tpm, req->key, req->attrs | TK_SESSION_LAST, &call,
+                          &handle);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     rc = Tss2_Sys_RSA_Decrypt_Prepare(tpm->conn.sys, handle, &in, &raw, &label);
@@ -266,7 +267,8 @@ static TSS2_RC ecdh(tk_tpm *tpm, void *arg)
     peer.point.y.size = (UINT16)field;
     memcpy(peer.point.y.buffer, req->in + 1 + field, field);
     tk_call_init(&call);
-    rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT, &call, &handle);
+    rc = tk_key_authorize(tpm, req->key, TPMA_SESSION_ENCRYPT | TK_SESSION_LAST,
+                          &call, &handle);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     rc = Tss2_Sys_ECDH_ZGen_Prepare(tpm->conn.sys, handle, &peer);

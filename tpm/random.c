@@ -33,9 +33,12 @@ static TSS2_RC get_random(tk_tpm *tpm, void *arg)
             return rc;
         tk_call_init(&call);
         if (session != NULL)
-            tk_call_auth_add(&call, session, NULL,
-                             TPMA_SESSION_ENCRYPT
-                                 | TPMA_SESSION_CONTINUESESSION);
+            tk_call_auth_add(
+                &call, session, NULL,
+                TPMA_SESSION_ENCRYPT
+                    | tk_session_continue(tpm, req->done + want == req->len
+                                                   ? TK_SESSION_LAST
+                                                   : 0));
         rc = Tss2_Sys_GetRandom_Prepare(tpm->conn.sys, (UINT16)want);
         if (rc == TSS2_RC_SUCCESS)
             rc = tk_call_run(tpm, &call, TPM2_CC_GetRandom);

@@ -145,7 +145,8 @@ static TSS2_RC unseal(tk_tpm *tpm, void *arg)
     /* outData is the first response parameter: encrypted (ENCRYPT). The
      * salted session also proves a password by HMAC, never in clear. */
     tk_call_init(&call);
-    rc = tk_key_authorize(tpm, ur->key, TPMA_SESSION_ENCRYPT, &call, &handle);
+    rc = tk_key_authorize(tpm, ur->key, TPMA_SESSION_ENCRYPT | TK_SESSION_LAST,
+                          &call, &handle);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     rc = Tss2_Sys_Unseal_Prepare(tpm->conn.sys, handle);

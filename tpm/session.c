@@ -184,6 +184,25 @@ TSS2_RC tk_session_get(tk_tpm *tpm, tk_sess **out)
     return TSS2_RC_SUCCESS;
 }
 
+/* Salted to a persisted primary, a new session is one command, as cheap
+ * as loading a saved one: without a resource manager it is ended after
+ * every operation instead of saved (a process that makes one operation
+ * never pays for the save, and one killed while idle leaves nothing in the
+ * TPM). */
+static int ends_each_operation(const tk_tpm *tpm)
+{
+    return tpm->park && tpm->prim.object.persistent
+           && tpm->identity.kind != TK_IDENTITY_EK_CA
+           && tpm->identity.kind != TK_IDENTITY_KERNEL;
+}
+
+TPMA_SESSION tk_session_continue(const tk_tpm *tpm, TPMA_SESSION attrs)
+{
+    if ((attrs & TK_SESSION_LAST) && (!tpm->warm || ends_each_operation(tpm)))
+        return 0;
+    return TPMA_SESSION_CONTINUESESSION;
+}
+
 TSS2_RC tk_session_auth(tk_tpm *tpm, tk_call *call, const TPM2B_AUTH *auth,
                         TPMA_SESSION attrs)
 {
@@ -193,7 +212,9 @@ TSS2_RC tk_session_auth(tk_tpm *tpm, tk_call *call, const TPM2B_AUTH *auth,
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     tk_call_auth_add(call, sess, auth,
-                     sess ? attrs | TPMA_SESSION_CONTINUESESSION : 0);
+                     sess ? (attrs & ~TK_SESSION_LAST)
+                                | tk_session_continue(tpm, attrs)
+                          : 0);
     return TSS2_RC_SUCCESS;
 }
 
@@ -205,12 +226,7 @@ void tk_session_park(tk_tpm *tpm, int unsaved)
         tk_session_drop(tpm, 1);
         return;
     }
-    /* Salted to a persisted primary, a new session is one command, as
-     * cheap as loading a saved one: end it instead of saving it (a process
-     * that makes one operation never pays for the save, and one killed
-     * while idle leaves nothing in the TPM). */
-    if (tpm->prim.object.persistent && tpm->identity.kind != TK_IDENTITY_EK_CA
-        && tpm->identity.kind != TK_IDENTITY_KERNEL) {
+    if (ends_each_operation(tpm)) {
         tk_session_drop(tpm, 1);
         return;
     }

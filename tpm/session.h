@@ -17,6 +17,13 @@ void tk_sess_flush(tk_tpm *tpm, tk_sess *s);
 /* The connection's salted session, loaded; NULL in *out when encryption
  * is off. */
 TSS2_RC tk_session_get(tk_tpm *tpm, tk_sess **out);
+/* The continueSession bit for the connection's session on a command:
+ * clear when the command is its operation's last (TK_SESSION_LAST in
+ * `attrs`) and the session would not outlive the operation anyway (a
+ * connection's first operation, or a session salted to a persisted
+ * primary without a resource manager): the TPM then ends the session with
+ * the command, and no ContextSave or FlushContext is sent for it. */
+TPMA_SESSION tk_session_continue(const tk_tpm *tpm, TPMA_SESSION attrs);
 /* Add the authorization of a command's entity with password `auth`: the
  * salted session (an HMAC, so the password never crosses the bus) with
  * parameter encryption `attrs`, or the password itself when encryption

@@ -68,11 +68,20 @@ OPENSSL_CONF=$T/openssl.cnf sequence ossl rand -hex 32
 assert_ok "openssl rand seeded from the TPM"
 assert_command_count "openssl rand: no CreatePrimary" CreatePrimary 0
 assert_command_count "openssl rand: one GetRandom" GetRandom 1
-# Salted to the persisted primary, the session ends with the operation
-# (a new one costs one command, as a saved one would to load).
+# Salted to the persisted primary, the session ends with the operation's
+# last command (a new one costs one command, as a saved one would to load):
+# the TPM ends it, so no FlushContext follows and nothing is left.
 OPENSSL_CONF=$T/openssl.cnf sequence ossl rand -hex 32
-assert_eq "openssl rand: ReadClock ReadPublic StartAuthSession GetRandom FlushContext" \
-    "ReadClock ReadPublic StartAuthSession GetRandom FlushContext" "$SEQ"
+assert_eq "openssl rand: ReadClock ReadPublic StartAuthSession GetRandom" \
+    "ReadClock ReadPublic StartAuthSession GetRandom" "$SEQ"
+assert_no_tpm_leftovers "openssl rand ended its session"
+# The same for a MAC: its one TPM2_HMAC ends the session.
+genkey "$T/hmac.pem" TPM2-HMAC digest:SHA256
+sequence tk mac -digest SHA256 -macopt "key-uri:$T/hmac.pem" -in "$T/msg" TPM2-HMAC
+assert_ok "openssl mac with a TPM2-HMAC key"
+assert_eq "openssl mac: ReadClock ReadPublic StartAuthSession Load HMAC FlushContext" \
+    "ReadClock ReadPublic StartAuthSession Load HMAC FlushContext" "$SEQ"
+assert_no_tpm_leftovers "openssl mac ended its session"
 
 # A note that others could have written is not believed.
 note=$(ls "$TPMKIT_RUNDIR"/*.srk-81000001.*)
@@ -133,6 +142,12 @@ if command -v tpm2-abrmd >/dev/null && command -v dbus-daemon >/dev/null; then
     assert_ok "through tpm2-abrmd: the next process signs"
     assert_eq "through tpm2-abrmd: ReadPublic Load Sign FlushContext" \
         "ReadPublic Load Sign FlushContext" "$SEQ"
+    # The first operation's last command ends the session: tpm2-abrmd has
+    # nothing to save and tpmkit nothing to flush at exit.
+    TPMKIT_TCTI=$TABRMD_TCTI OPENSSL_CONF=$T/openssl.cnf sequence ossl rand -hex 32
+    assert_ok "through tpm2-abrmd: openssl rand"
+    assert_eq "through tpm2-abrmd: ReadPublic StartAuthSession GetRandom" \
+        "ReadPublic StartAuthSession GetRandom" "$SEQ"
     tabrmd_stop
     evict 0x81000001
 else
