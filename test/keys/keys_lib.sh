@@ -260,3 +260,21 @@ SRK_ATTRS='fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda|restricted
 make_srk() {
     tools createprimary -C o -G ecc256:null:aes128cfb -a "$SRK_ATTRS" -c "$T/srk.ctx"
 }
+
+# pcr16_after N OUT: the sha256 value PCR 16 will hold after extend16 N,
+# computed in software from its value now (tpm2_pcrread -o):
+# SHA-256(value || N as 32 bytes). OUT is then a --pcr-values file for
+# sha256:16.
+pcr16_after() {
+    tpm2 pcrread -o "$T/pcr16.now" sha256:16 >/dev/null 2>&1 || fail "tpm2_pcrread sha256:16"
+    { cat "$T/pcr16.now"; printf '%064x' "$1" | xxd -r -p; } | sw dgst -sha256 -binary >"$2"
+    [ "$(stat -c %s "$2")" = 32 ] || fail "pcr16_after: no 32-byte value in $(basename "$2")"
+}
+
+# createpolicy_pcr OUT SPEC FILE: tpm2_createpolicy's PolicyPCR digest for
+# the PCR values in FILE (tpm2_pcrread -o's format), computed by the tools.
+createpolicy_pcr() {
+    tpm2 createpolicy --policy-pcr -l "$2" -f "$3" -L "$1" >"$T/tools.out" 2>&1 \
+        || { cat "$T/tools.out"; tools_cleanup; fail "tpm2_createpolicy -l $2"; }
+    tools_cleanup
+}

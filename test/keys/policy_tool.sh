@@ -329,6 +329,23 @@ sign_verify "wrapped key with a signed policy" "$T/wsigned.pem" "$T/soft.pub"
 assert_eq "wrapped signed key: authPolicy is tpm2_policyauthorize's digest" \
     "$(xxd -p "$T/authorize.pol" | tr -d '\n')" "$(auth_policy "$T/wsigned.pem")"
 
+# Online with --pcr-values: bound to PCR 16 as it will be after an extend.
+tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+pcr16_after 6 "$T/future.bin"
+run tkkey wrap --in "$T/soft.pem" --out "$T/wfuture.pem" --pcr-policy sha256:16 \
+    --pcr-values "$T/future.bin"
+assert_ok "wrap --pcr-policy sha256:16 --pcr-values FILE"
+createpolicy_pcr "$T/future.pol" sha256:16 "$T/future.bin"
+assert_eq "wrapped key for given values: authPolicy is tpm2_createpolicy -f's digest" \
+    "$(xxd -p "$T/future.pol" | tr -d '\n')" "$(auth_policy "$T/wfuture.pem")"
+run tk dgst -sha256 -sign "$T/wfuture.pem" -out "$T/sig" "$T/msg"
+assert_fails "wrapped key for given values: no signature before the extend"
+assert_grep "before the extend: the PCR values differ" "PolicyPCR: the PCR values differ" "$T/err"
+extend16 6
+sign_verify "wrapped key for given values: signs once PCR 16 holds them" \
+    "$T/wfuture.pem" "$T/soft.pub"
+tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+
 # Offline (--for): the target's PCRs cannot be read here; a signer can be
 # bound, and policies added on the target.
 make_srk
@@ -336,6 +353,7 @@ tools readpublic -c "$T/srk.ctx" -f pem -o "$T/srk.pem"
 run tkkey wrap --for "$T/srk.pem" --in "$T/soft.pem" --out "$T/off.pem" --pcr-policy sha256:16
 assert_status "wrap --for --pcr-policy: usage error" 2
 assert_grep "wrap --for --pcr-policy: says what to do instead" "use --policy-signer" "$T/err"
+assert_grep "wrap --for --pcr-policy: or to give the target's values" "needs --pcr-values FILE" "$T/err"
 TPMKIT_TCTI="swtpm:host=127.0.0.1,port=1" run tkkey wrap --for "$T/srk.pem" \
     --in "$T/soft.pem" --out "$T/off.pem" --policy-signer "$T/signer.pub"
 assert_ok "wrap --for --policy-signer (no TPM reached)"
