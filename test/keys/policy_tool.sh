@@ -345,6 +345,16 @@ extend16 6
 sign_verify "wrapped key for given values: signs once PCR 16 holds them" \
     "$T/wfuture.pem" "$T/soft.pub"
 tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+head -c 64 /dev/zero >"$T/64.bin"
+run tkkey wrap --in "$T/soft.pem" --out "$T/wbad.pem" --pcr-policy sha256:16 \
+    --pcr-values "$T/64.bin"
+assert_status "wrap --pcr-values of the wrong size" 1
+assert_grep "wrap, wrong size: the error names the file and both sizes" \
+    '64\.bin" holds 64 bytes, but sha256:16 needs 32' "$T/err"
+[ ! -e "$T/wbad.pem" ] || fail "a refused wrap --pcr-values wrote a file"
+pass "refused wrap --pcr-values: no file written"
+run tkkey wrap --in "$T/soft.pem" --out "$T/wbad.pem" --pcr-values "$T/future.bin"
+assert_status "wrap --pcr-values without --pcr-policy: usage error" 2
 
 # Offline (--for): the target's PCRs cannot be read here; a signer can be
 # bound, and policies added on the target.

@@ -188,20 +188,34 @@ pass "the bus check sees bytes sent in clear (tpm2_hash)"
 # --- --pcr-values: sealed to the values PCR 16 will hold -----------------
 tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
 pcr16_after 7 "$T/future.bin"
-run tkkey seal --in "$T/secret" --out "$T/future.sealed" --pcr-policy sha256:16 \
+PCAP=$T/future.pcap
+rm -f "$PCAP"
+run pcap tkkey seal --in "$T/secret" --out "$T/future.sealed" --pcr-policy sha256:16 \
     --pcr-values "$T/future.bin"
 assert_ok "seal --pcr-policy sha256:16 --pcr-values FILE"
+capture_commands "$PCAP"
+assert_command_count "seal --pcr-values: no PCR is read" PCR_Read 0
+sw genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/signer.pem"
+run tkkey seal --in "$T/secret" --out "$T/fsigned.sealed" --policy-signer "$T/signer.pem" \
+    --pcr-policy sha256:16 --pcr-values "$T/future.bin"
+assert_ok "seal --policy-signer --pcr-policy --pcr-values: the first signed policy for them"
 createpolicy_pcr "$T/future.pol" sha256:16 "$T/future.bin"
 assert_eq "given values: authPolicy is tpm2_createpolicy -f's digest for the file" \
     "$(xxd -p "$T/future.pol" | tr -d '\n')" "$(auth_policy "$T/future.sealed")"
 run tkkey unseal --in "$T/future.sealed"
 assert_fails "given values: no unseal before the extend"
 assert_grep "before the extend: the PCR values differ" "TPM2_PolicyPCR: the PCR values differ" "$T/err"
+run tkkey unseal --in "$T/fsigned.sealed"
+assert_fails "first signed policy for given values: no unseal before the extend"
+assert_grep "signed, before the extend: no signed policy matches" "no signed policy matches" "$T/err"
 extend16 7
 run tkkey unseal --in "$T/future.sealed" --out "$T/future.out"
 assert_ok "given values: unseals once PCR 16 holds them"
 cmp -s "$T/secret" "$T/future.out" || fail "given values: the unsealed secret differs"
 pass "given values: the unsealed secret matches"
+run tkkey unseal --in "$T/fsigned.sealed" --out "$T/future.out"
+assert_ok "first signed policy for given values: unseals once PCR 16 holds them"
+cmp -s "$T/secret" "$T/future.out" || fail "signed, given values: the unsealed secret differs"
 tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
 
 # Refusals, before anything is written.

@@ -168,6 +168,19 @@ sign_verify "before the update: the first signed policy matches" "$T/upd.pem" "$
 extend16 9
 sign_verify "after the update: the policy for the given values matches" \
     "$T/upd.pem" "$T/upd.pub"
+# genpkey's first signed policy for given values (pcr-values with
+# policy-signer and pcr-policy): made before the update, works after it.
+tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+genkey "$T/first.pem" EC policy-signer:"$T/signer.pem" pcr-policy:sha256:16 \
+    "pcr-values:$T/future.bin"
+pubout "$T/first.pem" "$T/first.pub"
+run tk dgst -sha256 -sign "$T/first.pem" -out "$T/sig" "$T/msg"
+assert_fails "first signed policy for given values: not before the update"
+assert_grep "before the update: no signed policy matches" \
+    "no signed policy matches the current PCR values" "$T/err"
+extend16 9
+sign_verify "first signed policy for given values: signs after the update" \
+    "$T/first.pem" "$T/first.pub"
 # The file as it was before policy add does not work now.
 run tk dgst -sha256 -sign "$T/upd.copy" -out "$T/sig" "$T/msg"
 assert_fails "after the update, without the new policy: no signed policy matches"

@@ -136,6 +136,10 @@ run tkkey wrap --for "$T/srk.pem" --in "$T/ec.pem" --out "$T/nopcr.imp" \
 assert_status "wrap --for --pcr-values of the wrong size" 1
 assert_grep "wrong size: the error names the file and both sizes" \
     'pcr16\.bin" holds 32 bytes, but sha256:0,16 needs 64' "$T/err"
+run tkkey wrap --for "$T/srk.pem" --in "$T/ec.pem" --out "$T/nopcr.imp" \
+    --pcr-policy sha256:16 --pcr-values "$T/missing.bin"
+assert_status "wrap --for --pcr-values of a missing file" 1
+assert_grep "missing values file: named" 'cannot open the PCR values file ".*missing\.bin"' "$T/err"
 [ ! -e "$T/nopcr.imp" ] || fail "a refused wrap --for --pcr-values wrote a file"
 pass "refused wrap --for --pcr-values: no file written"
 assert_no_tpm_leftovers "TPM A"
