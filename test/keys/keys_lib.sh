@@ -278,3 +278,32 @@ createpolicy_pcr() {
         || { cat "$T/tools.out"; tools_cleanup; fail "tpm2_createpolicy -l $2"; }
     tools_cleanup
 }
+
+# pcr16_gate WHAT KEY PUB N [SIGN ARGS...]: KEY, bound to PCR 16's value
+# now, signs; once extend16 N changed PCR 16 it fails with the PolicyPCR
+# error; after tpm2_pcrreset 16 it signs again.
+pcr16_gate() {
+    local what=$1 key=$2 pub=$3 n=$4
+    shift 4
+    sign_verify "$what, PCR 16 as bound" "$key" "$pub" "$@"
+    extend16 "$n"
+    run tk dgst -sha256 -sign "$key" "$@" -out "$T/sig" "$T/msg"
+    assert_fails "$what, after PCR 16 was extended"
+    assert_grep "$what, after extend: the PCR policy failure" "PolicyPCR" "$T/err"
+    tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+    sign_verify "$what, after PCR 16 was reset" "$key" "$pub" "$@"
+}
+
+# pcr16_future WHAT KEY PUB N [SIGN ARGS...]: KEY, bound to the value PCR
+# 16 holds after extend16 N (pcr16_after N), fails now with the PolicyPCR
+# error and signs once PCR 16 is extended; PCR 16 is reset afterwards.
+pcr16_future() {
+    local what=$1 key=$2 pub=$3 n=$4
+    shift 4
+    run tk dgst -sha256 -sign "$key" "$@" -out "$T/sig" "$T/msg"
+    assert_fails "$what, before the extend"
+    assert_grep "$what, before the extend: the PCR policy failure" "PolicyPCR" "$T/err"
+    extend16 "$n"
+    sign_verify "$what, once PCR 16 holds the value" "$key" "$pub" "$@"
+    tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+}
