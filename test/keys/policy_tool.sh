@@ -209,6 +209,16 @@ run tkkey policy add --key "$T/byrsa.pem" --signer "$T/tpmrsa.pem" --pcr-policy 
     --signer-password signer-pw
 assert_ok "policy add signed by a TPM RSA key with its password"
 sign_verify "key bound to a TPM RSA signer" "$T/byrsa.pem" "$T/byrsa.pub"
+# A TPM signer approves given PCR values as well (the TPM signs; the PCRs
+# are not read).
+pcr16_after 8 "$T/tpmfuture.bin"
+run tkkey policy add --key "$T/bytpm.pem" --signer "$T/tpmsigner.pem" --pcr-policy sha256:16 \
+    --pcr-values "$T/tpmfuture.bin" --name tpm-future
+assert_ok "policy add --pcr-values signed by a TPM key"
+extend16 8
+sign_verify "TPM signer, given values: the key signs once PCR 16 holds them" \
+    "$T/bytpm.pem" "$T/bytpm.pub"
+tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
 
 # --- seal --pcr-policy: unseal follows PCR 16 ------------------------------
 run tkkey seal --in "$T/secret" --out "$T/pcr.sealed" --pcr-policy sha256:16
