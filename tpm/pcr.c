@@ -273,7 +273,7 @@ int tk_tpm_pcr_policy_step(tk_tpm *tpm, const tk_tpm_pcr_sel *sel,
                            tk_tpm_policy_step *step)
 {
     struct pcr_read_request req = { 0 };
-    unsigned char values[PCR_COUNT * 64];
+    unsigned char values[TK_TPM_PCR_VALUES_MAX];
     size_t len = 0, digest_len;
     int ok;
 

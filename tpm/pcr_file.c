@@ -11,8 +11,8 @@
 #include "policy.h"
 #include "../provider/errors.h"
 
-/* Larger files are not PCR values (24 SHA-512 PCRs take 1536 bytes); the
- * limit only bounds the count for the error message. */
+/* Larger files are not PCR values (TK_TPM_PCR_VALUES_MAX bytes at most);
+ * the limit only bounds the count for the error message. */
 #define PCR_FILE_MAX 65536
 
 /* The file's first `want` bytes into values; *got is its size (above
@@ -52,7 +52,7 @@ int tk_tpm_pcr_policy_step_spec(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
                                 tk_tpm_policy_step *step)
 {
     tk_tpm_pcr_sel sel;
-    unsigned char values[24 * 64];
+    unsigned char values[TK_TPM_PCR_VALUES_MAX];
     size_t want, digest_len, got;
 
     memset(step, 0, sizeof(*step));

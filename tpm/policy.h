@@ -30,6 +30,9 @@ typedef struct tk_tpm_pcr_sel {
  * numbers 0-23 or ranges A-B, separated by commas). 0 and an error naming
  * the bad part otherwise. Does not touch the TPM. */
 int tk_tpm_pcr_parse(const char *spec, tk_tpm_pcr_sel *out);
+/* The most PCR values a selection takes: 24 PCRs of a SHA-512 bank. */
+#define TK_TPM_PCR_VALUES_MAX (24 * 64)
+
 /* pcr.c: how many bytes the values of the selected PCRs take (one digest
  * of the bank each), and the bank's digest size in *digest_len. 0 for an
  * unknown bank. */
