@@ -263,7 +263,7 @@ run tk genpkey -algorithm EC -pkeyopt pcr-policy:sha256:16 -pkeyopt "pcr-values:
 assert_fails "pcr-values: a 33-byte file for one sha256 PCR is refused"
 assert_grep "wrong size: the error names the file, its size and the size needed" \
     '33\.bin" holds 33 bytes, but sha256:16 needs 32' "$T/err"
-assert_no_grep "wrong size: no key file written" 'BEGIN TSS2' "$T/bad.pem"
+assert_no_grep "wrong size: no key written" 'BEGIN TSS2' "$T/bad.pem"
 run tk genpkey -algorithm EC -pkeyopt pcr-policy:sha256:0,16 -pkeyopt "pcr-values:$T/future.bin" \
     -out "$T/bad.pem"
 assert_fails "pcr-values: one value for two PCRs is refused"
@@ -276,7 +276,7 @@ run tk genpkey -algorithm EC -pkeyopt "pcr-values:$T/future.bin" -out "$T/bad.pe
 assert_fails "pcr-values without pcr-policy"
 assert_grep "pcr-values without pcr-policy: says pcr-policy is needed" \
     'without a PCR policy.*pcr-policy' "$T/err"
-assert_no_grep "refused pcr-values: no key file written" 'BEGIN TSS2' "$T/bad.pem"
+assert_no_grep "refused pcr-values: no key written" 'BEGIN TSS2' "$T/bad.pem"
 
 assert_no_grep "no crash anywhere" "Segmentation|Aborted|AddressSanitizer" "$T/err"
 assert_no_tpm_leftovers "PCR policy keys"
