@@ -40,9 +40,9 @@ static int own_step(const tk_tpm_policy_step *from, tk_keyfile_policy *to)
  * set, the TPM key that signs in its place. */
 static int add_signed(tk_tpm *tpm, OSSL_LIB_CTX *libctx, tk_keyfile *kf,
                       EVP_PKEY *signer, tk_tpm_key *tpm_signer,
-                      const char *pcr_spec, const char *name)
+                      const char *pcr_spec, const char *pcr_values,
+                      const char *name)
 {
-    tk_tpm_pcr_sel sel;
     tk_tpm_policy_step steps[2] = { { 0 }, { 0 } };
     tk_keyfile_auth_policy entry = { 0 }, *list;
     int ok = 0;
@@ -70,8 +70,8 @@ static int add_signed(tk_tpm *tpm, OSSL_LIB_CTX *libctx, tk_keyfile *kf,
                  TK_KEYFILE_MAX_AUTH_POLICY);
         return 0;
     }
-    if (!tk_tpm_pcr_parse(pcr_spec, &sel)
-        || !tk_tpm_pcr_policy_step(tpm, &sel, &steps[0])
+    if (!tk_tpm_pcr_policy_step_spec(tpm, libctx, pcr_spec, pcr_values,
+                                     &steps[0])
         || (tpm_signer != NULL
                 ? !tk_tpm_policy_sign_tpm(libctx, tpm_signer, steps, 1,
                                           &steps[1])
@@ -112,18 +112,23 @@ end:
 
 int tk_keyfile_add_signed_pcr_policy(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
                                      tk_keyfile *kf, EVP_PKEY *signer,
-                                     const char *pcr_spec, const char *name)
+                                     const char *pcr_spec,
+                                     const char *pcr_values, const char *name)
 {
-    return add_signed(tpm, libctx, kf, signer, NULL, pcr_spec, name);
+    return add_signed(tpm, libctx, kf, signer, NULL, pcr_spec, pcr_values,
+                      name);
 }
 
 int tk_keyfile_add_signed_pcr_policy_tpm(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
                                          tk_keyfile *kf, tk_tpm_key *signer,
-                                         const char *pcr_spec, const char *name)
+                                         const char *pcr_spec,
+                                         const char *pcr_values,
+                                         const char *name)
 {
     EVP_PKEY *pub = tk_tpm_policy_signer_public(libctx, signer);
     int ok = pub != NULL
-             && add_signed(tpm, libctx, kf, pub, signer, pcr_spec, name);
+             && add_signed(tpm, libctx, kf, pub, signer, pcr_spec, pcr_values,
+                           name);
 
     EVP_PKEY_free(pub);
     return ok;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* genpkey for TPM keys: -pkeyopt bits, e, group, user-auth, parent,
  * parent-auth, parent-rsa (the RSA-2048 storage primary), description,
- * pcr-policy, policy-signer; for TPM2-HMAC keys digest and
+ * pcr-policy, pcr-values, policy-signer; for TPM2-HMAC keys digest and
  * key/hexkey (an imported secret; without one the TPM makes the secret). The key is created inside the TPM under the standard
  * storage primary (or a persistent parent) and comes back as blobs. */
 #include <stdlib.h>
@@ -31,6 +31,7 @@
 #define PARAM_KEY "key" /* also hexkey: OpenSSL decodes the hex */
 #define PARAM_PCR_POLICY "pcr-policy"
 #define PARAM_POLICY_SIGNER "policy-signer"
+#define PARAM_PCR_VALUES "pcr-values"
 
 typedef struct tk_keygen_ctx {
     tk_prov_ctx *prov;
@@ -41,6 +42,7 @@ typedef struct tk_keygen_ctx {
     uint32_t parent;
     char *user_auth, *parent_auth;
     char *pcr_policy, *policy_signer; /* the signer is read at generation */
+    char *pcr_values;      /* so is this file of PCR values for pcr_policy */
     int parent_rsa;        /* under the RSA-2048 storage primary (rsaParent) */
     char *description;     /* the key file's description, or NULL */
     int hash_nid;          /* HMAC */
@@ -277,6 +279,9 @@ int tk_keygen_set_params(void *genctx, const OSSL_PARAM params[])
     if ((p = OSSL_PARAM_locate_const(params, PARAM_POLICY_SIGNER)) != NULL
         && !set_text(p, &gen->policy_signer))
         return 0;
+    if ((p = OSSL_PARAM_locate_const(params, PARAM_PCR_VALUES)) != NULL
+        && !set_text(p, &gen->pcr_values))
+        return 0;
     if (gen->type == TK_KEY_HMAC) {
         const char *name;
 
@@ -307,6 +312,7 @@ const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
         OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PCR_POLICY, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_POLICY_SIGNER, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PCR_VALUES, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT_RSA, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_DESCRIPTION, NULL, 0),
         OSSL_PARAM_END
@@ -318,6 +324,7 @@ const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
         OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PCR_POLICY, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_POLICY_SIGNER, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PCR_VALUES, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT_RSA, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_DESCRIPTION, NULL, 0),
         OSSL_PARAM_END
@@ -331,6 +338,7 @@ const OSSL_PARAM *tk_keygen_settable_params(void *genctx, void *provctx)
         OSSL_PARAM_utf8_string(PARAM_PARENT_AUTH, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PCR_POLICY, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_POLICY_SIGNER, NULL, 0),
+        OSSL_PARAM_utf8_string(PARAM_PCR_VALUES, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_PARENT_RSA, NULL, 0),
         OSSL_PARAM_utf8_string(PARAM_DESCRIPTION, NULL, 0),
         OSSL_PARAM_END
@@ -354,6 +362,8 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     unsigned char secret[128];
     size_t secret_len = 0;
     tk_keygen_policy policy = { 0 };
+    tk_tpm_new_policy_opts policy_opts = { gen->pcr_policy, gen->pcr_values,
+                                           gen->policy_signer, 0 };
     int made;
 
     (void)cb, (void)cbarg;
@@ -387,9 +397,9 @@ void *tk_keygen_generate(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
     req.parent_auth = (const unsigned char *)gen->parent_auth;
     req.parent_auth_len = gen->parent_auth != NULL ? strlen(gen->parent_auth)
                                                    : 0;
+    policy_opts.with_password = auth_len > 0;
     made = (tpm = tk_prov_tpm(gen->prov)) != NULL
-           && tk_keygen_policy_build(gen->prov, tpm, gen->pcr_policy,
-                                     gen->policy_signer, auth_len > 0, &policy);
+           && tk_keygen_policy_build(gen->prov, tpm, &policy_opts, &policy);
     if (made && policy.count > 0) {
         req.policy_digest = policy.digest;
         req.policy_digest_len = sizeof(policy.digest);
@@ -430,6 +440,7 @@ void tk_keygen_cleanup(void *genctx)
     OPENSSL_secure_clear_free(gen->secret, gen->secret_len);
     OPENSSL_free(gen->pcr_policy);
     OPENSSL_free(gen->policy_signer);
+    OPENSSL_free(gen->pcr_values);
     OPENSSL_free(gen->description);
     OPENSSL_free(gen);
 }

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* genpkey's policy options (keygen_policy.h): the signer is read with
- * the provider's software context (OpenSSL's own providers, never
+/* genpkey's policy options (keygen_policy.h): the signer is read, and
+ * given PCR values hashed, with the provider's software context (OpenSSL's own providers, never
  * tpmkit). */
 #include "keygen_policy.h"
 
-int tk_keygen_policy_build(tk_prov_ctx *prov, tk_tpm *tpm, const char *pcr_spec,
-                           const char *signer_path, int with_password,
+int tk_keygen_policy_build(tk_prov_ctx *prov, tk_tpm *tpm,
+                           const tk_tpm_new_policy_opts *opts,
                            tk_keygen_policy *out)
 {
-    return tk_tpm_new_policy_build(tpm, prov->sw_libctx, pcr_spec, signer_path,
-                                   with_password, out);
+    return tk_tpm_new_policy_build(tpm, prov->sw_libctx, opts, out);
 }
 
 int tk_keygen_policy_apply(const tk_keygen_policy *pol, tk_tpm_key *key)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* PCR selections ("sha256:0,2,7") and PolicyPCR steps over the PCRs'
- * current values. TPM2_PCR_Read returns at most 8 values per command and
- * may return fewer than asked, so it is asked again for the rest; if a PCR
- * changes between two reads (the update counter moves), all are read
- * again, so that the digest is of one consistent state. */
+/* PCR selections ("sha256:0,2,7") and PolicyPCR steps over given PCR
+ * values or over the PCRs' current values. TPM2_PCR_Read returns at most 8
+ * values per command and may return fewer than asked, so it is asked again
+ * for the rest; if a PCR changes between two reads (the update counter
+ * moves), all are read again, so that the digest is of one consistent
+ * state. */
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -23,11 +24,12 @@
 static const struct {
     const char *name;
     int nid;
+    size_t digest_len;
 } banks[] = {
-    { "sha1", NID_sha1 },
-    { "sha256", NID_sha256 },
-    { "sha384", NID_sha384 },
-    { "sha512", NID_sha512 },
+    { "sha1", NID_sha1, 20 },
+    { "sha256", NID_sha256, 32 },
+    { "sha384", NID_sha384, 48 },
+    { "sha512", NID_sha512, 64 },
 };
 
 /* One PCR number, 0-23, all digits. */
@@ -100,6 +102,19 @@ int tk_tpm_pcr_parse(const char *spec, tk_tpm_pcr_sel *out)
             break;
     }
     return 1;
+}
+
+size_t tk_tpm_pcr_values_len(const tk_tpm_pcr_sel *sel, size_t *digest_len)
+{
+    size_t count = 0;
+
+    *digest_len = 0;
+    for (size_t i = 0; i < sizeof(banks) / sizeof(banks[0]); i++)
+        if (banks[i].nid == sel->hash_nid)
+            *digest_len = banks[i].digest_len;
+    for (unsigned n = 0; n < PCR_COUNT; n++)
+        count += (sel->mask >> n) & 1u;
+    return count * *digest_len;
 }
 
 struct pcr_read_request {
@@ -190,59 +205,103 @@ static TSS2_RC pcr_read(tk_tpm *tpm, void *arg)
     return TSS2_RC_SUCCESS;
 }
 
-int tk_tpm_pcr_policy_step(tk_tpm *tpm, const tk_tpm_pcr_sel *sel,
-                           tk_tpm_policy_step *step)
+static int selection_ok(const tk_tpm_pcr_sel *sel)
 {
-    struct pcr_read_request req = { 0 };
-    unsigned char digest[TK_TPM_POLICY_DIGEST_LEN], *p;
-    EVP_MD *sha256 = NULL;
-    EVP_MD_CTX *md = NULL;
-    unsigned int dlen = 0;
-    size_t len = 2 + sizeof(digest) + 4 + 2 + 1 + PCR_SELECT_BYTES;
-    int ok = 0;
+    size_t digest_len;
 
-    memset(step, 0, sizeof(*step));
-    req.bank = tk_tpm_hash_alg(sel->hash_nid);
-    req.mask = sel->mask;
-    if (req.bank == TPM2_ALG_NULL || req.mask == 0
-        || (req.mask >> PCR_COUNT) != 0) {
+    if (tk_tpm_hash_alg(sel->hash_nid) == TPM2_ALG_NULL || sel->mask == 0
+        || (sel->mask >> PCR_COUNT) != 0
+        || tk_tpm_pcr_values_len(sel, &digest_len) == 0) {
         tk_raise(TK_R_BAD_REQUEST, "empty or invalid PCR selection");
         return 0;
     }
-    if (!tk_tpm_run(tpm, pcr_read, &req))
+    return 1;
+}
+
+int tk_tpm_pcr_policy_step_values(OSSL_LIB_CTX *libctx,
+                                  const tk_tpm_pcr_sel *sel,
+                                  const unsigned char *values, size_t len,
+                                  tk_tpm_policy_step *step)
+{
+    unsigned char digest[TK_TPM_POLICY_DIGEST_LEN], *p;
+    EVP_MD *sha256 = NULL;
+    unsigned int dlen = 0;
+    size_t plen = 2 + sizeof(digest) + 4 + 2 + 1 + PCR_SELECT_BYTES, want,
+           digest_len;
+    int ok = 0;
+
+    memset(step, 0, sizeof(*step));
+    if (!selection_ok(sel))
         return 0;
+    if (len != (want = tk_tpm_pcr_values_len(sel, &digest_len))) {
+        tk_raise(TK_R_BAD_REQUEST,
+                 "%zu bytes of PCR values for %zu PCRs of %zu bytes: expected"
+                 " %zu",
+                 len, want / digest_len, digest_len, want);
+        return 0;
+    }
     /* pcrDigest uses the policy session's hash (the key's name algorithm,
-     * SHA-256), whatever the bank. */
-    if ((sha256 = EVP_MD_fetch(tpm->crypto_ctx, "SHA256", NULL)) == NULL
-        || (md = EVP_MD_CTX_new()) == NULL
-        || !EVP_DigestInit_ex(md, sha256, NULL))
-        goto end;
-    for (unsigned n = 0; n < PCR_COUNT; n++)
-        if ((req.mask & (1u << n))
-            && !EVP_DigestUpdate(md, req.values[n], req.sizes[n]))
-            goto end;
-    if (!EVP_DigestFinal_ex(md, digest, &dlen) || dlen != sizeof(digest))
+     * SHA-256), whatever the bank; the values go in ascending PCR order,
+     * the order the TPM hashes them in. */
+    if ((sha256 = EVP_MD_fetch(libctx, "SHA256", NULL)) == NULL
+        || !EVP_Digest(values, len, digest, &dlen, sha256, NULL)
+        || dlen != sizeof(digest))
         goto end;
     /* Part 3 order: TPM2B_DIGEST pcrDigest, then TPML_PCR_SELECTION. */
-    if ((p = OPENSSL_malloc(len)) == NULL)
+    if ((p = OPENSSL_malloc(plen)) == NULL)
         goto end;
     step->code = TPM2_CC_PolicyPCR;
     step->params = p;
-    step->len = len;
+    step->len = plen;
     tk_put_be(p, sizeof(digest), 2);
     memcpy(p + 2, digest, sizeof(digest));
     p += 2 + sizeof(digest);
     tk_put_be(p, 1, 4);
-    tk_put_be(p + 4, req.bank, 2);
+    tk_put_be(p + 4, tk_tpm_hash_alg(sel->hash_nid), 2);
     p[6] = PCR_SELECT_BYTES;
     for (int b = 0; b < PCR_SELECT_BYTES; b++)
-        p[7 + b] = (unsigned char)(req.mask >> (8 * b));
+        p[7 + b] = (unsigned char)(sel->mask >> (8 * b));
     ok = 1;
 end:
     if (!ok)
         tk_raise(TK_R_INTERNAL, "cannot compute the PCR policy");
-    EVP_MD_CTX_free(md);
     EVP_MD_free(sha256);
+    return ok;
+}
+
+int tk_tpm_pcr_policy_step(tk_tpm *tpm, const tk_tpm_pcr_sel *sel,
+                           tk_tpm_policy_step *step)
+{
+    struct pcr_read_request req = { 0 };
+    unsigned char values[TK_TPM_PCR_VALUES_MAX];
+    size_t len = 0, digest_len;
+    int ok;
+
+    memset(step, 0, sizeof(*step));
+    if (!selection_ok(sel))
+        return 0;
+    req.bank = tk_tpm_hash_alg(sel->hash_nid);
+    req.mask = sel->mask;
+    (void)tk_tpm_pcr_values_len(sel, &digest_len);
+    if (!tk_tpm_run(tpm, pcr_read, &req))
+        return 0;
+    /* The values as tpm2_pcrread -o writes them: the same digest as for
+     * values given in a file. */
+    for (unsigned n = 0; n < PCR_COUNT; n++) {
+        if ((req.mask & (1u << n)) == 0)
+            continue;
+        if (req.sizes[n] != digest_len) {
+            tk_raise(TK_R_TPM_COMMAND_FAILED,
+                     "TPM2_PCR_Read: PCR %u holds %u bytes, not the %zu of"
+                     " its bank",
+                     n, (unsigned)req.sizes[n], digest_len);
+            return 0;
+        }
+        memcpy(values + len, req.values[n], digest_len);
+        len += digest_len;
+    }
+    ok = tk_tpm_pcr_policy_step_values(tpm->crypto_ctx, sel, values, len, step);
     OPENSSL_cleanse(&req, sizeof(req));
+    OPENSSL_cleanse(values, sizeof(values));
     return ok;
 }

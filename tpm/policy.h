@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Policies tpmkit makes for new keys and for key files: a PCR binding
- * (PolicyPCR over the PCRs' current values), a password proven in the
- * policy session (PolicyAuthValue) and a signed policy (PolicyAuthorize by
- * a software signing key). Steps are key-file TPMPolicy entries: a command
+ * (PolicyPCR over given PCR values or the current ones), a password proven
+ * in the policy session (PolicyAuthValue) and a signed policy
+ * (PolicyAuthorize by a software signing key). Steps are key-file TPMPolicy entries: a command
  * code and the command's parameters after the policy session handle, in
  * TPM 2.0 Part 3 order. Digests are SHA-256, the name algorithm of the
  * keys tpmkit creates. No tss2 type crosses this interface. */
@@ -30,11 +30,34 @@ typedef struct tk_tpm_pcr_sel {
  * numbers 0-23 or ranges A-B, separated by commas). 0 and an error naming
  * the bad part otherwise. Does not touch the TPM. */
 int tk_tpm_pcr_parse(const char *spec, tk_tpm_pcr_sel *out);
-/* pcr.c: a PolicyPCR step binding to the selected PCRs' values now (read
- * with TPM2_PCR_Read): pcrDigest = SHA-256 of the values in PCR order.
+/* The most PCR values a selection takes: 24 PCRs of a SHA-512 bank. */
+#define TK_TPM_PCR_VALUES_MAX (24 * 64)
+
+/* pcr.c: how many bytes the values of the selected PCRs take (one digest
+ * of the bank each), and the bank's digest size in *digest_len. 0 for an
+ * unknown bank. */
+size_t tk_tpm_pcr_values_len(const tk_tpm_pcr_sel *sel, size_t *digest_len);
+/* pcr.c: a PolicyPCR step binding to the given values of the selected
+ * PCRs: `values` holds them concatenated in ascending PCR order (the
+ * format of tpm2_pcrread -o), `len` must be tk_tpm_pcr_values_len. No
+ * TPM: pcrDigest = SHA-256 of the values, computed in `libctx`.
  * step->params is OPENSSL_malloc'd (tk_tpm_policy_step_clear). */
+int tk_tpm_pcr_policy_step_values(OSSL_LIB_CTX *libctx,
+                                  const tk_tpm_pcr_sel *sel,
+                                  const unsigned char *values, size_t len,
+                                  tk_tpm_policy_step *step);
+/* pcr.c: the same over the selected PCRs' values now, read with
+ * TPM2_PCR_Read. */
 int tk_tpm_pcr_policy_step(tk_tpm *tpm, const tk_tpm_pcr_sel *sel,
                            tk_tpm_policy_step *step);
+/* pcr_file.c: the PolicyPCR step of a PCR policy option: `spec` is
+ * "BANK:LIST" (tk_tpm_pcr_parse); with `values_path` the values come from
+ * that file, which must hold exactly tk_tpm_pcr_values_len bytes (else an
+ * error naming the file and both sizes), and no TPM is needed (tpm may be
+ * NULL); without it they are the PCRs' current values in `tpm`. */
+int tk_tpm_pcr_policy_step_spec(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
+                                const char *spec, const char *values_path,
+                                tk_tpm_policy_step *step);
 
 /* policy_digest.c: the policy digest the TPM will compute for these steps
  * (starting from zeros). Knows PolicyPCR (with its pcrDigest),

@@ -40,20 +40,27 @@ EVP_PKEY *tk_tpm_policy_signer_read(OSSL_LIB_CTX *libctx, const char *path,
 }
 
 int tk_tpm_new_policy_build(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
-                            const char *pcr_spec, const char *signer_path,
-                            int with_password, tk_tpm_new_policy *out)
+                            const tk_tpm_new_policy_opts *opts,
+                            tk_tpm_new_policy *out)
 {
-    tk_tpm_pcr_sel sel;
+    const char *pcr_spec = opts->pcr_spec, *signer_path = opts->signer;
     tk_tpm_policy_step pcr = { 0 };
     EVP_PKEY *signer = NULL;
     int is_private = 0, ok = 0;
 
     memset(out, 0, sizeof(*out));
+    if (opts->pcr_values != NULL && pcr_spec == NULL) {
+        tk_raise(TK_R_BAD_REQUEST,
+                 "PCR values \"%s\" without a PCR policy: say which PCRs"
+                 " they are for (pcr-policy BANK:LIST)",
+                 opts->pcr_values);
+        return 0;
+    }
     if (pcr_spec == NULL && signer_path == NULL)
         return 1;
     if (pcr_spec != NULL
-        && (!tk_tpm_pcr_parse(pcr_spec, &sel)
-            || !tk_tpm_pcr_policy_step(tpm, &sel, &pcr)))
+        && !tk_tpm_pcr_policy_step_spec(tpm, libctx, pcr_spec, opts->pcr_values,
+                                        &pcr))
         goto end;
     if (signer_path != NULL) {
         if ((signer = tk_tpm_policy_signer_read(libctx, signer_path,
@@ -85,7 +92,7 @@ int tk_tpm_new_policy_build(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
         out->steps[out->count++] = pcr;
         memset(&pcr, 0, sizeof(pcr));
     }
-    if (with_password
+    if (opts->with_password
         && !tk_tpm_policy_auth_value_step(&out->steps[out->count++]))
         goto end;
     ok = tk_tpm_policy_digest(libctx, out->steps, out->count, out->digest);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The policy of a new TPM object, from the two options genpkey
- * (-pkeyopt pcr-policy:BANK:LIST, policy-signer:FILE) and tpmkit-key seal
- * and wrap (--pcr-policy, --policy-signer) share: its steps (the key
+ * (-pkeyopt pcr-policy:BANK:LIST, pcr-values:FILE, policy-signer:FILE) and
+ * tpmkit-key seal and wrap (--pcr-policy, --pcr-values, --policy-signer)
+ * share: its steps (the key
  * file's policy field), the digest its authPolicy is set to, and the first
  * signed policy when the signer's private key is at hand. One place, so
  * that a key and a sealed file made with the same options get the same
@@ -28,14 +29,24 @@ typedef struct tk_tpm_new_policy {
 EVP_PKEY *tk_tpm_policy_signer_read(OSSL_LIB_CTX *libctx, const char *path,
                                     int *is_private);
 
-/* Build the policy; 1 with out->count 0 when neither option is given.
- * The TPM is read (TPM2_PCR_Read) only with a pcr_spec: a signer alone
- * needs no TPM (tpm may then be NULL). pcr_spec with a signer is the first
- * signed policy, which needs the signer's private key. OpenSSL work
- * happens in `libctx`. */
+/* The options a new object's policy is made from; NULL: not given. */
+typedef struct tk_tpm_new_policy_opts {
+    const char *pcr_spec;   /* pcr-policy: "BANK:LIST" */
+    const char *pcr_values; /* pcr-values: a file of the PCRs' values (the
+                             * format of tpm2_pcrread -o), instead of their
+                             * values now; only with pcr_spec */
+    const char *signer;     /* policy-signer: a PEM file */
+    int with_password;      /* a PolicyAuthValue step at the end */
+} tk_tpm_new_policy_opts;
+
+/* Build the policy; 1 with out->count 0 when neither pcr_spec nor signer
+ * is given. The TPM is read (TPM2_PCR_Read) only with a pcr_spec and no
+ * pcr_values: otherwise no TPM is needed (tpm may then be NULL). pcr_spec
+ * with a signer is the first signed policy, which needs the signer's
+ * private key. OpenSSL work happens in `libctx`. */
 int tk_tpm_new_policy_build(tk_tpm *tpm, OSSL_LIB_CTX *libctx,
-                            const char *pcr_spec, const char *signer_path,
-                            int with_password, tk_tpm_new_policy *out);
+                            const tk_tpm_new_policy_opts *opts,
+                            tk_tpm_new_policy *out);
 void tk_tpm_new_policy_clear(tk_tpm_new_policy *pol);
 
 #endif

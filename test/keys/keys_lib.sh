@@ -260,3 +260,50 @@ SRK_ATTRS='fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda|restricted
 make_srk() {
     tools createprimary -C o -G ecc256:null:aes128cfb -a "$SRK_ATTRS" -c "$T/srk.ctx"
 }
+
+# pcr16_after N OUT: the sha256 value PCR 16 will hold after extend16 N,
+# computed in software from its value now (tpm2_pcrread -o):
+# SHA-256(value || N as 32 bytes). OUT is then a --pcr-values file for
+# sha256:16.
+pcr16_after() {
+    tpm2 pcrread -o "$T/pcr16.now" sha256:16 >/dev/null 2>&1 || fail "tpm2_pcrread sha256:16"
+    { cat "$T/pcr16.now"; printf '%064x' "$1" | xxd -r -p; } | sw dgst -sha256 -binary >"$2"
+    [ "$(stat -c %s "$2")" = 32 ] || fail "pcr16_after: no 32-byte value in $(basename "$2")"
+}
+
+# createpolicy_pcr OUT SPEC FILE: tpm2_createpolicy's PolicyPCR digest for
+# the PCR values in FILE (tpm2_pcrread -o's format), computed by the tools.
+createpolicy_pcr() {
+    tpm2 createpolicy --policy-pcr -l "$2" -f "$3" -L "$1" >"$T/tools.out" 2>&1 \
+        || { cat "$T/tools.out"; tools_cleanup; fail "tpm2_createpolicy -l $2"; }
+    tools_cleanup
+}
+
+# pcr16_gate WHAT KEY PUB N [SIGN ARGS...]: KEY, bound to PCR 16's value
+# now, signs; once extend16 N changed PCR 16 it fails with the PolicyPCR
+# error; after tpm2_pcrreset 16 it signs again.
+pcr16_gate() {
+    local what=$1 key=$2 pub=$3 n=$4
+    shift 4
+    sign_verify "$what, PCR 16 as bound" "$key" "$pub" "$@"
+    extend16 "$n"
+    run tk dgst -sha256 -sign "$key" "$@" -out "$T/sig" "$T/msg"
+    assert_fails "$what, after PCR 16 was extended"
+    assert_grep "$what, after extend: the PCR policy failure" "PolicyPCR" "$T/err"
+    tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+    sign_verify "$what, after PCR 16 was reset" "$key" "$pub" "$@"
+}
+
+# pcr16_future WHAT KEY PUB N [SIGN ARGS...]: KEY, bound to the value PCR
+# 16 holds after extend16 N (pcr16_after N), fails now with the PolicyPCR
+# error and signs once PCR 16 is extended; PCR 16 is reset afterwards.
+pcr16_future() {
+    local what=$1 key=$2 pub=$3 n=$4
+    shift 4
+    run tk dgst -sha256 -sign "$key" "$@" -out "$T/sig" "$T/msg"
+    assert_fails "$what, before the extend"
+    assert_grep "$what, before the extend: the PCR policy failure" "PolicyPCR" "$T/err"
+    extend16 "$n"
+    sign_verify "$what, once PCR 16 holds the value" "$key" "$pub" "$@"
+    tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+}

@@ -4,7 +4,9 @@
 # values at creation (the digest tpm2_policypcr computes), userWithAuth is
 # clear, the key file's policy field carries the step, and every use
 # (sign, decrypt, ECDH, HMAC) replays it. PCR 16 (the resettable debug
-# PCR) makes the policy fail and pass again.
+# PCR) makes the policy fail and pass again. With pcr-values:FILE the
+# policy is for the values in the file (PCR 16 after an extend, computed
+# in software), with the digest tpm2_createpolicy -f computes.
 . "$TK_SOURCE_DIR/test/keys/keys_lib.sh"
 
 echo "pcr policy message" >"$T/msg"
@@ -216,6 +218,65 @@ run tk pkey -in "$T/ec.pem" -out "$T/ec2.pem"
 assert_ok "pkey writes the PCR key back"
 cmp -s "$T/ec.pem" "$T/ec2.pem" || fail "the written-back key file differs"
 pass "the written-back key file is identical"
+
+# --- given values (pcr-values:FILE): bound to PCR 16 as it will be ------
+tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+pcr16_after 5 "$T/future.bin"
+PCAP=$T/future.pcap
+rm -f "$PCAP"
+run pcap tk genpkey -algorithm EC -pkeyopt pcr-policy:sha256:16 \
+    -pkeyopt "pcr-values:$T/future.bin" -out "$T/future.pem"
+assert_ok "genpkey pcr-policy:sha256:16 pcr-values:FILE (PCR 16 after an extend)"
+capture_commands "$PCAP"
+assert_command_count "given values: the PCRs are not read" PCR_Read 0
+createpolicy_pcr "$T/future.pol" sha256:16 "$T/future.bin"
+assert_eq "given values: authPolicy is tpm2_createpolicy -f's digest for the file" \
+    "$(xxd -p "$T/future.pol" | tr -d '\n')" "$(auth_policy "$T/future.pem")"
+assert_no_grep "given values: userWithAuth is clear" userwithauth "$T/attrs"
+pubout "$T/future.pem" "$T/future.pub"
+run tk dgst -sha256 -sign "$T/future.pem" -out "$T/sig" "$T/msg"
+assert_grep "given values, before the extend: the PCR values differ" \
+    "PolicyPCR: the PCR values differ" "$T/err"
+pcr16_future "given values" "$T/future.pem" "$T/future.pub" 5
+# With user-auth as well: PolicyPCR over the values, then PolicyAuthValue.
+genkey "$T/futurepw.pem" EC pcr-policy:sha256:16 "pcr-values:$T/future.bin" \
+    user-auth:future-pw
+sw asn1parse -in "$T/futurepw.pem" >"$T/asn1.txt"
+assert_grep "given values and a password: PolicyAuthValue step" 'INTEGER +:016B' "$T/asn1.txt"
+run tk pkey -in "$T/futurepw.pem" -passin pass:future-pw -pubout -out "$T/futurepw.pub"
+assert_ok "given values and a password: pkey -pubout"
+pcr16_future "given values and a password" "$T/futurepw.pem" "$T/futurepw.pub" 5 \
+    -passin pass:future-pw
+
+# Several PCRs in another bank: the file holds them in ascending PCR order,
+# whatever order the list names them in.
+head -c 40 /dev/urandom >"$T/sha1.bin"
+genkey "$T/sha1v.pem" RSA pcr-policy:sha1:16,0 "pcr-values:$T/sha1.bin"
+createpolicy_pcr "$T/sha1v.pol" sha1:0,16 "$T/sha1.bin"
+assert_eq "given sha1 values for PCRs 0 and 16: tpm2_createpolicy's digest" \
+    "$(xxd -p "$T/sha1v.pol" | tr -d '\n')" "$(auth_policy "$T/sha1v.pem")"
+
+# Refusals: the file must hold exactly the values of the selection.
+head -c 33 /dev/zero >"$T/33.bin"
+run tk genpkey -algorithm EC -pkeyopt pcr-policy:sha256:16 -pkeyopt "pcr-values:$T/33.bin" \
+    -out "$T/bad.pem"
+assert_fails "pcr-values: a 33-byte file for one sha256 PCR is refused"
+assert_grep "wrong size: the error names the file, its size and the size needed" \
+    '33\.bin" holds 33 bytes, but sha256:16 needs 32' "$T/err"
+assert_no_grep "wrong size: no key written" 'BEGIN TSS2' "$T/bad.pem"
+run tk genpkey -algorithm EC -pkeyopt pcr-policy:sha256:0,16 -pkeyopt "pcr-values:$T/future.bin" \
+    -out "$T/bad.pem"
+assert_fails "pcr-values: one value for two PCRs is refused"
+assert_grep "one value for two PCRs: 64 bytes needed" 'holds 32 bytes, but sha256:0,16 needs 64' "$T/err"
+run tk genpkey -algorithm EC -pkeyopt pcr-policy:sha256:16 -pkeyopt "pcr-values:$T/missing.bin" \
+    -out "$T/bad.pem"
+assert_fails "pcr-values: a missing file"
+assert_grep "missing file: named" 'cannot open the PCR values file ".*missing\.bin"' "$T/err"
+run tk genpkey -algorithm EC -pkeyopt "pcr-values:$T/future.bin" -out "$T/bad.pem"
+assert_fails "pcr-values without pcr-policy"
+assert_grep "pcr-values without pcr-policy: says pcr-policy is needed" \
+    'without a PCR policy.*pcr-policy' "$T/err"
+assert_no_grep "refused pcr-values: no key written" 'BEGIN TSS2' "$T/bad.pem"
 
 assert_no_grep "no crash anywhere" "Segmentation|Aborted|AddressSanitizer" "$T/err"
 assert_no_tpm_leftovers "PCR policy keys"

@@ -209,6 +209,16 @@ run tkkey policy add --key "$T/byrsa.pem" --signer "$T/tpmrsa.pem" --pcr-policy 
     --signer-password signer-pw
 assert_ok "policy add signed by a TPM RSA key with its password"
 sign_verify "key bound to a TPM RSA signer" "$T/byrsa.pem" "$T/byrsa.pub"
+# A TPM signer approves given PCR values as well (the TPM signs; the PCRs
+# are not read).
+pcr16_after 8 "$T/tpmfuture.bin"
+run tkkey policy add --key "$T/bytpm.pem" --signer "$T/tpmsigner.pem" --pcr-policy sha256:16 \
+    --pcr-values "$T/tpmfuture.bin" --name tpm-future
+assert_ok "policy add --pcr-values signed by a TPM key"
+extend16 8
+sign_verify "TPM signer, given values: the key signs once PCR 16 holds them" \
+    "$T/bytpm.pem" "$T/bytpm.pub"
+tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
 
 # --- seal --pcr-policy: unseal follows PCR 16 ------------------------------
 run tkkey seal --in "$T/secret" --out "$T/pcr.sealed" --pcr-policy sha256:16
@@ -304,13 +314,7 @@ trial_pcr "$T/pcr16.pol" sha256:16
 assert_eq "wrapped key: authPolicy is tpm2_policypcr's digest" \
     "$(xxd -p "$T/pcr16.pol" | tr -d '\n')" "$(auth_policy "$T/wrapped.pem")"
 assert_no_grep "wrapped key: userWithAuth is clear" userwithauth "$T/attrs"
-sign_verify "wrapped PCR-bound key" "$T/wrapped.pem" "$T/soft.pub"
-extend16 4
-run tk dgst -sha256 -sign "$T/wrapped.pem" -out "$T/sig" "$T/msg"
-assert_fails "wrapped PCR-bound key after extend"
-assert_grep "wrapped key after extend: PolicyPCR named" "PolicyPCR" "$T/err"
-tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
-sign_verify "wrapped PCR-bound key after reset" "$T/wrapped.pem" "$T/soft.pub"
+pcr16_gate "wrapped PCR-bound key" "$T/wrapped.pem" "$T/soft.pub" 4
 
 # With a password: PolicyPCR, then PolicyAuthValue.
 run tkkey wrap --in "$T/soft.pem" --out "$T/wpw.pem" --pcr-policy sha256:16 --password wpw
@@ -329,6 +333,27 @@ sign_verify "wrapped key with a signed policy" "$T/wsigned.pem" "$T/soft.pub"
 assert_eq "wrapped signed key: authPolicy is tpm2_policyauthorize's digest" \
     "$(xxd -p "$T/authorize.pol" | tr -d '\n')" "$(auth_policy "$T/wsigned.pem")"
 
+# Online with --pcr-values: bound to PCR 16 as it will be after an extend.
+tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+pcr16_after 6 "$T/future.bin"
+run tkkey wrap --in "$T/soft.pem" --out "$T/wfuture.pem" --pcr-policy sha256:16 \
+    --pcr-values "$T/future.bin"
+assert_ok "wrap --pcr-policy sha256:16 --pcr-values FILE"
+createpolicy_pcr "$T/future.pol" sha256:16 "$T/future.bin"
+assert_eq "wrapped key for given values: authPolicy is tpm2_createpolicy -f's digest" \
+    "$(xxd -p "$T/future.pol" | tr -d '\n')" "$(auth_policy "$T/wfuture.pem")"
+pcr16_future "wrapped key for given values" "$T/wfuture.pem" "$T/soft.pub" 6
+head -c 64 /dev/zero >"$T/64.bin"
+run tkkey wrap --in "$T/soft.pem" --out "$T/wbad.pem" --pcr-policy sha256:16 \
+    --pcr-values "$T/64.bin"
+assert_status "wrap --pcr-values of the wrong size" 1
+assert_grep "wrap, wrong size: the error names the file and both sizes" \
+    '64\.bin" holds 64 bytes, but sha256:16 needs 32' "$T/err"
+[ ! -e "$T/wbad.pem" ] || fail "a refused wrap --pcr-values wrote a file"
+pass "refused wrap --pcr-values: no file written"
+run tkkey wrap --in "$T/soft.pem" --out "$T/wbad.pem" --pcr-values "$T/future.bin"
+assert_status "wrap --pcr-values without --pcr-policy: usage error" 2
+
 # Offline (--for): the target's PCRs cannot be read here; a signer can be
 # bound, and policies added on the target.
 make_srk
@@ -336,6 +361,7 @@ tools readpublic -c "$T/srk.ctx" -f pem -o "$T/srk.pem"
 run tkkey wrap --for "$T/srk.pem" --in "$T/soft.pem" --out "$T/off.pem" --pcr-policy sha256:16
 assert_status "wrap --for --pcr-policy: usage error" 2
 assert_grep "wrap --for --pcr-policy: says what to do instead" "use --policy-signer" "$T/err"
+assert_grep "wrap --for --pcr-policy: or to give the target's values" "needs --pcr-values FILE" "$T/err"
 TPMKIT_TCTI="swtpm:host=127.0.0.1,port=1" run tkkey wrap --for "$T/srk.pem" \
     --in "$T/soft.pem" --out "$T/off.pem" --policy-signer "$T/signer.pub"
 assert_ok "wrap --for --policy-signer (no TPM reached)"

@@ -4,6 +4,8 @@
 # with TPM2_Unseal. The secret never crosses the bus in clear (pcap), a
 # password is checked by the TPM (one wrong guess, one lockout step), and
 # the key decoders refuse the file with a message naming tpmkit-key.
+# --pcr-policy with --pcr-values binds the secret to PCR values given in
+# a file (PCR 16 after an extend): it unseals only once the PCR holds them.
 . "$TK_SOURCE_DIR/test/keys/keys_lib.sh"
 
 # --- help and usage -----------------------------------------------------------
@@ -30,6 +32,10 @@ assert_status "seal with an unknown option: usage error" 2
 assert_grep "the unknown option is named" '--bogus' "$T/err"
 run tkkey seal --in /dev/null --out "$T/x.pem" --parent 0x80000001
 assert_status "seal with a bad --parent: usage error" 2
+for c in seal wrap policy; do
+    run tkkey "$c" --help
+    assert_grep "$c --help describes --pcr-values" '^  --pcr-values FILE ' "$T/out"
+done
 
 # --- round trips --------------------------------------------------------------
 printf 'correct horse battery staple' >"$T/secret"
@@ -178,5 +184,65 @@ TCTI_PCAP_FILE=$T/clear.pcap TPM2TOOLS_TCTI="pcap:$TPM2TOOLS_TCTI" \
 tools_cleanup
 file_has_bytes "$T/clear.pcap" "${hex:0:32}" || fail "the bus check sees bytes sent in clear"
 pass "the bus check sees bytes sent in clear (tpm2_hash)"
+
+# --- --pcr-values: sealed to the values PCR 16 will hold -----------------
+tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+pcr16_after 7 "$T/future.bin"
+PCAP=$T/future.pcap
+rm -f "$PCAP"
+run pcap tkkey seal --in "$T/secret" --out "$T/future.sealed" --pcr-policy sha256:16 \
+    --pcr-values "$T/future.bin"
+assert_ok "seal --pcr-policy sha256:16 --pcr-values FILE"
+capture_commands "$PCAP"
+assert_command_count "seal --pcr-values: no PCR is read" PCR_Read 0
+sw genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/signer.pem"
+run tkkey seal --in "$T/secret" --out "$T/fsigned.sealed" --policy-signer "$T/signer.pem" \
+    --pcr-policy sha256:16 --pcr-values "$T/future.bin"
+assert_ok "seal --policy-signer --pcr-policy --pcr-values: the first signed policy for them"
+createpolicy_pcr "$T/future.pol" sha256:16 "$T/future.bin"
+assert_eq "given values: authPolicy is tpm2_createpolicy -f's digest for the file" \
+    "$(xxd -p "$T/future.pol" | tr -d '\n')" "$(auth_policy "$T/future.sealed")"
+run tkkey unseal --in "$T/future.sealed"
+assert_fails "given values: no unseal before the extend"
+assert_grep "before the extend: the PCR values differ" "TPM2_PolicyPCR: the PCR values differ" "$T/err"
+run tkkey unseal --in "$T/fsigned.sealed"
+assert_fails "first signed policy for given values: no unseal before the extend"
+assert_grep "signed, before the extend: no signed policy matches" "no signed policy matches" "$T/err"
+extend16 7
+run tkkey unseal --in "$T/future.sealed" --out "$T/future.out"
+assert_ok "given values: unseals once PCR 16 holds them"
+cmp -s "$T/secret" "$T/future.out" || fail "given values: the unsealed secret differs"
+pass "given values: the unsealed secret matches"
+run tkkey unseal --in "$T/fsigned.sealed" --out "$T/future.out"
+assert_ok "first signed policy for given values: unseals once PCR 16 holds them"
+cmp -s "$T/secret" "$T/future.out" || fail "signed, given values: the unsealed secret differs"
+tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+
+# Refusals, before anything is written.
+run tkkey seal --in "$T/secret" --out "$T/nopol.sealed" --pcr-values "$T/future.bin"
+assert_status "--pcr-values without --pcr-policy: usage error" 2
+assert_grep "--pcr-values without --pcr-policy: says it is needed" \
+    '--pcr-values FILE needs --pcr-policy SPEC' "$T/err"
+[ ! -e "$T/nopol.sealed" ] || fail "--pcr-values without --pcr-policy: a file was written"
+pass "--pcr-values without --pcr-policy: no file written"
+run tkkey seal --in "$T/secret" --out "$T/short.sealed" --pcr-policy sha256:16,23 \
+    --pcr-values "$T/future.bin"
+assert_status "--pcr-values too short for two PCRs" 1
+assert_grep "too short: the error names the file and both sizes" \
+    'future\.bin" holds 32 bytes, but sha256:16,23 needs 64' "$T/err"
+[ ! -e "$T/short.sealed" ] || fail "--pcr-values too short: a file was written"
+pass "--pcr-values too short: no file written"
+run tkkey seal --in "$T/secret" --out "$T/sha384.sealed" --pcr-policy sha384:16 \
+    --pcr-values "$T/future.bin"
+assert_status "--pcr-values of sha256 size for a sha384 PCR" 1
+assert_grep "sha384: 48 bytes needed" 'holds 32 bytes, but sha384:16 needs 48' "$T/err"
+run tkkey seal --in "$T/secret" --out "$T/missing.sealed" --pcr-policy sha256:16 \
+    --pcr-values "$T/missing.bin"
+assert_status "--pcr-values of a missing file" 1
+assert_grep "missing values file: named" 'cannot open the PCR values file ".*missing\.bin"' "$T/err"
+[ ! -e "$T/missing.sealed" ] || fail "--pcr-values missing: a file was written"
+pass "--pcr-values missing: no file written"
+run tkkey unseal --in "$T/future.sealed" --pcr-values "$T/future.bin"
+assert_status "unseal does not take --pcr-values" 2
 
 assert_no_tpm_leftovers "seal and unseal"

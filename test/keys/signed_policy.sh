@@ -4,7 +4,9 @@
 # file's authPolicy holds policies the signer approved, tried in order at
 # each use. When the PCRs change, a new signed policy (tpmkit-key policy
 # add; its options and refusals are tested in policy_tool.sh) makes the
-# same key usable again.
+# same key usable again; with --pcr-values the new policy is approved
+# before the PCRs change (for values computed in software), anywhere,
+# without a TPM.
 . "$TK_SOURCE_DIR/test/keys/keys_lib.sh"
 
 echo "signed policy message" >"$T/msg"
@@ -144,6 +146,68 @@ assert_grep "wrong password: says authorization failed" "authorization failed" "
 assert_eq "wrong password: the lockout counter moves exactly once" \
     "$((before + 1))" "$(lockout_counter)"
 tpm2 dictionarylockout -c >/dev/null 2>&1 || true
+
+# --- a signed policy for future values (policy add --pcr-values) -------
+tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+genkey "$T/upd.pem" EC policy-signer:"$T/signer.pem" pcr-policy:sha256:16
+pubout "$T/upd.pem" "$T/upd.pub"
+pcr16_after 9 "$T/future.bin"
+cp "$T/upd.pem" "$T/upd.copy"
+# The signer approves on a machine without a TPM (none is reachable).
+TPMKIT_TCTI="swtpm:host=127.0.0.1,port=1" run tkkey policy add --key "$T/upd.pem" \
+    --signer "$T/signer.pem" --pcr-policy sha256:16 --pcr-values "$T/future.bin" \
+    --name after-update
+assert_ok "policy add --pcr-values for PCR 16 after the update, no TPM reachable"
+want=$(sw dgst -sha256 -binary "$T/future.bin" | xxd -p | tr -d '\n')
+run tkkey policy list --key "$T/upd.pem"
+assert_grep "list: the new policy first, its pcrDigest SHA-256 of the file's values" \
+    "^  1 name \"after-update\"\$" "$T/out"
+assert_grep "list: PolicyPCR sha256:16 with the digest of the given values" \
+    "^    PolicyPCR sha256:16 digest $want\$" "$T/out"
+sign_verify "before the update: the first signed policy matches" "$T/upd.pem" "$T/upd.pub"
+extend16 9
+sign_verify "after the update: the policy for the given values matches" \
+    "$T/upd.pem" "$T/upd.pub"
+# genpkey's first signed policy for given values (pcr-values with
+# policy-signer and pcr-policy): made before the update, works after it.
+tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+genkey "$T/first.pem" EC policy-signer:"$T/signer.pem" pcr-policy:sha256:16 \
+    "pcr-values:$T/future.bin"
+pubout "$T/first.pem" "$T/first.pub"
+run tk dgst -sha256 -sign "$T/first.pem" -out "$T/sig" "$T/msg"
+assert_grep "first signed policy for given values, before the update: none matches" \
+    "no signed policy matches the current PCR values" "$T/err"
+pcr16_future "first signed policy for given values" "$T/first.pem" "$T/first.pub" 9
+extend16 9
+# The file as it was before policy add does not work now.
+run tk dgst -sha256 -sign "$T/upd.copy" -out "$T/sig" "$T/msg"
+assert_fails "after the update, without the new policy: no signed policy matches"
+tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+
+# The key file's step: pcrDigest, then the selection (sha256, PCR 16).
+sw asn1parse -in "$T/upd.pem" >"$T/asn1.txt"
+assert_grep "key file: the new PolicyPCR step holds the given values' digest" \
+    "OCTET STRING +\[HEX DUMP\]:0020${want^^}00000001000B03000001\$" "$T/asn1.txt"
+
+# Refusals leave the file as it was.
+cp "$T/upd.pem" "$T/upd.copy"
+head -c 31 /dev/zero >"$T/31.bin"
+run tkkey policy add --key "$T/upd.pem" --signer "$T/signer.pem" --pcr-policy sha256:16 \
+    --pcr-values "$T/31.bin"
+assert_status "policy add --pcr-values of the wrong size" 1
+assert_grep "wrong size: the error names the file and both sizes" \
+    '31\.bin" holds 31 bytes, but sha256:16 needs 32' "$T/err"
+run tkkey policy add --key "$T/upd.pem" --signer "$T/signer.pem" --pcr-values "$T/future.bin"
+assert_status "policy add --pcr-values without --pcr-policy: usage error" 2
+assert_grep "without --pcr-policy: says it is needed" '--pcr-values FILE needs --pcr-policy SPEC' "$T/err"
+run tkkey policy add --key "$T/upd.pem" --signer "$T/signer.pem" --pcr-policy sha256:16 \
+    --pcr-values "$T/missing.bin"
+assert_status "policy add --pcr-values of a missing file" 1
+assert_grep "missing values file: named" 'cannot open the PCR values file ".*missing\.bin"' "$T/err"
+cmp -s "$T/upd.pem" "$T/upd.copy" || fail "a refused policy add --pcr-values changed the file"
+pass "refused policy add --pcr-values: the file is unchanged"
+run tkkey policy list --key "$T/upd.pem" --pcr-values "$T/future.bin"
+assert_status "policy list does not take --pcr-values" 2
 
 assert_no_grep "no crash anywhere" "Segmentation|Aborted|AddressSanitizer" "$T/err"
 assert_no_tpm_leftovers "signed policy keys"

@@ -3,6 +3,8 @@
 # TPM. An importable key file (2.23.133.10.1.4) made offline from TPM A's
 # storage-primary public key (tpm2_readpublic -f pem or -o) works on A,
 # imports with tpm2-tools too, and fails with a clear error on TPM B.
+# With --pcr-policy and --pcr-values (A's PCR 16, read there with
+# tpm2_pcrread -o) the key works on A only while PCR 16 holds that value.
 . "$TK_SOURCE_DIR/test/keys/keys_lib.sh"
 
 echo "provisioned message" >"$T/msg"
@@ -90,6 +92,49 @@ assert_grep "signing key: not a storage key" 'not a storage key' "$T/err"
 run tkkey wrap --for "$T/missing.pub" --in "$T/ec.pem" --out "$T/x.imp"
 assert_status "--for a missing file" 1
 assert_grep "missing --for file named" 'cannot open .*missing\.pub' "$T/err"
+# --- offline and bound to the target's PCR values ----------------------------------
+tpm2 pcrreset 16 >/dev/null 2>&1 || fail "tpm2_pcrreset 16"
+tpm2 pcrread -o "$T/pcr16.bin" sha256:16 >/dev/null 2>&1 || fail "tpm2_pcrread -o sha256:16"
+run with_pcap "$T/pcr.pcap" tkkey wrap --for "$T/srk.pem" --in "$T/ec.pem" \
+    --out "$T/pcr.imp" --pcr-policy sha256:16 --pcr-values "$T/pcr16.bin"
+assert_ok "wrap --for --pcr-policy sha256:16 --pcr-values (TPM A's PCR 16)"
+[ ! -s "$T/pcr.pcap" ] || fail "wrap --for --pcr-values talked to the TPM"
+pass "wrap --for --pcr-values sends nothing to the TPM"
+TPMKIT_TCTI="swtpm:host=127.0.0.1,port=1" run tkkey wrap --for "$T/srk.tpub" \
+    --in "$T/rsa.pem" --out "$T/pcr_rsa.imp" --password fleet-pw \
+    --pcr-policy sha256:16 --pcr-values "$T/pcr16.bin"
+assert_ok "wrap --for --pcr-values --password, with no TPM reachable"
+createpolicy_pcr "$T/pcr16.pol" sha256:16 "$T/pcr16.bin"
+assert_eq "offline PCR key: authPolicy is tpm2_createpolicy -f's digest" \
+    "$(xxd -p "$T/pcr16.pol" | tr -d '\n')" "$(auth_policy "$T/pcr.imp")"
+assert_no_grep "offline PCR key: userWithAuth is clear" userwithauth "$T/attrs"
+sw asn1parse -in "$T/pcr.imp" >"$T/asn1.txt"
+assert_grep "offline PCR key: importable" 'OBJECT +:2\.23\.133\.10\.1\.4$' "$T/asn1.txt"
+assert_grep "offline PCR key: a PolicyPCR step" 'INTEGER +:017F' "$T/asn1.txt"
+pcr16_gate "TPM A: the offline PCR key" "$T/pcr.imp" "$T/ec.pub" 1
+sign_verify "TPM A: the offline PCR key with its password" "$T/pcr_rsa.imp" "$T/rsa.pub" \
+    -passin pass:fleet-pw
+
+# Without --pcr-values the target's PCRs are unknown here: refused.
+run tkkey wrap --for "$T/srk.pem" --in "$T/ec.pem" --out "$T/nopcr.imp" --pcr-policy sha256:16
+assert_status "wrap --for --pcr-policy without --pcr-values: usage error" 2
+assert_grep "the refusal names --pcr-values" '--pcr-policy with --for needs --pcr-values FILE' "$T/err"
+run tkkey wrap --for "$T/srk.pem" --in "$T/ec.pem" --out "$T/nopcr.imp" \
+    --pcr-values "$T/pcr16.bin"
+assert_status "wrap --for --pcr-values without --pcr-policy: usage error" 2
+assert_grep "--pcr-values without --pcr-policy: says it is needed" \
+    '--pcr-values FILE needs --pcr-policy SPEC' "$T/err"
+run tkkey wrap --for "$T/srk.pem" --in "$T/ec.pem" --out "$T/nopcr.imp" \
+    --pcr-policy sha256:0,16 --pcr-values "$T/pcr16.bin"
+assert_status "wrap --for --pcr-values of the wrong size" 1
+assert_grep "wrong size: the error names the file and both sizes" \
+    'pcr16\.bin" holds 32 bytes, but sha256:0,16 needs 64' "$T/err"
+run tkkey wrap --for "$T/srk.pem" --in "$T/ec.pem" --out "$T/nopcr.imp" \
+    --pcr-policy sha256:16 --pcr-values "$T/missing.bin"
+assert_status "wrap --for --pcr-values of a missing file" 1
+assert_grep "missing values file: named" 'cannot open the PCR values file ".*missing\.bin"' "$T/err"
+[ ! -e "$T/nopcr.imp" ] || fail "a refused wrap --for --pcr-values wrote a file"
+pass "refused wrap --for --pcr-values: no file written"
 assert_no_tpm_leftovers "TPM A"
 
 # --- on TPM B -----------------------------------------------------------------------

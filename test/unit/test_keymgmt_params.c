@@ -254,6 +254,7 @@ START_TEST(keygen_without_a_tpm)
         { "EC", "parent", "0x81000001" },
         { "TPM2-HMAC", "pcr-policy", "sha1:0-7,23" },
         { "RSA-PSS", "policy-signer", "/nonexistent.pem" },
+        { "EC", "pcr-values", "/nonexistent.bin" },
     };
     EVP_PKEY_CTX *ctx;
     EVP_PKEY *pkey = NULL;

@@ -2,14 +2,22 @@
 /* Reading the key-file forms of PolicySecret (draft-bottomley-tpm2-keys:
  * handle hint, TPM2B_NAME, TPM2B policyRef), PolicyNV (tpmkit's: NV
  * index handle, TPM2B_NAME, operandB, offset, operation) and PolicySigned
- * (tpmkit's: signer TPM2B_PUBLIC, policyRef, TPMT_SIGNATURE). No TPM, no
- * provider: the error texts are checked by keys_malformed. */
+ * (tpmkit's: signer TPM2B_PUBLIC, policyRef, TPMT_SIGNATURE); PolicyPCR
+ * steps over given PCR values (from memory and from a file, tpm2_pcrread
+ * -o's format). No TPM, no provider: the error texts are checked by
+ * keys_malformed and keys_pcr_policy. */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 
 #include "../../tpm/policy_nv.h"
 #include "../../tpm/policy_secret.h"
 #include "../../tpm/policy_signed.h"
+#include "../../tpm/policy.h"
 
 static tk_tpm_policy_step step_of(const unsigned char *p, size_t len,
                                   uint32_t code)
@@ -265,6 +273,77 @@ START_TEST(supported_list)
 }
 END_TEST
 
+/* PolicyPCR from values: pcrDigest is SHA-256 of the values as given, the
+ * selection names the bank and the PCRs, and only the exact length for
+ * the selection is taken. */
+START_TEST(pcr_step_from_values)
+{
+    unsigned char values[40], want[32];
+    tk_tpm_policy_step st;
+    tk_tpm_pcr_sel sel;
+    size_t dlen;
+
+    for (size_t i = 0; i < sizeof(values); i++)
+        values[i] = (unsigned char)i;
+    ck_assert(tk_tpm_pcr_parse("sha1:16,0", &sel));
+    ck_assert_uint_eq(tk_tpm_pcr_values_len(&sel, &dlen), 40);
+    ck_assert_uint_eq(dlen, 20);
+    ck_assert(!tk_tpm_pcr_policy_step_values(NULL, &sel, values, 39, &st));
+    ck_assert(!tk_tpm_pcr_policy_step_values(NULL, &sel, values, 41, &st));
+    ck_assert(tk_tpm_pcr_policy_step_values(NULL, &sel, values, 40, &st));
+    ck_assert_uint_eq(st.code, TK_TPM_CC_POLICY_PCR);
+    ck_assert_uint_eq(st.len, 2 + 32 + 4 + 2 + 1 + 3);
+    ck_assert(EVP_Digest(values, 40, want, NULL, EVP_sha256(), NULL));
+    ck_assert_mem_eq(st.params, "\x00\x20", 2);
+    ck_assert_mem_eq(st.params + 2, want, 32);
+    ck_assert_mem_eq(st.params + 34, "\x00\x00\x00\x01\x00\x04\x03\x01\x00\x01",
+                     10);
+    tk_tpm_policy_step_clear(&st);
+    ck_assert(tk_tpm_pcr_parse("sha512:0-23", &sel));
+    ck_assert_uint_eq(tk_tpm_pcr_values_len(&sel, &dlen), 24 * 64);
+    sel.mask = 0;
+    ck_assert(!tk_tpm_pcr_policy_step_values(NULL, &sel, values, 0, &st));
+}
+END_TEST
+
+/* The same from a file: the same step for the same bytes; a file of
+ * another size, a missing one and values without a valid selection are
+ * refused. */
+START_TEST(pcr_step_from_file)
+{
+    char path[] = "/tmp/tk-pcr-values.XXXXXX";
+    unsigned char values[64];
+    tk_tpm_policy_step from_file, from_memory;
+    tk_tpm_pcr_sel sel;
+    int fd = mkstemp(path);
+    FILE *f;
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_ptr_nonnull(f = fdopen(fd, "wb"));
+    memset(values, 0xa5, sizeof(values));
+    ck_assert_uint_eq(fwrite(values, 1, sizeof(values), f), sizeof(values));
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert(tk_tpm_pcr_policy_step_spec(NULL, NULL, "sha256:7,16", path,
+                                          &from_file));
+    ck_assert(tk_tpm_pcr_parse("sha256:7,16", &sel));
+    ck_assert(
+        tk_tpm_pcr_policy_step_values(NULL, &sel, values, 64, &from_memory));
+    ck_assert_uint_eq(from_file.len, from_memory.len);
+    ck_assert_mem_eq(from_file.params, from_memory.params, from_file.len);
+    tk_tpm_policy_step_clear(&from_file);
+    tk_tpm_policy_step_clear(&from_memory);
+    ck_assert(!tk_tpm_pcr_policy_step_spec(NULL, NULL, "sha256:16", path,
+                                           &from_file));
+    ck_assert(!tk_tpm_pcr_policy_step_spec(NULL, NULL, "sha256:5-7,16", path,
+                                           &from_file));
+    ck_assert(!tk_tpm_pcr_policy_step_spec(NULL, NULL, "sha256:99", path,
+                                           &from_file));
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert(!tk_tpm_pcr_policy_step_spec(NULL, NULL, "sha256:7,16", path,
+                                           &from_file));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("policy_steps");
@@ -281,6 +360,8 @@ int main(void)
     tcase_add_test(tc, signed_rsa_and_ec_parse);
     tcase_add_test(tc, signed_refused);
     tcase_add_test(tc, supported_list);
+    tcase_add_test(tc, pcr_step_from_values);
+    tcase_add_test(tc, pcr_step_from_file);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

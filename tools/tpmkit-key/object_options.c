@@ -55,6 +55,9 @@ int tkk_parse_object_args(const char *cmd, const char *help,
         case TKK_OPT_POLICY_SIGNER:
             a->signer = optarg;
             break;
+        case TKK_OPT_PCR_VALUES:
+            a->pcr_values = optarg;
+            break;
         case TKK_OPT_HELP:
             fputs(help, stdout);
             return TKK_OK;
@@ -73,6 +76,9 @@ int tkk_parse_object_args(const char *cmd, const char *help,
     if (a->parent_rsa && a->parent_given)
         return tkk_usage(cmd, "--parent-rsa names the parent: leave out"
                               " --parent");
+    if (a->pcr_values != NULL && a->pcr_spec == NULL)
+        return tkk_usage(cmd, "--pcr-values FILE needs --pcr-policy SPEC, the"
+                              " PCRs whose values the file holds");
     if (a->parent_rsa)
         a->parent = TK_TPM_PARENT_RSA_PRIMARY;
     return -1;

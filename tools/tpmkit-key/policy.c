@@ -17,8 +17,8 @@
 
 static const char policy_help[] =
     "Usage: tpmkit-key policy add --key KEY.pem --signer SIGNER.pem\n"
-    "                             --pcr-policy SPEC [--name TEXT]\n"
-    "                             [--signer-password PW]\n"
+    "                             --pcr-policy SPEC [--pcr-values FILE]\n"
+    "                             [--name TEXT] [--signer-password PW]\n"
     "       tpmkit-key policy list --key KEY.pem\n"
     "       tpmkit-key policy remove --key KEY.pem --name TEXT\n"
     "The signed policies of a key file or sealed-data file made with a\n"
@@ -26,8 +26,9 @@ static const char policy_help[] =
     "wrap --policy-signer FILE). At each use tpmkit tries them in order.\n"
     "\n"
     "  add     approve a policy for the current values of the PCRs in SPEC\n"
-    "          (BANK:LIST, e.g. sha256:0,2,7, read from the TPM) with the\n"
-    "          signer's private key, and put it first in KEY.pem\n"
+    "          (BANK:LIST, e.g. sha256:0,2,7, read from the TPM), or for the\n"
+    "          values in --pcr-values, with the signer's private key, and put\n"
+    "          it first in KEY.pem\n"
     "  list    print the file's policy and each signed policy: number,\n"
     "          name, steps, signer (its TPM name)\n"
     "  remove  drop the signed policies named TEXT\n"
@@ -40,6 +41,11 @@ static const char policy_help[] =
     "  --signer-password PW\n"
     "                      the password of a TPM key file signer\n"
     "  --pcr-policy SPEC   the PCRs the new policy binds to\n"
+    "  --pcr-values FILE   the values they must hold (e.g. after an update)\n"
+    "                      instead of their current ones: each PCR's digest\n"
+    "                      in ascending PCR order, nothing else\n"
+    "                      (tpm2_pcrread -o FILE SPEC writes this format);\n"
+    "                      with a software signer no TPM is needed\n"
     "  --name TEXT         the new policy's name (add; unique in the file),\n"
     "                      the policies to drop (remove)\n"
     "  --help              this text\n";
@@ -50,6 +56,7 @@ enum {
     OPT_PCR_POLICY,
     OPT_NAME,
     OPT_SIGNER_PASSWORD,
+    OPT_PCR_VALUES,
     OPT_HELP
 };
 
@@ -59,28 +66,31 @@ static const struct option policy_opts[] = {
     { "pcr-policy", required_argument, NULL, OPT_PCR_POLICY },
     { "name", required_argument, NULL, OPT_NAME },
     { "signer-password", required_argument, NULL, OPT_SIGNER_PASSWORD },
+    { "pcr-values", required_argument, NULL, OPT_PCR_VALUES },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
 
 struct args {
-    const char *key, *signer, *pcr_spec, *name, *signer_password;
+    const char *key, *signer, *pcr_spec, *name, *signer_password, *pcr_values;
 };
 
 /* Which options each action takes: the rest are usage errors. */
 struct action {
     const char *name, *cmd;
     int signer, pcr_spec, name_opt; /* 0 refused, 1 optional, 2 required;
-                                     * --signer-password goes with --signer */
+                                     * --signer-password goes with --signer,
+                                     * --pcr-values with --pcr-policy */
     int (*run)(const char *cmd, const struct args *a);
 };
 
 static int parse(const struct action *act, int argc, char **argv,
                  struct args *a)
 {
-    static const char *const opt_names[] = { NULL,       "--key",
-                                             "--signer", "--pcr-policy",
-                                             "--name",   "--signer-password" };
+    static const char *const opt_names[] = { NULL,          "--key",
+                                             "--signer",    "--pcr-policy",
+                                             "--name",      "--signer-password",
+                                             "--pcr-values" };
     int c, given[OPT_HELP] = { 0 };
 
     memset(a, 0, sizeof(*a));
@@ -103,6 +113,9 @@ static int parse(const struct action *act, int argc, char **argv,
         case OPT_SIGNER_PASSWORD:
             a->signer_password = optarg;
             break;
+        case OPT_PCR_VALUES:
+            a->pcr_values = optarg;
+            break;
         case OPT_HELP:
             fputs(policy_help, stdout);
             return TKK_OK;
@@ -117,9 +130,18 @@ static int parse(const struct action *act, int argc, char **argv,
     if (optind < argc)
         return tkk_usage(act->cmd, "unexpected argument %s", argv[optind]);
     {
-        const int want[OPT_HELP] = {
-            0, 2, act->signer, act->pcr_spec, act->name_opt, act->signer ? 1 : 0
-        };
+        const int want[OPT_HELP] = { 0,
+                                     2,
+                                     act->signer,
+                                     act->pcr_spec,
+                                     act->name_opt,
+                                     act->signer ? 1 : 0,
+                                     act->pcr_spec ? 1 : 0 };
+
+        if (given[OPT_PCR_VALUES] && act->pcr_spec && !given[OPT_PCR_POLICY])
+            return tkk_usage(act->cmd,
+                             "--pcr-values FILE needs --pcr-policy SPEC, the"
+                             " PCRs whose values the file holds");
 
         for (int o = OPT_KEY; o < OPT_HELP; o++) {
             if (want[o] == 2 && !given[o])
@@ -187,7 +209,8 @@ end:
     return ok;
 }
 
-static int read_signer(const char *cmd, tk_tpm *tpm, const struct args *a,
+/* A TPM key file signer opens the TPM (*tpm) if it is not open yet. */
+static int read_signer(const char *cmd, tk_tpm **tpm, const struct args *a,
                        struct signer *s)
 {
     unsigned char *data;
@@ -201,7 +224,8 @@ static int read_signer(const char *cmd, tk_tpm *tpm, const struct args *a,
                && memcmp(data, "-----BEGIN TSS2 PRIVATE KEY", 27) == 0;
     OPENSSL_secure_clear_free(data, MAX_SIGNER_FILE + 1);
     if (tpm_file)
-        return tpm_signer(cmd, tpm, a, s);
+        return (*tpm != NULL || (*tpm = tkk_tpm_open(cmd)) != NULL)
+               && tpm_signer(cmd, *tpm, a, s);
     if (a->signer_password != NULL) {
         tkk_fail(cmd,
                  "--signer-password is for a TPM key file signer; --signer"
@@ -241,16 +265,22 @@ static int run_add(const char *cmd, const struct args *a)
         return tkk_fail(cmd, "--pcr-policy %s is not BANK:LIST", a->pcr_spec);
     if (!tkk_read_keyfile(cmd, a->key, &kf))
         return TKK_FAILED;
-    if ((tpm = tkk_tpm_open(cmd)) == NULL || !read_signer(cmd, tpm, a, &signer))
+    /* Given values and a software signer need no TPM: a policy for the
+     * PCRs after an update, or for another machine, is approved anywhere. */
+    if ((a->pcr_values == NULL && (tpm = tkk_tpm_open(cmd)) == NULL)
+        || !read_signer(cmd, &tpm, a, &signer))
         goto end;
     ok = signer.tpm_key != NULL
-             ? tk_keyfile_add_signed_pcr_policy_tpm(
-                 tpm, tkk_libctx(), &kf, signer.tpm_key, a->pcr_spec, a->name)
-             : tk_keyfile_add_signed_pcr_policy(
-                 tpm, tkk_libctx(), &kf, signer.soft, a->pcr_spec, a->name);
+             ? tk_keyfile_add_signed_pcr_policy_tpm(tpm, tkk_libctx(), &kf,
+                                                    signer.tpm_key, a->pcr_spec,
+                                                    a->pcr_values, a->name)
+             : tk_keyfile_add_signed_pcr_policy(tpm, tkk_libctx(), &kf,
+                                                signer.soft, a->pcr_spec,
+                                                a->pcr_values, a->name);
     if (!ok) {
-        tkk_fail(cmd, "cannot add a signed policy for %s to %s (signer %s)",
-                 a->pcr_spec, a->key, a->signer);
+        tkk_fail(cmd, "cannot add a signed policy for %s%s%s to %s (signer %s)",
+                 a->pcr_spec, a->pcr_values != NULL ? " --pcr-values " : "",
+                 a->pcr_values != NULL ? a->pcr_values : "", a->key, a->signer);
         goto end;
     }
     if (tkk_replace_keyfile(cmd, a->key, &kf))

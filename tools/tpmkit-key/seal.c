@@ -14,7 +14,8 @@
 static const char seal_help[] =
     "Usage: tpmkit-key seal --in SECRET --out SEALED.pem [--password PW]\n"
     "                       [--parent HANDLE | --parent-rsa]\n"
-    "                       [--description TEXT] [--pcr-policy SPEC]\n"
+    "                       [--description TEXT]\n"
+    "                       [--pcr-policy SPEC [--pcr-values FILE]]\n"
     "                       [--policy-signer SIGNER.pem]\n"
     "Seal SECRET (1 to 128 bytes; - reads stdin) into a TPM sealed-data\n"
     "object and write it as a TSS2 PRIVATE KEY file. The secret crosses\n"
@@ -33,8 +34,13 @@ static const char seal_help[] =
     "  --description TEXT  a description kept in the file (UTF-8, at most\n"
     "                    1024 bytes)\n"
     "  --pcr-policy SPEC unseal only while the PCRs in SPEC (BANK:LIST, e.g.\n"
-    "                    sha256:0,2,7) hold their values now; with\n"
-    "                    --policy-signer, the first signed policy instead\n"
+    "                    sha256:0,2,7) hold their values now (or those in\n"
+    "                    --pcr-values); with --policy-signer, the first\n"
+    "                    signed policy instead\n"
+    "  --pcr-values FILE the values the PCRs of --pcr-policy must hold, e.g.\n"
+    "                    after an update, instead of the current ones: each\n"
+    "                    PCR's digest in ascending PCR order, nothing else\n"
+    "                    (tpm2_pcrread -o FILE SPEC writes this format)\n"
     "  --policy-signer SIGNER.pem\n"
     "                    unseal through policies this key signs (PEM RSA or\n"
     "                    EC, private or public): add them with tpmkit-key\n"
@@ -64,6 +70,7 @@ static const struct option seal_opts[] = {
     { "parent-rsa", no_argument, NULL, TKK_OPT_PARENT_RSA },
     { "description", required_argument, NULL, TKK_OPT_DESCRIPTION },
     { "pcr-policy", required_argument, NULL, TKK_OPT_PCR_POLICY },
+    { "pcr-values", required_argument, NULL, TKK_OPT_PCR_VALUES },
     { "policy-signer", required_argument, NULL, TKK_OPT_POLICY_SIGNER },
     { "help", no_argument, NULL, TKK_OPT_HELP },
     { NULL, 0, NULL, 0 },
@@ -111,9 +118,8 @@ int tkk_seal(int argc, char **argv)
         goto end;
     }
     if ((tpm = tkk_tpm_open("seal")) == NULL
-        || !tkk_object_policy("seal", tpm, a.pcr_spec, a.signer,
-                              a.password != NULL && a.password[0] != '\0',
-                              &pol))
+        || !tkk_object_policy(
+            "seal", tpm, &a, a.password != NULL && a.password[0] != '\0', &pol))
         goto end;
     req = (tk_tpm_seal_req){
         .secret = secret,

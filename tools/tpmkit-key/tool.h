@@ -60,14 +60,6 @@ const char *tkk_parent_name(uint32_t parent);
  * provider only: never tpmkit, even if openssl.cnf activates it). */
 OSSL_LIB_CTX *tkk_libctx(void);
 
-/* object_policy.c: the policy of a new sealed object or wrapped key from
- * --pcr-policy SPEC and --policy-signer FILE (either may be NULL; tpm may
- * be NULL without SPEC), as genpkey makes it (tpm/policy_new.h). Reported
- * on failure. */
-int tkk_object_policy(const char *cmd, tk_tpm *tpm, const char *pcr_spec,
-                      const char *signer, int with_password,
-                      tk_tpm_new_policy *out);
-
 /* object_options.c: the options of seal, unseal and wrap (each lists the
  * ones it takes in its struct option table, with these codes). */
 enum {
@@ -80,19 +72,29 @@ enum {
     TKK_OPT_PARENT_RSA,
     TKK_OPT_DESCRIPTION,
     TKK_OPT_PCR_POLICY,
-    TKK_OPT_POLICY_SIGNER
+    TKK_OPT_POLICY_SIGNER,
+    TKK_OPT_PCR_VALUES
 };
 typedef struct tkk_object_args {
     const char *in, *out, *password, *parent_for, *description;
-    const char *pcr_spec, *signer; /* the new object's policy */
+    const char *pcr_spec, *pcr_values, *signer; /* the new object's policy */
     int parent_given, parent_rsa;
     uint32_t parent; /* TK_TPM_PARENT_PRIMARY unless --parent(-rsa) */
 } tkk_object_args;
 /* Parse argv (`help` printed for --help); --in is required, and --out
- * too with `need_out`. -1 to go on, else the exit status. */
+ * too with `need_out`; --pcr-values only with --pcr-policy. -1 to go on,
+ * else the exit status. */
 int tkk_parse_object_args(const char *cmd, const char *help,
                           const struct option *opts, int need_out, int argc,
                           char **argv, tkk_object_args *a);
+
+/* object_policy.c: the policy of a new sealed object or wrapped key from
+ * --pcr-policy SPEC, --pcr-values FILE and --policy-signer FILE, as
+ * genpkey makes it (tpm/policy_new.h); tpm may be NULL unless the PCRs'
+ * current values are needed (--pcr-policy without --pcr-values). Reported
+ * on failure. */
+int tkk_object_policy(const char *cmd, tk_tpm *tpm, const tkk_object_args *a,
+                      int with_password, tk_tpm_new_policy *out);
 
 /* Subcommands: argc/argv start at the subcommand's name. */
 int tkk_seal(int argc, char **argv);

@@ -24,10 +24,13 @@ static const char wrap_help[] =
     "Usage: tpmkit-key wrap --in SOFT.pem --out KEY.pem [--parent HANDLE]\n"
     "                       [--parent-rsa] [--password PW] [--description "
     "TEXT]\n"
-    "                       [--pcr-policy SPEC] [--policy-signer SIGNER.pem]\n"
+    "                       [--pcr-policy SPEC [--pcr-values FILE]]\n"
+    "                       [--policy-signer SIGNER.pem]\n"
     "       tpmkit-key wrap --for PARENT.pub --in SOFT.pem --out KEY.pem\n"
     "                       [--parent HANDLE | --parent-rsa] [--password PW]\n"
-    "                       [--description TEXT] [--policy-signer SIGNER.pem]\n"
+    "                       [--description TEXT]\n"
+    "                       [--pcr-policy SPEC --pcr-values FILE]\n"
+    "                       [--policy-signer SIGNER.pem]\n"
     "Put an existing software key (RSA 2048/3072, EC P-256/P-384; PEM or\n"
     "DER, PKCS#8 or traditional, unencrypted) into a TPM. The private key\n"
     "is encrypted to the TPM's storage key here; it never crosses the bus\n"
@@ -54,8 +57,14 @@ static const char wrap_help[] =
     "                    any other TPM refuses it\n"
     "  --pcr-policy SPEC the key works only while the PCRs in SPEC\n"
     "                    (BANK:LIST, e.g. sha256:0,2,7) hold their values\n"
-    "                    now (read from this TPM: not with --for); with\n"
-    "                    --policy-signer, the first signed policy instead\n"
+    "                    now (read from this TPM), or those in --pcr-values;\n"
+    "                    with --policy-signer, the first signed policy\n"
+    "                    instead\n"
+    "  --pcr-values FILE the values the PCRs of --pcr-policy must hold (the\n"
+    "                    --for target's, or after an update) instead of\n"
+    "                    this TPM's current ones: each PCR's digest in\n"
+    "                    ascending PCR order, nothing else (tpm2_pcrread -o\n"
+    "                    FILE SPEC writes this format); needed with --for\n"
     "  --policy-signer SIGNER.pem\n"
     "                    the key works through policies this key signs (PEM\n"
     "                    RSA or EC, private or public): add them with\n"
@@ -73,6 +82,7 @@ static const struct option wrap_opts[] = {
     { "parent-rsa", no_argument, NULL, TKK_OPT_PARENT_RSA },
     { "description", required_argument, NULL, TKK_OPT_DESCRIPTION },
     { "pcr-policy", required_argument, NULL, TKK_OPT_PCR_POLICY },
+    { "pcr-values", required_argument, NULL, TKK_OPT_PCR_VALUES },
     { "policy-signer", required_argument, NULL, TKK_OPT_POLICY_SIGNER },
     { "help", no_argument, NULL, TKK_OPT_HELP },
     { NULL, 0, NULL, 0 },
@@ -84,12 +94,15 @@ static int parse(int argc, char **argv, tkk_object_args *a)
                                    a);
 
     /* The target TPM's PCR values cannot be read from here. */
-    if (rv < 0 && a->parent_for != NULL && a->pcr_spec != NULL)
+    if (rv < 0 && a->parent_for != NULL && a->pcr_spec != NULL
+        && a->pcr_values == NULL)
         return tkk_usage("wrap",
-                         "--pcr-policy reads the PCRs of this machine's TPM,"
-                         " not those of the --for target: use"
-                         " --policy-signer SIGNER.pem, then tpmkit-key policy"
-                         " add --pcr-policy SPEC on the target");
+                         "--pcr-policy with --for needs --pcr-values FILE,"
+                         " the --for target's PCR values (tpm2_pcrread -o"
+                         " FILE SPEC on the target): this machine's TPM does"
+                         " not hold them. Or use --policy-signer SIGNER.pem,"
+                         " then tpmkit-key policy add --pcr-policy SPEC on"
+                         " the target");
     return rv;
 }
 
@@ -260,8 +273,7 @@ int tkk_wrap(int argc, char **argv)
                || !parent_public_online(tpm, &a, &parent_pub, &parent_len)) {
         goto end;
     }
-    if (!tkk_object_policy("wrap", tpm, a.pcr_spec, a.signer, auth_len > 0,
-                           &pol))
+    if (!tkk_object_policy("wrap", tpm, &a, auth_len > 0, &pol))
         goto end;
     if (!tk_dup_make_policy(tkk_libctx(), parent_pub, parent_len, soft,
                             (const unsigned char *)a.password, auth_len,
