@@ -15,6 +15,7 @@
 #include "policy.h"
 #include "pubinfo.h"
 #include "run.h"
+#include "session.h"
 #include "state.h"
 #include "../provider/errors.h"
 
@@ -150,6 +151,31 @@ static uint32_t selected_mask(const TPML_PCR_SELECTION *sel, TPMI_ALG_HASH bank)
     return mask;
 }
 
+/* One TPM2_PCR_Read with the salted session attached for audit: its
+ * response HMAC, keyed from a salt only the checked TPM can open, proves
+ * the values came from that TPM. Otherwise the bus could bind a new object
+ * to PCR values of its choosing. */
+static TSS2_RC read_once(tk_tpm *tpm, TPML_PCR_SELECTION *in, UINT32 *counter,
+                         TPML_PCR_SELECTION *out, TPML_DIGEST *values)
+{
+    tk_sess *session;
+    tk_call call;
+    TSS2_RC rc;
+
+    if ((rc = tk_session_get(tpm, &session)) != TSS2_RC_SUCCESS)
+        return rc;
+    tk_call_init(&call);
+    if (session != NULL)
+        tk_call_auth_add(&call, session, NULL,
+                         TPMA_SESSION_AUDIT | TPMA_SESSION_CONTINUESESSION);
+    rc = Tss2_Sys_PCR_Read_Prepare(tpm->conn.sys, in);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = tk_call_run(tpm, &call, TPM2_CC_PCR_Read);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_Sys_PCR_Read_Complete(tpm->conn.sys, counter, out, values);
+    return rc;
+}
+
 static TSS2_RC pcr_read(tk_tpm *tpm, void *arg)
 {
     struct pcr_read_request *req = arg;
@@ -165,8 +191,7 @@ static TSS2_RC pcr_read(tk_tpm *tpm, void *arg)
         TSS2_RC rc;
 
         selection(&in, req->bank, left);
-        rc = Tss2_Sys_PCR_Read(tpm->conn.sys, NULL, &in, &counter, &out,
-                               &values, NULL);
+        rc = read_once(tpm, &in, &counter, &out, &values);
         if (rc != TSS2_RC_SUCCESS)
             return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_PCR_Read");
         if (reads++ == 0)

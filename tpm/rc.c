@@ -60,6 +60,11 @@ enum tk_rc_class tk_rc_classify(TSS2_RC rc)
 
 const char *tk_rc_text(TSS2_RC rc)
 {
+    /* tpmkit's own check of a response HMAC: say what it means. */
+    if ((rc & ~(TSS2_RC)TSS2_RC_LAYER_MASK) == TSS2_BASE_RC_RSP_AUTH_FAILED)
+        return "the TPM's answer does not authenticate under the salted"
+               " session: something between tpmkit and the TPM changed it"
+               " (check the TPM's connection; tpmkit did not use the answer)";
     return Tss2_RC_Decode(rc);
 }
 

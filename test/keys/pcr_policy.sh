@@ -278,5 +278,23 @@ assert_grep "pcr-values without pcr-policy: says pcr-policy is needed" \
     'without a PCR policy.*pcr-policy' "$T/err"
 assert_no_grep "refused pcr-values: no key written" 'BEGIN TSS2' "$T/bad.pem"
 
+# The PCR values a new policy binds to come in a response the salted
+# session authenticates: a bus that changes them (every TPM2_PCR_Read
+# response flipped) makes genpkey fail, never bind the key to other values.
+if /usr/bin/python3 -c 'import cryptography' 2>/dev/null; then
+    start_proxy flip-rsp --match 17e --nth 0
+    rm -f "$T/flipped.pem"
+    TPMKIT_TCTI="swtpm:host=127.0.0.1,port=$PROXY_PORT" \
+        run tk genpkey -algorithm EC -pkeyopt pcr-policy:sha256:16 -out "$T/flipped.pem"
+    assert_grep "the proxy flipped a TPM2_PCR_Read response" '^act flip-rsp 0x17e' "$T/proxy.log"
+    assert_fails "flipped PCR values: genpkey fails"
+    assert_grep "flipped PCR values: the error says the answer does not authenticate" \
+        "TPM2_PCR_Read failed .*does not authenticate under the salted session" "$T/err"
+    assert_no_grep "flipped PCR values: no key written" 'BEGIN TSS2' "$T/flipped.pem"
+    kill "$PROXY_PID" 2>/dev/null || true
+else
+    echo "# /usr/bin/python3 without python3-cryptography: no flipped PCR_Read case"
+fi
+
 assert_no_grep "no crash anywhere" "Segmentation|Aborted|AddressSanitizer" "$T/err"
 assert_no_tpm_leftovers "PCR policy keys"
