@@ -33,19 +33,15 @@ static TSS2_RC read_public_in_session(tk_tpm *tpm, ESYS_TR handle,
 {
     TPM2B_NAME name = { 0 }, qualified = { 0 };
     TPM2_HANDLE tpm_handle;
-    tk_sess *session;
     tk_call call;
     TSS2_RC rc;
 
-    if ((rc = tk_session_get(tpm, &session)) != TSS2_RC_SUCCESS)
-        return rc;
     tk_call_init(&call);
     if ((rc = tk_call_handle(tpm, &call, handle, &tpm_handle))
-        != TSS2_RC_SUCCESS)
+            != TSS2_RC_SUCCESS
+        || (rc = tk_session_attach(tpm, &call, TPMA_SESSION_ENCRYPT))
+               != TSS2_RC_SUCCESS)
         return rc;
-    if (session != NULL)
-        tk_call_auth_add(&call, session, NULL,
-                         TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION);
     memset(out, 0, sizeof(*out));
     rc = Tss2_Sys_ReadPublic_Prepare(tpm->conn.sys, tpm_handle);
     if (rc == TSS2_RC_SUCCESS)

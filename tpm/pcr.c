@@ -158,16 +158,13 @@ static uint32_t selected_mask(const TPML_PCR_SELECTION *sel, TPMI_ALG_HASH bank)
 static TSS2_RC read_once(tk_tpm *tpm, TPML_PCR_SELECTION *in, UINT32 *counter,
                          TPML_PCR_SELECTION *out, TPML_DIGEST *values)
 {
-    tk_sess *session;
     tk_call call;
     TSS2_RC rc;
 
-    if ((rc = tk_session_get(tpm, &session)) != TSS2_RC_SUCCESS)
-        return rc;
     tk_call_init(&call);
-    if (session != NULL)
-        tk_call_auth_add(&call, session, NULL,
-                         TPMA_SESSION_AUDIT | TPMA_SESSION_CONTINUESESSION);
+    if ((rc = tk_session_attach(tpm, &call, TPMA_SESSION_AUDIT))
+        != TSS2_RC_SUCCESS)
+        return rc;
     rc = Tss2_Sys_PCR_Read_Prepare(tpm->conn.sys, in);
     if (rc == TSS2_RC_SUCCESS)
         rc = tk_call_run(tpm, &call, TPM2_CC_PCR_Read);

@@ -19,7 +19,6 @@ static TSS2_RC get_random(tk_tpm *tpm, void *arg)
 {
     struct random_request *req = arg;
     TPM2B_DIGEST bytes;
-    tk_sess *session;
     tk_call call;
     TSS2_RC rc;
 
@@ -28,17 +27,13 @@ static TSS2_RC get_random(tk_tpm *tpm, void *arg)
 
         if (want > TK_TPM_RANDOM_CHUNK)
             want = TK_TPM_RANDOM_CHUNK;
-        rc = tk_session_get(tpm, &session);
+        tk_call_init(&call);
+        rc = tk_session_attach(
+            tpm, &call,
+            TPMA_SESSION_ENCRYPT
+                | (req->done + want == req->len ? TK_SESSION_LAST : 0));
         if (rc != TSS2_RC_SUCCESS)
             return rc;
-        tk_call_init(&call);
-        if (session != NULL)
-            tk_call_auth_add(
-                &call, session, NULL,
-                TPMA_SESSION_ENCRYPT
-                    | tk_session_continue(tpm, req->done + want == req->len
-                                                   ? TK_SESSION_LAST
-                                                   : 0));
         rc = Tss2_Sys_GetRandom_Prepare(tpm->conn.sys, (UINT16)want);
         if (rc == TSS2_RC_SUCCESS)
             rc = tk_call_run(tpm, &call, TPM2_CC_GetRandom);

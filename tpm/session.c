@@ -203,6 +203,18 @@ TPMA_SESSION tk_session_continue(const tk_tpm *tpm, TPMA_SESSION attrs)
     return TPMA_SESSION_CONTINUESESSION;
 }
 
+TSS2_RC tk_session_attach(tk_tpm *tpm, tk_call *call, TPMA_SESSION attrs)
+{
+    tk_sess *sess;
+    TSS2_RC rc = tk_session_get(tpm, &sess);
+
+    if (rc == TSS2_RC_SUCCESS && sess != NULL)
+        tk_call_auth_add(call, sess, NULL,
+                         (attrs & ~TK_SESSION_LAST)
+                             | tk_session_continue(tpm, attrs));
+    return rc;
+}
+
 TSS2_RC tk_session_auth(tk_tpm *tpm, tk_call *call, const TPM2B_AUTH *auth,
                         TPMA_SESSION attrs)
 {

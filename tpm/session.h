@@ -24,6 +24,11 @@ TSS2_RC tk_session_get(tk_tpm *tpm, tk_sess **out);
  * primary without a resource manager): the TPM then ends the session with
  * the command, and no ContextSave or FlushContext is sent for it. */
 TPMA_SESSION tk_session_continue(const tk_tpm *tpm, TPMA_SESSION attrs);
+/* Attach the connection's salted session to a command that authorizes no
+ * entity, with `attrs` (ENCRYPT or AUDIT, and TK_SESSION_LAST): the TPM's
+ * response HMAC then vouches for the answer. Nothing is attached when
+ * encryption is off. */
+TSS2_RC tk_session_attach(tk_tpm *tpm, tk_call *call, TPMA_SESSION attrs);
 /* Add the authorization of a command's entity with password `auth`: the
  * salted session (an HMAC, so the password never crosses the bus) with
  * parameter encryption `attrs`, or the password itself when encryption
