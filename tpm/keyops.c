@@ -25,7 +25,8 @@ struct sign_request {
     int scheme, hash_nid;
     const unsigned char *digest;
     size_t digest_len;
-    const unsigned char *msg; /* restricted keys: hashed by the TPM */
+    int in_tpm; /* restricted keys: the TPM hashes msg (maybe empty) */
+    const unsigned char *msg;
     size_t msg_len;
     unsigned char *sig;
     size_t *sig_len;
@@ -33,8 +34,27 @@ struct sign_request {
 
 /* Hash a message in the TPM: a restricted key signs only digests the TPM
  * made itself (the ticket proves the message does not imitate a TPM
- * attestation). A sequence takes a transient slot only for its duration. */
+ * attestation). One that fits a command takes one TPM2_Hash; a longer one
+ * a hash sequence, which takes a transient slot for its duration. A
+ * sequence whose first piece is shorter than TPM_GENERATED_VALUE (an
+ * empty message, say) gets no ticket; TPM2_Hash gives one. */
 #define HASH_CHUNK TK_TPM_HMAC_ONESHOT
+static TSS2_RC tpm_hash_once(tk_tpm *tpm, struct sign_request *req,
+                             TPM2B_DIGEST *digest, TPMT_TK_HASHCHECK *ticket)
+{
+    TPM2B_MAX_BUFFER data = { .size = (UINT16)req->msg_len };
+    TSS2_RC rc;
+
+    if (data.size > 0) /* an empty message's buffer may be NULL */
+        memcpy(data.buffer, req->msg, data.size);
+    rc = Tss2_Sys_Hash(tpm->conn.sys, NULL, &data,
+                       tk_tpm_hash_alg(req->hash_nid), TPM2_RH_OWNER, digest,
+                       ticket, NULL);
+    if (rc != TSS2_RC_SUCCESS)
+        return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED, "TPM2_Hash");
+    return TSS2_RC_SUCCESS;
+}
+
 static TSS2_RC tpm_hash(tk_tpm *tpm, struct sign_request *req,
                         TPM2B_DIGEST *digest, TPMT_TK_HASHCHECK *ticket)
 {
@@ -42,18 +62,18 @@ static TSS2_RC tpm_hash(tk_tpm *tpm, struct sign_request *req,
     TPM2B_MAX_BUFFER chunk = { 0 };
     TPM2_HANDLE seq;
     tk_call call;
-    size_t done = 0;
+    size_t done;
     TSS2_RC rc;
 
+    if (req->msg_len <= HASH_CHUNK)
+        return tpm_hash_once(tpm, req, digest, ticket);
     rc = Tss2_Sys_HashSequenceStart(tpm->conn.sys, NULL, &no_auth,
                                     tk_tpm_hash_alg(req->hash_nid), &seq, NULL);
     if (rc != TSS2_RC_SUCCESS)
         return tk_fail(tpm, rc, TK_R_TPM_COMMAND_FAILED,
                        "TPM2_HashSequenceStart");
-    /* SequenceComplete takes the last piece (possibly empty). */
-    done = req->msg_len > HASH_CHUNK
-               ? (req->msg_len - 1) / HASH_CHUNK * HASH_CHUNK
-               : 0;
+    /* SequenceComplete takes the last piece. */
+    done = (req->msg_len - 1) / HASH_CHUNK * HASH_CHUNK;
     rc = tk_seq_feed(tpm, seq, NULL, req->msg, done);
     if (rc != TSS2_RC_SUCCESS) {
         Tss2_Sys_FlushContext(tpm->conn.sys, seq);
@@ -95,7 +115,7 @@ static TSS2_RC sign(tk_tpm *tpm, void *arg)
                     : req->scheme == TK_TPM_SIG_RSAPSS ? TPM2_ALG_RSAPSS
                                                        : TPM2_ALG_ECDSA;
     scheme.details.any.hashAlg = tk_tpm_hash_alg(req->hash_nid);
-    if (req->msg != NULL) {
+    if (req->in_tpm) {
         rc = tpm_hash(tpm, req, &digest, &ticket);
         if (rc != TSS2_RC_SUCCESS)
             return rc;
@@ -147,8 +167,8 @@ int tk_tpm_sign(tk_tpm_key *key, int scheme, int hash_nid,
                 const unsigned char *digest, size_t digest_len,
                 unsigned char *sig, size_t *sig_len)
 {
-    struct sign_request req = { key,  scheme, hash_nid, digest, digest_len,
-                                NULL, 0,      sig,      sig_len };
+    struct sign_request req = { key, scheme, hash_nid, digest, digest_len,
+                                0,   NULL,   0,        sig,    sig_len };
 
     if (tk_tpm_hash_alg(hash_nid) == TPM2_ALG_NULL
         || digest_len > sizeof(((TPM2B_DIGEST *)0)->buffer)) {
@@ -163,8 +183,8 @@ int tk_tpm_sign_message(tk_tpm_key *key, int scheme, int hash_nid,
                         const unsigned char *msg, size_t msg_len,
                         unsigned char *sig, size_t *sig_len)
 {
-    struct sign_request req = { key, scheme,  hash_nid, NULL,   0,
-                                msg, msg_len, sig,      sig_len };
+    struct sign_request req = { key, scheme, hash_nid, NULL, 0,
+                                1,   msg,    msg_len,  sig,  sig_len };
 
     if (tk_tpm_hash_alg(hash_nid) == TPM2_ALG_NULL) {
         tk_raise(TK_R_NOT_SUPPORTED,

@@ -175,8 +175,12 @@ static TSS2_RC ensure_open(tk_tpm *tpm)
         return rc;
     tpm->warm = 0;
     if (tpm->orphan.session != 0) {
-        if (tpm->orphan.reset == tpm->conn.reset_count
-            && tpm->orphan.restart == tpm->conn.restart_count)
+        /* Without a resource manager the journal names it too: one list,
+         * so that flush_own_stale flushes it once, with the rest. */
+        if (tpm->park)
+            tk_journal_add(&tpm->journal, tpm->orphan.session);
+        else if (tpm->orphan.reset == tpm->conn.reset_count
+                 && tpm->orphan.restart == tpm->conn.restart_count)
             Tss2_Sys_FlushContext(tpm->conn.sys, tpm->orphan.session);
         tpm->orphan.session = 0;
     }

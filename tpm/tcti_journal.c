@@ -12,8 +12,8 @@ typedef struct jtcti {
     tk_tcti_wrap wrap; /* first: the TCTI callers see */
     tk_journal *journal;
     uint32_t cc;
-    /* Given up when the command succeeds: a flushed handle, a completed
-     * sequence, sessions without continueSession. */
+    /* Given up when the command succeeds: a completed sequence, sessions
+     * without continueSession (a flushed handle: once sent). */
     TPM2_HANDLE ending[MAX_ENDING];
     int n_ending;
     int sent_pending; /* the command in flight creates a handle */
@@ -112,18 +112,25 @@ static void sessions_ending(jtcti *t, const uint8_t *cmd, size_t size)
 static TSS2_RC transmit(TSS2_TCTI_CONTEXT *ctx, size_t size, const uint8_t *cmd)
 {
     jtcti *t = (jtcti *)ctx;
+    TSS2_RC rc;
 
     t->cc = size >= 10 ? tk_be32(cmd + 6) : 0;
     t->n_ending = 0;
-    if (t->cc == TPM2_CC_FlushContext && size >= 14)
-        end_on_success(t, tk_be32(cmd + 10));
-    else if (t->cc == TPM2_CC_SequenceComplete && size >= 14)
+    if (t->cc == TPM2_CC_SequenceComplete && size >= 14)
         end_on_success(t, tk_be32(cmd + 10));
     sessions_ending(t, cmd, size);
     t->sent_pending = creates_handle(t->cc);
     if (t->sent_pending)
         tk_journal_pending(t->journal, t->cc);
-    return Tss2_Tcti_Transmit(t->wrap.inner, size, cmd);
+    rc = Tss2_Tcti_Transmit(t->wrap.inner, size, cmd);
+    /* A flush that reached the TPM is never sent again, answered or not:
+     * the TPM runs it (or has no such handle), and by a second flush the
+     * number may name another process's session or object. */
+    if (rc == TSS2_RC_SUCCESS && t->cc == TPM2_CC_FlushContext && size >= 14) {
+        tk_journal_remove(t->journal, tk_be32(cmd + 10));
+        tk_journal_sync(t->journal);
+    }
+    return rc;
 }
 
 static TSS2_RC receive(TSS2_TCTI_CONTEXT *ctx, size_t *size, uint8_t *resp,
