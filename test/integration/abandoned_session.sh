@@ -7,8 +7,8 @@
 # - a process whose TPM stopped answering mid-operation (swtpm stopped)
 #   abandons its connection; its session, still in the TPM, is flushed
 #   once after reconnecting, and nothing is left in the TPM;
-# - a session flush the TPM ran but whose answer came too late (held past
-#   the deadline by a proxy) is not sent again after reconnecting.
+# - a flush the TPM ran but whose answer came too late (held past the
+#   deadline by a proxy) is not sent again after reconnecting.
 . "$TK_SOURCE_DIR/test/lib/common.sh"
 
 /usr/bin/python3 -c 'import cryptography' 2>/dev/null \
@@ -54,18 +54,24 @@ stop_rounds() {
     exec {rounds_in}>&-
     wait "$ROUNDS_PID" || fail "tk_rounds did not exit 0"
 }
-# session_flushes PCAP AFTER: how many TPM2_FlushContext of a session
-# handle were sent after the first command AFTER (a command code) up to
-# the next StartAuthSession (a new session may reuse the number).
-session_flushes() {
+# flushes PCAP AFTER HANDLES UNTIL: how many TPM2_FlushContext of a handle
+# matching HANDLES (a regular expression) were sent after the first command
+# AFTER (a command code) up to the next command matching UNTIL (one that may
+# reuse the number).
+flushes() {
     timeout 60 tshark -r "$1" -Y tpm.req.cc -T fields -e tpm.req.cc \
         -e tpm.handle.TPMI_DH_CONTEXT >"$T/fields" 2>"$T/tshark.err" \
         || fail "tshark cannot read $(basename "$1"): $(cat "$T/tshark.err")"
-    awk -v after="$2" '
-        window && $1 == "0x00000176" { exit }
-        window && $1 == "0x00000165" && $2 ~ /^0x0[23]/ { n++ }
+    awk -v after="$2" -v handles="$3" -v until="$4" '
+        window && $1 ~ until { exit }
+        window && $1 == "0x00000165" && $2 ~ handles { n++ }
         $1 == after { window = 1 }
         END { print n + 0 }' "$T/fields"
+}
+# session_flushes PCAP AFTER: flushes of a session handle up to the next
+# StartAuthSession.
+session_flushes() {
+    flushes "$1" "$2" '^0x0[23]' '^0x00000176$'
 }
 
 # --- a TPM that stops answering mid-operation ---------------------------
@@ -85,8 +91,10 @@ assert_eq "stalled TPM: the abandoned session is flushed once after reconnecting
 assert_no_tpm_leftovers "the stalled TPM"
 
 # --- a flush whose answer comes too late ----------------------------------
-# The process's first FlushContext is that of its session, at the end of
-# its first round: the proxy holds the answer 5 s, past the 2 s deadline.
+# The process's first FlushContext is that of the storage primary at the
+# end of its first round (a connection's first operation flushes it
+# unsaved, and its session ended with the GetRandom): the proxy holds the
+# answer 5 s, past the 2 s deadline.
 start_proxy slow-rsp --match 165 --nth 1 --delay 5
 TPMKIT_TCTI="swtpm:host=127.0.0.1,port=$PROXY_PORT"
 start_rounds "$T/late.pcap"
@@ -96,10 +104,10 @@ stop_rounds
 TPMKIT_TCTI=$DIRECT
 assert_grep "late answer: the proxy held the answer to a FlushContext" \
     "act slow-rsp 0x165" "$T/proxy.log"
-# Counted from the first round's GetRandom: its session's flush, then the
-# reconnection up to the next session.
-assert_eq "late answer: the session's flush is not sent again after reconnecting" \
-    1 "$(session_flushes "$T/late.pcap" 0x0000017b)"
+# Counted from the first round's GetRandom: the primary's flush, then the
+# reconnection up to the next command that makes or loads an object.
+assert_eq "late answer: the primary's flush is not sent again after reconnecting" \
+    1 "$(flushes "$T/late.pcap" 0x0000017b '^0x80' '^0x00000(131|157|161|167)$')"
 run ossl rand -hex 8
 assert_ok "the TPM works afterwards"
 assert_no_tpm_leftovers
