@@ -95,13 +95,12 @@ static void resync(tk_tpm *tpm)
 }
 
 /* Drop a connection to a TPM that stopped answering; the session it held
- * is flushed after the next connect if the TPM was not reset meanwhile. */
+ * is flushed after the next connect if the TPM was not reset meanwhile
+ * (a resource manager flushes it when the connection closes). */
 static void abandon(tk_tpm *tpm)
 {
     if (tpm->conn.esys != NULL && tpm->conn.owner == getpid()) {
         tpm->orphan.session = tpm->session.handle;
-        tpm->orphan.reset = tpm->conn.reset_count;
-        tpm->orphan.restart = tpm->conn.restart_count;
     }
     close_and_forget(tpm, 0);
 }
@@ -176,12 +175,11 @@ static TSS2_RC ensure_open(tk_tpm *tpm)
     tpm->warm = 0;
     if (tpm->orphan.session != 0) {
         /* Without a resource manager the journal names it too: one list,
-         * so that flush_own_stale flushes it once, with the rest. */
+         * so that flush_own_stale flushes it once, with the rest. A
+         * resource manager flushed it when the old connection closed, and
+         * the number means nothing on the new one. */
         if (tpm->park)
             tk_journal_add(&tpm->journal, tpm->orphan.session);
-        else if (tpm->orphan.reset == tpm->conn.reset_count
-                 && tpm->orphan.restart == tpm->conn.restart_count)
-            Tss2_Sys_FlushContext(tpm->conn.sys, tpm->orphan.session);
         tpm->orphan.session = 0;
     }
     if (tpm->park) {

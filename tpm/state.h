@@ -35,8 +35,9 @@ struct tk_tpm {
     tk_failure fail; /* rc.c */
     int warm;        /* this connection finished an operation: parking
                       * between operations then saves contexts */
-    struct {         /* a session left behind by a hung TPM */
-        UINT32 session, reset, restart;
+    struct {         /* a session left behind by a hung TPM (the journal's
+              * counters say whether it can still be in the TPM) */
+        UINT32 session;
     } orphan;
 
     tk_conn conn; /* connection.c */
