@@ -115,6 +115,21 @@ assert_grep "list: the old one second" '^  2 \(no name\)$' "$T/list2"
     || fail "list: the two policies should bind different PCR 16 values"
 pass "list: both bind PCR 16, to different values"
 
+# A key file reached through a symbolic link: the link stays, the file it
+# points to gets the new policy.
+mkdir "$T/keys"
+cp "$T/key.pem" "$T/keys/real.pem"
+ln -s keys/real.pem "$T/link.pem"
+run tkkey policy add --key "$T/link.pem" --signer "$T/signer.pem" --pcr-policy sha256:16 \
+    --name via-link
+assert_ok "policy add through a symbolic link"
+[ -L "$T/link.pem" ] || fail "policy add replaced the symbolic link with a file"
+pass "policy add keeps the symbolic link"
+run tkkey policy list --key "$T/keys/real.pem"
+assert_grep "the linked file has the new policy" '^  1 name "via-link"$' "$T/out"
+ls "$T"/keys/real.pem.* "$T"/link.pem.* >/dev/null 2>&1 && fail "policy add left a temporary file"
+pass "policy add through a link leaves no temporary file"
+
 # --- refusals --------------------------------------------------------------
 run tkkey policy add --key "$T/key.pem" --signer "$T/signer.pem" --pcr-policy sha256:16 \
     --name after-extend

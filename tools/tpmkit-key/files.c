@@ -170,16 +170,22 @@ int tkk_write_keyfile(const char *cmd, const char *path, const tk_keyfile *kf)
     return ok;
 }
 
-int tkk_replace_keyfile(const char *cmd, const char *path, const tk_keyfile *kf)
+int tkk_replace_keyfile(const char *cmd, const char *given,
+                        const tk_keyfile *kf)
 {
     BIO *mem = BIO_new(BIO_s_mem());
-    char *pem = NULL, *tmp = NULL;
+    char *pem = NULL, *tmp = NULL, *path = NULL;
     size_t pem_len = 0, done = 0;
     struct stat st;
     int fd = -1, created = 0, ok = 0;
     ssize_t n;
 
-    if (!keyfile_pem(cmd, path, kf, mem, &pem, &pem_len))
+    /* A symbolic link stays one: the file it points to is replaced. */
+    if ((path = realpath(given, NULL)) == NULL) {
+        tkk_fail(cmd, "cannot find %s: %s", given, strerror(errno));
+        goto end;
+    }
+    if (!keyfile_pem(cmd, given, kf, mem, &pem, &pem_len))
         goto end;
     if (stat(path, &st) != 0) {
         tkk_fail(cmd, "cannot read the mode of %s: %s", path, strerror(errno));
@@ -237,6 +243,7 @@ end:
     if (!ok && created)
         unlink(tmp);
     OPENSSL_free(tmp);
+    free(path);
     BIO_free(mem);
     return ok;
 }
