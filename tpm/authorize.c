@@ -62,6 +62,9 @@ static TSS2_RC tk_key_call_handle(tk_tpm *tpm, tk_tpm_key *key, tk_call *call,
 TSS2_RC tk_key_authorize(tk_tpm *tpm, tk_tpm_key *key, TPMA_SESSION attrs,
                          tk_call *call, TPM2_HANDLE *handle)
 {
+    /* What the command needs of the salted session (parameter
+     * encryption), whether or not it is its operation's last. */
+    TPMA_SESSION crypt = attrs & ~TK_SESSION_LAST;
     tk_sess *enc = NULL;
     ESYS_TR tr;
     TSS2_RC rc;
@@ -72,23 +75,20 @@ TSS2_RC tk_key_authorize(tk_tpm *tpm, tk_tpm_key *key, TPMA_SESSION attrs,
         /* An empty password and a command whose parameters are not secret
          * (a signature of a digest): the salted session would protect
          * nothing. */
-        if ((attrs & ~TK_SESSION_LAST) == 0 && !tk_key_has_password(key))
+        if (crypt == 0 && !tk_key_has_password(key))
             tk_call_auth_add(call, NULL, NULL, 0);
         else if ((rc = tk_session_auth(tpm, call, tk_key_auth(key), attrs))
                  != TSS2_RC_SUCCESS)
             return rc;
     } else {
-        if ((attrs & ~TK_SESSION_LAST) != 0
-            && (rc = tk_session_get(tpm, &enc)) != TSS2_RC_SUCCESS)
+        if (crypt != 0 && (rc = tk_session_get(tpm, &enc)) != TSS2_RC_SUCCESS)
             return rc;
         if ((rc = start_policy(tpm, key, &call->policy)) != TSS2_RC_SUCCESS)
             return rc;
         /* Used once: the TPM flushes it after the command it authorizes. */
         tk_call_auth_add(call, &call->policy, tk_key_auth(key), 0);
         if (enc != NULL)
-            tk_call_auth_add(call, enc, NULL,
-                             (attrs & ~TK_SESSION_LAST)
-                                 | tk_session_continue(tpm, attrs));
+            tk_call_auth_add(call, enc, NULL, tk_session_attrs(tpm, attrs));
     }
     rc = tk_key_load(tpm, key, &tr);
     if (rc == TSS2_RC_SUCCESS)

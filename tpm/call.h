@@ -29,7 +29,7 @@ typedef struct tk_sess {
 } tk_sess;
 
 /* Not a TPM attribute (a reserved bit, never sent): in the `attrs` of
- * tk_session_auth, tk_key_authorize or tk_session_continue, it says the
+ * tk_session_auth, tk_key_authorize or tk_session_attrs, it says the
  * command is its operation's last (session.h). */
 #define TK_SESSION_LAST ((TPMA_SESSION)0x08)
 

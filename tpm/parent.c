@@ -51,8 +51,7 @@ static TSS2_RC read_public_in_session(tk_tpm *tpm, ESYS_TR handle,
                                           &qualified);
     /* The TPM refuses the session's HMAC when the name ESYS read for the
      * handle (without a session) is not the object's. */
-    if ((rc & ~(TSS2_RC)TPM2_RC_N_MASK) == TPM2_RC_AUTH_FAIL
-        || (rc & ~(TSS2_RC)TPM2_RC_N_MASK) == TPM2_RC_BAD_AUTH)
+    if (tk_rc_is_auth_failure(rc))
         return tk_fail(tpm, rc, TK_R_BAD_KEY,
                        "the parent's public key could not be authenticated:"
                        " what was read without a session differs from what"

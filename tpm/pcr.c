@@ -227,17 +227,18 @@ static TSS2_RC pcr_read(tk_tpm *tpm, void *arg)
     return TSS2_RC_SUCCESS;
 }
 
-static int selection_ok(const tk_tpm_pcr_sel *sel)
+/* tk_tpm_pcr_values_len of a selection that can be bound to; 0 (raised)
+ * for an empty or invalid one. */
+static size_t checked_values_len(const tk_tpm_pcr_sel *sel, size_t *digest_len)
 {
-    size_t digest_len;
+    size_t len = tk_tpm_pcr_values_len(sel, digest_len);
 
     if (tk_tpm_hash_alg(sel->hash_nid) == TPM2_ALG_NULL || sel->mask == 0
-        || (sel->mask >> PCR_COUNT) != 0
-        || tk_tpm_pcr_values_len(sel, &digest_len) == 0) {
+        || (sel->mask >> PCR_COUNT) != 0 || len == 0) {
         tk_raise(TK_R_BAD_REQUEST, "empty or invalid PCR selection");
         return 0;
     }
-    return 1;
+    return len;
 }
 
 int tk_tpm_pcr_policy_step_values(OSSL_LIB_CTX *libctx,
@@ -253,9 +254,9 @@ int tk_tpm_pcr_policy_step_values(OSSL_LIB_CTX *libctx,
     int ok = 0;
 
     memset(step, 0, sizeof(*step));
-    if (!selection_ok(sel))
+    if ((want = checked_values_len(sel, &digest_len)) == 0)
         return 0;
-    if (len != (want = tk_tpm_pcr_values_len(sel, &digest_len))) {
+    if (len != want) {
         tk_raise(TK_R_BAD_REQUEST,
                  "%zu bytes of PCR values for %zu PCRs of %zu bytes: expected"
                  " %zu",
@@ -300,11 +301,10 @@ int tk_tpm_pcr_policy_step(tk_tpm *tpm, const tk_tpm_pcr_sel *sel,
     int ok;
 
     memset(step, 0, sizeof(*step));
-    if (!selection_ok(sel))
+    if (checked_values_len(sel, &digest_len) == 0)
         return 0;
     req.bank = tk_tpm_hash_alg(sel->hash_nid);
     req.mask = sel->mask;
-    (void)tk_tpm_pcr_values_len(sel, &digest_len);
     if (!tk_tpm_run(tpm, pcr_read, &req))
         return 0;
     /* The values as tpm2_pcrread -o writes them: the same digest as for

@@ -2,10 +2,11 @@
 /* Policies tpmkit makes for new keys and for key files: a PCR binding
  * (PolicyPCR over given PCR values or the current ones), a password proven
  * in the policy session (PolicyAuthValue) and a signed policy
- * (PolicyAuthorize by a software signing key). Steps are key-file TPMPolicy entries: a command
- * code and the command's parameters after the policy session handle, in
- * TPM 2.0 Part 3 order. Digests are SHA-256, the name algorithm of the
- * keys tpmkit creates. No tss2 type crosses this interface. */
+ * (PolicyAuthorize by a software signing key). Steps are key-file
+ * TPMPolicy entries: a command code and the command's parameters after
+ * the policy session handle, in TPM 2.0 Part 3 order. Digests are
+ * SHA-256, the name algorithm of the keys tpmkit creates. No tss2 type
+ * crosses this interface. */
 #ifndef TK_TPM_POLICY_H
 #define TK_TPM_POLICY_H
 

@@ -196,11 +196,13 @@ static int ends_each_operation(const tk_tpm *tpm)
            && tpm->identity.kind != TK_IDENTITY_KERNEL;
 }
 
-TPMA_SESSION tk_session_continue(const tk_tpm *tpm, TPMA_SESSION attrs)
+TPMA_SESSION tk_session_attrs(const tk_tpm *tpm, TPMA_SESSION attrs)
 {
+    TPMA_SESSION sent = attrs & ~TK_SESSION_LAST;
+
     if ((attrs & TK_SESSION_LAST) && (!tpm->warm || ends_each_operation(tpm)))
-        return 0;
-    return TPMA_SESSION_CONTINUESESSION;
+        return sent;
+    return sent | TPMA_SESSION_CONTINUESESSION;
 }
 
 TSS2_RC tk_session_attach(tk_tpm *tpm, tk_call *call, TPMA_SESSION attrs)
@@ -209,9 +211,7 @@ TSS2_RC tk_session_attach(tk_tpm *tpm, tk_call *call, TPMA_SESSION attrs)
     TSS2_RC rc = tk_session_get(tpm, &sess);
 
     if (rc == TSS2_RC_SUCCESS && sess != NULL)
-        tk_call_auth_add(call, sess, NULL,
-                         (attrs & ~TK_SESSION_LAST)
-                             | tk_session_continue(tpm, attrs));
+        tk_call_auth_add(call, sess, NULL, tk_session_attrs(tpm, attrs));
     return rc;
 }
 
@@ -223,10 +223,7 @@ TSS2_RC tk_session_auth(tk_tpm *tpm, tk_call *call, const TPM2B_AUTH *auth,
 
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    tk_call_auth_add(call, sess, auth,
-                     sess ? (attrs & ~TK_SESSION_LAST)
-                                | tk_session_continue(tpm, attrs)
-                          : 0);
+    tk_call_auth_add(call, sess, auth, sess ? tk_session_attrs(tpm, attrs) : 0);
     return TSS2_RC_SUCCESS;
 }
 

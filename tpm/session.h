@@ -17,13 +17,14 @@ void tk_sess_flush(tk_tpm *tpm, tk_sess *s);
 /* The connection's salted session, loaded; NULL in *out when encryption
  * is off. */
 TSS2_RC tk_session_get(tk_tpm *tpm, tk_sess **out);
-/* The continueSession bit for the connection's session on a command:
- * clear when the command is its operation's last (TK_SESSION_LAST in
- * `attrs`) and the session would not outlive the operation anyway (a
- * connection's first operation, or a session salted to a persisted
- * primary without a resource manager): the TPM then ends the session with
- * the command, and no ContextSave or FlushContext is sent for it. */
-TPMA_SESSION tk_session_continue(const tk_tpm *tpm, TPMA_SESSION attrs);
+/* The attributes to send for the connection's session on a command:
+ * `attrs` without TK_SESSION_LAST, with continueSession set unless the
+ * command is its operation's last (TK_SESSION_LAST) and the session would
+ * not outlive the operation anyway (a connection's first operation, or a
+ * session salted to a persisted primary without a resource manager): the
+ * TPM then ends the session with the command, and no ContextSave or
+ * FlushContext is sent for it. */
+TPMA_SESSION tk_session_attrs(const tk_tpm *tpm, TPMA_SESSION attrs);
 /* Attach the connection's salted session to a command that authorizes no
  * entity, with `attrs` (ENCRYPT or AUDIT, and TK_SESSION_LAST): the TPM's
  * response HMAC then vouches for the answer. Nothing is attached when
