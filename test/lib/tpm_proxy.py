@@ -669,41 +669,39 @@ class Proxy:
                  f'{self.attacker_x.hex()}, name {real_name.hex()} -> '
                  f'{fake_name.hex()}')
 
-    def swap_read_public(self, ex, rsp):
+    def rewrite_read_public(self, rsp, qualifier):
+        """Put the attacker's point into a TPM2_ReadPublic response, with
+        the name and the qualified name (over `qualifier`, the parent's
+        name or a hierarchy handle) to match. False if the area is not an
+        ECC P-256 one in clear."""
         r = Reader(rsp.params)
         area = r.tpm2b()
         r.tpm2b()
         r.tpm2b()
         swapped = self.swap_area(area)
         if not r.done() or swapped is None:
-            return
+            return False
         fake, name_alg, _, _ = swapped
-        handle = ex.cmd.handles[0]
         fake_name = name_of(fake, name_alg)
+        qualified = name_of(qualifier + fake_name, name_alg)
+        rsp.params = b2(fake) + b2(fake_name) + b2(qualified)
+        rsp.changed = True
+        return True
+
+    def swap_read_public(self, ex, rsp):
+        handle = ex.cmd.handles[0]
         # A primary's qualified name hashes its hierarchy's (the handle).
         hierarchy = be32(self.primaries[handle].hierarchy)
-        qualified = name_of(hierarchy + fake_name, name_alg)
-        rsp.params = b2(fake) + b2(fake_name) + b2(qualified)
-        rsp.changed = True
-        self.act(f'swap-srk {handle:#010x}: TPM2_ReadPublic swapped too')
+        if self.rewrite_read_public(rsp, hierarchy):
+            self.act(f'swap-srk {handle:#010x}: TPM2_ReadPublic swapped too')
 
     def swap_parent(self, ex, rsp):
-        r = Reader(rsp.params)
-        area = r.tpm2b()
-        r.tpm2b()
-        r.tpm2b()
-        swapped = self.swap_area(area)
         handle = ex.cmd.handles[0]
-        if not r.done() or swapped is None:
+        if self.rewrite_read_public(rsp, be32(handle)):
+            self.act(f'swap-parent {handle:#010x}: TPM2_ReadPublic swapped')
+        else:
             self.act(f'swap-parent {handle:#010x}: TPM2_ReadPublic not an'
                      ' ECC P-256 area in clear, left alone')
-            return
-        fake, name_alg, _, _ = swapped
-        fake_name = name_of(fake, name_alg)
-        qualified = name_of(be32(handle) + fake_name, name_alg)
-        rsp.params = b2(fake) + b2(fake_name) + b2(qualified)
-        rsp.changed = True
-        self.act(f'swap-parent {handle:#010x}: TPM2_ReadPublic swapped')
 
     def check_import(self, cmd):
         """Would the attacker's key open this TPM2_Import's duplicate?
